@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from journeys.models import Journey, Stage, Touchpoint
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+    ordering = ["position"]
+
+
+@admin.register(Journey)
+class JourneyAdmin(admin.ModelAdmin):
+    list_display = ["name", "workspace", "state", "archived", "updated_at"]
+    list_filter = ["state", "archived", "workspace"]
+    search_fields = ["name", "persona"]
+    list_select_related = ["workspace"]
+    inlines = [StageInline]
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ["name", "journey", "position"]
+    search_fields = ["name", "journey__name"]
+    list_select_related = ["journey"]
+
+
+@admin.register(Touchpoint)
+class TouchpointAdmin(admin.ModelAdmin):
+    list_display = ["title", "journey", "stage", "position", "mot_stage", "channel", "phase", "owner"]
+    list_filter = ["mot_stage", "channel", "phase", "journey__workspace"]
+    search_fields = ["title", "description"]
+    list_select_related = ["journey", "stage", "owner__user"]
+    raw_id_fields = ["journey", "stage", "owner"]

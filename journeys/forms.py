@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from journeys.blueprints import BLUEPRINTS
+from journeys.models import Channel, JourneyState, MotStage, Phase, Stage
+from mot.models import Membership
+
+
+class JourneyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    persona = forms.CharField(label=_("Persona"), max_length=120, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    state = forms.ChoiceField(label=_("State"), choices=JourneyState.choices)
+
+
+class NewJourneyForm(forms.Form):
+    template = forms.ChoiceField(
+        label=_("Start from"),
+        choices=[("", _("A blank map")), *[(k, bp.label) for k, bp in BLUEPRINTS.items()]],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=120,
+        required=False,
+        help_text=_("Leave empty to use the template's name."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("template") and not data.get("name", "").strip():
+            self.add_error("name", _("A blank map needs a name."))
+        return data
+
+
+class JourneyImportForm(forms.Form):
+    file = forms.FileField(label=_("Journey file (.json)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.JOURNEY_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)d KB.") % {"limit": limit // 1024}
+            )
+        return upload
+
+
+class DuplicateForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("State"), choices=JourneyState.choices, initial=JourneyState.FUTURE
+    )
+
+
+class ArchiveForm(forms.Form):
+    archived = forms.BooleanField(required=False)
+
+
+class StageForm(forms.Form):
+    name = forms.CharField(label=_("Stage name"), max_length=120)
+
+
+class PositionForm(forms.Form):
+    position = forms.IntegerField(label=_("Position"), min_value=0, max_value=10_000)
+
+
+class TouchpointForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=160)
+    description = forms.CharField(
+        label=_("Description"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.OTHER)
+    mot_stage = forms.ChoiceField(
+        label=_("Moment of truth"),
+        choices=[("", _("None")), *MotStage.choices],
+        required=False,
+    )
+    phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices, initial=Phase.USE)
+
+
+class TouchpointMoveForm(forms.Form):
+    stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.none())
+    position = forms.IntegerField(label=_("Position"), min_value=0, max_value=10_000)
+
+    def __init__(self, *args, journey, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this journey's stages: another journey's or workspace's stage id is "not a choice".
+        self.fields["stage"].queryset = Stage.objects.filter(journey=journey).select_related("journey")
+
+
+class OwnerForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=Membership.objects.none(), required=False, empty_label=_("Nobody")
+    )
+
+    def __init__(self, *args, workspace_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = Membership.objects.filter(
+            workspace_id=workspace_id
+        ).select_related("user")
+        self.fields["owner"].label_from_instance = lambda m: m.display_name

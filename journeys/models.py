@@ -1,0 +1,173 @@
+"""Journeys, their ordered stages and ordered touchpoints, each tagged with its moment of truth."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from mot.models import Membership, Workspace
+
+
+class JourneyState(models.TextChoices):
+    CURRENT = "current", _("Current state")
+    FUTURE = "future", _("Future state")
+
+
+class MotStage(models.TextChoices):
+    """The moments of truth, in the vocabulary of product.md."""
+
+    ZMOT = "zmot", _("ZMOT")
+    FMOT = "fmot", _("FMOT")
+    SMOT = "smot", _("SMOT")
+    AMOT = "amot", _("AMOT")
+    LMOT = "lmot", _("LMOT")
+
+
+MOT_DESCRIPTIONS = {
+    MotStage.ZMOT: _("Zero moment: researching before buying (search, reviews, comparisons)."),
+    MotStage.FMOT: _("First moment: first contact with the product or offer; the buy decision."),
+    MotStage.SMOT: _("Second moment: living with the product (use, onboarding, support)."),
+    MotStage.AMOT: _("Actual moment: the gap between paying and receiving (waiting for delivery)."),
+    MotStage.LMOT: _("Last moment: the customer shares the experience, other people's ZMOT."),
+}
+
+
+class Channel(models.TextChoices):
+    WEBSITE = "website", _("Website")
+    MOBILE_APP = "mobile_app", _("Mobile app")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Chat")
+    SOCIAL = "social", _("Social media")
+    REVIEW_SITE = "review_site", _("Review site")
+    SEARCH = "search", _("Search")
+    STORE = "store", _("Store")
+    IN_PERSON = "in_person", _("In person")
+    DELIVERY = "delivery", _("Delivery")
+    PRODUCT = "product", _("Product")
+    MAIL = "mail", _("Mail")
+    OTHER = "other", _("Other")
+
+
+class Phase(models.TextChoices):
+    PURCHASE = "purchase", _("Purchase")
+    USE = "use", _("Use")
+    POST_SALE = "post_sale", _("Post-sale")
+
+
+class Journey(models.Model):
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="journeys", verbose_name=_("workspace")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    persona = models.CharField(_("persona"), max_length=120, blank=True)
+    description = models.TextField(_("description"), max_length=4000, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=JourneyState.choices, default=JourneyState.CURRENT
+    )
+    archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("journey")
+        verbose_name_plural = _("journeys")
+        indexes = [models.Index(fields=["workspace", "archived", "name"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=JourneyState.values), name="journey_state_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.Model):
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="stages", verbose_name=_("journey")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveIntegerField(_("position"))
+
+    class Meta:
+        ordering = ["journey", "position"]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "position"], name="stage_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def workspace_id(self) -> int:
+        return self.journey.workspace_id
+
+
+class Touchpoint(models.Model):
+    # The journey is stored beside the stage so map-wide queries need no join; services keep
+    # touchpoint.journey == touchpoint.stage.journey (a touchpoint never leaves its journey).
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="touchpoints", verbose_name=_("journey")
+    )
+    stage = models.ForeignKey(
+        Stage, on_delete=models.CASCADE, related_name="touchpoints", verbose_name=_("stage")
+    )
+    position = models.PositiveIntegerField(_("position"))
+    title = models.CharField(_("title"), max_length=160)
+    description = models.TextField(_("description"), max_length=4000, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.OTHER
+    )
+    mot_stage = models.CharField(
+        _("moment of truth"), max_length=8, choices=MotStage.choices, blank=True, default=""
+    )
+    phase = models.CharField(_("phase"), max_length=16, choices=Phase.choices, default=Phase.USE)
+    owner = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_touchpoints",
+        verbose_name=_("owner"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["stage__position", "position"]
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "position"], name="touchpoint_unique_position"),
+            models.CheckConstraint(
+                condition=models.Q(mot_stage__in=[*MotStage.values, ""]),
+                name="touchpoint_mot_stage_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=Channel.values), name="touchpoint_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(phase__in=Phase.values), name="touchpoint_phase_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner"]), models.Index(fields=["journey", "mot_stage"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def workspace_id(self) -> int:
+        return self.journey.workspace_id
+
+    def clean(self) -> None:
+        if self.owner_id and self.journey_id:
+            owner_ws = Membership.objects.filter(pk=self.owner_id).values_list(
+                "workspace_id", flat=True
+            )
+            if list(owner_ws) != [self.journey.workspace_id]:
+                raise ValidationError({"owner": _("The owner must be a member of this workspace.")})

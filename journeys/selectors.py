@@ -1,0 +1,44 @@
+"""Reads of the journey domain, each a fixed number of queries whatever the map's size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from journeys.models import Journey, Stage, Touchpoint
+from mot.models import Membership
+
+
+def journey_list(
+    *, membership: Membership, search: str = "", state: str = "", archived: bool = False
+) -> QuerySet[Journey]:
+    qs = Journey.objects.filter(workspace_id=membership.workspace_id, archived=archived)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(persona__icontains=search))
+    if state:
+        qs = qs.filter(state=state)
+    return qs.annotate(
+        stage_count=Count("stages", distinct=True),
+        touchpoint_count=Count("touchpoints", distinct=True),
+    ).order_by("name", "pk")
+
+
+@dataclass
+class MapStage:
+    stage: Stage
+    touchpoints: list[Touchpoint]
+
+
+def journey_map(*, journey: Journey) -> list[MapStage]:
+    """Stages in order, each with its touchpoints in order and their owners: two queries."""
+    stages = list(Stage.objects.filter(journey=journey).order_by("position"))
+    by_stage: dict[int, list[Touchpoint]] = {stage.pk: [] for stage in stages}
+    touchpoints = (
+        Touchpoint.objects.filter(journey=journey)
+        .select_related("owner__user")
+        .order_by("position")
+    )
+    for tp in touchpoints:
+        by_stage[tp.stage_id].append(tp)
+    return [MapStage(stage=stage, touchpoints=by_stage[stage.pk]) for stage in stages]

@@ -1,0 +1,397 @@
+"""Writes to the journey domain. Every function checks the actor's role through mot.policy.
+
+Ordering invariants (positions 0..n-1, unique per container) hold under any sequence of calls,
+also concurrently: a write that changes an order first locks its container rows (the journey for
+stages, the stage(s) for touchpoints) in primary-key order, so two editors moving cards in the
+same stage queue up instead of interleaving, and cross-stage moves cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from journeys.models import Channel, Journey, JourneyState, MotStage, Phase, Stage, Touchpoint
+from journeys.ordering import clamp, lift, renumber, snapshot_positions
+from mot.models import Membership
+from mot.policy import Action, require
+
+MAX_STAGES = 60
+MAX_TOUCHPOINTS_PER_STAGE = 500
+
+
+# --- validation helpers -----------------------------------------------------------------------
+
+
+def _clean_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError({field: _("This field is required.")})
+    if len(value) > max_length:
+        raise ValidationError(
+            {field: _("At most %(n)d characters (it has %(m)d).") % {"n": max_length, "m": len(value)}}
+        )
+    return value
+
+
+def _clean_choice(value: str, *, field: str, choices: Iterable[str], allow_blank: bool = False) -> str:
+    if allow_blank and value == "":
+        return value
+    if value not in set(choices):
+        raise ValidationError({field: _("“%(value)s” is not a valid choice.") % {"value": value}})
+    return value
+
+
+def _check_owner(owner: Membership | None, workspace_id: int) -> None:
+    if owner is not None and owner.workspace_id != workspace_id:
+        raise ValidationError({"owner": _("The owner must be a member of this workspace.")})
+
+
+def _lock_journey(journey: Journey) -> Journey:
+    return Journey.objects.select_for_update().get(pk=journey.pk)
+
+
+def _lock_stages(*stage_ids: int) -> dict[int, Stage]:
+    stages = Stage.objects.select_for_update().filter(pk__in=set(stage_ids)).order_by("pk")
+    return {stage.pk: stage for stage in stages}
+
+
+def _ordered_touchpoints(stage_id: int) -> list[Touchpoint]:
+    rows = list(Touchpoint.objects.filter(stage_id=stage_id).order_by("position"))
+    snapshot_positions(rows)
+    return rows
+
+
+def _ordered_stages(journey_id: int) -> list[Stage]:
+    rows = list(Stage.objects.filter(journey_id=journey_id).order_by("position"))
+    snapshot_positions(rows)
+    return rows
+
+
+# --- journeys ---------------------------------------------------------------------------------
+
+
+def journey_create(
+    *,
+    actor: Membership,
+    name: str,
+    persona: str = "",
+    description: str = "",
+    state: str = JourneyState.CURRENT,
+) -> Journey:
+    require(actor, Action.EDIT_MAP, actor.workspace)
+    journey = Journey(
+        workspace_id=actor.workspace_id,
+        name=_clean_text(name, field="name", max_length=120),
+        persona=_clean_text(persona, field="persona", max_length=120, required=False),
+        description=_clean_text(description, field="description", max_length=4000, required=False),
+        state=_clean_choice(state, field="state", choices=JourneyState.values),
+    )
+    journey.save()
+    return journey
+
+
+def journey_update(
+    *,
+    actor: Membership,
+    journey: Journey,
+    name: str | None = None,
+    persona: str | None = None,
+    description: str | None = None,
+    state: str | None = None,
+) -> Journey:
+    require(actor, Action.EDIT_MAP, journey)
+    if name is not None:
+        journey.name = _clean_text(name, field="name", max_length=120)
+    if persona is not None:
+        journey.persona = _clean_text(persona, field="persona", max_length=120, required=False)
+    if description is not None:
+        journey.description = _clean_text(
+            description, field="description", max_length=4000, required=False
+        )
+    if state is not None:
+        journey.state = _clean_choice(state, field="state", choices=JourneyState.values)
+    journey.save()
+    return journey
+
+
+def journey_set_archived(*, actor: Membership, journey: Journey, archived: bool) -> Journey:
+    require(actor, Action.EDIT_MAP, journey)
+    journey.archived = archived
+    journey.save(update_fields=["archived", "updated_at"])
+    return journey
+
+
+def journey_delete(*, actor: Membership, journey: Journey) -> None:
+    require(actor, Action.EDIT_MAP, journey)
+    journey.delete()
+
+
+@transaction.atomic
+def journey_duplicate(
+    *,
+    actor: Membership,
+    journey: Journey,
+    state: str = JourneyState.FUTURE,
+    name: str | None = None,
+) -> Journey:
+    """Copy a journey with its stages and touchpoints (e.g. a future-state version to design)."""
+    require(actor, Action.EDIT_MAP, journey)
+    state = _clean_choice(state, field="state", choices=JourneyState.values)
+    if name is None:
+        suffix = _("future state") if state == JourneyState.FUTURE else _("copy")
+        name = f"{journey.name} ({suffix})"[:120]
+    copy = Journey.objects.create(
+        workspace_id=journey.workspace_id,
+        name=_clean_text(name, field="name", max_length=120),
+        persona=journey.persona,
+        description=journey.description,
+        state=state,
+    )
+    stages = list(journey.stages.order_by("position"))
+    new_stages = Stage.objects.bulk_create(
+        [Stage(journey=copy, name=s.name, position=s.position) for s in stages]
+    )
+    by_old = {old.pk: new for old, new in zip(stages, new_stages, strict=True)}
+    Touchpoint.objects.bulk_create(
+        [
+            Touchpoint(
+                journey=copy,
+                stage=by_old[tp.stage_id],
+                position=tp.position,
+                title=tp.title,
+                description=tp.description,
+                channel=tp.channel,
+                mot_stage=tp.mot_stage,
+                phase=tp.phase,
+                owner_id=tp.owner_id,
+            )
+            for tp in Touchpoint.objects.filter(journey=journey).order_by("stage_id", "position")
+        ]
+    )
+    return copy
+
+
+# --- stages -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stage_create(
+    *, actor: Membership, journey: Journey, name: str, position: int | None = None
+) -> Stage:
+    require(actor, Action.EDIT_MAP, journey)
+    name = _clean_text(name, field="name", max_length=120)
+    _lock_journey(journey)
+    stages = _ordered_stages(journey.pk)
+    if len(stages) >= MAX_STAGES:
+        raise ValidationError(_("A journey holds at most %(n)d stages.") % {"n": MAX_STAGES})
+    stage = Stage.objects.create(journey=journey, name=name, position=_free_slot(stages))
+    stage._original_position = stage.position  # type: ignore[attr-defined]
+    stages.insert(clamp(position, len(stages)), stage)
+    renumber(Stage, stages)
+    return stage
+
+
+def _free_slot(rows: list) -> int:
+    """A free position for a row about to be inserted and renumbered into place."""
+    return max((row.position for row in rows), default=-1) + 1
+
+
+def stage_rename(*, actor: Membership, stage: Stage, name: str) -> Stage:
+    require(actor, Action.EDIT_MAP, stage)
+    stage.name = _clean_text(name, field="name", max_length=120)
+    stage.save(update_fields=["name"])
+    return stage
+
+
+@transaction.atomic
+def stage_delete(*, actor: Membership, stage: Stage) -> None:
+    """Delete a stage with its touchpoints and close the gap it leaves."""
+    require(actor, Action.EDIT_MAP, stage)
+    _lock_journey(stage.journey)
+    Stage.objects.filter(pk=stage.pk).delete()
+    renumber(Stage, _ordered_stages(stage.journey_id))
+
+
+@transaction.atomic
+def stage_move(*, actor: Membership, stage: Stage, position: int) -> Stage:
+    require(actor, Action.EDIT_MAP, stage)
+    _lock_journey(stage.journey)
+    stages = _ordered_stages(stage.journey_id)
+    current = next((s for s in stages if s.pk == stage.pk), None)
+    if current is None:  # deleted meanwhile
+        raise ValidationError(_("This stage no longer exists."))
+    stages.remove(current)
+    stages.insert(clamp(position, len(stages)), current)
+    renumber(Stage, stages)
+    stage.position = current.position
+    return stage
+
+
+# --- touchpoints ------------------------------------------------------------------------------
+
+
+def _touchpoint_fields(
+    *,
+    title: str,
+    description: str,
+    channel: str,
+    mot_stage: str,
+    phase: str,
+) -> dict[str, str]:
+    return {
+        "title": _clean_text(title, field="title", max_length=160),
+        "description": _clean_text(description, field="description", max_length=4000, required=False),
+        "channel": _clean_choice(channel, field="channel", choices=Channel.values),
+        "mot_stage": _clean_choice(
+            mot_stage, field="mot_stage", choices=MotStage.values, allow_blank=True
+        ),
+        "phase": _clean_choice(phase, field="phase", choices=Phase.values),
+    }
+
+
+@transaction.atomic
+def touchpoint_create(
+    *,
+    actor: Membership,
+    stage: Stage,
+    title: str,
+    description: str = "",
+    channel: str = Channel.OTHER,
+    mot_stage: str = "",
+    phase: str = Phase.USE,
+    owner: Membership | None = None,
+    position: int | None = None,
+) -> Touchpoint:
+    require(actor, Action.EDIT_MAP, stage)
+    fields = _touchpoint_fields(
+        title=title, description=description, channel=channel, mot_stage=mot_stage, phase=phase
+    )
+    _check_owner(owner, stage.journey.workspace_id)
+    if not _lock_stages(stage.pk):
+        raise ValidationError(_("This stage no longer exists."))
+    rows = _ordered_touchpoints(stage.pk)
+    if len(rows) >= MAX_TOUCHPOINTS_PER_STAGE:
+        raise ValidationError(
+            _("A stage holds at most %(n)d touchpoints.") % {"n": MAX_TOUCHPOINTS_PER_STAGE}
+        )
+    touchpoint = Touchpoint.objects.create(
+        journey_id=stage.journey_id, stage=stage, position=_free_slot(rows), owner=owner, **fields
+    )
+    touchpoint._original_position = touchpoint.position  # type: ignore[attr-defined]
+    rows.insert(clamp(position, len(rows)), touchpoint)
+    renumber(Touchpoint, rows)
+    return touchpoint
+
+
+def touchpoint_update(
+    *,
+    actor: Membership,
+    touchpoint: Touchpoint,
+    title: str,
+    description: str,
+    channel: str,
+    mot_stage: str,
+    phase: str,
+) -> Touchpoint:
+    require(actor, Action.EDIT_MAP, touchpoint)
+    fields = _touchpoint_fields(
+        title=title, description=description, channel=channel, mot_stage=mot_stage, phase=phase
+    )
+    for key, value in fields.items():
+        setattr(touchpoint, key, value)
+    touchpoint.save(update_fields=[*fields, "updated_at"])
+    return touchpoint
+
+
+@transaction.atomic
+def touchpoint_delete(*, actor: Membership, touchpoint: Touchpoint) -> None:
+    require(actor, Action.EDIT_MAP, touchpoint)
+    _lock_stages(touchpoint.stage_id)
+    Touchpoint.objects.filter(pk=touchpoint.pk).delete()
+    renumber(Touchpoint, _ordered_touchpoints(touchpoint.stage_id))
+
+
+def touchpoint_move(
+    *, actor: Membership, touchpoint: Touchpoint, stage: Stage, position: int
+) -> Touchpoint:
+    """Move a touchpoint to ``position`` (0-based, clamped) in ``stage`` of the same journey."""
+    require(actor, Action.EDIT_MAP, touchpoint)
+    require(actor, Action.EDIT_MAP, stage)
+    if stage.journey_id != touchpoint.journey_id:
+        raise ValidationError(_("A touchpoint can only move within its own journey."))
+    # The touchpoint's stage is read before its lock is held; if a concurrent move changed it,
+    # the locks taken are the wrong ones, so start over (a handful of retries is plenty).
+    for _attempt in range(5):
+        with transaction.atomic():
+            source_id = (
+                Touchpoint.objects.filter(pk=touchpoint.pk).values_list("stage_id", flat=True).first()
+            )
+            if source_id is None:
+                raise ValidationError(_("This touchpoint no longer exists."))
+            locked = _lock_stages(source_id, stage.pk)
+            if stage.pk not in locked:
+                raise ValidationError(_("This stage no longer exists."))
+            current = Touchpoint.objects.get(pk=touchpoint.pk)
+            if current.stage_id != source_id:
+                continue
+            source = _ordered_touchpoints(source_id)
+            moving = next(row for row in source if row.pk == current.pk)
+            source.remove(moving)
+            if source_id == stage.pk:
+                source.insert(clamp(position, len(source)), moving)
+                renumber(Touchpoint, source)
+            else:
+                target = _ordered_touchpoints(stage.pk)
+                if len(target) >= MAX_TOUCHPOINTS_PER_STAGE:
+                    raise ValidationError(
+                        _("A stage holds at most %(n)d touchpoints.")
+                        % {"n": MAX_TOUCHPOINTS_PER_STAGE}
+                    )
+                lift(Touchpoint, [moving.pk])  # out of the way of the source's renumbering
+                moving.stage_id = stage.pk
+                target.insert(clamp(position, len(target)), moving)
+                renumber(Touchpoint, source)
+                renumber(Touchpoint, target, also=moving, fields=["stage"])
+            touchpoint.stage_id = moving.stage_id
+            touchpoint.position = moving.position
+            return touchpoint
+    raise ValidationError(_("The map changed while moving; please try again."))
+
+
+def touchpoint_assign_owner(
+    *, actor: Membership, touchpoint: Touchpoint, owner: Membership | None
+) -> Touchpoint:
+    require(actor, Action.ASSIGN_OWNER, touchpoint)
+    _check_owner(owner, touchpoint.journey.workspace_id)
+    touchpoint.owner = owner
+    touchpoint.save(update_fields=["owner", "updated_at"])
+    return touchpoint
+
+
+def touchpoints_assign_owner(
+    *, actor: Membership, touchpoints: Iterable[Touchpoint], owner: Membership | None
+) -> int:
+    """Assign one owner to many touchpoints at once (all must be in the actor's workspace)."""
+    touchpoints = list(touchpoints)
+    for tp in touchpoints:
+        require(actor, Action.ASSIGN_OWNER, tp)
+    _check_owner(owner, actor.workspace_id)
+    return Touchpoint.objects.filter(pk__in=[tp.pk for tp in touchpoints]).update(owner=owner)
+
+
+def journey_create_from_blueprint(
+    *, actor: Membership, key: str, name: str | None = None
+) -> Journey:
+    """Create a journey from one of the built-in templates (journeys/blueprints.py)."""
+    from journeys.blueprints import BLUEPRINTS, blueprint_document
+    from journeys.exchange import Document, journey_import
+
+    require(actor, Action.EDIT_MAP, actor.workspace)
+    if key not in BLUEPRINTS:
+        raise ValidationError({"template": _("Unknown template.")})
+    document = Document.model_validate(blueprint_document(key))
+    return journey_import(actor=actor, document=document, name=name or None)

@@ -1,0 +1,380 @@
+"""Journey pages. Each view: access check (mot.policy) → form → service → redirect or render."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from journeys import selectors, services
+from journeys.blueprints import BLUEPRINTS
+from journeys.exchange import JourneyImportError, journey_export, journey_import, parse_document
+from journeys.forms import (
+    ArchiveForm,
+    DuplicateForm,
+    JourneyForm,
+    JourneyImportForm,
+    NewJourneyForm,
+    OwnerForm,
+    PositionForm,
+    StageForm,
+    TouchpointForm,
+    TouchpointMoveForm,
+)
+from journeys.models import MOT_DESCRIPTIONS, JourneyState
+from mot.forms_utils import apply_service_errors
+from mot.selectors import workspace_members
+from mot.policy import (
+    Action,
+    can,
+    get_journey_for,
+    get_stage_for,
+    get_touchpoint_for,
+    get_workspace_for,
+)
+
+
+def _map_redirect(ws: str, journey_id: int, anchor: str = "") -> HttpResponse:
+    response = redirect("journeys:map", ws=ws, pk=journey_id)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# --- journeys ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def journey_list(request: HttpRequest, ws: str) -> HttpResponse:
+    membership = get_workspace_for(request, ws, Action.VIEW)
+    search = request.GET.get("q", "").strip()[:120]
+    state = request.GET.get("state", "")
+    if state not in JourneyState.values:
+        state = ""
+    archived = request.GET.get("archived") == "1"
+    journeys = selectors.journey_list(
+        membership=membership, search=search, state=state, archived=archived
+    )
+    return render(
+        request,
+        "journeys/list.html",
+        {
+            "membership": membership,
+            "journeys": journeys,
+            "search": search,
+            "state": state,
+            "archived": archived,
+            "states": JourneyState.choices,
+            "can_edit": can(membership, Action.EDIT_MAP, membership.workspace),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def journey_new(request: HttpRequest, ws: str) -> HttpResponse:
+    membership = get_workspace_for(request, ws, Action.EDIT_MAP)
+    form = NewJourneyForm(request.POST or None, initial={"template": request.GET.get("template", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["template"]:
+                journey = services.journey_create_from_blueprint(
+                    actor=membership,
+                    key=form.cleaned_data["template"],
+                    name=form.cleaned_data["name"],
+                )
+            else:
+                journey = services.journey_create(actor=membership, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Journey “%(name)s” created.") % {"name": journey.name})
+            return _map_redirect(ws, journey.pk)
+    return render(
+        request,
+        "journeys/new.html",
+        {"membership": membership, "form": form, "blueprints": BLUEPRINTS},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def journey_import_view(request: HttpRequest, ws: str) -> HttpResponse:
+    membership = get_workspace_for(request, ws, Action.IMPORT)
+    form = JourneyImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            document = parse_document(upload.read())
+            journey = journey_import(actor=membership, document=document)
+        except JourneyImportError as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, _("Journey “%(name)s” imported.") % {"name": journey.name})
+            return _map_redirect(ws, journey.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "journeys/import.html",
+        {"membership": membership, "form": form, "errors": errors},
+        status=status if (errors or form.errors) else 200,
+    )
+
+
+@login_required
+@require_GET
+def journey_map(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, journey = get_journey_for(request, ws, pk, Action.VIEW)
+    can_edit = can(membership, Action.EDIT_MAP, journey)
+    return render(
+        request,
+        "journeys/map.html",
+        {
+            "membership": membership,
+            "journey": journey,
+            "columns": selectors.journey_map(journey=journey),
+            "can_edit": can_edit,
+            "can_assign": can(membership, Action.ASSIGN_OWNER, journey),
+            "can_export": can(membership, Action.EXPORT, journey),
+            "mot_legend": list(MOT_DESCRIPTIONS.items()),
+            "touchpoint_form": TouchpointForm(auto_id="new_tp_%s") if can_edit else None,
+            "members": list(workspace_members(membership=membership)),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def journey_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, journey = get_journey_for(request, ws, pk, Action.EDIT_MAP)
+    initial = {
+        "name": journey.name,
+        "persona": journey.persona,
+        "description": journey.description,
+        "state": journey.state,
+    }
+    form = JourneyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.journey_update(actor=membership, journey=journey, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Journey saved."))
+            return _map_redirect(ws, journey.pk)
+    return render(
+        request,
+        "journeys/edit.html",
+        {"membership": membership, "journey": journey, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def journey_duplicate(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, journey = get_journey_for(request, ws, pk, Action.EDIT_MAP)
+    form = DuplicateForm(request.POST)
+    state = form.cleaned_data["state"] if form.is_valid() else JourneyState.FUTURE
+    copy = services.journey_duplicate(actor=membership, journey=journey, state=state)
+    messages.success(request, _("Copied as “%(name)s”.") % {"name": copy.name})
+    return _map_redirect(ws, copy.pk)
+
+
+@login_required
+@require_POST
+def journey_archive(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, journey = get_journey_for(request, ws, pk, Action.EDIT_MAP)
+    form = ArchiveForm(request.POST)
+    archived = form.is_valid() and form.cleaned_data["archived"]
+    services.journey_set_archived(actor=membership, journey=journey, archived=archived)
+    if archived:
+        messages.success(request, _("“%(name)s” archived.") % {"name": journey.name})
+        return redirect("journeys:list", ws=ws)
+    messages.success(request, _("“%(name)s” restored.") % {"name": journey.name})
+    return _map_redirect(ws, journey.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def journey_delete(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, journey = get_journey_for(request, ws, pk, Action.EDIT_MAP)
+    if request.method == "POST":
+        name = journey.name
+        services.journey_delete(actor=membership, journey=journey)
+        messages.success(request, _("“%(name)s” deleted.") % {"name": name})
+        return redirect("journeys:list", ws=ws)
+    return render(
+        request, "journeys/confirm_delete.html", {"membership": membership, "journey": journey}
+    )
+
+
+@login_required
+@require_GET
+def journey_export_view(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, journey = get_journey_for(request, ws, pk, Action.EXPORT)
+    document = journey_export(actor=membership, journey=journey)
+    response = HttpResponse(
+        json.dumps(document, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    filename = f"{slugify(journey.name) or 'journey'}.mot.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- stages -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def stage_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, journey = get_journey_for(request, ws, pk, Action.EDIT_MAP)
+    form = StageForm(request.POST)
+    if form.is_valid():
+        try:
+            stage = services.stage_create(
+                actor=membership, journey=journey, name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            _flash_errors(request, exc)
+        else:
+            return _map_redirect(ws, journey.pk, f"stage-{stage.pk}")
+    else:
+        messages.error(request, _("A stage needs a name (at most 120 characters)."))
+    return _map_redirect(ws, journey.pk)
+
+
+@login_required
+@require_POST
+def stage_rename(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, stage = get_stage_for(request, ws, pk, Action.EDIT_MAP)
+    form = StageForm(request.POST)
+    if form.is_valid():
+        services.stage_rename(actor=membership, stage=stage, name=form.cleaned_data["name"])
+    else:
+        messages.error(request, _("A stage needs a name (at most 120 characters)."))
+    return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
+
+
+@login_required
+@require_POST
+def stage_delete(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, stage = get_stage_for(request, ws, pk, Action.EDIT_MAP)
+    services.stage_delete(actor=membership, stage=stage)
+    messages.success(request, _("Stage “%(name)s” deleted.") % {"name": stage.name})
+    return _map_redirect(ws, stage.journey_id)
+
+
+@login_required
+@require_POST
+def stage_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, stage = get_stage_for(request, ws, pk, Action.EDIT_MAP)
+    form = PositionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.stage_move(actor=membership, stage=stage, position=form.cleaned_data["position"])
+        except ValidationError as exc:
+            _flash_errors(request, exc)
+    return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
+
+
+# --- touchpoints ------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def touchpoint_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, stage = get_stage_for(request, ws, pk, Action.EDIT_MAP)
+    form = TouchpointForm(request.POST)
+    if form.is_valid():
+        try:
+            tp = services.touchpoint_create(actor=membership, stage=stage, **form.cleaned_data)
+        except ValidationError as exc:
+            _flash_errors(request, exc)
+        else:
+            return _map_redirect(ws, stage.journey_id, f"tp-{tp.pk}")
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+    return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def touchpoint_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, tp = get_touchpoint_for(request, ws, pk, Action.EDIT_MAP)
+    initial = {f: getattr(tp, f) for f in ("title", "description", "channel", "mot_stage", "phase")}
+    form = TouchpointForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.touchpoint_update(actor=membership, touchpoint=tp, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+    return render(
+        request,
+        "journeys/touchpoint_edit.html",
+        {"membership": membership, "touchpoint": tp, "journey": tp.journey, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def touchpoint_delete(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, tp = get_touchpoint_for(request, ws, pk, Action.EDIT_MAP)
+    services.touchpoint_delete(actor=membership, touchpoint=tp)
+    messages.success(request, _("Touchpoint “%(title)s” deleted.") % {"title": tp.title})
+    return _map_redirect(ws, tp.journey_id, f"stage-{tp.stage_id}")
+
+
+@login_required
+@require_POST
+def touchpoint_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, tp = get_touchpoint_for(request, ws, pk, Action.EDIT_MAP)
+    form = TouchpointMoveForm(request.POST, journey=tp.journey)
+    if form.is_valid():
+        try:
+            services.touchpoint_move(
+                actor=membership,
+                touchpoint=tp,
+                stage=form.cleaned_data["stage"],
+                position=form.cleaned_data["position"],
+            )
+        except ValidationError as exc:
+            _flash_errors(request, exc)
+    else:
+        messages.error(request, _("That move is not possible."))
+    return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+
+
+@login_required
+@require_POST
+def touchpoint_owner(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, tp = get_touchpoint_for(request, ws, pk, Action.ASSIGN_OWNER)
+    form = OwnerForm(request.POST, workspace_id=membership.workspace_id)
+    if form.is_valid():
+        services.touchpoint_assign_owner(
+            actor=membership, touchpoint=tp, owner=form.cleaned_data["owner"]
+        )
+        messages.success(request, _("Owner of “%(title)s” saved.") % {"title": tp.title})
+    else:
+        messages.error(request, _("Choose a member of this workspace."))
+    return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")

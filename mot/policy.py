@@ -1,0 +1,168 @@
+"""The one access policy: may this member do this action on this object?
+
+Every view and every service asks here. Views use the ``get_*_for`` helpers, which scope the query
+to the member's workspace (another workspace's object is simply not found: 404) and then check the
+role (a role that may not act: 403). Services call :func:`require` with the acting membership, so
+a call from a task, a command or a future API is held to the same rules.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from mot.models import Membership, Role, Workspace
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from journeys.models import Journey, Stage, Touchpoint
+
+
+class Action(StrEnum):
+    VIEW = "view"  # read maps, dashboards, feedback
+    EDIT_MAP = "edit_map"  # create/rename/delete/move journeys, stages, touchpoints
+    ASSIGN_OWNER = "assign_owner"  # set or clear a touchpoint's owner
+    EXPORT = "export"  # download journeys and data
+    IMPORT = "import"  # bring journeys and feedback in
+    MANAGE_SURVEYS = "manage_surveys"
+    ACT_ON_TOUCHPOINT = "act_on_touchpoint"  # follow up on what customers said
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_TOKENS = "manage_tokens"
+
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.EDITOR: frozenset(
+        {
+            Action.VIEW,
+            Action.EDIT_MAP,
+            Action.ASSIGN_OWNER,
+            Action.EXPORT,
+            Action.IMPORT,
+            Action.MANAGE_SURVEYS,
+            Action.ACT_ON_TOUCHPOINT,
+        }
+    ),
+    Role.MANAGER: frozenset(
+        {Action.VIEW, Action.ASSIGN_OWNER, Action.EXPORT, Action.ACT_ON_TOUCHPOINT}
+    ),
+    Role.STAFF: frozenset({Action.VIEW, Action.ASSIGN_OWNER, Action.ACT_ON_TOUCHPOINT}),
+}
+
+
+def workspace_of(obj: Any) -> int:
+    """The workspace id an object belongs to (every domain object belongs to exactly one)."""
+    if isinstance(obj, Workspace):
+        return obj.pk
+    return obj.workspace_id
+
+
+def can(membership: Membership | None, action: Action, obj: Any = None) -> bool:
+    if membership is None:
+        return False
+    if obj is not None and workspace_of(obj) != membership.workspace_id:
+        return False
+    if action not in ROLE_ACTIONS.get(membership.role, frozenset()):
+        return False
+    if action is Action.ACT_ON_TOUCHPOINT and membership.role == Role.STAFF:
+        # Staff act on the touchpoints they own; the CX team and managers on any.
+        return obj is not None and getattr(obj, "owner_id", None) == membership.pk
+    return True
+
+
+def require(membership: Membership | None, action: Action, obj: Any = None) -> None:
+    """Raise 404 for an object of another workspace, 403 for a role that may not act."""
+    if membership is None:
+        raise PermissionDenied(_("You are not a member of this workspace."))
+    if obj is not None and workspace_of(obj) != membership.workspace_id:
+        raise Http404
+    if not can(membership, action, obj):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+# --- Request helpers: scoped lookups ---------------------------------------------------------
+
+
+def get_membership(request: HttpRequest, workspace_slug: str) -> Membership:
+    """The signed-in user's membership of the workspace in the URL, or 404."""
+    if not request.user.is_authenticated:
+        raise Http404
+    try:
+        membership = Membership.objects.select_related("workspace", "user").get(
+            workspace__slug=workspace_slug, user=request.user
+        )
+    except Membership.DoesNotExist:
+        raise Http404 from None
+    request.membership = membership  # type: ignore[attr-defined]
+    return membership
+
+
+def get_workspace_for(request: HttpRequest, workspace_slug: str, action: Action) -> Membership:
+    membership = get_membership(request, workspace_slug)
+    require(membership, action, membership.workspace)
+    return membership
+
+
+def get_journey_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, Journey]:
+    from journeys.models import Journey
+
+    membership = get_membership(request, workspace_slug)
+    try:
+        journey = Journey.objects.get(pk=pk, workspace_id=membership.workspace_id)
+    except Journey.DoesNotExist:
+        raise Http404 from None
+    require(membership, action, journey)
+    return membership, journey
+
+
+def get_stage_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, Stage]:
+    from journeys.models import Stage
+
+    membership = get_membership(request, workspace_slug)
+    try:
+        stage = Stage.objects.select_related("journey").get(
+            pk=pk, journey__workspace_id=membership.workspace_id
+        )
+    except Stage.DoesNotExist:
+        raise Http404 from None
+    require(membership, action, stage.journey)
+    return membership, stage
+
+
+def get_touchpoint_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, Touchpoint]:
+    from journeys.models import Touchpoint
+
+    membership = get_membership(request, workspace_slug)
+    try:
+        touchpoint = Touchpoint.objects.select_related("stage__journey", "owner__user").get(
+            pk=pk, stage__journey__workspace_id=membership.workspace_id
+        )
+    except Touchpoint.DoesNotExist:
+        raise Http404 from None
+    require(membership, action, touchpoint)
+    return membership, touchpoint
+
+
+def get_member_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, Membership]:
+    membership = get_membership(request, workspace_slug)
+    try:
+        member = Membership.objects.select_related("user").get(
+            pk=pk, workspace_id=membership.workspace_id
+        )
+    except Membership.DoesNotExist:
+        raise Http404 from None
+    require(membership, action, member)
+    return membership, member

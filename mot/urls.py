@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from mot import views
+
+member_patterns = [
+    path("members/", views.member_list, name="member_list"),
+    path("members/invite/", views.member_invite, name="member_invite"),
+    path("members/<int:pk>/role/", views.member_role, name="member_role"),
+    path("members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("w/<slug:ws>/", include(member_patterns)),
+    path("w/<slug:ws>/", include("journeys.urls")),
+]
