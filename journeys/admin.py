@@ -27,7 +27,16 @@ class StageAdmin(admin.ModelAdmin):
 
 @admin.register(Touchpoint)
 class TouchpointAdmin(admin.ModelAdmin):
-    list_display = ["title", "journey", "stage", "position", "mot_stage", "channel", "phase", "owner"]
+    list_display = [
+        "title",
+        "journey",
+        "stage",
+        "position",
+        "mot_stage",
+        "channel",
+        "phase",
+        "owner",
+    ]
     list_filter = ["mot_stage", "channel", "phase", "journey__workspace"]
     search_fields = ["title", "description"]
     list_select_related = ["journey", "stage", "owner__user"]

@@ -121,7 +121,12 @@ def _saas_onboarding() -> dict[str, Any]:
             {
                 "name": _("Evaluate"),
                 "touchpoints": [
-                    _tp(_("Peer recommendations and review sites"), "review_site", "zmot", "purchase"),
+                    _tp(
+                        _("Peer recommendations and review sites"),
+                        "review_site",
+                        "zmot",
+                        "purchase",
+                    ),
                     _tp(_("Website and pricing page"), "website", "zmot", "purchase"),
                 ],
             },
@@ -229,7 +234,9 @@ BLUEPRINTS: dict[str, Blueprint] = {
         Blueprint(
             "online_shop",
             gettext_lazy("B2C online shop"),
-            gettext_lazy("Reviews, product page, checkout, the wait for delivery, sharing a review."),
+            gettext_lazy(
+                "Reviews, product page, checkout, the wait for delivery, sharing a review."
+            ),
             _online_shop,
         ),
         Blueprint(

@@ -41,7 +41,9 @@ class JourneyImportError(Exception):
 def _text(max_length: int, *, required: bool = False) -> Any:
     return Annotated[
         str,
-        StringConstraints(strip_whitespace=True, min_length=1 if required else 0, max_length=max_length),
+        StringConstraints(
+            strip_whitespace=True, min_length=1 if required else 0, max_length=max_length
+        ),
     ]
 
 
@@ -53,14 +55,16 @@ class TouchpointDoc(_Strict):
     title: _text(160, required=True)
     description: _text(4000) = ""
     channel: Literal[tuple(Channel.values)] = Channel.OTHER.value  # type: ignore[valid-type]
-    mot_stage: Literal[tuple([*MotStage.values, ""])] = ""  # type: ignore[valid-type]
+    mot_stage: Literal[(*MotStage.values, "")] = ""  # type: ignore[valid-type]
     phase: Literal[tuple(Phase.values)] = Phase.USE.value  # type: ignore[valid-type]
     owner: _text(254) | None = None  # the owner's e-mail; matched among the target's members
 
 
 class StageDoc(_Strict):
     name: _text(120, required=True)
-    touchpoints: list[TouchpointDoc] = Field(default_factory=list, max_length=MAX_TOUCHPOINTS_PER_STAGE)
+    touchpoints: list[TouchpointDoc] = Field(
+        default_factory=list, max_length=MAX_TOUCHPOINTS_PER_STAGE
+    )
 
 
 class JourneyDoc(_Strict):
@@ -170,10 +174,12 @@ def parse_document(data: bytes | str) -> Document:
     try:
         payload = json.loads(data)
     except (ValueError, RecursionError) as exc:
-        raise JourneyImportError([_("The file is not valid JSON: %(error)s") % {"error": exc}]) from None
+        raise JourneyImportError(
+            [_("The file is not valid JSON: %(error)s") % {"error": exc}]
+        ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise JourneyImportError(
-            [_("This is not a MOT journey export (expected \"format\": \"%(f)s\").") % {"f": FORMAT}]
+            [_('This is not a MOT journey export (expected "format": "%(f)s").') % {"f": FORMAT}]
         )
     try:
         return Document.model_validate(payload)

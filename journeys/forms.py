@@ -13,7 +13,10 @@ class JourneyForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     persona = forms.CharField(label=_("Persona"), max_length=120, required=False)
     description = forms.CharField(
-        label=_("Description"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     state = forms.ChoiceField(label=_("State"), choices=JourneyState.choices)
 
@@ -73,7 +76,10 @@ class PositionForm(forms.Form):
 class TouchpointForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=160)
     description = forms.CharField(
-        label=_("Description"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Description"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.OTHER)
     mot_stage = forms.ChoiceField(
@@ -91,12 +97,17 @@ class TouchpointMoveForm(forms.Form):
     def __init__(self, *args, journey, **kwargs):
         super().__init__(*args, **kwargs)
         # Only this journey's stages: another journey's or workspace's stage id is "not a choice".
-        self.fields["stage"].queryset = Stage.objects.filter(journey=journey).select_related("journey")
+        self.fields["stage"].queryset = Stage.objects.filter(journey=journey).select_related(
+            "journey"
+        )
 
 
 class OwnerForm(forms.Form):
     owner = forms.ModelChoiceField(
-        label=_("Owner"), queryset=Membership.objects.none(), required=False, empty_label=_("Nobody")
+        label=_("Owner"),
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
     )
 
     def __init__(self, *args, workspace_id, **kwargs):

@@ -143,7 +143,9 @@ class Touchpoint(models.Model):
         verbose_name = _("touchpoint")
         verbose_name_plural = _("touchpoints")
         constraints = [
-            models.UniqueConstraint(fields=["stage", "position"], name="touchpoint_unique_position"),
+            models.UniqueConstraint(
+                fields=["stage", "position"], name="touchpoint_unique_position"
+            ),
             models.CheckConstraint(
                 condition=models.Q(mot_stage__in=[*MotStage.values, ""]),
                 name="touchpoint_mot_stage_valid",

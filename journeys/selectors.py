@@ -28,6 +28,8 @@ def journey_list(
 class MapStage:
     stage: Stage
     touchpoints: list[Touchpoint]
+    previous: Stage | None = None
+    next: Stage | None = None
 
 
 def journey_map(*, journey: Journey) -> list[MapStage]:
@@ -41,4 +43,12 @@ def journey_map(*, journey: Journey) -> list[MapStage]:
     )
     for tp in touchpoints:
         by_stage[tp.stage_id].append(tp)
-    return [MapStage(stage=stage, touchpoints=by_stage[stage.pk]) for stage in stages]
+    return [
+        MapStage(
+            stage=stage,
+            touchpoints=by_stage[stage.pk],
+            previous=stages[i - 1] if i > 0 else None,
+            next=stages[i + 1] if i + 1 < len(stages) else None,
+        )
+        for i, stage in enumerate(stages)
+    ]

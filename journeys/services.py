@@ -32,12 +32,17 @@ def _clean_text(value: str, *, field: str, max_length: int, required: bool = Tru
         raise ValidationError({field: _("This field is required.")})
     if len(value) > max_length:
         raise ValidationError(
-            {field: _("At most %(n)d characters (it has %(m)d).") % {"n": max_length, "m": len(value)}}
+            {
+                field: _("At most %(n)d characters (it has %(m)d).")
+                % {"n": max_length, "m": len(value)}
+            }
         )
     return value
 
 
-def _clean_choice(value: str, *, field: str, choices: Iterable[str], allow_blank: bool = False) -> str:
+def _clean_choice(
+    value: str, *, field: str, choices: Iterable[str], allow_blank: bool = False
+) -> str:
     if allow_blank and value == "":
         return value
     if value not in set(choices):
@@ -244,7 +249,9 @@ def _touchpoint_fields(
 ) -> dict[str, str]:
     return {
         "title": _clean_text(title, field="title", max_length=160),
-        "description": _clean_text(description, field="description", max_length=4000, required=False),
+        "description": _clean_text(
+            description, field="description", max_length=4000, required=False
+        ),
         "channel": _clean_choice(channel, field="channel", choices=Channel.values),
         "mot_stage": _clean_choice(
             mot_stage, field="mot_stage", choices=MotStage.values, allow_blank=True
@@ -328,7 +335,9 @@ def touchpoint_move(
     for _attempt in range(5):
         with transaction.atomic():
             source_id = (
-                Touchpoint.objects.filter(pk=touchpoint.pk).values_list("stage_id", flat=True).first()
+                Touchpoint.objects.filter(pk=touchpoint.pk)
+                .values_list("stage_id", flat=True)
+                .first()
             )
             if source_id is None:
                 raise ValidationError(_("This touchpoint no longer exists."))

@@ -30,7 +30,6 @@ from journeys.forms import (
 )
 from journeys.models import MOT_DESCRIPTIONS, JourneyState
 from mot.forms_utils import apply_service_errors
-from mot.selectors import workspace_members
 from mot.policy import (
     Action,
     can,
@@ -39,6 +38,7 @@ from mot.policy import (
     get_touchpoint_for,
     get_workspace_for,
 )
+from mot.selectors import workspace_members
 
 
 def _map_redirect(ws: str, journey_id: int, anchor: str = "") -> HttpResponse:
@@ -87,7 +87,9 @@ def journey_list(request: HttpRequest, ws: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def journey_new(request: HttpRequest, ws: str) -> HttpResponse:
     membership = get_workspace_for(request, ws, Action.EDIT_MAP)
-    form = NewJourneyForm(request.POST or None, initial={"template": request.GET.get("template", "")})
+    form = NewJourneyForm(
+        request.POST or None, initial={"template": request.GET.get("template", "")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["template"]:
@@ -286,7 +288,9 @@ def stage_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     form = PositionForm(request.POST)
     if form.is_valid():
         try:
-            services.stage_move(actor=membership, stage=stage, position=form.cleaned_data["position"])
+            services.stage_move(
+                actor=membership, stage=stage, position=form.cleaned_data["position"]
+            )
         except ValidationError as exc:
             _flash_errors(request, exc)
     return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")

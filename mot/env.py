@@ -31,7 +31,9 @@ class Env:
         return value.strip()
 
     def fail(self, name: str, value: str, expected: str) -> ImproperlyConfigured:
-        return ImproperlyConfigured(f"Environment variable {name}={value!r} is invalid: {expected}.")
+        return ImproperlyConfigured(
+            f"Environment variable {name}={value!r} is invalid: {expected}."
+        )
 
     def str(self, name: str, default: str = "") -> str:
         raw = self._raw(name)
@@ -79,7 +81,9 @@ class Env:
         except ValueError as exc:
             raise self.fail(name, raw, str(exc)) from None
         if parts.scheme not in schemes:
-            raise self.fail(name, raw, f"expected a URL starting with {' or '.join(sorted(schemes))}")
+            raise self.fail(
+                name, raw, f"expected a URL starting with {' or '.join(sorted(schemes))}"
+            )
         return raw
 
     def database(self, name: str, default: str) -> dict[str, Any]:

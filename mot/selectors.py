@@ -14,4 +14,6 @@ def workspace_members(*, membership: Membership) -> QuerySet[Membership]:
 
 
 def memberships_of(user) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+    return (
+        Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+    )

@@ -57,7 +57,7 @@ def member_invite(
         raise ValidationError({"email": _("Enter a valid e-mail address.")}) from None
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a role.")})
-    User = get_user_model()  # noqa: N806
+    User = get_user_model()
     user = User.objects.filter(email__iexact=email).first()
     invited = False
     if user is None:

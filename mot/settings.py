@@ -120,7 +120,12 @@ AXES_RESET_ON_SUCCESS = True
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("pt", _("Portuguese")), ("es", _("Spanish")), ("ro", _("Romanian"))]
+LANGUAGES = [
+    ("en", _("English")),
+    ("pt", _("Portuguese")),
+    ("es", _("Spanish")),
+    ("ro", _("Romanian")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
@@ -161,7 +166,9 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
-    raise ImproperlyConfigured("Environment variables EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other.")
+    raise ImproperlyConfigured(
+        "Environment variables EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other."
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MOT <mot@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

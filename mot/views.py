@@ -27,7 +27,9 @@ def home(request: HttpRequest) -> HttpResponse:
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.workspace_create(name=form.cleaned_data["name"], owner=request.user)
+            membership = services.workspace_create(
+                name=form.cleaned_data["name"], owner=request.user
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -100,7 +102,9 @@ def member_role(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
-            services.member_change_role(actor=membership, member=member, role=form.cleaned_data["role"])
+            services.member_change_role(
+                actor=membership, member=member, role=form.cleaned_data["role"]
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)

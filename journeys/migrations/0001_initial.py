@@ -5,103 +5,262 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('mot', '0001_initial'),
+        ("mot", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Journey',
+            name="Journey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('persona', models.CharField(blank=True, max_length=120, verbose_name='persona')),
-                ('description', models.TextField(blank=True, max_length=4000, verbose_name='description')),
-                ('state', models.CharField(choices=[('current', 'Current state'), ('future', 'Future state')], default='current', max_length=16, verbose_name='state')),
-                ('archived', models.BooleanField(default=False, verbose_name='archived')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='journeys', to='mot.workspace', verbose_name='workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("persona", models.CharField(blank=True, max_length=120, verbose_name="persona")),
+                (
+                    "description",
+                    models.TextField(blank=True, max_length=4000, verbose_name="description"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("current", "Current state"), ("future", "Future state")],
+                        default="current",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("archived", models.BooleanField(default=False, verbose_name="archived")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="journeys",
+                        to="mot.workspace",
+                        verbose_name="workspace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'journey',
-                'verbose_name_plural': 'journeys',
-                'ordering': ['name', 'pk'],
+                "verbose_name": "journey",
+                "verbose_name_plural": "journeys",
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Stage',
+            name="Stage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('position', models.PositiveIntegerField(verbose_name='position')),
-                ('journey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stages', to='journeys.journey', verbose_name='journey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("position", models.PositiveIntegerField(verbose_name="position")),
+                (
+                    "journey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stages",
+                        to="journeys.journey",
+                        verbose_name="journey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stage',
-                'verbose_name_plural': 'stages',
-                'ordering': ['journey', 'position'],
+                "verbose_name": "stage",
+                "verbose_name_plural": "stages",
+                "ordering": ["journey", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Touchpoint',
+            name="Touchpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(verbose_name='position')),
-                ('title', models.CharField(max_length=160, verbose_name='title')),
-                ('description', models.TextField(blank=True, max_length=4000, verbose_name='description')),
-                ('channel', models.CharField(choices=[('website', 'Website'), ('mobile_app', 'Mobile app'), ('email', 'E-mail'), ('phone', 'Phone'), ('chat', 'Chat'), ('social', 'Social media'), ('review_site', 'Review site'), ('search', 'Search'), ('store', 'Store'), ('in_person', 'In person'), ('delivery', 'Delivery'), ('product', 'Product'), ('mail', 'Mail'), ('other', 'Other')], default='other', max_length=16, verbose_name='channel')),
-                ('mot_stage', models.CharField(blank=True, choices=[('zmot', 'ZMOT'), ('fmot', 'FMOT'), ('smot', 'SMOT'), ('amot', 'AMOT'), ('lmot', 'LMOT')], default='', max_length=8, verbose_name='moment of truth')),
-                ('phase', models.CharField(choices=[('purchase', 'Purchase'), ('use', 'Use'), ('post_sale', 'Post-sale')], default='use', max_length=16, verbose_name='phase')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('journey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='touchpoints', to='journeys.journey', verbose_name='journey')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_touchpoints', to='mot.membership', verbose_name='owner')),
-                ('stage', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='touchpoints', to='journeys.stage', verbose_name='stage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(verbose_name="position")),
+                ("title", models.CharField(max_length=160, verbose_name="title")),
+                (
+                    "description",
+                    models.TextField(blank=True, max_length=4000, verbose_name="description"),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("website", "Website"),
+                            ("mobile_app", "Mobile app"),
+                            ("email", "E-mail"),
+                            ("phone", "Phone"),
+                            ("chat", "Chat"),
+                            ("social", "Social media"),
+                            ("review_site", "Review site"),
+                            ("search", "Search"),
+                            ("store", "Store"),
+                            ("in_person", "In person"),
+                            ("delivery", "Delivery"),
+                            ("product", "Product"),
+                            ("mail", "Mail"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "mot_stage",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("zmot", "ZMOT"),
+                            ("fmot", "FMOT"),
+                            ("smot", "SMOT"),
+                            ("amot", "AMOT"),
+                            ("lmot", "LMOT"),
+                        ],
+                        default="",
+                        max_length=8,
+                        verbose_name="moment of truth",
+                    ),
+                ),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("purchase", "Purchase"),
+                            ("use", "Use"),
+                            ("post_sale", "Post-sale"),
+                        ],
+                        default="use",
+                        max_length=16,
+                        verbose_name="phase",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "journey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="touchpoints",
+                        to="journeys.journey",
+                        verbose_name="journey",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_touchpoints",
+                        to="mot.membership",
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "stage",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="touchpoints",
+                        to="journeys.stage",
+                        verbose_name="stage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'touchpoint',
-                'verbose_name_plural': 'touchpoints',
-                'ordering': ['stage__position', 'position'],
+                "verbose_name": "touchpoint",
+                "verbose_name_plural": "touchpoints",
+                "ordering": ["stage__position", "position"],
             },
         ),
         migrations.AddIndex(
-            model_name='journey',
-            index=models.Index(fields=['workspace', 'archived', 'name'], name='journeys_jo_workspa_6ceb37_idx'),
+            model_name="journey",
+            index=models.Index(
+                fields=["workspace", "archived", "name"], name="journeys_jo_workspa_6ceb37_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='journey',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['current', 'future'])), name='journey_state_valid'),
+            model_name="journey",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["current", "future"])), name="journey_state_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stage',
-            constraint=models.UniqueConstraint(fields=('journey', 'position'), name='stage_unique_position'),
+            model_name="stage",
+            constraint=models.UniqueConstraint(
+                fields=("journey", "position"), name="stage_unique_position"
+            ),
         ),
         migrations.AddIndex(
-            model_name='touchpoint',
-            index=models.Index(fields=['owner'], name='journeys_to_owner_i_ad4505_idx'),
+            model_name="touchpoint",
+            index=models.Index(fields=["owner"], name="journeys_to_owner_i_ad4505_idx"),
         ),
         migrations.AddIndex(
-            model_name='touchpoint',
-            index=models.Index(fields=['journey', 'mot_stage'], name='journeys_to_journey_14e626_idx'),
+            model_name="touchpoint",
+            index=models.Index(
+                fields=["journey", "mot_stage"], name="journeys_to_journey_14e626_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='touchpoint',
-            constraint=models.UniqueConstraint(fields=('stage', 'position'), name='touchpoint_unique_position'),
+            model_name="touchpoint",
+            constraint=models.UniqueConstraint(
+                fields=("stage", "position"), name="touchpoint_unique_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='touchpoint',
-            constraint=models.CheckConstraint(condition=models.Q(('mot_stage__in', ['zmot', 'fmot', 'smot', 'amot', 'lmot', ''])), name='touchpoint_mot_stage_valid'),
+            model_name="touchpoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("mot_stage__in", ["zmot", "fmot", "smot", "amot", "lmot", ""])),
+                name="touchpoint_mot_stage_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='touchpoint',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['website', 'mobile_app', 'email', 'phone', 'chat', 'social', 'review_site', 'search', 'store', 'in_person', 'delivery', 'product', 'mail', 'other'])), name='touchpoint_channel_valid'),
+            model_name="touchpoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "channel__in",
+                        [
+                            "website",
+                            "mobile_app",
+                            "email",
+                            "phone",
+                            "chat",
+                            "social",
+                            "review_site",
+                            "search",
+                            "store",
+                            "in_person",
+                            "delivery",
+                            "product",
+                            "mail",
+                            "other",
+                        ],
+                    )
+                ),
+                name="touchpoint_channel_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='touchpoint',
-            constraint=models.CheckConstraint(condition=models.Q(('phase__in', ['purchase', 'use', 'post_sale'])), name='touchpoint_phase_valid'),
+            model_name="touchpoint",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("phase__in", ["purchase", "use", "post_sale"])),
+                name="touchpoint_phase_valid",
+            ),
         ),
     ]

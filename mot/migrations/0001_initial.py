@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,33 +14,79 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Workspace',
+            name="Workspace",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='slug')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("slug", models.SlugField(max_length=60, unique=True, verbose_name="slug")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'workspace',
-                'verbose_name_plural': 'workspaces',
-                'ordering': ['name'],
+                "verbose_name": "workspace",
+                "verbose_name_plural": "workspaces",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin', 'Admin'), ('editor', 'Editor'), ('manager', 'Manager'), ('staff', 'Staff')], max_length=16, verbose_name='role')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='joined at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='mot.workspace', verbose_name='workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("admin", "Admin"),
+                            ("editor", "Editor"),
+                            ("manager", "Manager"),
+                            ("staff", "Staff"),
+                        ],
+                        max_length=16,
+                        verbose_name="role",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="joined at")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="mot.workspace",
+                        verbose_name="workspace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
-                'ordering': ['workspace', 'user__email'],
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'user'), name='membership_unique_user'), models.CheckConstraint(condition=models.Q(('role__in', ['admin', 'editor', 'manager', 'staff'])), name='membership_role_valid')],
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
+                "ordering": ["workspace", "user__email"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("workspace", "user"), name="membership_unique_user"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("role__in", ["admin", "editor", "manager", "staff"])),
+                        name="membership_role_valid",
+                    ),
+                ],
             },
         ),
     ]

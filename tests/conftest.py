@@ -1,0 +1,133 @@
+"""Personas and real-service fixtures shared by the whole suite.
+
+Personas: an admin, an editor, a manager, a staff owner in workspace "Acme", and an outsider who is
+admin of another workspace. Tests that need PostgreSQL, Redis or Chromium skip when the service is
+not configured — except with CI=true, where they fail, so CI can never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from journeys.models import Channel, MotStage, Phase
+from journeys.services import journey_create, stage_create, touchpoint_create
+from mot.models import Membership, Role, Workspace
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def require_postgres(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        _unavailable("this test needs PostgreSQL (set DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def require_redis():
+    if not settings.REDIS_URL:
+        _unavailable("this test needs Redis (set REDIS_URL=redis://...)")
+    return settings.REDIS_URL
+
+
+@pytest.fixture
+def require_chromium():
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        _unavailable(f"this test needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+
+
+def make_member(workspace: Workspace, role: str, name: str) -> Membership:
+    user = get_user_model().objects.create_user(
+        username=f"{name}@{workspace.slug}.test",
+        email=f"{name}@{workspace.slug}.test",
+        password="correct-horse-battery",
+        first_name=name.capitalize(),
+    )
+    return Membership.objects.create(workspace=workspace, user=user, role=role)
+
+
+@pytest.fixture
+def workspace(db) -> Workspace:
+    return Workspace.objects.create(name="Acme", slug="acme")
+
+
+@pytest.fixture
+def other_workspace(db) -> Workspace:
+    return Workspace.objects.create(name="Globex", slug="globex")
+
+
+@pytest.fixture
+def admin(workspace) -> Membership:
+    return make_member(workspace, Role.ADMIN, "alice")
+
+
+@pytest.fixture
+def editor(workspace) -> Membership:
+    return make_member(workspace, Role.EDITOR, "eddie")
+
+
+@pytest.fixture
+def manager(workspace) -> Membership:
+    return make_member(workspace, Role.MANAGER, "mona")
+
+
+@pytest.fixture
+def staff(workspace) -> Membership:
+    return make_member(workspace, Role.STAFF, "sam")
+
+
+@pytest.fixture
+def outsider(other_workspace) -> Membership:
+    return make_member(other_workspace, Role.ADMIN, "oscar")
+
+
+@pytest.fixture
+def personas(admin, editor, manager, staff) -> dict[str, Membership]:
+    return {Role.ADMIN: admin, Role.EDITOR: editor, Role.MANAGER: manager, Role.STAFF: staff}
+
+
+@pytest.fixture
+def journey(editor):
+    """A small map: two stages, three touchpoints, one owned by the staff persona's peer."""
+    j = journey_create(actor=editor, name="Online shop", persona="Shopper")
+    research = stage_create(actor=editor, journey=j, name="Research")
+    buy = stage_create(actor=editor, journey=j, name="Buy")
+    touchpoint_create(
+        actor=editor,
+        stage=research,
+        title="Reviews",
+        channel=Channel.REVIEW_SITE,
+        mot_stage=MotStage.ZMOT,
+        phase=Phase.PURCHASE,
+    )
+    touchpoint_create(
+        actor=editor,
+        stage=buy,
+        title="Product page",
+        channel=Channel.WEBSITE,
+        mot_stage=MotStage.FMOT,
+        phase=Phase.PURCHASE,
+    )
+    touchpoint_create(
+        actor=editor, stage=buy, title="Checkout", channel=Channel.WEBSITE, phase=Phase.PURCHASE
+    )
+    return j
+
+
+def login(client, membership: Membership):
+    client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
