@@ -69,17 +69,9 @@ def member_invite(
         raise ValidationError({"email": _("This person is already a member.")})
     member = Membership.objects.create(workspace_id=actor.workspace_id, user=user, role=role)
     if invited:
-        link = base_url.rstrip("/") + reverse(
-            "password_reset_confirm",
-            kwargs={
-                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                "token": default_token_generator.make_token(user),
-            },
-        )
-        context = {"workspace": actor.workspace, "inviter": actor, "link": link, "role": member}
-        subject = _("You are invited to %(workspace)s on MOT") % {"workspace": actor.workspace.name}
-        body = render_to_string("registration/invitation_email.txt", context)
-        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+        from mot.tasks import send_invitation
+
+        send_invitation.delay_on_commit(member.pk, base_url)
     return member, invited
 
 
@@ -104,3 +96,27 @@ def member_remove(*, actor: Membership, member: Membership) -> None:
     if member.role == Role.ADMIN and _admins_left_after(member) == 0:
         raise ValidationError(_("A workspace needs at least one admin."))
     member.delete()
+
+
+def invitation_send(*, membership_id: int, base_url: str) -> bool:
+    """Send the invitation e-mail with a link to choose a password.
+
+    Returns False (and sends nothing) when the membership is gone or the person already has a
+    password: an invitation retried or replayed after they signed up must not reach them again.
+    """
+    member = Membership.objects.select_related("user", "workspace").filter(pk=membership_id).first()
+    if member is None or member.user.has_usable_password() or not member.user.email:
+        return False
+    user = member.user
+    link = base_url.rstrip("/") + reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {"workspace": member.workspace, "link": link, "role": member}
+    subject = _("You are invited to %(workspace)s on MOT") % {"workspace": member.workspace.name}
+    body = render_to_string("registration/invitation_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+    return True

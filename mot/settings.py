@@ -117,6 +117,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
