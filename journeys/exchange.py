@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
 from journeys.models import Channel, Journey, JourneyState, MotStage, Phase, Stage, Touchpoint
@@ -38,12 +38,21 @@ class JourneyImportError(Exception):
         self.errors = errors
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: without this check such a file would pass validation and
+    # then fail with a database error halfway through the import.
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
 def _text(max_length: int, *, required: bool = False) -> Any:
     return Annotated[
         str,
         StringConstraints(
             strip_whitespace=True, min_length=1 if required else 0, max_length=max_length
         ),
+        AfterValidator(_no_nul),
     ]
 
 
@@ -186,7 +195,10 @@ def parse_document(data: bytes | str) -> Document:
     except PydanticValidationError as exc:
         errors = []
         for error in exc.errors()[:20]:
-            errors.append(f"{_location(error['loc'])}: {error['msg']}")
+            message = error["msg"]
+            if error["type"] == "literal_error":  # name the value refused, e.g. "XMOT"
+                message += f" (not {repr(error['input'])[:60]})"
+            errors.append(f"{_location(error['loc'])}: {message}")
         raise JourneyImportError(errors) from None
 
 

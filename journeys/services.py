@@ -55,12 +55,20 @@ def _check_owner(owner: Membership | None, workspace_id: int) -> None:
         raise ValidationError({"owner": _("The owner must be a member of this workspace.")})
 
 
+# Container locks are FOR NO KEY UPDATE, not FOR UPDATE: inserting a touchpoint takes a KEY SHARE
+# lock on its journey and stage (foreign-key check), which FOR UPDATE would block. With FOR UPDATE,
+# adding a card (stage locked, then waiting on the journey) while someone reorders the stages
+# (journey locked, then renumbering that stage) deadlocked. The locks still queue order changes.
+
+
 def _lock_journey(journey: Journey) -> Journey:
-    return Journey.objects.select_for_update().get(pk=journey.pk)
+    return Journey.objects.select_for_update(no_key=True).get(pk=journey.pk)
 
 
 def _lock_stages(*stage_ids: int) -> dict[int, Stage]:
-    stages = Stage.objects.select_for_update().filter(pk__in=set(stage_ids)).order_by("pk")
+    stages = (
+        Stage.objects.select_for_update(no_key=True).filter(pk__in=set(stage_ids)).order_by("pk")
+    )
     return {stage.pk: stage for stage in stages}
 
 
@@ -217,6 +225,8 @@ def stage_delete(*, actor: Membership, stage: Stage) -> None:
     """Delete a stage with its touchpoints and close the gap it leaves."""
     require(actor, Action.EDIT_MAP, stage)
     _lock_journey(stage.journey)
+    # Wait for writers inside the stage (a card being added) before collecting its touchpoints.
+    _lock_stages(stage.pk)
     Stage.objects.filter(pk=stage.pk).delete()
     renumber(Stage, _ordered_stages(stage.journey_id))
 
@@ -314,12 +324,28 @@ def touchpoint_update(
     return touchpoint
 
 
-@transaction.atomic
 def touchpoint_delete(*, actor: Membership, touchpoint: Touchpoint) -> None:
     require(actor, Action.EDIT_MAP, touchpoint)
-    _lock_stages(touchpoint.stage_id)
-    Touchpoint.objects.filter(pk=touchpoint.pk).delete()
-    renumber(Touchpoint, _ordered_touchpoints(touchpoint.stage_id))
+    # As in touchpoint_move: the card may have moved to another stage since ``touchpoint`` was
+    # loaded, so its stage is read again and locked, else the wrong stage would be renumbered.
+    for _attempt in range(5):
+        with transaction.atomic():
+            stage_id = (
+                Touchpoint.objects.filter(pk=touchpoint.pk)
+                .values_list("stage_id", flat=True)
+                .first()
+            )
+            if stage_id is None:  # deleted meanwhile: nothing left to do
+                return
+            _lock_stages(stage_id)
+            deleted, _details = Touchpoint.objects.filter(
+                pk=touchpoint.pk, stage_id=stage_id
+            ).delete()
+            if not deleted:
+                continue
+            renumber(Touchpoint, _ordered_touchpoints(stage_id))
+            return
+    raise ValidationError(_("The map changed while deleting; please try again."))
 
 
 def touchpoint_move(

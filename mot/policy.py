@@ -145,7 +145,7 @@ def get_touchpoint_for(
 
     membership = get_membership(request, workspace_slug)
     try:
-        touchpoint = Touchpoint.objects.select_related("stage__journey", "owner__user").get(
+        touchpoint = Touchpoint.objects.select_related("journey", "stage", "owner__user").get(
             pk=pk, stage__journey__workspace_id=membership.workspace_id
         )
     except Touchpoint.DoesNotExist:

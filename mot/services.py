@@ -7,7 +7,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -25,12 +25,25 @@ def workspace_create(*, name: str, owner) -> Membership:
     if not name:
         raise ValidationError({"name": _("This field is required.")})
     base = slugify(name)[:50] or "workspace"
-    slug, n = base, 1
-    while Workspace.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    workspace = Workspace.objects.create(name=name[:120], slug=slug)
-    return Membership.objects.create(workspace=workspace, user=owner, role=Role.ADMIN)
+    for attempt in range(1, 50):
+        slug = base if attempt == 1 else f"{base}-{attempt}"
+        if Workspace.objects.filter(slug=slug).exists():
+            continue
+        try:
+            with transaction.atomic():
+                # Two people creating "Acme" at once: the unique slug lets one win, the other
+                # takes the next free slug.
+                workspace = Workspace.objects.create(name=name[:120], slug=slug)
+                return Membership.objects.create(workspace=workspace, user=owner, role=Role.ADMIN)
+        except IntegrityError:
+            continue
+    raise ValidationError({"name": _("Too many workspaces share this name; choose another.")})
+
+
+def _lock_workspace(workspace_id: int) -> None:
+    # Role changes and removals queue up per workspace: two admins demoting (or removing) each
+    # other at once would otherwise each still count the other and leave no admin at all.
+    Workspace.objects.select_for_update(no_key=True).get(pk=workspace_id)
 
 
 def _admins_left_after(member: Membership) -> int:
@@ -80,6 +93,7 @@ def member_change_role(*, actor: Membership, member: Membership, role: str) -> M
     require(actor, Action.MANAGE_MEMBERS, member)
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a role.")})
+    _lock_workspace(member.workspace_id)
     member = Membership.objects.select_for_update().get(pk=member.pk)
     if member.role == Role.ADMIN and role != Role.ADMIN and _admins_left_after(member) == 0:
         raise ValidationError({"role": _("A workspace needs at least one admin.")})
@@ -92,6 +106,7 @@ def member_change_role(*, actor: Membership, member: Membership, role: str) -> M
 def member_remove(*, actor: Membership, member: Membership) -> None:
     """Remove someone from the workspace; the touchpoints they owned become unassigned."""
     require(actor, Action.MANAGE_MEMBERS, member)
+    _lock_workspace(member.workspace_id)
     member = Membership.objects.select_for_update().get(pk=member.pk)
     if member.role == Role.ADMIN and _admins_left_after(member) == 0:
         raise ValidationError(_("A workspace needs at least one admin."))

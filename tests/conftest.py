@@ -28,6 +28,12 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # The default hasher costs ~0.3 s a user by design; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def require_postgres(db):
     from django.db import connection
@@ -129,5 +135,5 @@ def journey(editor):
 
 
 def login(client, membership: Membership):
-    client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(membership.user, backend="mot.auth.EmailOrUsernameBackend")
     return client

@@ -1,0 +1,30 @@
+"""What product.md promises, written once for the role-matrix tests of services and views.
+
+These sets are the product's word, deliberately not read from mot.policy: the tests compare the
+policy against them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from journeys.models import Journey, Stage, Touchpoint
+from mot.models import Membership, Role
+
+ALL = frozenset(Role.values)
+MAP_EDITORS = frozenset({Role.ADMIN, Role.EDITOR})
+EXPORTERS = frozenset({Role.ADMIN, Role.EDITOR, Role.MANAGER})
+ADMINS = frozenset({Role.ADMIN})
+
+
+def db_snapshot() -> tuple[list[Any], ...]:
+    """Every row a service or request could change, to show a refused one changed nothing."""
+    return (
+        list(Journey.objects.order_by("pk").values()),
+        list(Stage.objects.order_by("pk").values()),
+        list(Touchpoint.objects.order_by("pk").values()),
+        list(Membership.objects.order_by("pk").values()),
+        list(get_user_model().objects.order_by("pk").values_list("pk", "email", "password")),
+    )

@@ -1,0 +1,271 @@
+"""Members: invitations by e-mail, roles, removal, and the rule that a workspace keeps an admin."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.urls import reverse
+
+from journeys.models import Touchpoint
+from journeys.services import touchpoint_assign_owner
+from mot.celery import app as celery_app
+from mot.models import Membership, Role
+from mot.services import invitation_send, member_change_role, member_invite, member_remove
+
+BASE_URL = "http://testserver"
+LINK = re.compile(r"http://testserver(/accounts/reset/[^/\s]+/[^/\s]+/)")
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks():
+    """Run Celery tasks in-process even when REDIS_URL points at a broker (as in CI)."""
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager = conf.task_eager_propagates = True
+    yield
+    conf.task_always_eager, conf.task_eager_propagates = saved
+
+
+def invite(actor, email="newcomer@example.test", role=Role.EDITOR):
+    return member_invite(actor=actor, email=email, role=role, base_url=BASE_URL)
+
+
+def test_inviting_a_new_email_creates_an_account_and_sends_one_invitation(
+    admin, workspace, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        member, invited = invite(admin, email="  NewComer@Example.TEST ")
+    assert invited is True
+    user = member.user
+    assert user.email == "newcomer@example.test"
+    assert not user.has_usable_password()
+    assert (member.workspace_id, member.role) == (workspace.pk, Role.EDITOR)
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["newcomer@example.test"]
+    assert "Acme" in message.subject
+    assert "Editor" in message.body
+    assert LINK.search(message.body)
+
+
+def test_invitation_is_sent_only_once_the_membership_is_committed(
+    admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        invite(admin)
+    assert len(callbacks) == 1
+    assert mailoutbox == []
+
+
+def test_invitation_link_opens_the_set_password_form(
+    admin, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        member, _invited = invite(admin)
+    path = LINK.search(mailoutbox[0].body).group(1)
+
+    response = client.get(path)
+    assert response.status_code == 302  # Django hides the token behind a set-password page
+    form_page = client.get(response["Location"])
+    assert form_page.status_code == 200
+    assert b'name="new_password1"' in form_page.content
+
+    done = client.post(
+        response["Location"],
+        {"new_password1": "a-long-new-passphrase", "new_password2": "a-long-new-passphrase"},
+    )
+    assert done.status_code == 302
+    assert done["Location"] == reverse("password_reset_complete")
+    member.user.refresh_from_db()
+    assert member.user.check_password("a-long-new-passphrase")
+    # Replaying the invitation now sends nothing: the person has chosen a password.
+    assert invitation_send(membership_id=member.pk, base_url=BASE_URL) is False
+    assert len(mailoutbox) == 1
+
+
+def test_invitation_link_is_refused_once_used_or_tampered(
+    admin, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(admin)
+    path = LINK.search(mailoutbox[0].body).group(1)
+    tampered = path[:-3] + ("x" if path[-3] != "x" else "y") + path[-2:]
+    response = client.get(tampered, follow=True)
+    assert b'name="new_password1"' not in response.content
+
+
+def test_inviting_an_existing_member_is_refused(admin, editor, mailoutbox):
+    with pytest.raises(ValidationError) as excinfo:
+        invite(admin, email=editor.user.email.upper())
+    assert "email" in excinfo.value.message_dict
+    assert Membership.objects.filter(user=editor.user).count() == 1
+    assert mailoutbox == []
+
+
+def test_inviting_someone_with_an_account_adds_them_without_an_email(
+    admin, outsider, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        member, invited = invite(admin, email=outsider.user.email, role=Role.STAFF)
+    assert invited is False
+    assert member.user == outsider.user
+    assert member.workspace_id == admin.workspace_id
+    assert mailoutbox == []
+    assert get_user_model().objects.filter(email=outsider.user.email).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("email", "role", "field"),
+    [
+        ("not-an-email", Role.STAFF, "email"),
+        ("", Role.STAFF, "email"),
+        ("a@b.test", "owner", "role"),
+    ],
+)
+def test_invitation_with_invalid_email_or_role_is_refused(admin, email, role, field):
+    users = get_user_model().objects.count()
+    with pytest.raises(ValidationError) as excinfo:
+        invite(admin, email=email, role=role)
+    assert field in excinfo.value.message_dict
+    assert get_user_model().objects.count() == users
+
+
+def test_admin_can_change_a_members_role(admin, staff):
+    member_change_role(actor=admin, member=staff, role=Role.MANAGER)
+    assert Membership.objects.get(pk=staff.pk).role == Role.MANAGER
+
+
+def test_invalid_role_is_refused(admin, staff):
+    with pytest.raises(ValidationError):
+        member_change_role(actor=admin, member=staff, role="superuser")
+    assert Membership.objects.get(pk=staff.pk).role == Role.STAFF
+
+
+def test_last_admin_cannot_be_demoted(admin):
+    with pytest.raises(ValidationError) as excinfo:
+        member_change_role(actor=admin, member=admin, role=Role.EDITOR)
+    assert "at least one admin" in str(excinfo.value)
+    assert Membership.objects.get(pk=admin.pk).role == Role.ADMIN
+
+
+def test_admin_can_step_down_when_another_admin_remains(admin, editor):
+    member_change_role(actor=admin, member=editor, role=Role.ADMIN)
+    member_change_role(actor=admin, member=admin, role=Role.STAFF)
+    roles = dict(Membership.objects.values_list("pk", "role"))
+    assert roles[admin.pk] == Role.STAFF
+    assert roles[editor.pk] == Role.ADMIN
+
+
+def test_last_admin_cannot_be_removed(admin):
+    with pytest.raises(ValidationError):
+        member_remove(actor=admin, member=admin)
+    assert Membership.objects.filter(pk=admin.pk).exists()
+
+
+def test_other_workspaces_admins_do_not_count(admin, outsider):
+    """Globex has its own admin; Acme's only admin still cannot leave."""
+    with pytest.raises(ValidationError):
+        member_remove(actor=admin, member=admin)
+
+
+def test_removing_a_member_unassigns_their_touchpoints(admin, editor, staff, journey):
+    touchpoints = list(Touchpoint.objects.filter(journey=journey))
+    for tp in touchpoints[:2]:
+        touchpoint_assign_owner(actor=editor, touchpoint=tp, owner=staff)
+    touchpoint_assign_owner(actor=editor, touchpoint=touchpoints[2], owner=editor)
+
+    member_remove(actor=admin, member=staff)
+
+    assert not Membership.objects.filter(pk=staff.pk).exists()
+    owners = dict(Touchpoint.objects.filter(journey=journey).values_list("pk", "owner"))
+    assert owners == {
+        touchpoints[0].pk: None,
+        touchpoints[1].pk: None,
+        touchpoints[2].pk: editor.pk,
+    }
+    assert Touchpoint.objects.filter(journey=journey).count() == 3
+    # The person keeps their account (they may belong to other workspaces).
+    assert get_user_model().objects.filter(pk=staff.user_id).exists()
+
+
+def test_invitation_send_skips_a_user_who_already_has_a_password(staff, mailoutbox):
+    assert staff.user.has_usable_password()
+    assert invitation_send(membership_id=staff.pk, base_url=BASE_URL) is False
+    assert mailoutbox == []
+
+
+def test_invitation_send_skips_a_removed_membership(
+    admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        member, _invited = invite(admin)
+    member_remove(actor=admin, member=member)
+    assert invitation_send(membership_id=member.pk, base_url=BASE_URL) is False
+    assert mailoutbox == []
+
+
+def test_invitation_send_can_be_replayed_while_the_password_is_unset(
+    admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        member, _invited = invite(admin)
+    assert invitation_send(membership_id=member.pk, base_url=BASE_URL + "/") is True
+    assert len(mailoutbox) == 1
+    assert "http://testserver/accounts/reset/" in mailoutbox[0].body  # no double slash
+
+
+# --- two admins at once (PostgreSQL) --------------------------------------------------------
+
+
+def _admin(workspace, name):
+    user = get_user_model().objects.create_user(username=name, email=f"{name}@acme.test")
+    return Membership.objects.create(workspace=workspace, user=user, role=Role.ADMIN)
+
+
+def _at_once(*calls):
+    """Run the calls in threads released together; return what each raised (or None)."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[BaseException | None] = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            call()
+        except BaseException as exc:
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("action", ["demote", "remove"])
+def test_two_admins_stepping_down_at_once_leave_one_admin(require_postgres, workspace, action):
+    for round_ in range(10):
+        first = _admin(workspace, f"first{round_}")
+        second = _admin(workspace, f"second{round_}")
+        Membership.objects.filter(workspace=workspace).exclude(pk__in=[first.pk, second.pk]).update(
+            role=Role.STAFF
+        )
+
+        def step_down(actor, member):
+            if action == "demote":
+                return lambda: member_change_role(actor=actor, member=member, role=Role.STAFF)
+            return lambda: member_remove(actor=actor, member=member)
+
+        outcomes = _at_once(step_down(first, second), step_down(second, first))
+        assert Membership.objects.filter(workspace=workspace, role=Role.ADMIN).count() == 1
+        assert sum(isinstance(o, ValidationError) for o in outcomes) == 1
+        assert not [o for o in outcomes if o and not isinstance(o, ValidationError)]
