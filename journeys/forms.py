@@ -57,8 +57,15 @@ class JourneyImportForm(forms.Form):
 
 class DuplicateForm(forms.Form):
     state = forms.ChoiceField(
-        label=_("State"), choices=JourneyState.choices, initial=JourneyState.FUTURE
+        label=_("State"),
+        choices=JourneyState.choices,
+        initial=JourneyState.FUTURE,
+        required=False,
     )
+
+    def clean_state(self) -> str:
+        # Left out, a copy is a future-state version: what the map's button asks for.
+        return self.cleaned_data["state"] or JourneyState.FUTURE
 
 
 class ArchiveForm(forms.Form):
@@ -91,7 +98,11 @@ class TouchpointForm(forms.Form):
 
 
 class TouchpointMoveForm(forms.Form):
-    stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.none())
+    stage = forms.ModelChoiceField(
+        label=_("Stage"),
+        queryset=Stage.objects.none(),
+        error_messages={"invalid_choice": _("Choose a stage of this journey.")},
+    )
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=10_000)
 
     def __init__(self, *args, journey, **kwargs):
@@ -108,6 +119,7 @@ class OwnerForm(forms.Form):
         queryset=Membership.objects.none(),
         required=False,
         empty_label=_("Nobody"),
+        error_messages={"invalid_choice": _("Choose a member of this workspace.")},
     )
 
     def __init__(self, *args, workspace_id, **kwargs):

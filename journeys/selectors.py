@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from journeys.models import Journey, Stage, Touchpoint
 from mot.models import Membership
@@ -18,10 +19,23 @@ def journey_list(
         qs = qs.filter(Q(name__icontains=search) | Q(persona__icontains=search))
     if state:
         qs = qs.filter(state=state)
+    # One correlated count per relation: joining both and counting distinct would build
+    # (stages times touchpoints) rows per journey before grouping: 28,800 for a 12-stage map
+    # of 2,400 touchpoints.
     return qs.annotate(
-        stage_count=Count("stages", distinct=True),
-        touchpoint_count=Count("touchpoints", distinct=True),
+        stage_count=_count_of(Stage), touchpoint_count=_count_of(Touchpoint)
     ).order_by("name", "pk")
+
+
+def _count_of(model: type[Stage] | type[Touchpoint]) -> Coalesce:
+    counts = (
+        model.objects.filter(journey=OuterRef("pk"))
+        .order_by()
+        .values("journey")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
 @dataclass

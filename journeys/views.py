@@ -7,7 +7,8 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -28,8 +29,9 @@ from journeys.forms import (
     TouchpointForm,
     TouchpointMoveForm,
 )
-from journeys.models import MOT_DESCRIPTIONS, JourneyState
+from journeys.models import MOT_DESCRIPTIONS, Journey, JourneyState
 from mot.forms_utils import apply_service_errors
+from mot.models import Membership
 from mot.policy import (
     Action,
     can,
@@ -48,9 +50,65 @@ def _map_redirect(ws: str, journey_id: int, anchor: str = "") -> HttpResponse:
     return response
 
 
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """Form data for a POST, even an empty one (``request.POST or None`` would leave an empty
+    POST unbound: no error shown, a 200 instead of a 422)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
+
+
+def _form_errors(request: HttpRequest, form: Form) -> None:
+    """Show an inline map form's errors as messages on the re-rendered map, field label first."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(
+                request,
+                _("%(field)s: %(error)s") % {"field": label, "error": error} if label else error,
+            )
+
+
+def _render_map(
+    request: HttpRequest, membership: Membership, journey: Journey, *, status: int = 200
+) -> HttpResponse:
+    """The map page. Its inline forms (stages, cards, moves, owners) have no page of their own,
+    so an invalid one answers 422 with the map re-rendered and the errors shown as messages."""
+    can_edit = can(membership, Action.EDIT_MAP, journey)
+    return render(
+        request,
+        "journeys/map.html",
+        {
+            "membership": membership,
+            "journey": journey,
+            "columns": selectors.journey_map(journey=journey),
+            "can_edit": can_edit,
+            "can_assign": can(membership, Action.ASSIGN_OWNER, journey),
+            "can_export": can(membership, Action.EXPORT, journey),
+            "mot_legend": list(MOT_DESCRIPTIONS.items()),
+            "touchpoint_form": TouchpointForm(auto_id="new_tp_%s") if can_edit else None,
+            "members": list(workspace_members(membership=membership)),
+        },
+        status=status,
+    )
+
+
+def _map_invalid(
+    request: HttpRequest,
+    membership: Membership,
+    journey: Journey,
+    *,
+    form: Form | None = None,
+    exc: ValidationError | None = None,
+) -> HttpResponse:
+    if form is not None:
+        _form_errors(request, form)
+    if exc is not None:
+        _flash_errors(request, exc)
+    return _render_map(request, membership, journey, status=422)
 
 
 # --- journeys ---------------------------------------------------------------------------------
@@ -87,9 +145,7 @@ def journey_list(request: HttpRequest, ws: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def journey_new(request: HttpRequest, ws: str) -> HttpResponse:
     membership = get_workspace_for(request, ws, Action.EDIT_MAP)
-    form = NewJourneyForm(
-        request.POST or None, initial={"template": request.GET.get("template", "")}
-    )
+    form = NewJourneyForm(_posted(request), initial={"template": request.GET.get("template", "")})
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["template"]:
@@ -109,6 +165,7 @@ def journey_new(request: HttpRequest, ws: str) -> HttpResponse:
         request,
         "journeys/new.html",
         {"membership": membership, "form": form, "blueprints": BLUEPRINTS},
+        status=422 if form.errors else 200,
     )
 
 
@@ -116,7 +173,7 @@ def journey_new(request: HttpRequest, ws: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def journey_import_view(request: HttpRequest, ws: str) -> HttpResponse:
     membership = get_workspace_for(request, ws, Action.IMPORT)
-    form = JourneyImportForm(request.POST or None, request.FILES or None)
+    form = JourneyImportForm(_posted(request), request.FILES if request.method == "POST" else None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -128,12 +185,11 @@ def journey_import_view(request: HttpRequest, ws: str) -> HttpResponse:
         else:
             messages.success(request, _("Journey “%(name)s” imported.") % {"name": journey.name})
             return _map_redirect(ws, journey.pk)
-    status = 422 if request.method == "POST" else 200
     return render(
         request,
         "journeys/import.html",
         {"membership": membership, "form": form, "errors": errors},
-        status=status if (errors or form.errors) else 200,
+        status=422 if (errors or form.errors) else 200,
     )
 
 
@@ -141,22 +197,7 @@ def journey_import_view(request: HttpRequest, ws: str) -> HttpResponse:
 @require_GET
 def journey_map(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, journey = get_journey_for(request, ws, pk, Action.VIEW)
-    can_edit = can(membership, Action.EDIT_MAP, journey)
-    return render(
-        request,
-        "journeys/map.html",
-        {
-            "membership": membership,
-            "journey": journey,
-            "columns": selectors.journey_map(journey=journey),
-            "can_edit": can_edit,
-            "can_assign": can(membership, Action.ASSIGN_OWNER, journey),
-            "can_export": can(membership, Action.EXPORT, journey),
-            "mot_legend": list(MOT_DESCRIPTIONS.items()),
-            "touchpoint_form": TouchpointForm(auto_id="new_tp_%s") if can_edit else None,
-            "members": list(workspace_members(membership=membership)),
-        },
-    )
+    return _render_map(request, membership, journey)
 
 
 @login_required
@@ -169,7 +210,7 @@ def journey_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         "description": journey.description,
         "state": journey.state,
     }
-    form = JourneyForm(request.POST or None, initial=initial)
+    form = JourneyForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.journey_update(actor=membership, journey=journey, **form.cleaned_data)
@@ -191,8 +232,11 @@ def journey_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def journey_duplicate(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, journey = get_journey_for(request, ws, pk, Action.EDIT_MAP)
     form = DuplicateForm(request.POST)
-    state = form.cleaned_data["state"] if form.is_valid() else JourneyState.FUTURE
-    copy = services.journey_duplicate(actor=membership, journey=journey, state=state)
+    if not form.is_valid():
+        return _map_invalid(request, membership, journey, form=form)
+    copy = services.journey_duplicate(
+        actor=membership, journey=journey, state=form.cleaned_data["state"]
+    )
     messages.success(request, _("Copied as “%(name)s”.") % {"name": copy.name})
     return _map_redirect(ws, copy.pk)
 
@@ -246,18 +290,15 @@ def journey_export_view(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def stage_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, journey = get_journey_for(request, ws, pk, Action.EDIT_MAP)
     form = StageForm(request.POST)
-    if form.is_valid():
-        try:
-            stage = services.stage_create(
-                actor=membership, journey=journey, name=form.cleaned_data["name"]
-            )
-        except ValidationError as exc:
-            _flash_errors(request, exc)
-        else:
-            return _map_redirect(ws, journey.pk, f"stage-{stage.pk}")
-    else:
-        messages.error(request, _("A stage needs a name (at most 120 characters)."))
-    return _map_redirect(ws, journey.pk)
+    if not form.is_valid():
+        return _map_invalid(request, membership, journey, form=form)
+    try:
+        stage = services.stage_create(
+            actor=membership, journey=journey, name=form.cleaned_data["name"]
+        )
+    except ValidationError as exc:
+        return _map_invalid(request, membership, journey, exc=exc)
+    return _map_redirect(ws, journey.pk, f"stage-{stage.pk}")
 
 
 @login_required
@@ -265,10 +306,12 @@ def stage_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def stage_rename(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, stage = get_stage_for(request, ws, pk, Action.EDIT_MAP)
     form = StageForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        return _map_invalid(request, membership, stage.journey, form=form)
+    try:
         services.stage_rename(actor=membership, stage=stage, name=form.cleaned_data["name"])
-    else:
-        messages.error(request, _("A stage needs a name (at most 120 characters)."))
+    except ValidationError as exc:
+        return _map_invalid(request, membership, stage.journey, exc=exc)
     return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
 
 
@@ -286,13 +329,12 @@ def stage_delete(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def stage_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, stage = get_stage_for(request, ws, pk, Action.EDIT_MAP)
     form = PositionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.stage_move(
-                actor=membership, stage=stage, position=form.cleaned_data["position"]
-            )
-        except ValidationError as exc:
-            _flash_errors(request, exc)
+    if not form.is_valid():
+        return _map_invalid(request, membership, stage.journey, form=form)
+    try:
+        services.stage_move(actor=membership, stage=stage, position=form.cleaned_data["position"])
+    except ValidationError as exc:
+        return _map_invalid(request, membership, stage.journey, exc=exc)
     return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
 
 
@@ -304,19 +346,13 @@ def stage_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def touchpoint_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, stage = get_stage_for(request, ws, pk, Action.EDIT_MAP)
     form = TouchpointForm(request.POST)
-    if form.is_valid():
-        try:
-            tp = services.touchpoint_create(actor=membership, stage=stage, **form.cleaned_data)
-        except ValidationError as exc:
-            _flash_errors(request, exc)
-        else:
-            return _map_redirect(ws, stage.journey_id, f"tp-{tp.pk}")
-    else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
-    return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
+    if not form.is_valid():
+        return _map_invalid(request, membership, stage.journey, form=form)
+    try:
+        tp = services.touchpoint_create(actor=membership, stage=stage, **form.cleaned_data)
+    except ValidationError as exc:
+        return _map_invalid(request, membership, stage.journey, exc=exc)
+    return _map_redirect(ws, stage.journey_id, f"tp-{tp.pk}")
 
 
 @login_required
@@ -324,7 +360,7 @@ def touchpoint_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def touchpoint_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, tp = get_touchpoint_for(request, ws, pk, Action.EDIT_MAP)
     initial = {f: getattr(tp, f) for f in ("title", "description", "channel", "mot_stage", "phase")}
-    form = TouchpointForm(request.POST or None, initial=initial)
+    form = TouchpointForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.touchpoint_update(actor=membership, touchpoint=tp, **form.cleaned_data)
@@ -354,18 +390,17 @@ def touchpoint_delete(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def touchpoint_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, tp = get_touchpoint_for(request, ws, pk, Action.EDIT_MAP)
     form = TouchpointMoveForm(request.POST, journey=tp.journey)
-    if form.is_valid():
-        try:
-            services.touchpoint_move(
-                actor=membership,
-                touchpoint=tp,
-                stage=form.cleaned_data["stage"],
-                position=form.cleaned_data["position"],
-            )
-        except ValidationError as exc:
-            _flash_errors(request, exc)
-    else:
-        messages.error(request, _("That move is not possible."))
+    if not form.is_valid():
+        return _map_invalid(request, membership, tp.journey, form=form)
+    try:
+        services.touchpoint_move(
+            actor=membership,
+            touchpoint=tp,
+            stage=form.cleaned_data["stage"],
+            position=form.cleaned_data["position"],
+        )
+    except ValidationError as exc:
+        return _map_invalid(request, membership, tp.journey, exc=exc)
     return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
 
 
@@ -374,11 +409,13 @@ def touchpoint_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def touchpoint_owner(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, tp = get_touchpoint_for(request, ws, pk, Action.ASSIGN_OWNER)
     form = OwnerForm(request.POST, workspace_id=membership.workspace_id)
-    if form.is_valid():
+    if not form.is_valid():
+        return _map_invalid(request, membership, tp.journey, form=form)
+    try:
         services.touchpoint_assign_owner(
             actor=membership, touchpoint=tp, owner=form.cleaned_data["owner"]
         )
-        messages.success(request, _("Owner of “%(title)s” saved.") % {"title": tp.title})
-    else:
-        messages.error(request, _("Choose a member of this workspace."))
+    except ValidationError as exc:
+        return _map_invalid(request, membership, tp.journey, exc=exc)
+    messages.success(request, _("Owner of “%(title)s” saved.") % {"title": tp.title})
     return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mot import services
 from mot.forms import InviteForm, RoleForm, WorkspaceForm
 from mot.forms_utils import apply_service_errors
-from mot.models import Role
+from mot.models import Membership, Role
 from mot.policy import Action, can, get_member_for, get_workspace_for
 from mot.selectors import memberships_of, workspace_members
 
@@ -24,7 +24,7 @@ from mot.selectors import memberships_of, workspace_members
 def home(request: HttpRequest) -> HttpResponse:
     """Land in the only workspace, or pick one of several, or create the first."""
     memberships = list(memberships_of(request.user))
-    form = WorkspaceForm(request.POST or None)
+    form = WorkspaceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.workspace_create(
@@ -36,14 +36,24 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("journeys:list", ws=membership.workspace.slug)
     if len(memberships) == 1 and request.method == "GET" and "pick" not in request.GET:
         return redirect("journeys:list", ws=memberships[0].workspace.slug)
-    return render(request, "home.html", {"memberships": memberships, "form": form})
+    return render(
+        request,
+        "home.html",
+        {"memberships": memberships, "form": form},
+        status=422 if form.errors else 200,
+    )
 
 
-@login_required
-@require_GET
-def member_list(request: HttpRequest, ws: str) -> HttpResponse:
-    membership = get_workspace_for(request, ws, Action.VIEW)
+def _members_page(
+    request: HttpRequest,
+    membership: Membership,
+    *,
+    invite_form: InviteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     manage = can(membership, Action.MANAGE_MEMBERS, membership.workspace)
+    if manage and invite_form is None:
+        invite_form = InviteForm()
     return render(
         request,
         "mot/members.html",
@@ -51,10 +61,27 @@ def member_list(request: HttpRequest, ws: str) -> HttpResponse:
             "membership": membership,
             "members": workspace_members(membership=membership),
             "can_manage": manage,
-            "invite_form": InviteForm() if manage else None,
+            "invite_form": invite_form if manage else None,
             "roles": Role.choices,
         },
+        status=status,
     )
+
+
+def _members_invalid(
+    request: HttpRequest, membership: Membership, errors: list[str]
+) -> HttpResponse:
+    """Role changes and removals post from the members table: errors re-render it with 422."""
+    for error in errors:
+        messages.error(request, error)
+    return _members_page(request, membership, status=422)
+
+
+@login_required
+@require_GET
+def member_list(request: HttpRequest, ws: str) -> HttpResponse:
+    membership = get_workspace_for(request, ws, Action.VIEW)
+    return _members_page(request, membership)
 
 
 @login_required
@@ -81,18 +108,7 @@ def member_invite(request: HttpRequest, ws: str) -> HttpResponse:
             else:
                 messages.success(request, _("%(name)s added.") % {"name": member.display_name})
             return redirect("member_list", ws=ws)
-    return render(
-        request,
-        "mot/members.html",
-        {
-            "membership": membership,
-            "members": workspace_members(membership=membership),
-            "can_manage": True,
-            "invite_form": form,
-            "roles": Role.choices,
-        },
-        status=422,
-    )
+    return _members_page(request, membership, invite_form=form, status=422)
 
 
 @login_required
@@ -100,18 +116,13 @@ def member_invite(request: HttpRequest, ws: str) -> HttpResponse:
 def member_role(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, member = get_member_for(request, ws, pk, Action.MANAGE_MEMBERS)
     form = RoleForm(request.POST)
-    if form.is_valid():
-        try:
-            services.member_change_role(
-                actor=membership, member=member, role=form.cleaned_data["role"]
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("Role of %(name)s saved.") % {"name": member.display_name})
-    else:
-        messages.error(request, _("Choose a role."))
+    if not form.is_valid():
+        return _members_invalid(request, membership, [_("Choose a role.")])
+    try:
+        services.member_change_role(actor=membership, member=member, role=form.cleaned_data["role"])
+    except ValidationError as exc:
+        return _members_invalid(request, membership, exc.messages)
+    messages.success(request, _("Role of %(name)s saved.") % {"name": member.display_name})
     return redirect("member_list", ws=ws)
 
 
@@ -122,10 +133,8 @@ def member_remove(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     try:
         services.member_remove(actor=membership, member=member)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("%(name)s removed.") % {"name": member.display_name})
+        return _members_invalid(request, membership, exc.messages)
+    messages.success(request, _("%(name)s removed.") % {"name": member.display_name})
     if member.user_id == request.user.pk:
         return redirect("home")
     return redirect("member_list", ws=ws)

@@ -1,0 +1,129 @@
+"""Pages run a fixed number of SQL queries whatever the size of what they show (no N+1).
+
+Each test pins the count on a small and on a large data set: if a template starts following a
+relation per row, the large one grows and the test names the page.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from journeys.models import Channel, Journey, MotStage, Stage, Touchpoint
+from mot.models import Membership, Role
+from tests.conftest import login, make_member
+
+# session, user, membership (+ workspace), journey, stages, touchpoints (+ owners), members
+MAP_QUERIES = 7
+# session, user, membership (+ workspace), journeys with their stage and touchpoint counts
+LIST_QUERIES = 4
+# session, user, membership (+ workspace), members (+ users)
+MEMBERS_QUERIES = 4
+
+
+def build_map(journey: Journey, *, stages: int, per_stage: int, owners: list[Membership]) -> None:
+    """A map of stages x per_stage touchpoints, every third one owned, in a few statements."""
+    rows = Stage.objects.bulk_create(
+        [Stage(journey=journey, name=f"Stage {i}", position=i) for i in range(stages)]
+    )
+    channels, mots = Channel.values, [*MotStage.values, ""]
+    Touchpoint.objects.bulk_create(
+        [
+            Touchpoint(
+                journey=journey,
+                stage=stage,
+                position=p,
+                title=f"Touchpoint {stage.position}.{p}",
+                description="What the customer meets here.",
+                channel=channels[p % len(channels)],
+                mot_stage=mots[p % len(mots)],
+                owner=owners[p % len(owners)] if p % 3 == 0 else None,
+            )
+            for stage in rows
+            for p in range(per_stage)
+        ],
+        batch_size=500,
+    )
+
+
+def _map_url(journey: Journey) -> str:
+    return reverse("journeys:map", kwargs={"ws": journey.workspace.slug, "pk": journey.pk})
+
+
+@pytest.mark.parametrize("role", [Role.EDITOR, Role.STAFF])
+def test_map_page_runs_the_same_queries_for_one_card_and_for_2400(
+    client, personas, django_assert_num_queries, role
+):
+    owners = list(personas.values())
+    workspace = owners[0].workspace
+    small = Journey.objects.create(workspace=workspace, name="Small")
+    build_map(small, stages=1, per_stage=1, owners=owners)
+    large = Journey.objects.create(workspace=workspace, name="Large")
+    build_map(large, stages=12, per_stage=200, owners=owners)
+    login(client, personas[role])
+
+    with django_assert_num_queries(MAP_QUERIES):
+        small_page = client.get(_map_url(small))
+    with django_assert_num_queries(MAP_QUERIES):
+        large_page = client.get(_map_url(large))
+
+    assert small_page.status_code == large_page.status_code == 200
+    html = large_page.content.decode()
+    assert html.count('class="card"') == 2400
+    assert "Touchpoint 11.199" in html
+    assert personas[Role.STAFF].display_name in html  # owners are shown, not just counted
+
+
+def test_journey_list_runs_the_same_queries_for_one_journey_and_for_fifty(
+    client, editor, django_assert_num_queries
+):
+    url = reverse("journeys:list", kwargs={"ws": "acme"})
+    login(client, editor)
+    build_map(
+        Journey.objects.create(workspace=editor.workspace, name="Journey 00"),
+        stages=2,
+        per_stage=3,
+        owners=[editor],
+    )
+    with django_assert_num_queries(LIST_QUERIES):
+        assert client.get(url).status_code == 200
+
+    for i in range(1, 50):
+        journey = Journey.objects.create(workspace=editor.workspace, name=f"Journey {i:02}")
+        build_map(journey, stages=3, per_stage=4, owners=[editor])
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(url)
+
+    assert response.content.decode().count("Journey ") >= 50
+    first = next(j for j in response.context["journeys"] if j.name == "Journey 00")
+    assert (first.stage_count, first.touchpoint_count) == (2, 6)
+    last = next(j for j in response.context["journeys"] if j.name == "Journey 49")
+    assert (last.stage_count, last.touchpoint_count) == (3, 12)
+
+
+def test_journey_list_counts_a_journey_without_stages_as_zero(client, editor):
+    Journey.objects.create(workspace=editor.workspace, name="Empty")
+    login(client, editor)
+
+    response = client.get(reverse("journeys:list", kwargs={"ws": "acme"}))
+
+    (journey,) = response.context["journeys"]
+    assert (journey.stage_count, journey.touchpoint_count) == (0, 0)
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.STAFF])
+def test_members_page_runs_the_same_queries_for_four_members_and_for_forty(
+    client, personas, django_assert_num_queries, role
+):
+    url = reverse("member_list", kwargs={"ws": "acme"})
+    login(client, personas[role])
+    with django_assert_num_queries(MEMBERS_QUERIES):
+        assert client.get(url).status_code == 200
+
+    workspace = personas[role].workspace
+    for i in range(36):
+        make_member(workspace, Role.STAFF, f"member{i:02}")
+    with django_assert_num_queries(MEMBERS_QUERIES):
+        response = client.get(url)
+
+    assert response.content.decode().count("@acme.test") >= 40
