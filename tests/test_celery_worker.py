@@ -1,0 +1,135 @@
+"""A real Celery worker consuming the real Redis: the invitation e-mail goes through the broker.
+
+The rest of the suite runs tasks eagerly when REDIS_URL is unset; this test only means something
+with REDIS_URL set, where settings point Celery's broker and result backend at Redis and turn eager
+mode off. The worker runs in a thread of this process (``start_worker``), so its e-mail lands in
+the same ``django.core.mail.outbox`` and it reads the same test database — hence
+``transaction=True``: the worker's own connection must see committed rows.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from celery.result import AsyncResult
+from celery.signals import after_task_publish
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+
+from mot import services
+from mot.celery import app as celery_app
+from mot.models import Membership
+from mot.tasks import send_invitation
+
+pytestmark = pytest.mark.redis
+
+BASE_URL = "http://mot.example.test/"
+# The queues docker-compose.yml's worker consumes (`celery -A mot worker -Q default,metrics`).
+WORKER_QUEUES = {"default", "metrics"}
+
+
+def _wait_for(predicate, *, timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture
+def redis_client(require_redis):
+    client = redis.Redis.from_url(require_redis, socket_connect_timeout=3, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"REDIS_URL={require_redis} is set but Redis does not answer: {exc}")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def isolated_queue(redis_client):
+    """A queue of this test's own, so a stray worker on the same Redis can't take the task and
+    messages other tests left on "default" don't reach this worker."""
+    assert not celery_app.conf.task_always_eager, "REDIS_URL is set, tasks must not run eagerly"
+    routed = celery_app.amqp.router.route({}, send_invitation.name)["queue"].name
+    assert routed in WORKER_QUEUES, f"{send_invitation.name} goes to {routed!r}, no worker reads it"
+
+    name = f"mot-test-{uuid.uuid4().hex[:12]}"
+    # Tasks without an explicit route go to task_default_queue, read at publish time.
+    previous = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = name
+    try:
+        yield name
+    finally:
+        celery_app.conf.task_default_queue = previous
+        redis_client.delete(
+            name, *(f"_kombu.{kind}.{name}" for kind in ("binding", "binding_permanent"))
+        )
+
+
+@pytest.fixture
+def published():
+    """Ids and routing keys of the task messages sent to the broker during the test."""
+    sent: list[tuple[str, str]] = []
+
+    def record(sender=None, headers=None, routing_key=None, **kwargs):
+        if sender == send_invitation.name:
+            sent.append((headers["id"], routing_key))
+
+    after_task_publish.connect(record, weak=False)
+    yield sent
+    after_task_publish.disconnect(record)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_invitation_email_is_sent_by_a_worker_through_redis(
+    admin, mailoutbox, redis_client, isolated_queue, published
+):
+    with start_worker(
+        celery_app,
+        pool="solo",
+        concurrency=1,
+        queues=[isolated_queue],
+        perform_ping_check=False,
+        shutdown_timeout=15,
+    ):
+        with transaction.atomic():
+            member, invited = services.member_invite(
+                actor=admin, email="New.Person@Example.com", role="staff", base_url=BASE_URL
+            )
+            assert invited
+            # Dispatched on commit, not before: the worker must never look for a missing row.
+            assert published == []
+
+        assert len(published) == 1, "the invitation was not published to the broker"
+        task_id, routing_key = published[0]
+        assert routing_key == isolated_queue
+
+        result = AsyncResult(task_id, app=celery_app)
+        assert result.get(timeout=30) is True  # the Redis result backend has the worker's answer
+        assert result.state == "SUCCESS"
+        assert _wait_for(lambda: len(mailoutbox) == 1, timeout=5)
+
+    assert redis_client.llen(isolated_queue) == 0, "the message is still on the queue"
+    result.forget()
+
+    email = mailoutbox[0]
+    assert email.to == ["new.person@example.com"]
+    assert "Acme" in email.subject
+    match = re.search(
+        re.escape(BASE_URL.rstrip("/")) + r"/accounts/reset/([^/\s]+)/([^/\s]+)/", email.body
+    )
+    assert match, f"no set-password link in:\n{email.body}"
+    uid, token = match.groups()
+    member = Membership.objects.select_related("user").get(pk=member.pk)
+    assert force_str(urlsafe_base64_decode(uid)) == str(member.user.pk)
+    assert default_token_generator.check_token(member.user, token)
