@@ -79,7 +79,12 @@ def _ordered_touchpoints(stage_id: int) -> list[Touchpoint]:
 
 
 def _ordered_stages(journey_id: int) -> list[Stage]:
-    rows = list(Stage.objects.filter(journey_id=journey_id).order_by("position"))
+    # Renumbering updates stage rows; locking them first in primary-key order (as touchpoint
+    # moves do) keeps a stage reorder and a cross-stage card move from locking in opposite orders.
+    rows = list(
+        Stage.objects.select_for_update(no_key=True).filter(journey_id=journey_id).order_by("pk")
+    )
+    rows.sort(key=lambda stage: stage.position)
     snapshot_positions(rows)
     return rows
 
