@@ -195,11 +195,35 @@ def parse_document(data: bytes | str) -> Document:
     except PydanticValidationError as exc:
         errors = []
         for error in exc.errors()[:20]:
-            message = error["msg"]
-            if error["type"] == "literal_error":  # name the value refused, e.g. "XMOT"
-                message += f" (not {repr(error['input'])[:60]})"
-            errors.append(f"{_location(error['loc'])}: {message}")
+            errors.append(f"{_location(error['loc'])}: {_message(error)}")
         raise JourneyImportError(errors) from None
+
+
+def _message(error: Any) -> str:
+    """A translated message for a pydantic error (its own texts are English only)."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "literal_error":  # name the refused value, e.g. "XMOT", and what is allowed
+        return _("%(value)s is not one of %(allowed)s.") % {
+            "value": repr(error["input"])[:60],
+            "allowed": ctx.get("expected", ""),
+        }
+    if kind == "missing":
+        return _("this field is required.")
+    if kind in {"string_type", "string_sub_type"}:
+        return _("must be text.")
+    if kind == "string_too_short":
+        return _("must not be empty.")
+    if kind == "string_too_long":
+        return _("at most %(n)s characters.") % {"n": ctx.get("max_length")}
+    if kind == "too_long":
+        return _("at most %(n)s items.") % {"n": ctx.get("max_length")}
+    if kind in {"list_type", "tuple_type"}:
+        return _("must be a list.")
+    if kind in {"dict_type", "model_type", "model_attributes_type"}:
+        return _("must be an object.")
+    if kind == "value_error":
+        return _("contains characters that are not allowed (NUL).")
+    return _("invalid value.")
 
 
 @transaction.atomic

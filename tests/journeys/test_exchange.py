@@ -192,16 +192,16 @@ def _deep_object(depth: int) -> str:
 HOSTILE = {
     "title as number": (
         encoded(doc(stages=[{"name": "S", "touchpoints": [{"title": 5}]}])),
-        "journey.stages[1].touchpoints[1].title: Input should be a valid string",
+        "journey.stages[1].touchpoints[1].title: must be text.",
     ),
-    "name as number": (encoded(doc(name=42)), "journey.name: Input should be a valid string"),
+    "name as number": (encoded(doc(name=42)), "journey.name: must be text."),
     "version as a string": (
         encoded({**doc(), "version": "1"}),
         "version",
     ),
     "stages as dict": (
         encoded(doc(stages={"Research": {"touchpoints": []}})),
-        "journey.stages: Input should be a valid list",
+        "journey.stages: must be a list.",
     ),
     "touchpoint as list": (
         encoded(doc(stages=[{"name": "S", "touchpoints": [["title", "T"]]}])),
@@ -223,7 +223,10 @@ HOSTILE = {
         encoded(doc(stages=[{"name": "S", "touchpoints": [{"title": "t" * 161}]}])),
         "journey.stages[1].touchpoints[1].title",
     ),
-    "missing journey": (encoded({"format": "mot.journey", "version": 1}), "journey: Field"),
+    "missing journey": (
+        encoded({"format": "mot.journey", "version": 1}),
+        "journey: this field is required.",
+    ),
     "10 MB of junk": (bytes(range(256)) * (10 * 1024 * 1024 // 256), "larger than"),
     "100000 open brackets": (b"[" * 100_000, "nested too deeply"),
     "deeply nested valid-looking object": (_deep_object(200).encode(), "nested too deeply"),
