@@ -1,8 +1,11 @@
 """The map page and its in-place editing endpoints (stages, touchpoints, moves, owners).
 
 Each view: access check (mot.policy) → form → service → response. Without JavaScript every form
-posts and redirects back to the map; with htmx the same endpoints answer with the fragment that
-changed (a card, a stage column, the board), errors in place with status 422.
+posts and redirects back to the map (an invalid one re-renders the map with status 422). With
+htmx the same endpoints answer with the fragments that changed (journeys/map_fragments.py): a
+card, the stage columns a move touched, or the board; invalid input answers 422 with the
+fragment showing the error where the user acts. The server is the source of truth: every answer
+shows the persisted order, so a refused move puts the card back.
 """
 
 from __future__ import annotations
@@ -13,23 +16,25 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journeys import selectors, services
-from journeys.forms import (
-    OwnerForm,
-    PositionForm,
-    StageForm,
-    TouchpointForm,
-    TouchpointMoveForm,
+from journeys.forms import OwnerForm, PositionForm, StageForm, TouchpointForm, TouchpointMoveForm
+from journeys.map_fragments import (
+    MOVE_FOCUS,
+    board_response,
+    card_response,
+    columns_response,
+    map_context,
+    stage_head_response,
 )
-from journeys.models import MOT_DESCRIPTIONS, Journey
+from journeys.models import Journey
 from journeys.view_utils import _map_redirect, _posted
 from mot.forms_utils import apply_service_errors
 from mot.models import Membership
-from mot.policy import Action, can, get_journey_for, get_stage_for, get_touchpoint_for
-from mot.selectors import workspace_members
+from mot.policy import Action, get_journey_for, get_stage_for, get_touchpoint_for
 
 
 def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -38,7 +43,7 @@ def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
 
 
 def _form_errors(request: HttpRequest, form: Form) -> None:
-    """Show an inline map form's errors as messages on the re-rendered map, field label first."""
+    """Show an inline map form's errors as messages, field label first."""
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
@@ -51,25 +56,10 @@ def _form_errors(request: HttpRequest, form: Form) -> None:
 def _render_map(
     request: HttpRequest, membership: Membership, journey: Journey, *, status: int = 200
 ) -> HttpResponse:
-    """The map page. Its inline forms (stages, cards, moves, owners) have no page of their own,
-    so an invalid one answers 422 with the map re-rendered and the errors shown as messages."""
-    can_edit = can(membership, Action.EDIT_MAP, journey)
-    return render(
-        request,
-        "journeys/map.html",
-        {
-            "membership": membership,
-            "journey": journey,
-            "columns": selectors.journey_map(journey=journey),
-            "can_edit": can_edit,
-            "can_assign": can(membership, Action.ASSIGN_OWNER, journey),
-            "can_export": can(membership, Action.EXPORT, journey),
-            "mot_legend": list(MOT_DESCRIPTIONS.items()),
-            "touchpoint_form": TouchpointForm(auto_id="new_tp_%s") if can_edit else None,
-            "members": list(workspace_members(membership=membership)),
-        },
-        status=status,
-    )
+    context = map_context(request, membership, journey, filters_source=request.GET)
+    response = render(request, "journeys/map.html", context, status=status)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 def _map_invalid(
@@ -80,6 +70,7 @@ def _map_invalid(
     form: Form | None = None,
     exc: ValidationError | None = None,
 ) -> HttpResponse:
+    """An inline form has no page of its own: 422 with the map and the errors as messages."""
     if form is not None:
         _form_errors(request, form)
     if exc is not None:
@@ -91,6 +82,12 @@ def _map_invalid(
 @require_GET
 def journey_map(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, journey = get_journey_for(request, ws, pk, Action.VIEW)
+    htmx = request.htmx
+    if htmx and htmx.target == "board" and not htmx.history_restore_request:
+        # A filter change: only the board is swapped (the URL, pushed by htmx, carries it).
+        response = board_response(request, membership, journey, filters_source=request.GET)
+        patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response
     return _render_map(request, membership, journey)
 
 
@@ -102,15 +99,22 @@ def journey_map(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def stage_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, journey = get_journey_for(request, ws, pk, Action.EDIT_MAP)
     form = StageForm(request.POST)
-    if not form.is_valid():
-        return _map_invalid(request, membership, journey, form=form)
     try:
+        if not form.is_valid():
+            raise ValidationError([])  # the form's own errors are shown below
         stage = services.stage_create(
             actor=membership, journey=journey, name=form.cleaned_data["name"]
         )
     except ValidationError as exc:
-        return _map_invalid(request, membership, journey, exc=exc)
-    return _map_redirect(ws, journey.pk, f"stage-{stage.pk}")
+        if not request.htmx:
+            return _map_invalid(request, membership, journey, form=form, exc=exc)
+        _form_errors(request, form)
+        _flash_errors(request, exc)
+        return board_response(request, membership, journey, focus="new-stage", status=422)
+    if not request.htmx:
+        return _map_redirect(ws, journey.pk, f"stage-{stage.pk}")
+    messages.success(request, _("Stage “%(name)s” added.") % {"name": stage.name})
+    return board_response(request, membership, journey, focus="new-stage")
 
 
 @login_required
@@ -118,13 +122,27 @@ def stage_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def stage_rename(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, stage = get_stage_for(request, ws, pk, Action.EDIT_MAP)
     form = StageForm(request.POST)
-    if not form.is_valid():
-        return _map_invalid(request, membership, stage.journey, form=form)
     try:
+        if not form.is_valid():
+            raise ValidationError([])  # the form's own errors are shown below
         services.stage_rename(actor=membership, stage=stage, name=form.cleaned_data["name"])
     except ValidationError as exc:
-        return _map_invalid(request, membership, stage.journey, exc=exc)
-    return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
+        if not request.htmx:
+            return _map_invalid(request, membership, stage.journey, form=form, exc=exc)
+        _form_errors(request, form)
+        _flash_errors(request, exc)
+        return stage_head_response(
+            request,
+            membership,
+            stage,
+            focus="stage-name",
+            errors=[*form.errors.get("name", []), *exc.messages],
+            status=422,
+        )
+    if not request.htmx:
+        return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
+    messages.success(request, _("Stage renamed to “%(name)s”.") % {"name": stage.name})
+    return stage_head_response(request, membership, stage, focus="stage-title")
 
 
 @login_required
@@ -133,7 +151,9 @@ def stage_delete(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, stage = get_stage_for(request, ws, pk, Action.EDIT_MAP)
     services.stage_delete(actor=membership, stage=stage)
     messages.success(request, _("Stage “%(name)s” deleted.") % {"name": stage.name})
-    return _map_redirect(ws, stage.journey_id)
+    if not request.htmx:
+        return _map_redirect(ws, stage.journey_id)
+    return board_response(request, membership, stage.journey, focus="new-stage")
 
 
 @login_required
@@ -141,16 +161,35 @@ def stage_delete(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def stage_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, stage = get_stage_for(request, ws, pk, Action.EDIT_MAP)
     form = PositionForm(request.POST)
-    if not form.is_valid():
-        return _map_invalid(request, membership, stage.journey, form=form)
     try:
+        if not form.is_valid():
+            raise ValidationError([])  # the form's own errors are shown below
         services.stage_move(actor=membership, stage=stage, position=form.cleaned_data["position"])
     except ValidationError as exc:
-        return _map_invalid(request, membership, stage.journey, exc=exc)
-    return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
+        if not request.htmx:
+            return _map_invalid(request, membership, stage.journey, form=form, exc=exc)
+        _form_errors(request, form)
+        _flash_errors(request, exc)
+        return board_response(request, membership, stage.journey, status=422)
+    if not request.htmx:
+        return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
+    messages.success(request, _("Stage “%(name)s” moved.") % {"name": stage.name})
+    return board_response(
+        request, membership, stage.journey, focus="stage-title", focus_stage=stage.pk
+    )
 
 
 # --- touchpoints ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def touchpoint_card(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    """One card as the board shows it (the Cancel of an in-place edit swaps it back)."""
+    membership, tp = get_touchpoint_for(request, ws, pk, Action.VIEW)
+    if not request.htmx:
+        return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+    return card_response(request, membership, tp, focus="edit")
 
 
 @login_required
@@ -158,13 +197,23 @@ def stage_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def touchpoint_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, stage = get_stage_for(request, ws, pk, Action.EDIT_MAP)
     form = TouchpointForm(request.POST)
-    if not form.is_valid():
-        return _map_invalid(request, membership, stage.journey, form=form)
     try:
+        if not form.is_valid():
+            raise ValidationError([])  # the form's own errors are shown below
         tp = services.touchpoint_create(actor=membership, stage=stage, **form.cleaned_data)
     except ValidationError as exc:
-        return _map_invalid(request, membership, stage.journey, exc=exc)
-    return _map_redirect(ws, stage.journey_id, f"tp-{tp.pk}")
+        if not request.htmx:
+            return _map_invalid(request, membership, stage.journey, form=form, exc=exc)
+        _form_errors(request, form)
+        _flash_errors(request, exc)
+        return columns_response(
+            request, membership, [stage], focus="add-title", focus_stage=stage.pk, status=422
+        )
+    if not request.htmx:
+        return _map_redirect(ws, stage.journey_id, f"tp-{tp.pk}")
+    messages.success(request, _("Touchpoint “%(title)s” added.") % {"title": tp.title})
+    # Focus returns to the title field, so a whole stage can be typed in one go.
+    return columns_response(request, membership, [stage], focus="add-title", focus_stage=stage.pk)
 
 
 @login_required
@@ -172,19 +221,27 @@ def touchpoint_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def touchpoint_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, tp = get_touchpoint_for(request, ws, pk, Action.EDIT_MAP)
     initial = {f: getattr(tp, f) for f in ("title", "description", "channel", "mot_stage", "phase")}
-    form = TouchpointForm(_posted(request), initial=initial)
+    form = TouchpointForm(_posted(request), initial=initial, auto_id=f"edit-{tp.pk}-%s")
     if request.method == "POST" and form.is_valid():
         try:
             services.touchpoint_update(actor=membership, touchpoint=tp, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+            if not request.htmx:
+                return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+            messages.success(request, _("Touchpoint “%(title)s” saved.") % {"title": tp.title})
+            return card_response(request, membership, tp, focus="edit")
+    status = 422 if form.errors else 200
+    if request.htmx:
+        if form.errors:
+            messages.error(request, _("Please correct the highlighted fields."))
+        return card_response(request, membership, tp, form=form, status=status)
     return render(
         request,
         "journeys/touchpoint_edit.html",
         {"membership": membership, "touchpoint": tp, "journey": tp.journey, "form": form},
-        status=422 if form.errors else 200,
+        status=status,
     )
 
 
@@ -194,7 +251,12 @@ def touchpoint_delete(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, tp = get_touchpoint_for(request, ws, pk, Action.EDIT_MAP)
     services.touchpoint_delete(actor=membership, touchpoint=tp)
     messages.success(request, _("Touchpoint “%(title)s” deleted.") % {"title": tp.title})
-    return _map_redirect(ws, tp.journey_id, f"stage-{tp.stage_id}")
+    if not request.htmx:
+        return _map_redirect(ws, tp.journey_id, f"stage-{tp.stage_id}")
+    stage = selectors.stage_or_none(stage_id=tp.stage_id)
+    if stage is None:  # its stage went too (a concurrent delete): show the whole board
+        return board_response(request, membership, tp.journey)
+    return columns_response(request, membership, [stage], focus="stage-title", focus_stage=stage.pk)
 
 
 @login_required
@@ -202,18 +264,34 @@ def touchpoint_delete(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def touchpoint_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, tp = get_touchpoint_for(request, ws, pk, Action.EDIT_MAP)
     form = TouchpointMoveForm(request.POST, journey=tp.journey)
-    if not form.is_valid():
-        return _map_invalid(request, membership, tp.journey, form=form)
+    source = tp.stage
     try:
+        if not form.is_valid():
+            raise ValidationError([])  # the form's own errors are shown below
+        target = form.cleaned_data["stage"]
         services.touchpoint_move(
-            actor=membership,
-            touchpoint=tp,
-            stage=form.cleaned_data["stage"],
-            position=form.cleaned_data["position"],
+            actor=membership, touchpoint=tp, stage=target, position=form.cleaned_data["position"]
         )
     except ValidationError as exc:
-        return _map_invalid(request, membership, tp.journey, exc=exc)
-    return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+        if not request.htmx:
+            return _map_invalid(request, membership, tp.journey, form=form, exc=exc)
+        # The browser may already show the card where it was dropped: the whole board comes
+        # back as the server has it, which puts the card back.
+        _form_errors(request, form)
+        _flash_errors(request, exc)
+        return board_response(request, membership, tp.journey, oob=True, status=422)
+    if not request.htmx:
+        return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+    requested = request.POST.get("focus", "card")
+    stages = [source] if source.pk == target.pk else [source, target]
+    messages.success(request, _("“%(title)s” moved.") % {"title": tp.title})
+    return columns_response(
+        request,
+        membership,
+        stages,
+        focus=requested if requested in MOVE_FOCUS else "card",
+        focus_tp=tp.pk,
+    )
 
 
 @login_required
@@ -221,13 +299,27 @@ def touchpoint_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def touchpoint_owner(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, tp = get_touchpoint_for(request, ws, pk, Action.ASSIGN_OWNER)
     form = OwnerForm(request.POST, workspace_id=membership.workspace_id)
-    if not form.is_valid():
-        return _map_invalid(request, membership, tp.journey, form=form)
     try:
+        if not form.is_valid():
+            raise ValidationError([])  # the form's own errors are shown below
         services.touchpoint_assign_owner(
             actor=membership, touchpoint=tp, owner=form.cleaned_data["owner"]
         )
     except ValidationError as exc:
-        return _map_invalid(request, membership, tp.journey, exc=exc)
-    messages.success(request, _("Owner of “%(title)s” saved.") % {"title": tp.title})
-    return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+        if not request.htmx:
+            return _map_invalid(request, membership, tp.journey, form=form, exc=exc)
+        _form_errors(request, form)
+        _flash_errors(request, exc)
+        tp.refresh_from_db()
+        return card_response(request, membership, tp, focus="owner", status=422)
+    owner = form.cleaned_data["owner"]
+    if owner is None:
+        messages.success(request, _("“%(title)s” has no owner now.") % {"title": tp.title})
+    else:
+        messages.success(
+            request,
+            _("%(name)s now owns “%(title)s”.") % {"name": owner.display_name, "title": tp.title},
+        )
+    if not request.htmx:
+        return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+    return card_response(request, membership, tp, focus="owner")

@@ -38,31 +38,201 @@ def _count_of(model: type[Stage] | type[Touchpoint]) -> Coalesce:
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
+@dataclass(frozen=True)
+class MapFilter:
+    """Which cards the map shows. Stages always show, so the journey keeps its shape."""
+
+    mot_stages: tuple[str, ...] = ()  # "" in the tuple = touchpoints tagged with no moment
+    channel: str = ""
+    phase: str = ""
+    owner_id: int | None = None
+    unassigned: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.mot_stages or self.channel or self.phase or self.owner_id or self.unassigned
+        )
+
+    def apply(self, qs: QuerySet[Touchpoint]) -> QuerySet[Touchpoint]:
+        if self.mot_stages:
+            qs = qs.filter(mot_stage__in=self.mot_stages)
+        if self.channel:
+            qs = qs.filter(channel=self.channel)
+        if self.phase:
+            qs = qs.filter(phase=self.phase)
+        if self.unassigned:
+            qs = qs.filter(owner__isnull=True)
+        elif self.owner_id:
+            qs = qs.filter(owner_id=self.owner_id)
+        return qs
+
+
+NO_FILTER = MapFilter()
+
+
 @dataclass
 class MapStage:
     stage: Stage
     touchpoints: list[Touchpoint]
     previous: Stage | None = None
     next: Stage | None = None
+    total: int = 0  # touchpoints in the stage, shown or not
 
 
-def journey_map(*, journey: Journey) -> list[MapStage]:
-    """Stages in order, each with its touchpoints in order and their owners: two queries."""
+def _decorate(
+    touchpoints: list[Touchpoint], *, previous: Stage | None, next: Stage | None, total: int
+) -> None:
+    """Give each card what its controls need (neighbour stages, first/last), so one card can be
+    rendered on its own exactly as it renders inside the board."""
+    for tp in touchpoints:
+        tp.map_previous = previous
+        tp.map_next = next
+        tp.map_first = tp.position == 0
+        tp.map_last = tp.position == total - 1
+
+
+def journey_map(*, journey: Journey, filters: MapFilter = NO_FILTER) -> list[MapStage]:
+    """Stages in order, each with its shown touchpoints in order and their owners.
+
+    Three queries whatever the map's size (stages, touchpoints, per-stage totals).
+    """
     stages = list(Stage.objects.filter(journey=journey).order_by("position"))
     by_stage: dict[int, list[Touchpoint]] = {stage.pk: [] for stage in stages}
-    touchpoints = (
-        Touchpoint.objects.filter(journey=journey)
-        .select_related("owner__user")
-        .order_by("position")
-    )
+    touchpoints = filters.apply(
+        Touchpoint.objects.filter(journey=journey).select_related("owner__user")
+    ).order_by("position")
     for tp in touchpoints:
         by_stage[tp.stage_id].append(tp)
-    return [
-        MapStage(
+    totals = dict(
+        Touchpoint.objects.filter(journey=journey)
+        .order_by()
+        .values_list("stage_id")
+        .annotate(n=Count("pk"))
+    )
+    columns = []
+    for i, stage in enumerate(stages):
+        column = MapStage(
             stage=stage,
             touchpoints=by_stage[stage.pk],
             previous=stages[i - 1] if i > 0 else None,
             next=stages[i + 1] if i + 1 < len(stages) else None,
+            total=totals.get(stage.pk, 0),
         )
-        for i, stage in enumerate(stages)
-    ]
+        _decorate(
+            column.touchpoints, previous=column.previous, next=column.next, total=column.total
+        )
+        columns.append(column)
+    return columns
+
+
+def stage_column(*, stage: Stage, filters: MapFilter = NO_FILTER) -> MapStage:
+    """One stage as the board shows it: four queries."""
+    siblings = list(Stage.objects.filter(journey_id=stage.journey_id).order_by("position"))
+    index = next(i for i, s in enumerate(siblings) if s.pk == stage.pk)
+    touchpoints = list(
+        filters.apply(Touchpoint.objects.filter(stage=stage))
+        .select_related("owner__user")
+        .order_by("position")
+    )
+    total = (
+        len(touchpoints) if not filters.active else Touchpoint.objects.filter(stage=stage).count()
+    )
+    column = MapStage(
+        stage=siblings[index],
+        touchpoints=touchpoints,
+        previous=siblings[index - 1] if index > 0 else None,
+        next=siblings[index + 1] if index + 1 < len(siblings) else None,
+        total=total,
+    )
+    _decorate(touchpoints, previous=column.previous, next=column.next, total=column.total)
+    return column
+
+
+def stage_or_none(*, stage_id: int) -> Stage | None:
+    return Stage.objects.select_related("journey").filter(pk=stage_id).first()
+
+
+def map_card(*, touchpoint: Touchpoint) -> Touchpoint:
+    """One card with what its controls need: two queries (neighbour stages, stage size)."""
+    siblings = list(Stage.objects.filter(journey_id=touchpoint.journey_id).order_by("position"))
+    index = next(i for i, s in enumerate(siblings) if s.pk == touchpoint.stage_id)
+    total = Touchpoint.objects.filter(stage_id=touchpoint.stage_id).count()
+    _decorate(
+        [touchpoint],
+        previous=siblings[index - 1] if index > 0 else None,
+        next=siblings[index + 1] if index + 1 < len(siblings) else None,
+        total=total,
+    )
+    return touchpoint
+
+
+# --- owners -----------------------------------------------------------------------------------
+
+NO_MOMENT = "none"  # the MOT-stage filter value for touchpoints not tagged with a moment
+
+
+@dataclass(frozen=True)
+class OwnerFilters:
+    """What the owners page shows; every field optional (empty: no filter)."""
+
+    journey_id: int | None = None
+    mot_stage: str = ""  # a MotStage value, NO_MOMENT, or "" for any
+    unassigned: bool = False
+    owner_id: int | None = None
+
+
+def owner_journeys(*, membership: Membership) -> QuerySet[Journey]:
+    """The journeys whose touchpoints the owners page lists: the workspace's non-archived ones."""
+    return (
+        Journey.objects.filter(workspace_id=membership.workspace_id, archived=False)
+        .only("pk", "name")
+        .order_by("name", "pk")
+    )
+
+
+def owner_touchpoints(*, membership: Membership, filters: OwnerFilters) -> QuerySet[Touchpoint]:
+    """Touchpoints of the workspace's non-archived journeys, by journey, stage and position."""
+    qs = Touchpoint.objects.filter(
+        journey__workspace_id=membership.workspace_id, journey__archived=False
+    )
+    if filters.journey_id is not None:
+        qs = qs.filter(journey_id=filters.journey_id)
+    if filters.mot_stage == NO_MOMENT:
+        qs = qs.filter(mot_stage="")
+    elif filters.mot_stage:
+        qs = qs.filter(mot_stage=filters.mot_stage)
+    if filters.unassigned:
+        qs = qs.filter(owner__isnull=True)
+    elif filters.owner_id is not None:
+        qs = qs.filter(owner_id=filters.owner_id)
+    return qs.select_related("journey", "stage", "owner__user").order_by(
+        "journey__name", "journey_id", "stage__position", "position"
+    )
+
+
+@dataclass(frozen=True)
+class OwnerCounts:
+    total: int
+    unassigned: int
+
+
+def owner_counts(*, membership: Membership) -> OwnerCounts:
+    """How many touchpoints the owners page covers and how many have nobody: one query."""
+    counts = Touchpoint.objects.filter(
+        journey__workspace_id=membership.workspace_id, journey__archived=False
+    ).aggregate(total=Count("pk"), unassigned=Count("pk", filter=Q(owner__isnull=True)))
+    return OwnerCounts(total=counts["total"], unassigned=counts["unassigned"])
+
+
+def my_touchpoints(*, membership: Membership) -> QuerySet[Touchpoint]:
+    """The member's own touchpoints in non-archived journeys, by journey, stage and position."""
+    return (
+        Touchpoint.objects.filter(
+            owner=membership,
+            journey__workspace_id=membership.workspace_id,
+            journey__archived=False,
+        )
+        .select_related("journey", "stage")
+        .order_by("journey__name", "journey_id", "stage__position", "position")
+    )

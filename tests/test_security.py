@@ -490,8 +490,16 @@ def test_body_carries_the_csrf_token_in_hx_headers_for_htmx_requests(world, edit
         headers={"X-CSRFToken": headers["X-CSRFToken"], "HX-Request": "true"},
     )
 
-    assert response.status_code == 302
+    assert response.status_code == 200  # htmx gets the board fragment, not a redirect
     assert world.journey.stages.filter(name="Via htmx").exists()
+
+    refused = client.post(
+        reverse("journeys:stage_create", kwargs={"ws": "acme", "pk": world.journey.pk}),
+        {"name": "Without token"},
+        headers={"HX-Request": "true"},
+    )
+    assert refused.status_code == 403
+    assert not world.journey.stages.filter(name="Without token").exists()
 
 
 def test_workspace_creation_sign_in_and_sign_out_need_the_csrf_token(admin):

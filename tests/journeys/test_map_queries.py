@@ -13,8 +13,9 @@ from journeys.models import Channel, Journey, MotStage, Stage, Touchpoint
 from mot.models import Membership, Role
 from tests.conftest import login, make_member
 
-# session, user, membership (+ workspace), journey, stages, touchpoints (+ owners), members
-MAP_QUERIES = 7
+# session, user, membership (+ workspace), journey, members, stages, touchpoints (+ owners),
+# touchpoints per stage
+MAP_QUERIES = 8
 # session, user, membership (+ workspace), journeys with their stage and touchpoint counts
 LIST_QUERIES = 4
 # session, user, membership (+ workspace), members (+ users)

@@ -1,0 +1,199 @@
+"""The map's htmx answers: fragments of templates/journeys/map.html, each with the page's
+messages swapped out-of-band into the live region (so saves and errors are announced).
+
+A fragment is rendered with the same context as the full page, so a card or a column rendered
+alone is exactly what the board shows. The filter in force comes from the page's URL (htmx sends
+it as HX-Current-URL), so a fragment of a filtered board stays filtered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.template.loader import render_to_string
+
+from journeys import selectors
+from journeys.map_forms import MapFilterForm
+from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
+from mot.models import Membership
+from mot.policy import Action, can
+from mot.selectors import workspace_members
+
+TEMPLATE = "journeys/map.html"
+# Where focus may return after a keyboard move: the same arrow, or the card itself.
+MOVE_FOCUS = {"up", "down", "prev", "next", "card"}
+
+
+def filters_for(request: HttpRequest, source: Mapping[str, Any] | None = None) -> QueryDict:
+    """The filter query: the request's own (page loads) or the page's URL (htmx fragments)."""
+    if source is not None:
+        return source  # type: ignore[return-value]
+    current = getattr(request.htmx, "current_url", None) if request.htmx else None
+    query = QueryDict(mutable=True)
+    if current:
+        for key, values in parse_qs(urlsplit(current).query).items():
+            query.setlist(key, values)
+    return query
+
+
+def map_context(
+    request: HttpRequest,
+    membership: Membership,
+    journey: Journey,
+    *,
+    filters_source: Mapping[str, Any] | None = None,
+    with_columns: bool = True,
+) -> dict[str, Any]:
+    members = list(workspace_members(membership=membership))
+    query = filters_for(request, filters_source)
+    filter_form = MapFilterForm(query or None, members=members)
+    filters = filter_form.to_filter()
+    can_edit = can(membership, Action.EDIT_MAP, journey)
+    context: dict[str, Any] = {
+        "membership": membership,
+        "ws": membership.workspace.slug,
+        "journey": journey,
+        "can_edit": can_edit,
+        "can_assign": can(membership, Action.ASSIGN_OWNER, journey),
+        "can_export": can(membership, Action.EXPORT, journey),
+        # Reordering a filtered board would be ambiguous (where among hidden cards?).
+        "can_reorder": can_edit and not filters.active,
+        "members": members,
+        "filters": filters,
+        "filter_form": filter_form,
+        "filter_values": {
+            "mot": query.getlist("mot") if hasattr(query, "getlist") else [],
+            "channel": query.get("channel", ""),
+            "phase": query.get("phase", ""),
+            "owner": query.get("owner", ""),
+        },
+        "mot_legend": list(MOT_DESCRIPTIONS.items()),
+        "channel_choices": Channel.choices,
+        "mot_choices": MotStage.choices,
+        "phase_choices": Phase.choices,
+    }
+    if with_columns:
+        columns = selectors.journey_map(journey=journey, filters=filters)
+        context["columns"] = columns
+        context["shown"] = sum(len(column.touchpoints) for column in columns)
+    return context
+
+
+def _render(
+    request: HttpRequest, parts: Iterable[tuple[str, dict[str, Any]]], *, status: int
+) -> HttpResponse:
+    html = [render_to_string(f"{TEMPLATE}#{name}", ctx, request=request) for name, ctx in parts]
+    # Rendering the messages consumes them, so each message is shown once.
+    html.append(render_to_string("_messages.html", {"oob": True}, request=request))
+    return HttpResponse("".join(html), status=status)
+
+
+def board_response(
+    request: HttpRequest,
+    membership: Membership,
+    journey: Journey,
+    *,
+    filters_source: Mapping[str, Any] | None = None,
+    focus: str = "",
+    focus_stage: int | None = None,
+    oob: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    """The whole board (stages added, deleted or reordered; a refused move put back)."""
+    context = map_context(request, membership, journey, filters_source=filters_source)
+    context.update(focus=focus, focus_stage=focus_stage)
+    response = _render(request, [("board", context)], status=status)
+    if oob:
+        # The request's own target is a card; the board goes to its place out of band.
+        response.content = (
+            b'<div id="board" hx-swap-oob="innerHTML">' + response.content + b"</div>"
+        )
+    return response
+
+
+def columns_response(
+    request: HttpRequest,
+    membership: Membership,
+    stages: list[Stage],
+    *,
+    focus: str = "",
+    focus_stage: int | None = None,
+    focus_tp: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The stage columns a change touched, each swapped into its place out of band."""
+    journey = stages[0].journey
+    context = map_context(request, membership, journey, with_columns=False)
+    parts = []
+    for stage in stages:
+        column = selectors.stage_column(stage=stage, filters=context["filters"])
+        column_focus = focus
+        if focus_tp is not None:
+            column_focus = _move_focus(column, focus_tp, focus)
+        parts.append(
+            (
+                "stage_column",
+                {
+                    **context,
+                    "column": column,
+                    "oob": True,
+                    "focus": column_focus,
+                    "focus_stage": focus_stage,
+                    "focus_tp": focus_tp,
+                },
+            )
+        )
+    return _render(request, parts, status=status)
+
+
+def _move_focus(column: selectors.MapStage, tp_id: int, requested: str) -> str:
+    """The arrow that was pressed if the card still has it (not ↑ on the first card), else the
+    card: focus stays on the moved card either way."""
+    tp = next((t for t in column.touchpoints if t.pk == tp_id), None)
+    if tp is None:
+        return requested
+    available = {
+        "up": not tp.map_first,
+        "down": not tp.map_last,
+        "prev": tp.map_previous is not None,
+        "next": tp.map_next is not None,
+    }
+    return requested if available.get(requested, False) else "card"
+
+
+def stage_head_response(
+    request: HttpRequest,
+    membership: Membership,
+    stage: Stage,
+    *,
+    focus: str = "",
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = map_context(request, membership, stage.journey, with_columns=False)
+    column = selectors.stage_column(stage=stage, filters=context["filters"])
+    context.update(column=column, focus=focus, focus_stage=stage.pk, stage_errors=errors or [])
+    return _render(request, [("stage_head", context)], status=status)
+
+
+def card_response(
+    request: HttpRequest,
+    membership: Membership,
+    touchpoint: Touchpoint,
+    *,
+    form: Form | None = None,
+    focus: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """One card, or its in-place edit form when ``form`` is given."""
+    context = map_context(request, membership, touchpoint.journey, with_columns=False)
+    tp = selectors.map_card(touchpoint=touchpoint)
+    if form is not None:
+        context.update(tp=tp, form=form)
+        return _render(request, [("card_form", context)], status=status)
+    context.update(tp=tp, focus=focus, focus_tp=tp.pk)
+    return _render(request, [("card", context)], status=status)

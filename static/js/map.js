@@ -1,0 +1,93 @@
+/* The journey map: drag-and-drop of cards between and within stages (SortableJS).
+ *
+ * A drop only asks the server to move the card (the same endpoint the arrow buttons post to);
+ * the answer holds the stage columns as the server now has them and replaces them, so the board
+ * always shows the persisted order. A refused move answers 422 with the whole board, which puts
+ * the card back; a failed request (403, 500, network) reloads the board for the same reason.
+ */
+(function () {
+  "use strict";
+
+  function reloadBoard() {
+    // The board as the server has it, for the current URL (filters included).
+    htmx.ajax("GET", window.location.href, { target: "#board", swap: "innerHTML" });
+  }
+
+  function initSortable(root) {
+    // The board's fragment says whether its cards may be reordered (not while filtered).
+    var help = document.getElementById("board-help");
+    if (!help || help.dataset.canReorder !== "1" || typeof Sortable === "undefined") return;
+    var lists = [];
+    if (root.matches && root.matches("ol.cards")) lists.push(root);
+    if (root.querySelectorAll) lists.push.apply(lists, root.querySelectorAll("ol.cards"));
+    lists.forEach(function (list) {
+      if (list.dataset.sortable) return;
+      list.dataset.sortable = "1";
+      Sortable.create(list, {
+        group: "touchpoints",
+        draggable: ".card",
+        handle: ".card-head",
+        filter: "input, select, textarea, button, a",
+        preventOnFilter: false,
+        animation: 150,
+        ghostClass: "card-ghost",
+        chosenClass: "card-chosen",
+        onEnd: function (evt) {
+          if (evt.from === evt.to && evt.oldDraggableIndex === evt.newDraggableIndex) return;
+          var card = evt.item;
+          htmx.ajax("POST", card.dataset.moveUrl, {
+            source: card,
+            swap: "none",
+            values: {
+              stage: evt.to.dataset.stageId,
+              position: evt.newDraggableIndex,
+              focus: "card",
+            },
+          });
+        },
+      });
+    });
+  }
+
+  // Keep the filter form in step with the URL after back/forward (htmx restores the board).
+  function syncFilters() {
+    var form = document.getElementById("map-filters");
+    if (!form) return;
+    var params = new URLSearchParams(window.location.search);
+    form.querySelectorAll("input[type=checkbox][name=mot]").forEach(function (box) {
+      box.checked = params.getAll("mot").indexOf(box.value) !== -1;
+    });
+    form.querySelectorAll("select").forEach(function (select) {
+      select.value = params.get(select.name) || "";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    htmx.onLoad(initSortable);
+    document.body.addEventListener("htmx:responseError", function (event) {
+      var source = event.detail.elt;
+      if (source && source.closest && source.closest("#board")) reloadBoard();
+    });
+    document.body.addEventListener("htmx:sendError", function (event) {
+      var source = event.detail.elt;
+      if (source && source.closest && source.closest("#board")) reloadBoard();
+    });
+    document.body.addEventListener("htmx:historyRestore", syncFilters);
+    // A shareable filter URL names only the filters in use (no "channel=&phase=").
+    document.body.addEventListener("htmx:configRequest", function (event) {
+      if (event.detail.elt.id !== "map-filters") return;
+      var params = event.detail.parameters;
+      var keys = params instanceof FormData ? Array.from(new Set(params.keys())) : Object.keys(params);
+      keys.forEach(function (key) {
+        var value = params instanceof FormData ? params.getAll(key).join("") : params[key];
+        if (value === "" || value === undefined) {
+          if (params instanceof FormData) params.delete(key);
+          else delete params[key];
+        }
+      });
+    });
+    window.addEventListener("popstate", function () {
+      setTimeout(syncFilters, 0);
+    });
+  });
+})();
