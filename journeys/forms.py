@@ -5,7 +5,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from journeys.blueprints import BLUEPRINTS
-from journeys.models import Channel, JourneyState, MotStage, Phase, Stage
+from journeys.models import Channel, JourneyState, MotStage, Phase, Stage, Touchpoint
+from journeys.selectors import NO_MOMENT, OwnerFilters
 from mot.models import Membership
 
 
@@ -128,3 +129,90 @@ class OwnerForm(forms.Form):
             workspace_id=workspace_id
         ).select_related("user")
         self.fields["owner"].label_from_instance = lambda m: m.display_name
+
+
+# --- owners -----------------------------------------------------------------------------------
+
+NOBODY = "nobody"
+
+
+class OwnerFilterForm(forms.Form):
+    """The owners page's filters, read from the query string. The choices come from lists the
+    page already loaded, so validating a filter costs no query; an unknown value is dropped."""
+
+    journey = forms.TypedChoiceField(
+        label=_("Journey"), required=False, coerce=int, empty_value=None
+    )
+    mot_stage = forms.ChoiceField(label=_("Moment of truth"), required=False)
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    unassigned = forms.BooleanField(label=_("Unassigned only"), required=False)
+
+    def __init__(self, *args, journeys, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["journey"].choices = [
+            ("", _("All journeys")),
+            *[(j.pk, j.name) for j in journeys],
+        ]
+        self.fields["mot_stage"].choices = [
+            ("", _("Any moment")),
+            *MotStage.choices,
+            (NO_MOMENT, _("No moment tagged")),
+        ]
+        self.fields["owner"].choices = [
+            ("", _("Anyone")),
+            *[(m.pk, m.display_name) for m in members],
+        ]
+
+    def filters(self) -> OwnerFilters:
+        """The valid filters; a value that is not a choice (a stale link) is left out."""
+        self.is_valid()  # fields with errors are left out of cleaned_data
+        data = self.cleaned_data
+        return OwnerFilters(
+            journey_id=data.get("journey"),
+            mot_stage=data.get("mot_stage") or "",
+            unassigned=bool(data.get("unassigned")),
+            owner_id=None if data.get("unassigned") else data.get("owner"),
+        )
+
+
+class BulkOwnerForm(forms.Form):
+    """Many touchpoints, one owner. Only the workspace's touchpoints are choices: an id of
+    another workspace is ``invalid_choice``, which the view answers with 404."""
+
+    touchpoints = forms.ModelMultipleChoiceField(
+        label=_("Touchpoints"),
+        queryset=Touchpoint.objects.none(),
+        error_messages={
+            "required": _("Select at least one touchpoint."),
+            "invalid_choice": _("Select touchpoints of this workspace."),
+            "invalid_pk_value": _("Select touchpoints of this workspace."),
+        },
+    )
+    owner = forms.ChoiceField(
+        label=_("Assign to"),
+        error_messages={
+            "required": _("Choose an owner, or “Nobody” to clear the owner."),
+            "invalid_choice": _("Choose a member of this workspace."),
+        },
+    )
+
+    def __init__(self, *args, workspace_id, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The journey comes along: the access policy reads each touchpoint's workspace from it.
+        self.fields["touchpoints"].queryset = Touchpoint.objects.filter(
+            journey__workspace_id=workspace_id
+        ).select_related("journey")
+        self._members = {str(m.pk): m for m in members}
+        self.fields["owner"].choices = [
+            ("", _("Choose an owner…")),
+            (NOBODY, _("Nobody (clear the owner)")),
+            *[(pk, m.display_name) for pk, m in self._members.items()],
+        ]
+
+    def clean_owner(self) -> Membership | None:
+        value = self.cleaned_data["owner"]
+        return None if value == NOBODY else self._members[value]
+
+
+class JourneyRenameForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from journeys.models import Channel, Journey, JourneyState, MotStage, Phase, Stage, Touchpoint
@@ -420,7 +421,9 @@ def touchpoints_assign_owner(
     for tp in touchpoints:
         require(actor, Action.ASSIGN_OWNER, tp)
     _check_owner(owner, actor.workspace_id)
-    return Touchpoint.objects.filter(pk__in=[tp.pk for tp in touchpoints]).update(owner=owner)
+    return Touchpoint.objects.filter(pk__in=[tp.pk for tp in touchpoints]).update(
+        owner=owner, updated_at=timezone.now()
+    )
 
 
 def journey_create_from_blueprint(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from journeys import map_views, views
+from journeys import map_views, owner_views, views
 
 app_name = "journeys"
 
@@ -19,8 +19,13 @@ urlpatterns = [
     path("stages/<int:pk>/delete/", map_views.stage_delete, name="stage_delete"),
     path("stages/<int:pk>/move/", map_views.stage_move, name="stage_move"),
     path("stages/<int:pk>/touchpoints/", map_views.touchpoint_create, name="touchpoint_create"),
+    path("touchpoints/<int:pk>/", map_views.touchpoint_card, name="touchpoint_card"),
     path("touchpoints/<int:pk>/edit/", map_views.touchpoint_edit, name="touchpoint_edit"),
     path("touchpoints/<int:pk>/delete/", map_views.touchpoint_delete, name="touchpoint_delete"),
     path("touchpoints/<int:pk>/move/", map_views.touchpoint_move, name="touchpoint_move"),
     path("touchpoints/<int:pk>/owner/", map_views.touchpoint_owner, name="touchpoint_owner"),
+    path("owners/", owner_views.owners, name="owners"),
+    path("owners/assign/", owner_views.owners_assign, name="owners_assign"),
+    path("my-touchpoints/", owner_views.my_touchpoints, name="my_touchpoints"),
+    path("journeys/<int:pk>/rename/", views.journey_rename, name="rename"),
 ]

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,12 +22,14 @@ from journeys.forms import (
     DuplicateForm,
     JourneyForm,
     JourneyImportForm,
+    JourneyRenameForm,
     NewJourneyForm,
 )
 from journeys.map_views import _map_invalid
-from journeys.models import JourneyState
+from journeys.models import Journey, JourneyState
 from journeys.view_utils import _map_redirect, _posted
 from mot.forms_utils import apply_service_errors
+from mot.models import Membership
 from mot.policy import (
     Action,
     can,
@@ -196,3 +199,67 @@ def journey_export_view(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     filename = f"{slugify(journey.name) or 'journey'}.mot.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# --- inline rename on the journeys list ---------------------------------------------------------
+
+
+def _render_rename(
+    request: HttpRequest,
+    membership: Membership,
+    journey: Journey,
+    *,
+    form: JourneyRenameForm | None = None,
+    status: int = 200,
+    renamed: bool = False,
+) -> HttpResponse:
+    """With htmx, the row's name cell (form or name); without, the list with that row's form."""
+    context = {
+        "membership": membership,
+        "journey": journey,
+        "can_edit": can(membership, Action.EDIT_MAP, journey),
+        "rename_form": form,
+        "focus_rename": form is None,  # back from the form: focus returns to the Rename button
+        "renamed": renamed,
+    }
+    if request.htmx:
+        partial = "rename_form" if form is not None else "name_cell"
+        response = render(request, f"journeys/list.html#{partial}", context, status=status)
+    else:
+        # The list the journey is on (an archived one is on the archived list).
+        context |= {
+            "journeys": selectors.journey_list(membership=membership, archived=journey.archived),
+            "archived": journey.archived,
+            "states": JourneyState.choices,
+            "renaming": journey.pk if form is not None else None,
+        }
+        response = render(request, "journeys/list.html", context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def journey_rename(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    """GET: the name cell's rename form (``?cancel=1``: the name cell again); POST: rename."""
+    membership, journey = get_journey_for(request, ws, pk, Action.EDIT_MAP)
+    if request.method == "GET" and request.GET.get("cancel"):
+        if not request.htmx:
+            return redirect("journeys:list", ws=ws)
+        return _render_rename(request, membership, journey)
+    form = JourneyRenameForm(_posted(request), initial={"name": journey.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.journey_update(
+                actor=membership, journey=journey, name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            if request.htmx:
+                return _render_rename(request, membership, journey, renamed=True)
+            messages.success(request, _("Journey renamed to “%(name)s”.") % {"name": journey.name})
+            return redirect("journeys:list", ws=ws)
+    return _render_rename(
+        request, membership, journey, form=form, status=422 if form.errors else 200
+    )

@@ -118,7 +118,7 @@ def test_staff_cannot_edit_the_map_but_can_set_an_owner(page: Page, demo):
     expect(card.locator(".owner")).to_contain_text("No owner")
     card.get_by_label("Owner of Goodbye").select_option(label="Sofia Staff")
     card.get_by_role("button", name="Set owner").click()
-    expect(page.locator(".messages")).to_contain_text("Owner of “Goodbye” saved.")
+    expect(page.locator("#messages")).to_contain_text("Sofia Staff now owns “Goodbye”.")
 
     page.reload()
     card = page.locator("li.card", has=page.get_by_role("heading", name="Goodbye", exact=True))
