@@ -99,12 +99,21 @@ class TouchpointForm(forms.Form):
 
 
 class TouchpointMoveForm(forms.Form):
+    """Where to move a card: a stage and a position (drag and drop), or a direction (the arrow
+    buttons, which work without JavaScript; the server works out the target)."""
+
+    DIRECTIONS = (("up", "up"), ("down", "down"), ("prev", "prev"), ("next", "next"))
+
     stage = forms.ModelChoiceField(
         label=_("Stage"),
         queryset=Stage.objects.none(),
+        required=False,
         error_messages={"invalid_choice": _("Choose a stage of this journey.")},
     )
-    position = forms.IntegerField(label=_("Position"), min_value=0, max_value=10_000)
+    position = forms.IntegerField(
+        label=_("Position"), min_value=0, max_value=10_000, required=False
+    )
+    direction = forms.ChoiceField(label=_("Direction"), choices=DIRECTIONS, required=False)
 
     def __init__(self, *args, journey, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,6 +121,15 @@ class TouchpointMoveForm(forms.Form):
         self.fields["stage"].queryset = Stage.objects.filter(journey=journey).select_related(
             "journey"
         )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("direction") and not self.errors:
+            if data.get("stage") is None:
+                self.add_error("stage", _("Choose a stage of this journey."))
+            if data.get("position") is None:
+                self.add_error("position", _("This field is required."))
+        return data
 
 
 class OwnerForm(forms.Form):

@@ -14,9 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
 from journeys import selectors
+from journeys.cards import CardRenderer
 from journeys.map_forms import MapFilterForm
 from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
 from mot.models import Membership
@@ -76,10 +78,17 @@ def map_context(
         "mot_choices": MotStage.choices,
         "phase_choices": Phase.choices,
     }
+    context["card_renderer"] = CardRenderer(
+        ws=context["ws"],
+        csrf_token=get_token(request),
+        can_edit=can_edit,
+        can_assign=context["can_assign"],
+        can_reorder=context["can_reorder"],
+    )
     if with_columns:
         columns = selectors.journey_map(journey=journey, filters=filters)
         context["columns"] = columns
-        context["shown"] = sum(len(column.touchpoints) for column in columns)
+        context["shown"] = sum(len(column.cards) for column in columns)
     return context
 
 
@@ -87,6 +96,10 @@ def _render(
     request: HttpRequest, parts: Iterable[tuple[str, dict[str, Any]]], *, status: int
 ) -> HttpResponse:
     html = [render_to_string(f"{TEMPLATE}#{name}", ctx, request=request) for name, ctx in parts]
+    return _respond(request, html, status=status)
+
+
+def _respond(request: HttpRequest, html: list[str], *, status: int) -> HttpResponse:
     # Rendering the messages consumes them, so each message is shown once.
     html.append(render_to_string("_messages.html", {"oob": True}, request=request))
     return HttpResponse("".join(html), status=status)
@@ -106,13 +119,11 @@ def board_response(
     """The whole board (stages added, deleted or reordered; a refused move put back)."""
     context = map_context(request, membership, journey, filters_source=filters_source)
     context.update(focus=focus, focus_stage=focus_stage)
-    response = _render(request, [("board", context)], status=status)
+    board = render_to_string(f"{TEMPLATE}#board", context, request=request)
     if oob:
         # The request's own target is a card; the board goes to its place out of band.
-        response.content = (
-            b'<div id="board" hx-swap-oob="innerHTML">' + response.content + b"</div>"
-        )
-    return response
+        board = f'<div id="board" hx-swap-oob="innerHTML">{board}</div>'
+    return _respond(request, [board], status=status)
 
 
 def columns_response(
@@ -120,20 +131,21 @@ def columns_response(
     membership: Membership,
     stages: list[Stage],
     *,
+    journey: Journey,
     focus: str = "",
     focus_stage: int | None = None,
     focus_tp: int | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The stage columns a change touched, each swapped into its place out of band."""
-    journey = stages[0].journey
     context = map_context(request, membership, journey, with_columns=False)
     parts = []
     for stage in stages:
         column = selectors.stage_column(stage=stage, filters=context["filters"])
-        column_focus = focus
+        renderer = context["card_renderer"]
         if focus_tp is not None:
-            column_focus = _move_focus(column, focus_tp, focus)
+            renderer.focus_tp = focus_tp
+            renderer.focus = _move_focus(column, focus_tp, focus)
         parts.append(
             (
                 "stage_column",
@@ -141,9 +153,8 @@ def columns_response(
                     **context,
                     "column": column,
                     "oob": True,
-                    "focus": column_focus,
+                    "focus": focus,
                     "focus_stage": focus_stage,
-                    "focus_tp": focus_tp,
                 },
             )
         )
@@ -153,14 +164,15 @@ def columns_response(
 def _move_focus(column: selectors.MapStage, tp_id: int, requested: str) -> str:
     """The arrow that was pressed if the card still has it (not ↑ on the first card), else the
     card: focus stays on the moved card either way."""
-    tp = next((t for t in column.touchpoints if t.pk == tp_id), None)
-    if tp is None:
+    card = next((c for c in column.cards if c.pk == tp_id), None)
+    if card is None:
         return requested
+    where = column.neighbours
     available = {
-        "up": not tp.map_first,
-        "down": not tp.map_last,
-        "prev": tp.map_previous is not None,
-        "next": tp.map_next is not None,
+        "up": card.position > 0,
+        "down": card.position < where.total - 1,
+        "prev": where.previous_stage is not None,
+        "next": where.next_stage is not None,
     }
     return requested if available.get(requested, False) else "card"
 
@@ -186,14 +198,17 @@ def card_response(
     touchpoint: Touchpoint,
     *,
     form: Form | None = None,
+    owner_form: bool = False,
     focus: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    """One card, or its in-place edit form when ``form`` is given."""
+    """One card; or its in-place edit form (``form``); or the card with its owner picker open."""
     context = map_context(request, membership, touchpoint.journey, with_columns=False)
-    tp = selectors.map_card(touchpoint=touchpoint)
     if form is not None:
-        context.update(tp=tp, form=form)
+        context.update(tp=touchpoint, form=form)
         return _render(request, [("card_form", context)], status=status)
-    context.update(tp=tp, focus=focus, focus_tp=tp.pk)
-    return _render(request, [("card", context)], status=status)
+    card, where = selectors.map_card(touchpoint=touchpoint)
+    renderer = context["card_renderer"]
+    renderer.focus, renderer.focus_tp = focus, card.pk
+    html = renderer.render(card, where, members=context["members"], owner_form=owner_form)
+    return _respond(request, [html], status=status)

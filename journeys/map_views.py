@@ -30,7 +30,7 @@ from journeys.map_fragments import (
     map_context,
     stage_head_response,
 )
-from journeys.models import Journey
+from journeys.models import Journey, Stage, Touchpoint
 from journeys.view_utils import _map_redirect, _posted
 from mot.forms_utils import apply_service_errors
 from mot.models import Membership
@@ -207,13 +207,21 @@ def touchpoint_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         _form_errors(request, form)
         _flash_errors(request, exc)
         return columns_response(
-            request, membership, [stage], focus="add-title", focus_stage=stage.pk, status=422
+            request,
+            membership,
+            [stage],
+            journey=stage.journey,
+            focus="add-title",
+            focus_stage=stage.pk,
+            status=422,
         )
     if not request.htmx:
         return _map_redirect(ws, stage.journey_id, f"tp-{tp.pk}")
     messages.success(request, _("Touchpoint “%(title)s” added.") % {"title": tp.title})
     # Focus returns to the title field, so a whole stage can be typed in one go.
-    return columns_response(request, membership, [stage], focus="add-title", focus_stage=stage.pk)
+    return columns_response(
+        request, membership, [stage], journey=stage.journey, focus="add-title", focus_stage=stage.pk
+    )
 
 
 @login_required
@@ -256,7 +264,9 @@ def touchpoint_delete(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     stage = selectors.stage_or_none(stage_id=tp.stage_id)
     if stage is None:  # its stage went too (a concurrent delete): show the whole board
         return board_response(request, membership, tp.journey)
-    return columns_response(request, membership, [stage], focus="stage-title", focus_stage=stage.pk)
+    return columns_response(
+        request, membership, [stage], journey=tp.journey, focus="stage-title", focus_stage=stage.pk
+    )
 
 
 @login_required
@@ -268,10 +278,8 @@ def touchpoint_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ValidationError([])  # the form's own errors are shown below
-        target = form.cleaned_data["stage"]
-        services.touchpoint_move(
-            actor=membership, touchpoint=tp, stage=target, position=form.cleaned_data["position"]
-        )
+        target, position = _move_target(tp, form.cleaned_data)
+        services.touchpoint_move(actor=membership, touchpoint=tp, stage=target, position=position)
     except ValidationError as exc:
         if not request.htmx:
             return _map_invalid(request, membership, tp.journey, form=form, exc=exc)
@@ -282,22 +290,50 @@ def touchpoint_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         return board_response(request, membership, tp.journey, oob=True, status=422)
     if not request.htmx:
         return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
-    requested = request.POST.get("focus", "card")
+    requested = form.cleaned_data["direction"] or request.POST.get("focus", "card")
     stages = [source] if source.pk == target.pk else [source, target]
     messages.success(request, _("“%(title)s” moved.") % {"title": tp.title})
     return columns_response(
         request,
         membership,
         stages,
+        journey=tp.journey,
         focus=requested if requested in MOVE_FOCUS else "card",
         focus_tp=tp.pk,
     )
 
 
+def _move_target(tp: Touchpoint, data: dict) -> tuple[Stage, int]:
+    """The stage and position a move asks for; an arrow is relative to where the card is now."""
+    direction = data.get("direction")
+    if not direction:
+        return data["stage"], data["position"]
+    if direction == "up":
+        return tp.stage, max(tp.position - 1, 0)
+    if direction == "down":
+        return tp.stage, tp.position + 1
+    previous, following = selectors.stage_neighbours(stage_id=tp.stage_id, journey_id=tp.journey_id)
+    target = previous if direction == "prev" else following
+    if target is None:
+        raise ValidationError(_("There is no stage on that side."))
+    return target, tp.position
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def touchpoint_owner(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, tp = get_touchpoint_for(request, ws, pk, Action.ASSIGN_OWNER)
+    if request.method == "GET":
+        # The owner picker opens on demand: a select of every member on each of 2,400 cards
+        # would weigh more than the rest of the map.
+        if request.htmx:
+            return card_response(request, membership, tp, owner_form=True)
+        form = OwnerForm(initial={"owner": tp.owner_id}, workspace_id=membership.workspace_id)
+        return render(
+            request,
+            "journeys/touchpoint_owner.html",
+            {"membership": membership, "touchpoint": tp, "journey": tp.journey, "form": form},
+        )
     form = OwnerForm(request.POST, workspace_id=membership.workspace_id)
     try:
         if not form.is_valid():
@@ -311,7 +347,7 @@ def touchpoint_owner(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         _form_errors(request, form)
         _flash_errors(request, exc)
         tp.refresh_from_db()
-        return card_response(request, membership, tp, focus="owner", status=422)
+        return card_response(request, membership, tp, owner_form=True, status=422)
     owner = form.cleaned_data["owner"]
     if owner is None:
         messages.success(request, _("“%(title)s” has no owner now.") % {"title": tp.title})

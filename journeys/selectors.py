@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from journeys.cards import Card, Neighbours, card_rows
 from journeys.models import Journey, Stage, Touchpoint
 from mot.models import Membership
 
@@ -74,97 +75,91 @@ NO_FILTER = MapFilter()
 @dataclass
 class MapStage:
     stage: Stage
-    touchpoints: list[Touchpoint]
+    cards: list[Card]
     previous: Stage | None = None
     next: Stage | None = None
     total: int = 0  # touchpoints in the stage, shown or not
 
+    @property
+    def neighbours(self) -> Neighbours:
+        return Neighbours(
+            total=self.total,
+            previous_stage=self.previous.pk if self.previous else None,
+            next_stage=self.next.pk if self.next else None,
+        )
 
-def _decorate(
-    touchpoints: list[Touchpoint], *, previous: Stage | None, next: Stage | None, total: int
-) -> None:
-    """Give each card what its controls need (neighbour stages, first/last), so one card can be
-    rendered on its own exactly as it renders inside the board."""
-    for tp in touchpoints:
-        tp.map_previous = previous
-        tp.map_next = next
-        tp.map_first = tp.position == 0
-        tp.map_last = tp.position == total - 1
+
+def _column(siblings: list[Stage], index: int, cards: list[Card], total: int) -> MapStage:
+    return MapStage(
+        stage=siblings[index],
+        cards=cards,
+        previous=siblings[index - 1] if index > 0 else None,
+        next=siblings[index + 1] if index + 1 < len(siblings) else None,
+        total=total,
+    )
 
 
 def journey_map(*, journey: Journey, filters: MapFilter = NO_FILTER) -> list[MapStage]:
-    """Stages in order, each with its shown touchpoints in order and their owners.
+    """Stages in order, each with its shown cards in order.
 
-    Three queries whatever the map's size (stages, touchpoints, per-stage totals).
+    Three queries whatever the map's size (stages, cards with owners, per-stage totals).
     """
     stages = list(Stage.objects.filter(journey=journey).order_by("position"))
-    by_stage: dict[int, list[Touchpoint]] = {stage.pk: [] for stage in stages}
-    touchpoints = filters.apply(
-        Touchpoint.objects.filter(journey=journey).select_related("owner__user")
-    ).order_by("position")
-    for tp in touchpoints:
-        by_stage[tp.stage_id].append(tp)
+    by_stage: dict[int, list[Card]] = {stage.pk: [] for stage in stages}
+    for card in card_rows(
+        filters.apply(Touchpoint.objects.filter(journey=journey)).order_by("position")
+    ):
+        by_stage[card.stage_id].append(card)
     totals = dict(
         Touchpoint.objects.filter(journey=journey)
         .order_by()
         .values_list("stage_id")
         .annotate(n=Count("pk"))
     )
-    columns = []
-    for i, stage in enumerate(stages):
-        column = MapStage(
-            stage=stage,
-            touchpoints=by_stage[stage.pk],
-            previous=stages[i - 1] if i > 0 else None,
-            next=stages[i + 1] if i + 1 < len(stages) else None,
-            total=totals.get(stage.pk, 0),
-        )
-        _decorate(
-            column.touchpoints, previous=column.previous, next=column.next, total=column.total
-        )
-        columns.append(column)
-    return columns
+    return [
+        _column(stages, i, by_stage[stage.pk], totals.get(stage.pk, 0))
+        for i, stage in enumerate(stages)
+    ]
 
 
 def stage_column(*, stage: Stage, filters: MapFilter = NO_FILTER) -> MapStage:
-    """One stage as the board shows it: four queries."""
+    """One stage as the board shows it: three or four queries."""
     siblings = list(Stage.objects.filter(journey_id=stage.journey_id).order_by("position"))
     index = next(i for i, s in enumerate(siblings) if s.pk == stage.pk)
-    touchpoints = list(
-        filters.apply(Touchpoint.objects.filter(stage=stage))
-        .select_related("owner__user")
-        .order_by("position")
+    cards = card_rows(filters.apply(Touchpoint.objects.filter(stage=stage)).order_by("position"))
+    total = len(cards) if not filters.active else Touchpoint.objects.filter(stage=stage).count()
+    return _column(siblings, index, cards, total)
+
+
+def stage_neighbours(*, stage_id: int, journey_id: int) -> tuple[Stage | None, Stage | None]:
+    """The stages before and after a stage: one query."""
+    siblings = list(Stage.objects.filter(journey_id=journey_id).order_by("position"))
+    index = next(i for i, s in enumerate(siblings) if s.pk == stage_id)
+    return (
+        siblings[index - 1] if index > 0 else None,
+        siblings[index + 1] if index + 1 < len(siblings) else None,
     )
-    total = (
-        len(touchpoints) if not filters.active else Touchpoint.objects.filter(stage=stage).count()
-    )
-    column = MapStage(
-        stage=siblings[index],
-        touchpoints=touchpoints,
-        previous=siblings[index - 1] if index > 0 else None,
-        next=siblings[index + 1] if index + 1 < len(siblings) else None,
-        total=total,
-    )
-    _decorate(touchpoints, previous=column.previous, next=column.next, total=column.total)
-    return column
 
 
 def stage_or_none(*, stage_id: int) -> Stage | None:
     return Stage.objects.select_related("journey").filter(pk=stage_id).first()
 
 
-def map_card(*, touchpoint: Touchpoint) -> Touchpoint:
-    """One card with what its controls need: two queries (neighbour stages, stage size)."""
-    siblings = list(Stage.objects.filter(journey_id=touchpoint.journey_id).order_by("position"))
-    index = next(i for i, s in enumerate(siblings) if s.pk == touchpoint.stage_id)
-    total = Touchpoint.objects.filter(stage_id=touchpoint.stage_id).count()
-    _decorate(
-        [touchpoint],
-        previous=siblings[index - 1] if index > 0 else None,
-        next=siblings[index + 1] if index + 1 < len(siblings) else None,
-        total=total,
+def map_card(*, touchpoint: Touchpoint) -> tuple[Card, Neighbours]:
+    """One card with what its controls need: two queries (the card, its journey's stages with
+    their sizes)."""
+    (card,) = card_rows(Touchpoint.objects.filter(pk=touchpoint.pk))
+    siblings = list(
+        Stage.objects.filter(journey_id=touchpoint.journey_id)
+        .annotate(size=Count("touchpoints"))
+        .order_by("position")
     )
-    return touchpoint
+    index = next(i for i, s in enumerate(siblings) if s.pk == card.stage_id)
+    return card, Neighbours(
+        total=siblings[index].size,
+        previous_stage=siblings[index - 1].pk if index > 0 else None,
+        next_stage=siblings[index + 1].pk if index + 1 < len(siblings) else None,
+    )
 
 
 # --- owners -----------------------------------------------------------------------------------

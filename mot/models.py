@@ -58,9 +58,18 @@ class Membership(models.Model):
     @property
     def display_name(self) -> str:
         user = self.user
-        return user.get_full_name() or user.email or user.get_username()
+        return person_name(user.first_name, user.last_name, user.email, user.get_username())
 
     @property
     def initials(self) -> str:
-        parts = [p for p in self.display_name.replace("@", " ").split() if p]
-        return "".join(p[0] for p in parts[:2]).upper() or "?"
+        return initials_of(self.display_name)
+
+
+def person_name(first: str, last: str, email: str, username: str) -> str:
+    """How a member is named everywhere: full name, else e-mail, else username."""
+    return f"{first} {last}".strip() or email or username
+
+
+def initials_of(name: str) -> str:
+    parts = [p for p in name.replace("@", " ").split() if p]
+    return "".join(p[0] for p in parts[:2]).upper() or "?"

@@ -246,12 +246,15 @@ ENDPOINTS = [
     ),
     Endpoint(
         "journeys:touchpoint_owner",
-        ("POST",),
+        ("GET", "POST"),
         ALL,
         pk=_reviews,
         data=lambda w: {"owner": w.staff.pk},
         done=lambda w: w.reviews.owner_id == w.staff.pk,
-        form_page=_map,
+        # Without JavaScript the card's "Owner…" link opens this form on a page of its own.
+        form_page=lambda w: reverse(
+            "journeys:touchpoint_owner", kwargs={"ws": "acme", "pk": w.reviews.pk}
+        ),
     ),
     Endpoint("member_list", ("GET",), ALL),
     Endpoint(

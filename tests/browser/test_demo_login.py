@@ -116,6 +116,7 @@ def test_staff_cannot_edit_the_map_but_can_set_an_owner(page: Page, demo):
 
     card = page.locator("li.card", has=page.get_by_role("heading", name="Goodbye", exact=True))
     expect(card.locator(".owner")).to_contain_text("No owner")
+    card.get_by_role("link", name="Change who owns Goodbye").click()  # opens the owner picker
     card.get_by_label("Owner of Goodbye").select_option(label="Sofia Staff")
     card.get_by_role("button", name="Set owner").click()
     expect(page.locator("#messages")).to_contain_text("Sofia Staff now owns “Goodbye”.")
@@ -123,6 +124,7 @@ def test_staff_cannot_edit_the_map_but_can_set_an_owner(page: Page, demo):
     page.reload()
     card = page.locator("li.card", has=page.get_by_role("heading", name="Goodbye", exact=True))
     expect(card.locator(".owner")).to_contain_text("Sofia Staff")
+    card.get_by_role("link", name="Change who owns Goodbye").click()
     expect(card.get_by_label("Owner of Goodbye").locator("option:checked")).to_have_text(
         "Sofia Staff"
     )

@@ -545,30 +545,46 @@ def _card_html(page: str, card: Touchpoint) -> str:
     return page[start : page.index("</li>", start)]
 
 
-def _moves(card_html: str) -> list[tuple[int, int]]:
-    """The (stage, position) pairs the card's move buttons post."""
-    pattern = r'name="stage" value="(\d+)"><input type="hidden" name="position" value="(\d+)"'
-    return [(int(a), int(b)) for a, b in re.findall(pattern, card_html)]
+def _moves(card_html: str) -> list[str]:
+    """The directions the card's arrow buttons post."""
+    return re.findall(r'name="direction" value="(\w+)"', card_html)
 
 
 def test_map_move_buttons_post_what_the_move_endpoint_expects(editor_client, journey, stages):
-    research, buy = stages
     page = editor_client.get(url("map", journey.pk)).content.decode()
 
     # Reviews is alone in the first stage: it can only go to the next one.
-    assert _moves(_card_html(page, tp("Reviews"))) == [(buy.pk, 0)]
+    assert _moves(_card_html(page, tp("Reviews"))) == ["next"]
     # Product page is first of the last stage: down, or back to the previous stage.
-    assert _moves(_card_html(page, tp("Product page"))) == [(buy.pk, 1), (research.pk, 0)]
+    assert _moves(_card_html(page, tp("Product page"))) == ["down", "prev"]
     # Checkout is last: up, or back to the previous stage.
-    assert _moves(_card_html(page, tp("Checkout"))) == [(buy.pk, 0), (research.pk, 1)]
+    assert _moves(_card_html(page, tp("Checkout"))) == ["up", "prev"]
     assert f'action="{url("touchpoint_move", tp("Checkout").pk)}"' in page
 
-    for stage, position in _moves(_card_html(page, tp("Checkout"))):
+    for direction in ["up", "prev"]:  # what Checkout's buttons post, pressed in turn
         response = editor_client.post(
-            url("touchpoint_move", tp("Checkout").pk), {"stage": stage, "position": position}
+            url("touchpoint_move", tp("Checkout").pk), {"direction": direction}
         )
         assert response.status_code == 302
-    assert layout(journey) == [("Research", ["Reviews", "Checkout"]), ("Buy", ["Product page"])]
+    # Up: first of Buy; then to the previous stage at the same index: first of Research.
+    assert layout(journey) == [("Research", ["Checkout", "Reviews"]), ("Buy", ["Product page"])]
+
+
+def test_arrow_towards_a_missing_stage_is_refused(editor_client, journey, stages):
+    before = layout(journey)
+    response = editor_client.post(url("touchpoint_move", tp("Reviews").pk), {"direction": "prev"})
+    assert response.status_code == 422
+    assert "There is no stage on that side." in response.content.decode()
+    assert layout(journey) == before
+
+
+def test_move_without_a_target_is_refused(editor_client, journey, stages):
+    before = layout(journey)
+    response = editor_client.post(
+        url("touchpoint_move", tp("Reviews").pk), {"direction": "sideways"}
+    )
+    assert response.status_code == 422
+    assert layout(journey) == before
 
 
 def test_move_to_another_journeys_stage_is_refused_and_nothing_moves(

@@ -1,0 +1,241 @@
+"""Server time of the journey map on a 12-stage x 200-touchpoint map (2,400 cards).
+
+Usage (PostgreSQL is the intended target, the production database)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mot_bench python bench/map_page.py [--runs 30]
+
+The database named in DATABASE_URL is created if it does not exist, migrated, and given a
+workspace "bench-map" with one such map and four members, some of them owning cards. Running
+again reuses them (a map of the wrong shape is rebuilt). Without DATABASE_URL the script uses a
+SQLite file of its own, data/bench_map.sqlite3, never the application's database.
+
+Requests go through django.test.Client in this process: the time is the server's (middleware,
+view, queries, template), with no network and no browser. Each figure is the median and the 95th
+percentile of --runs requests after --warmup ones. The raw-SQL row fetches the same 2,400 cards
+with their owners in one hand-written query, so the ratio page / raw SQL holds on a noisy machine.
+Goals (issue 3): full page <= 100 ms, card swap <= 30 ms (medians, on this 2-core machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mot.settings")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'data' / 'bench_map.sqlite3'}")
+
+STAGES, PER_STAGE = 12, 200
+WORKSPACE_SLUG = "bench-map"
+JOURNEY_NAME = f"Bench {STAGES}x{PER_STAGE}"
+PAGE_GOAL_MS, SWAP_GOAL_MS = 100.0, 30.0
+
+
+def ensure_database() -> None:
+    """Create the PostgreSQL database named in DATABASE_URL if it is missing."""
+    import django
+    from django.db import connections
+
+    django.setup()
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return
+    import psycopg
+    from psycopg import sql
+
+    params = connection.get_connection_params()
+    name = connection.settings_dict["NAME"]
+    params.pop("dbname", None)
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}")
+
+
+def ensure_map():
+    """The bench workspace, its members and the 12 x 200 map: reused when already there."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from journeys.models import Channel, Journey, MotStage, Phase, Stage, Touchpoint
+    from mot.models import Membership, Role, Workspace
+
+    call_command("migrate", verbosity=0, interactive=False)
+    User = get_user_model()
+    with transaction.atomic():
+        workspace, _ = Workspace.objects.get_or_create(
+            slug=WORKSPACE_SLUG, defaults={"name": "Bench map"}
+        )
+        members = []
+        for role, first, last in [
+            (Role.ADMIN, "Ada", "Admin"),
+            (Role.EDITOR, "Eli", "Editor"),
+            (Role.MANAGER, "Max", "Manager"),
+            (Role.STAFF, "Sue", "Staff"),
+        ]:
+            email = f"{role}@{WORKSPACE_SLUG}.bench"
+            user = User.objects.filter(username=email).first()
+            if user is None:
+                user = User(username=email, email=email, first_name=first, last_name=last)
+                user.set_unusable_password()
+                user.save()
+            member, _ = Membership.objects.get_or_create(
+                workspace=workspace, user=user, defaults={"role": role}
+            )
+            members.append(member)
+
+        journey = Journey.objects.filter(workspace=workspace, name=JOURNEY_NAME).first()
+        if journey is not None and (
+            journey.stages.count() != STAGES or journey.touchpoints.count() != STAGES * PER_STAGE
+        ):
+            journey.delete()
+            journey = None
+        if journey is None:
+            journey = Journey.objects.create(
+                workspace=workspace, name=JOURNEY_NAME, persona="Benchmark shopper"
+            )
+            stages = Stage.objects.bulk_create(
+                [Stage(journey=journey, name=f"Stage {i + 1}", position=i) for i in range(STAGES)]
+            )
+            channels, mots, phases = Channel.values, [*MotStage.values, ""], Phase.values
+            Touchpoint.objects.bulk_create(
+                [
+                    Touchpoint(
+                        journey=journey,
+                        stage=stage,
+                        position=p,
+                        title=f"Touchpoint {stage.position + 1}.{p + 1}",
+                        description="What the customer meets at this point of the journey.",
+                        channel=channels[p % len(channels)],
+                        mot_stage=mots[p % len(mots)],
+                        phase=phases[p % len(phases)],
+                        owner=members[p % len(members)] if p % 3 == 0 else None,
+                    )
+                    for stage in stages
+                    for p in range(PER_STAGE)
+                ],
+                batch_size=500,
+            )
+            print(f"built {JOURNEY_NAME} ({STAGES * PER_STAGE} touchpoints)")
+    editor = next(m for m in members if m.role == Role.EDITOR)
+    return journey, editor, members
+
+
+def measure(fn: Callable[[int], None], *, runs: int, warmup: int) -> list[float]:
+    for i in range(warmup):
+        fn(i)
+    times = []
+    for i in range(runs):
+        start = time.perf_counter()
+        fn(warmup + i)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args()
+
+    ensure_database()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    journey, editor, members = ensure_map()
+    # Measure what production runs: no per-query logging (DEBUG's), a host the client may use.
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+
+    client = Client()
+    client.force_login(editor.user, backend="mot.auth.EmailOrUsernameBackend")
+    ws = WORKSPACE_SLUG
+    page_url = reverse("journeys:map", kwargs={"ws": ws, "pk": journey.pk})
+    card = journey.touchpoints.get(stage__position=STAGES // 2, position=PER_STAGE // 2)
+    owner_url = reverse("journeys:touchpoint_owner", kwargs={"ws": ws, "pk": card.pk})
+
+    def page(_: int) -> None:
+        response = client.get(page_url)
+        assert response.status_code == 200, response.status_code
+
+    def board(_: int) -> None:
+        response = client.get(page_url, headers={"HX-Request": "true", "HX-Target": "board"})
+        assert response.status_code == 200, response.status_code
+
+    def card_swap(i: int) -> None:
+        # A different owner each time, so every request really writes.
+        response = client.post(
+            owner_url, {"owner": members[i % len(members)].pk}, headers={"HX-Request": "true"}
+        )
+        assert response.status_code == 200, response.status_code
+
+    raw_sql = """
+        SELECT t.id, t.stage_id, t.position, t.title, t.description, t.channel, t.mot_stage,
+               t.phase, t.owner_id, m.role, u.first_name, u.last_name, u.email
+        FROM journeys_touchpoint t
+        JOIN journeys_stage s ON s.id = t.stage_id
+        LEFT JOIN mot_membership m ON m.id = t.owner_id
+        LEFT JOIN auth_user u ON u.id = m.user_id
+        WHERE t.journey_id = %s
+        ORDER BY s.position, t.position
+    """
+
+    def raw(_: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(raw_sql, [journey.pk])
+            rows = cursor.fetchall()
+        assert len(rows) == STAGES * PER_STAGE, len(rows)
+
+    html = client.get(page_url).content.decode()
+    assert html.count('class="card"') == STAGES * PER_STAGE, "the page must show every card"
+
+    kw = {"runs": args.runs, "warmup": args.warmup}
+    results = [
+        ("full map page GET", measure(page, **kw), PAGE_GOAL_MS),
+        ("board fragment (filter swap)", measure(board, **kw), None),
+        ("card swap (owner POST, htmx)", measure(card_swap, **kw), SWAP_GOAL_MS),
+        ("raw SQL: 2,400 cards + owners", measure(raw, **kw), None),
+    ]
+    raw_median = statistics.median(results[-1][1])
+
+    vendor = connection.vendor
+    print(
+        f"\nMOT map bench: {STAGES} stages x {PER_STAGE} touchpoints, {vendor} "
+        f"({connection.settings_dict['NAME']}), {args.runs} runs after {args.warmup} warm-ups"
+    )
+    print(f"{'measure':<32}{'median ms':>10}{'p95 ms':>9}{'/ raw SQL':>11}  goal")
+    met_all = True
+    for name, times, goal in results:
+        median = statistics.median(times)
+        ratio = median / raw_median if raw_median else float("nan")
+        verdict = ""
+        if goal is not None:
+            met = median <= goal
+            met_all &= met
+            verdict = f"<= {goal:.0f} ms {'met' if met else 'MISSED'}"
+        print(f"{name:<32}{median:>10.1f}{p95(times):>9.1f}{ratio:>10.1f}x  {verdict}")
+    if vendor != "postgresql":
+        print("note: PostgreSQL is the intended target (DATABASE_URL=postgres://...)")
+    print("goals met" if met_all else "goals NOT met")
+    return 0 if met_all else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
