@@ -289,3 +289,46 @@ def test_filtering_by_moment_swaps_the_board_and_back_restores_it(page: Page, li
     expect(page).to_have_url(re.compile(rf"/journeys/{map_pk}/$"))
     expect(board.locator("li.card")).to_have_count(all_cards)
     expect(page.locator("#map-filters input[name=mot][value=lmot]")).not_to_be_checked()
+
+
+def test_editor_builds_a_six_stage_twenty_card_map_with_the_keyboard_alone(
+    page: Page, live_server, demo
+):
+    """The editor issue's "done when": 6 stages and 20 touchpoints, keyboard only, no reload."""
+    sign_in(page, live_server, Role.EDITOR)
+    page.goto(f"{live_server.url}/w/{WORKSPACE_SLUG}/journeys/new/")
+    page.get_by_label("Name").focus()
+    page.keyboard.type("Built by keyboard")
+    page.keyboard.press("Enter")  # a blank map
+    page.wait_for_url(re.compile(r"/journeys/\d+/$"))
+    page.wait_for_load_state("load")
+    page.evaluate("window.__motMarker = 1")
+
+    page.get_by_label("New stage").focus()
+    for i in range(1, 7):
+        page.keyboard.type(f"Stage {i}")
+        page.keyboard.press("Enter")
+        expect(page.locator("section.stage h2")).to_have_count(i)
+        expect(page.get_by_label("New stage")).to_be_focused()  # ready for the next one
+
+    number = 0
+    for s, count in enumerate([4, 4, 3, 3, 3, 3]):
+        stage = page.locator("section.stage").nth(s)
+        stage.get_by_text("Add a touchpoint").focus()
+        page.keyboard.press("Enter")  # opens the form
+        page.keyboard.press("Tab")  # into its title field
+        for k in range(1, count + 1):
+            number += 1
+            page.keyboard.type(f"Touchpoint {number}")
+            page.keyboard.press("Enter")
+            expect(stage.locator("li.card")).to_have_count(k)
+            expect(stage.get_by_label("Title")).to_be_focused()
+
+    expect(page.locator("li.card")).to_have_count(20)
+    expect_no_reload(page)
+    page.reload()
+    expect(page.locator("section.stage h2")).to_have_text([f"Stage {i}" for i in range(1, 7)])
+    expect(page.locator("li.card")).to_have_count(20)
+    journey = Journey.objects.get(name="Built by keyboard")
+    assert journey.touchpoints.count() == 20
+    assert db_titles("Built by keyboard", "Stage 1") == [f"Touchpoint {n}" for n in range(1, 5)]
