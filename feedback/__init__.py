@@ -1,1 +1,1 @@
-"""Survey answers linked to touchpoints: models, imports, survey links and API (next issues)."""
+"""Survey answers linked to touchpoints: models, ingestion, survey links and the JSON API."""

@@ -14,8 +14,38 @@ def test_every_model_of_ours_is_registered_in_django_admin():
     assert missing == []
 
 
+@pytest.fixture
+def feedback_rows(journey, editor):
+    from django.utils import timezone
+
+    from feedback.models import Activity, ApiToken, Customer, Response, SurveyLink, hash_token
+
+    tp = journey.touchpoints.first()
+    customer = Customer.objects.create(workspace=journey.workspace, external_id="c-1")
+    Response.objects.create(
+        workspace=journey.workspace,
+        touchpoint=tp,
+        customer=customer,
+        source="api",
+        external_id="r-1",
+        submitted_at=timezone.now(),
+        nps=9,
+    )
+    Activity.objects.create(
+        workspace=journey.workspace,
+        customer=customer,
+        occurred_at=timezone.now(),
+        kind="purchase",
+        external_id="a-1",
+    )
+    SurveyLink.objects.create(touchpoint=tp, created_by=editor)
+    ApiToken.objects.create(
+        workspace=journey.workspace, name="Zapier", prefix="abc", token_hash=hash_token("abc")
+    )
+
+
 @pytest.mark.parametrize("model", OUR_MODELS, ids=lambda m: m.__name__)
-def test_admin_list_and_add_pages_render_for_a_superuser(client, model, journey):
+def test_admin_list_and_add_pages_render_for_a_superuser(client, model, journey, feedback_rows):
     superuser = get_user_model().objects.create_superuser("root", "root@example.com", "pw-123456")
     client.force_login(superuser, backend="mot.auth.EmailOrUsernameBackend")
     opts = model._meta

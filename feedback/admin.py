@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from feedback.models import Activity, ApiToken, Customer, Response, SurveyLink
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "workspace", "created_at"]
+    search_fields = ["external_id"]
+    list_filter = ["workspace"]
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "source", "touchpoint", "nps", "csat", "submitted_at"]
+    list_filter = ["source", "workspace"]
+    search_fields = ["external_id", "comment"]
+    list_select_related = ["touchpoint"]
+    raw_id_fields = ["touchpoint", "customer"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["customer", "kind", "occurred_at", "value"]
+    list_filter = ["kind", "workspace"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(SurveyLink)
+class SurveyLinkAdmin(admin.ModelAdmin):
+    list_display = ["touchpoint", "created_at", "revoked_at"]
+    raw_id_fields = ["touchpoint", "created_by"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "workspace", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["token_hash", "prefix"]
+    raw_id_fields = ["created_by"]

@@ -1,0 +1,197 @@
+"""Survey answers linked to touchpoints, the customers who gave them, and customer activity.
+
+Every row belongs to one workspace. A response is stored once per (workspace, source, external id),
+so the same answer sent twice, by a file re-imported or an API batch replayed, adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from journeys.models import Touchpoint
+from mot.models import Membership, Workspace
+
+
+class Source(models.TextChoices):
+    SURVEY_LINK = "survey_link", _("Survey link")
+    API = "api", _("API")
+    IMPORT = "import", _("File import")
+
+
+class Customer(models.Model):
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="customers", verbose_name=_("workspace")
+    )
+    external_id = models.CharField(_("customer id"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"], name="customer_unique_external_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Response(models.Model):
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="responses", verbose_name=_("workspace")
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.CASCADE, related_name="responses", verbose_name=_("touchpoint")
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responses",
+        verbose_name=_("customer"),
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    external_id = models.CharField(_("answer id"), max_length=200)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    nps = models.PositiveSmallIntegerField(_("NPS (0-10)"), null=True, blank=True)
+    csat = models.PositiveSmallIntegerField(_("CSAT (1-5)"), null=True, blank=True)
+    respect = models.PositiveSmallIntegerField(_("respect (1-5)"), null=True, blank=True)
+    solutions = models.PositiveSmallIntegerField(_("solutions (1-5)"), null=True, blank=True)
+    simplicity = models.PositiveSmallIntegerField(_("simplicity (1-5)"), null=True, blank=True)
+    responsibility = models.PositiveSmallIntegerField(
+        _("responsibility (1-5)"), null=True, blank=True
+    )
+    comment = models.TextField(_("comment"), max_length=10_000, blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "source", "external_id"], name="response_unique_external_id"
+            ),
+            models.CheckConstraint(
+                condition=Q(nps__isnull=False) | Q(csat__isnull=False),
+                name="response_has_nps_or_csat",
+            ),
+            models.CheckConstraint(
+                condition=Q(nps__isnull=True) | Q(nps__gte=0, nps__lte=10),
+                name="response_nps_range",
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{f}__isnull": True}) | Q(**{f"{f}__gte": 1, f"{f}__lte": 5}),
+                    name=f"response_{f}_range",
+                )
+                for f in ("csat", "respect", "solutions", "simplicity", "responsibility")
+            ],
+            models.CheckConstraint(
+                condition=Q(source__in=Source.values), name="response_source_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["touchpoint", "submitted_at"]),
+            models.Index(fields=["workspace", "submitted_at"]),
+            models.Index(fields=["customer", "submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+
+class Activity(models.Model):
+    """Something a customer did (a purchase, a renewal, a visit), for retention."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="activities", verbose_name=_("workspace")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="activities", verbose_name=_("customer")
+    )
+    occurred_at = models.DateTimeField(_("occurred at"))
+    kind = models.CharField(_("kind"), max_length=40)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, null=True, blank=True)
+    external_id = models.CharField(_("activity id"), max_length=200)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"], name="activity_unique_external_id"
+            )
+        ]
+        indexes = [models.Index(fields=["customer", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.occurred_at:%Y-%m-%d}"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SurveyLink(models.Model):
+    """A public, unguessable link to the survey of one touchpoint."""
+
+    touchpoint = models.ForeignKey(
+        Touchpoint,
+        on_delete=models.CASCADE,
+        related_name="survey_links",
+        verbose_name=_("touchpoint"),
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_token)
+    created_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("survey link")
+        verbose_name_plural = _("survey links")
+
+    def __str__(self) -> str:
+        return f"{self.touchpoint} ({self.token[:6]}…)"
+
+    @property
+    def workspace_id(self) -> int:
+        return self.touchpoint.journey.workspace_id
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A workspace's API token. Only its SHA-256 is stored; the token is shown once."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("workspace")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12)  # shown in lists to tell tokens apart
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
