@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from feedback.demo_data import load_demo_feedback
 from journeys.blueprints import BLUEPRINTS
 from journeys.models import Touchpoint
 from journeys.services import journey_create_from_blueprint
@@ -76,6 +77,7 @@ def load_demo() -> tuple[Workspace, list[DemoUser], bool]:
 
     if not workspace_created:
         # The journeys came with the workspace; whatever people did to them since is theirs.
+        created_any |= load_demo_feedback(workspace) > 0
         return workspace, DEMO_USERS, created_any
     admin = members[Role.ADMIN]
     for key in BLUEPRINTS:
@@ -84,4 +86,5 @@ def load_demo() -> tuple[Workspace, list[DemoUser], bool]:
         created_any = True
         for title, role in DEMO_OWNERS.items():
             Touchpoint.objects.filter(journey=journey, title=title).update(owner=members[role])
+    load_demo_feedback(workspace)
     return workspace, DEMO_USERS, created_any

@@ -1,0 +1,224 @@
+"""Realistic demo feedback for "Demo Retail": answers over the last 12 months, comments in
+Portuguese, Spanish, Romanian and English, customers who answer more than once, and purchases.
+
+Deterministic (a seeded generator; the same external ids every run) and stored through
+feedback.services.responses_ingest, so loading twice stores everything once. Each touchpoint gets
+a character (mostly delighting, mostly painful, or forgettable) so the numbers have a story: the
+wait for delivery hurts, the product page delights, the order confirmation is forgettable. A
+customer's later purchases depend on how their answers went, so retention and moment impact show
+something true.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from feedback.models import Activity, Customer, Response, Source
+from feedback.services import AnswerIn, responses_ingest
+from journeys.models import Touchpoint
+from mot.models import Workspace
+
+SEED = 20261122
+CUSTOMERS = 1500
+# Chance of glory / pain per touchpoint character; the rest is neutral.
+CHARACTERS = {"glory": (0.62, 0.12), "pain": (0.18, 0.55), "neutral": (0.2, 0.15)}
+PAINFUL = {
+    "Waiting for delivery",
+    "Waiting for the food",
+    "Waiting for account provisioning",
+    "Returns and refunds",
+    "Bill and payment",
+    "Support ticket",
+}
+DELIGHTING = {
+    "Product page",
+    "Dish served",
+    "Kick-off call",
+    "Unboxing and first use",
+    "Welcome at the door",
+    "Reading customer reviews",
+}
+FORGETTABLE = {
+    "Order confirmation e-mail",
+    "Contract signature",
+    "Goodbye",
+    "Product update announcement",
+}
+
+COMMENTS = {
+    "glory": {
+        "en": [
+            "Fast and friendly, better than I expected.",
+            "Everything was simple and clear.",
+            "They solved my problem on the spot.",
+            "Loved it, I will recommend you.",
+        ],
+        "pt": [
+            "Atendimento rápido e simpático, superou as expectativas.",
+            "Tudo muito simples e claro.",
+            "Resolveram o meu problema na hora.",
+            "Adorei, vou recomendar aos amigos.",
+        ],
+        "es": [
+            "Rápido y amable, mejor de lo que esperaba.",
+            "Todo fue sencillo y claro.",
+            "Resolvieron mi problema al momento.",
+            "Me encantó, lo recomendaré.",
+        ],
+        "ro": [
+            "Rapid și amabil, peste așteptări.",
+            "Totul a fost simplu și clar.",
+            "Mi-au rezolvat problema imediat.",
+            "Mi-a plăcut mult, vă recomand.",
+        ],
+    },
+    "neutral": {
+        "en": ["It was fine.", "Nothing special.", "OK, as expected."],
+        "pt": ["Foi normal.", "Nada de especial.", "Correu como esperado."],
+        "es": ["Estuvo bien.", "Nada especial.", "Como esperaba."],
+        "ro": ["A fost în regulă.", "Nimic deosebit.", "Cum mă așteptam."],
+    },
+    "pain": {
+        "en": [
+            "Late delivery and nobody told me.",
+            "I waited far too long.",
+            "Nobody answered my complaint.",
+            "Too complicated, I gave up twice.",
+        ],
+        "pt": [
+            "Entrega atrasada e ninguém me avisou.",
+            "Esperei demasiado tempo.",
+            "Ninguém respondeu à minha reclamação.",
+            "Muito complicado, desisti duas vezes.",
+        ],
+        "es": [
+            "Entrega retrasada y nadie me avisó.",
+            "Esperé demasiado tiempo.",
+            "Nadie respondió a mi queja.",
+            "Demasiado complicado, me rendí dos veces.",
+        ],
+        "ro": [
+            "Livrare întârziată și nimeni nu m-a anunțat.",
+            "Am așteptat mult prea mult.",
+            "Nimeni nu mi-a răspuns la reclamație.",
+            "Prea complicat, am renunțat de două ori.",
+        ],
+    },
+}
+LANGUAGES = ["pt", "pt", "es", "ro", "en"]  # the seeds' readers: mostly Portuguese
+
+
+def _character(title: str) -> str:
+    if title in PAINFUL:
+        return "pain"
+    if title in DELIGHTING:
+        return "glory"
+    if title in FORGETTABLE:
+        return "neutral"
+    return "mixed"
+
+
+def _scores(rng: random.Random, experience: str) -> tuple[int, int]:
+    if experience == "glory":
+        return rng.choice([9, 10, 10]), rng.choice([5, 5, 4])
+    if experience == "pain":
+        return rng.randint(0, 6), rng.choice([1, 2, 2, 3])
+    return rng.choice([7, 8]), rng.choice([3, 4])
+
+
+def _experience(rng: random.Random, character: str) -> str:
+    if character == "mixed":
+        character = rng.choice(["glory", "neutral", "pain", "glory"])
+    glory, pain = CHARACTERS[character]
+    roll = rng.random()
+    return "glory" if roll < glory else "pain" if roll < glory + pain else "neutral"
+
+
+def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[Activity]]:
+    """The demo answers and activities for the workspace's touchpoints (nothing is written)."""
+    rng = random.Random(SEED)
+    touchpoints = list(
+        Touchpoint.objects.filter(journey__workspace=workspace, journey__archived=False)
+        .order_by("journey__name", "stage__position", "position")
+        .values_list("pk", "title")
+    )
+    if not touchpoints:
+        return [], []
+    answers: list[AnswerIn] = []
+    feelings: dict[str, list[str]] = {}
+    for n in range(CUSTOMERS):
+        customer = f"demo-customer-{n:04d}"
+        language = rng.choice(LANGUAGES)
+        first_seen = now - timedelta(days=rng.randint(0, 364))
+        for k in range(rng.choice([1, 1, 2, 3, 4, 6, 8])):
+            tp_id, title = rng.choice(touchpoints)
+            when = first_seen + timedelta(days=rng.randint(0, 60) * k, hours=rng.randint(8, 21))
+            if when > now:
+                break
+            experience = _experience(rng, _character(title))
+            nps, csat = _scores(rng, experience)
+            with_comment = rng.random() < (0.7 if experience == "pain" else 0.4)
+            answers.append(
+                AnswerIn(
+                    touchpoint_id=tp_id,
+                    external_id=f"demo-{n:04d}-{k}",
+                    submitted_at=when,
+                    nps=nps if rng.random() < 0.9 else None,
+                    csat=csat,
+                    respect=rng.randint(3, 5) if experience != "pain" else rng.randint(1, 3),
+                    solutions=rng.randint(1, 5) if rng.random() < 0.6 else None,
+                    simplicity=rng.randint(1, 5) if rng.random() < 0.6 else None,
+                    responsibility=rng.randint(1, 5) if rng.random() < 0.5 else None,
+                    comment=rng.choice(COMMENTS[experience][language]) if with_comment else "",
+                    language=language,
+                    customer=customer,
+                )
+            )
+            feelings.setdefault(customer, []).append(experience)
+    activities = []
+    for customer, seen in feelings.items():
+        # Customers who met a moment of pain come back less: the story moment impact tells.
+        monthly = (
+            0.55 - 0.3 * seen.count("pain") / len(seen) + 0.15 * seen.count("glory") / len(seen)
+        )
+        start = min(a.submitted_at for a in answers if a.customer == customer) - timedelta(days=20)
+        month = 0
+        while start + timedelta(days=30 * month) <= now:
+            if month == 0 or rng.random() < monthly:
+                activities.append(
+                    Activity(
+                        workspace=workspace,
+                        customer_id=None,  # filled in once the customers exist
+                        occurred_at=start + timedelta(days=30 * month + rng.randint(0, 25)),
+                        kind="purchase",
+                        value=round(rng.uniform(12, 180), 2),
+                        external_id=f"{customer}/purchase/{month}",
+                    )
+                )
+                activities[-1]._customer_external_id = customer  # type: ignore[attr-defined]
+            month += 1
+    return answers, activities
+
+
+@transaction.atomic
+def load_demo_feedback(workspace: Workspace) -> int:
+    """Store the demo feedback once; returns how many answers were new (0 on a second run)."""
+    demo = Response.objects.filter(workspace=workspace, external_id__startswith="demo-")
+    if demo.exists():
+        return 0  # loaded already: a later "now" would add answers, so never top up
+    answers, activities = build(workspace, now=timezone.now().replace(minute=0, second=0))
+    created = 0
+    for start in range(0, len(answers), 1000):
+        result = responses_ingest(
+            workspace_id=workspace.pk, source=Source.IMPORT, answers=answers[start : start + 1000]
+        )
+        created += result.created
+    customers = dict(Customer.objects.filter(workspace=workspace).values_list("external_id", "pk"))
+    for activity in activities:
+        activity.customer_id = customers[activity._customer_external_id]  # type: ignore[attr-defined]
+    Activity.objects.bulk_create(activities, ignore_conflicts=True, batch_size=2000)
+    return created

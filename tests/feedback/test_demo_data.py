@@ -1,0 +1,31 @@
+from django.db.models import Count, Q
+
+from feedback.models import Activity, Customer, Response
+from mot.demo import load_demo
+
+
+def _pain_share(title: str) -> float:
+    answers = Response.objects.filter(
+        touchpoint__title=title, touchpoint__journey__name="B2C online shop"
+    )
+    pain = answers.filter(Q(nps__lte=6) | Q(nps__isnull=True, csat__lte=2)).count()
+    return pain / answers.count()
+
+
+def test_demo_feedback_is_realistic_and_loads_once(db):
+    load_demo()
+    counts = (Response.objects.count(), Customer.objects.count(), Activity.objects.count())
+
+    load_demo()
+
+    assert (Response.objects.count(), Customer.objects.count(), Activity.objects.count()) == counts
+    assert counts[0] >= 3000  # several thousand answers
+    languages = set(Response.objects.values_list("language", flat=True))
+    assert languages == {"pt", "es", "ro", "en"}
+    repeat = Customer.objects.annotate(n=Count("responses")).filter(n__gt=1).count()
+    assert repeat > 100  # customers who answer more than once
+    assert Response.objects.filter(comment__icontains="entrega atrasada").exists()
+    span = Response.objects.order_by("submitted_at").values_list("submitted_at", flat=True)
+    assert (span.last() - span.first()).days > 300  # spread over the year
+    # The story the numbers tell: the wait for delivery hurts, the product page delights.
+    assert _pain_share("Waiting for delivery") > 0.4 > _pain_share("Product page")
