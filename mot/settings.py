@@ -192,12 +192,24 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# --- Cache ----------------------------------------------------------------------------------
+# django-ratelimit counts public survey posts here, so in production the cache must be shared by
+# every worker process: Redis. The embedded default runs one process, where local memory suffices.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SURVEY_RATE_LIMIT = env.str("SURVEY_RATE_LIMIT", default="20/m")  # survey posts per IP
+
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it; the token travels in hx-headers
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SILENCED_SYSTEM_CHECKS: list[str] = []
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
@@ -211,6 +223,14 @@ if not DEBUG:
     # W021 asks for HSTS preload: a commitment only the domain's owner can make (they set
     # SECURE_HSTS_PRELOAD=true when they submit to the preload list), not a software default.
     SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=["security.W021"])
+if not REDIS_URL:
+    # Without Redis the embedded mode is one process: a local-memory cache is shared enough, so
+    # django-ratelimit's "not a shared cache" error and "not officially supported" warning are moot.
+    SILENCED_SYSTEM_CHECKS = [
+        *SILENCED_SYSTEM_CHECKS,
+        "django_ratelimit.E003",
+        "django_ratelimit.W001",
+    ]
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from feedback import survey_views
+from feedback.api import api as feedback_api
 from mot import views
 
 member_patterns = [
@@ -23,4 +25,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("w/<slug:ws>/", include(member_patterns)),
     path("w/<slug:ws>/", include("journeys.urls")),
+    path("w/<slug:ws>/", include("feedback.urls")),
+    path("w/<slug:ws>/", include("feedback.token_urls")),
+    path("api/v1/", feedback_api.urls),
+    path("s/<str:token>/", survey_views.survey_page, name="survey"),
+    path("s/<str:token>/thanks/", survey_views.survey_thanks, name="survey_thanks"),
 ]
