@@ -14,10 +14,8 @@ from typing import Annotated, Any
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer
 from pydantic import BeforeValidator, ConfigDict, field_validator
 
@@ -36,34 +34,11 @@ class TokenAuth(HttpBearer):
         return api_token_authenticate(token)
 
 
-class OfflineDocs(DocsBase):
-    """A docs page without Swagger UI: ninja's loads it from a CDN unless ninja is an installed
-    app, and MOT serves nothing from a CDN. It lists the operations and links the OpenAPI schema."""
-
-    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
-        schema = api.get_openapi_schema(path_params=kwargs)
-        operations = [
-            {"method": method.upper(), "path": path, "summary": op.get("summary", "")}
-            for path, methods in schema["paths"].items()
-            for method, op in methods.items()
-        ]
-        return render(
-            request,
-            "feedback/api_docs.html",
-            {
-                "api": api,
-                "operations": operations,
-                "openapi_url": self.get_openapi_url(api, kwargs),
-            },
-        )
-
-
 api = NinjaAPI(
     title="MOT API",
     version="1",
     urls_namespace="api-v1",
     auth=TokenAuth(),
-    docs=OfflineDocs(),
     description=(
         "Send survey answers to a workspace and read them back. Authenticate with "
         "`Authorization: Bearer <token>`; an admin creates tokens on the workspace's API tokens "

@@ -6,6 +6,7 @@ eagerly in-process, DEBUG on, e-mail printed to the console.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "ninja",  # serves its bundled Swagger UI for the API docs page (no CDN)
     "mot",
     "journeys",
     "feedback",
@@ -202,6 +204,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SURVEY_RATE_LIMIT = env.str("SURVEY_RATE_LIMIT", default="20/m")  # survey posts per IP
+if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", SURVEY_RATE_LIMIT):
+    raise env.fail(
+        "SURVEY_RATE_LIMIT", SURVEY_RATE_LIMIT, "expected posts per period, e.g. 20/m or 100/h"
+    )
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -223,14 +229,6 @@ if not DEBUG:
     # W021 asks for HSTS preload: a commitment only the domain's owner can make (they set
     # SECURE_HSTS_PRELOAD=true when they submit to the preload list), not a software default.
     SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=["security.W021"])
-if not REDIS_URL:
-    # Without Redis the embedded mode is one process: a local-memory cache is shared enough, so
-    # django-ratelimit's "not a shared cache" error and "not officially supported" warning are moot.
-    SILENCED_SYSTEM_CHECKS = [
-        *SILENCED_SYSTEM_CHECKS,
-        "django_ratelimit.E003",
-        "django_ratelimit.W001",
-    ]
 
 LOGGING = {
     "version": 1,

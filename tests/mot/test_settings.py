@@ -24,7 +24,7 @@ READ_BY_SETTINGS = [
     "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "DEFAULT_FROM_EMAIL", "REDIS_URL",
     "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SECURE_PROXY_SSL_HEADER",
-    "SILENCED_SYSTEM_CHECKS", "LOG_LEVEL",
+    "SILENCED_SYSTEM_CHECKS", "LOG_LEVEL", "SURVEY_RATE_LIMIT",
 ]  # fmt: skip
 
 START = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
@@ -49,6 +49,7 @@ MALFORMED = [
     ({"DEBUG": "ture"}, "DEBUG"),
     ({"DEBUG": "2"}, "DEBUG"),
     ({"EMAIL_PORT": "25a"}, "EMAIL_PORT"),
+    ({"SURVEY_RATE_LIMIT": "lots"}, "SURVEY_RATE_LIMIT"),
     ({"EMAIL_PORT": "70000"}, "EMAIL_PORT"),
     ({"EMAIL_USE_TLS": "yess"}, "EMAIL_USE_TLS"),
     ({"EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"}, "EMAIL_USE_SSL"),

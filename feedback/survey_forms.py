@@ -1,0 +1,62 @@
+"""The public survey form: NPS, CSAT, the four expectations, a comment."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from feedback.services import RATINGS
+
+
+def _scale(low: int, high: int) -> list[tuple[str, str]]:
+    return [(str(n), str(n)) for n in range(low, high + 1)]
+
+
+def _rating(label: str, *, low: int = 1, high: int = 5) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=_scale(low, high),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
+class SurveyForm(forms.Form):
+    nps = _rating(_("How likely are you to recommend us to a friend or colleague?"), low=0, high=10)
+    csat = _rating(_("How satisfied are you with this experience?"))
+    respect = _rating(_("Respect: we treated you with respect"))
+    solutions = _rating(_("Solutions: we solved what you needed"))
+    simplicity = _rating(_("Simplicity: it was simple and easy"))
+    responsibility = _rating(_("Responsibility: we took responsibility"))
+    comment = forms.CharField(
+        label=_("Anything you would like to tell us?"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    # The customer named by ?c= on the link, carried through the form.
+    customer = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    # One id per rendered form: posting the same form twice (a double tap, a resend) stores once.
+    submission = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    RATINGS = RATINGS
+
+    def clean_customer(self) -> str | None:
+        return self.cleaned_data["customer"].strip() or None
+
+    def clean_submission(self) -> str:
+        try:
+            return str(uuid.UUID(self.cleaned_data["submission"], version=4))
+        except ValueError:
+            # Missing or mangled: treat it as a new submission rather than refuse the answer.
+            return str(uuid.uuid4())
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors and cleaned.get("nps") is None and cleaned.get("csat") is None:
+            self.add_error("nps", _("Please answer at least this question or the next one."))
+        return cleaned
