@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from feedback import survey_views
 from feedback.api import api as feedback_api
@@ -15,6 +17,8 @@ member_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Pages without our <link rel="icon"> (the public survey, the API docs) make browsers ask here.
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg")),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
