@@ -20,7 +20,7 @@ from feedback import survey
 from feedback.models import Source, SurveyLink
 from feedback.services import RATINGS, AnswerIn, responses_ingest
 from feedback.survey_forms import SurveyForm
-from mot.policy import Action, get_touchpoint_for
+from mot.policy import Action, get_survey_link_for, get_touchpoint_for
 
 # --- editors ---------------------------------------------------------------------------------
 
@@ -52,7 +52,7 @@ def survey_link_new(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def survey_link_revoke(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
-    membership, link = survey.get_survey_link_for(request, ws, pk, Action.MANAGE_SURVEYS)
+    membership, link = get_survey_link_for(request, ws, pk, Action.MANAGE_SURVEYS)
     survey.survey_link_revoke(actor=membership, link=link)
     messages.success(request, _("Survey link revoked: it no longer accepts answers."))
     return redirect("feedback:survey_links", ws=ws, pk=link.touchpoint_id)

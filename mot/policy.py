@@ -20,6 +20,7 @@ from mot.models import Membership, Role, Workspace
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from feedback.models import SurveyLink
     from journeys.models import Journey, Stage, Touchpoint
 
 
@@ -166,3 +167,19 @@ def get_member_for(
         raise Http404 from None
     require(membership, action, member)
     return membership, member
+
+
+def get_survey_link_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, SurveyLink]:
+    from feedback.models import SurveyLink
+
+    membership = get_membership(request, workspace_slug)
+    try:
+        link = SurveyLink.objects.select_related("touchpoint__journey").get(
+            pk=pk, touchpoint__journey__workspace_id=membership.workspace_id
+        )
+    except SurveyLink.DoesNotExist:
+        raise Http404 from None
+    require(membership, action, link.touchpoint)
+    return membership, link
