@@ -8,10 +8,12 @@ a call from a task, a command or a future API is held to the same rules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -109,18 +111,35 @@ def get_workspace_for(request: HttpRequest, workspace_slug: str, action: Action)
     return membership
 
 
+def _get_for(
+    request: HttpRequest,
+    workspace_slug: str,
+    queryset: QuerySet,
+    pk: int,
+    action: Action,
+    *,
+    workspace_path: str,
+    subject: Callable[[Any], Any] = lambda obj: obj,
+) -> tuple[Membership, Any]:
+    """The object ``pk`` of the member's workspace (else 404), if the role may ``action`` on
+    ``subject(object)`` (else 403)."""
+    membership = get_membership(request, workspace_slug)
+    try:
+        obj = queryset.get(pk=pk, **{workspace_path: membership.workspace_id})
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+    require(membership, action, subject(obj))
+    return membership, obj
+
+
 def get_journey_for(
     request: HttpRequest, workspace_slug: str, pk: int, action: Action
 ) -> tuple[Membership, Journey]:
     from journeys.models import Journey
 
-    membership = get_membership(request, workspace_slug)
-    try:
-        journey = Journey.objects.get(pk=pk, workspace_id=membership.workspace_id)
-    except Journey.DoesNotExist:
-        raise Http404 from None
-    require(membership, action, journey)
-    return membership, journey
+    return _get_for(
+        request, workspace_slug, Journey.objects.all(), pk, action, workspace_path="workspace_id"
+    )
 
 
 def get_stage_for(
@@ -128,15 +147,15 @@ def get_stage_for(
 ) -> tuple[Membership, Stage]:
     from journeys.models import Stage
 
-    membership = get_membership(request, workspace_slug)
-    try:
-        stage = Stage.objects.select_related("journey").get(
-            pk=pk, journey__workspace_id=membership.workspace_id
-        )
-    except Stage.DoesNotExist:
-        raise Http404 from None
-    require(membership, action, stage.journey)
-    return membership, stage
+    return _get_for(
+        request,
+        workspace_slug,
+        Stage.objects.select_related("journey"),
+        pk,
+        action,
+        workspace_path="journey__workspace_id",
+        subject=lambda stage: stage.journey,
+    )
 
 
 def get_touchpoint_for(
@@ -144,29 +163,27 @@ def get_touchpoint_for(
 ) -> tuple[Membership, Touchpoint]:
     from journeys.models import Touchpoint
 
-    membership = get_membership(request, workspace_slug)
-    try:
-        touchpoint = Touchpoint.objects.select_related("journey", "stage", "owner__user").get(
-            pk=pk, stage__journey__workspace_id=membership.workspace_id
-        )
-    except Touchpoint.DoesNotExist:
-        raise Http404 from None
-    require(membership, action, touchpoint)
-    return membership, touchpoint
+    return _get_for(
+        request,
+        workspace_slug,
+        Touchpoint.objects.select_related("journey", "stage", "owner__user"),
+        pk,
+        action,
+        workspace_path="journey__workspace_id",
+    )
 
 
 def get_member_for(
     request: HttpRequest, workspace_slug: str, pk: int, action: Action
 ) -> tuple[Membership, Membership]:
-    membership = get_membership(request, workspace_slug)
-    try:
-        member = Membership.objects.select_related("user").get(
-            pk=pk, workspace_id=membership.workspace_id
-        )
-    except Membership.DoesNotExist:
-        raise Http404 from None
-    require(membership, action, member)
-    return membership, member
+    return _get_for(
+        request,
+        workspace_slug,
+        Membership.objects.select_related("user"),
+        pk,
+        action,
+        workspace_path="workspace_id",
+    )
 
 
 def get_survey_link_for(
@@ -174,12 +191,12 @@ def get_survey_link_for(
 ) -> tuple[Membership, SurveyLink]:
     from feedback.models import SurveyLink
 
-    membership = get_membership(request, workspace_slug)
-    try:
-        link = SurveyLink.objects.select_related("touchpoint__journey").get(
-            pk=pk, touchpoint__journey__workspace_id=membership.workspace_id
-        )
-    except SurveyLink.DoesNotExist:
-        raise Http404 from None
-    require(membership, action, link.touchpoint)
-    return membership, link
+    return _get_for(
+        request,
+        workspace_slug,
+        SurveyLink.objects.select_related("touchpoint__journey"),
+        pk,
+        action,
+        workspace_path="touchpoint__journey__workspace_id",
+        subject=lambda link: link.touchpoint,
+    )

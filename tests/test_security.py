@@ -596,3 +596,14 @@ def test_flash_messages_escape_user_text(client, editor):
     html = response.content.decode()
     assert "created" in html
     assert SCRIPT not in html
+
+
+@pytest.mark.parametrize(
+    "name", ["journeys:map", "journeys:stage_rename", "journeys:touchpoint_card", "member_role"]
+)
+def test_an_id_too_large_for_the_database_is_not_found(client, editor, name):
+    login(client, editor)
+    huge = 2**64
+    url = reverse(name, kwargs={"ws": "acme", "pk": huge})
+    response = client.get(url) if name.endswith(("map", "card")) else client.post(url)
+    assert response.status_code == 404
