@@ -89,7 +89,9 @@ class MapStage:
         )
 
 
-def _column(siblings: list[Stage], index: int, cards: list[Card], total: int) -> MapStage:
+def _column(siblings: list[Stage], stage_id: int, cards: list[Card], total: int) -> MapStage:
+    """A stage among its journey's stages (in order), with the neighbours its controls need."""
+    index = next(i for i, s in enumerate(siblings) if s.pk == stage_id)
     return MapStage(
         stage=siblings[index],
         cards=cards,
@@ -117,28 +119,23 @@ def journey_map(*, journey: Journey, filters: MapFilter = NO_FILTER) -> list[Map
         .annotate(n=Count("pk"))
     )
     return [
-        _column(stages, i, by_stage[stage.pk], totals.get(stage.pk, 0))
-        for i, stage in enumerate(stages)
+        _column(stages, stage.pk, by_stage[stage.pk], totals.get(stage.pk, 0)) for stage in stages
     ]
 
 
 def stage_column(*, stage: Stage, filters: MapFilter = NO_FILTER) -> MapStage:
     """One stage as the board shows it: three or four queries."""
     siblings = list(Stage.objects.filter(journey_id=stage.journey_id).order_by("position"))
-    index = next(i for i, s in enumerate(siblings) if s.pk == stage.pk)
     cards = card_rows(filters.apply(Touchpoint.objects.filter(stage=stage)).order_by("position"))
     total = len(cards) if not filters.active else Touchpoint.objects.filter(stage=stage).count()
-    return _column(siblings, index, cards, total)
+    return _column(siblings, stage.pk, cards, total)
 
 
 def stage_neighbours(*, stage_id: int, journey_id: int) -> tuple[Stage | None, Stage | None]:
     """The stages before and after a stage: one query."""
     siblings = list(Stage.objects.filter(journey_id=journey_id).order_by("position"))
-    index = next(i for i, s in enumerate(siblings) if s.pk == stage_id)
-    return (
-        siblings[index - 1] if index > 0 else None,
-        siblings[index + 1] if index + 1 < len(siblings) else None,
-    )
+    column = _column(siblings, stage_id, [], 0)
+    return column.previous, column.next
 
 
 def stage_or_none(*, stage_id: int) -> Stage | None:
@@ -154,12 +151,8 @@ def map_card(*, touchpoint: Touchpoint) -> tuple[Card, Neighbours]:
         .annotate(size=Count("touchpoints"))
         .order_by("position")
     )
-    index = next(i for i, s in enumerate(siblings) if s.pk == card.stage_id)
-    return card, Neighbours(
-        total=siblings[index].size,
-        previous_stage=siblings[index - 1].pk if index > 0 else None,
-        next_stage=siblings[index + 1].pk if index + 1 < len(siblings) else None,
-    )
+    size = next(s.size for s in siblings if s.pk == card.stage_id)
+    return card, _column(siblings, card.stage_id, [card], size).neighbours
 
 
 # --- owners -----------------------------------------------------------------------------------
