@@ -12,6 +12,7 @@ something true.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -138,8 +139,16 @@ def _experience(rng: random.Random, character: str) -> str:
     return "glory" if roll < glory else "pain" if roll < glory + pain else "neutral"
 
 
-def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[Activity]]:
-    """The demo answers and activities for the workspace's touchpoints (nothing is written)."""
+@dataclass(frozen=True)
+class Purchase:
+    customer: str  # the customer's external id
+    occurred_at: datetime
+    value: float
+    external_id: str
+
+
+def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[Purchase]]:
+    """The demo answers and purchases for the workspace's touchpoints (nothing is written)."""
     rng = random.Random(SEED)
     touchpoints = list(
         Touchpoint.objects.filter(journey__workspace=workspace, journey__archived=False)
@@ -150,6 +159,7 @@ def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[
         return [], []
     answers: list[AnswerIn] = []
     feelings: dict[str, list[str]] = {}
+    first_answer: dict[str, datetime] = {}
     for n in range(CUSTOMERS):
         customer = f"demo-customer-{n:04d}"
         language = rng.choice(LANGUAGES)
@@ -179,46 +189,56 @@ def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[
                 )
             )
             feelings.setdefault(customer, []).append(experience)
-    activities = []
+            first_answer.setdefault(customer, when)
+    purchases = []
     for customer, seen in feelings.items():
         # Customers who met a moment of pain come back less: the story moment impact tells.
         monthly = (
             0.55 - 0.3 * seen.count("pain") / len(seen) + 0.15 * seen.count("glory") / len(seen)
         )
-        start = min(a.submitted_at for a in answers if a.customer == customer) - timedelta(days=20)
+        start = first_answer[customer] - timedelta(days=20)
         month = 0
         while start + timedelta(days=30 * month) <= now:
             if month == 0 or rng.random() < monthly:
-                activities.append(
-                    Activity(
-                        workspace=workspace,
-                        customer_id=None,  # filled in once the customers exist
+                purchases.append(
+                    Purchase(
+                        customer=customer,
                         occurred_at=start + timedelta(days=30 * month + rng.randint(0, 25)),
-                        kind="purchase",
                         value=round(rng.uniform(12, 180), 2),
                         external_id=f"{customer}/purchase/{month}",
                     )
                 )
-                activities[-1]._customer_external_id = customer  # type: ignore[attr-defined]
             month += 1
-    return answers, activities
+    return answers, purchases
 
 
 @transaction.atomic
 def load_demo_feedback(workspace: Workspace) -> int:
     """Store the demo feedback once; returns how many answers were new (0 on a second run)."""
-    demo = Response.objects.filter(workspace=workspace, external_id__startswith="demo-")
+    demo = Response.objects.filter(workspace=workspace, source=Source.DEMO)
     if demo.exists():
         return 0  # loaded already: a later "now" would add answers, so never top up
-    answers, activities = build(workspace, now=timezone.now().replace(minute=0, second=0))
+    answers, purchases = build(workspace, now=timezone.now().replace(minute=0, second=0))
     created = 0
     for start in range(0, len(answers), 1000):
         result = responses_ingest(
-            workspace_id=workspace.pk, source=Source.IMPORT, answers=answers[start : start + 1000]
+            workspace_id=workspace.pk, source=Source.DEMO, answers=answers[start : start + 1000]
         )
         created += result.created
     customers = dict(Customer.objects.filter(workspace=workspace).values_list("external_id", "pk"))
-    for activity in activities:
-        activity.customer_id = customers[activity._customer_external_id]  # type: ignore[attr-defined]
-    Activity.objects.bulk_create(activities, ignore_conflicts=True, batch_size=2000)
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                workspace=workspace,
+                customer_id=customers[p.customer],
+                occurred_at=p.occurred_at,
+                kind="purchase",
+                value=p.value,
+                external_id=p.external_id,
+            )
+            for p in purchases
+        ],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
     return created

@@ -21,6 +21,7 @@ class Source(models.TextChoices):
     SURVEY_LINK = "survey_link", _("Survey link")
     API = "api", _("API")
     IMPORT = "import", _("File import")
+    DEMO = "demo", _("Demo data")
 
 
 class Customer(models.Model):
