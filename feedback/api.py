@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import ValidationError as NinjaValidationError
@@ -20,9 +19,8 @@ from ninja.security import HttpBearer
 from pydantic import BeforeValidator, ConfigDict, field_validator
 
 from feedback.models import ApiToken, Response, Source
-from feedback.services import AnswerIn, responses_ingest
+from feedback.services import AnswerIn, AnswersRefused, responses_ingest
 from feedback.tokens import api_token_authenticate
-from journeys.models import Touchpoint
 
 MAX_BATCH = 1000
 MAX_LIST = 500
@@ -216,34 +214,20 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 
 def _ingest(request: HttpRequest, items: list[AnswerSchema], *, batch: bool) -> dict[str, Any]:
-    workspace_id = request.auth.workspace_id  # type: ignore[attr-defined]
-    errors = []
-    for i, item in enumerate(items):
-        if item.nps is None and item.csat is None:
-            errors.append(_error(i if batch else None, "nps", "an answer needs nps or csat"))
-    # Another workspace's touchpoint reads exactly like one that does not exist.
-    known = set(
-        Touchpoint.objects.filter(
-            pk__in={item.touchpoint for item in items}, journey__workspace_id=workspace_id
-        ).values_list("pk", flat=True)
-    )
-    for i, item in enumerate(items):
-        if item.touchpoint not in known:
-            errors.append(_error(i if batch else None, "touchpoint", "unknown touchpoint"))
-    if errors:
-        errors.sort(key=lambda e: (e["index"] or 0, e["field"]))
-        raise ItemErrors(errors)
     answers = [
-        AnswerIn(
-            touchpoint_id=item.touchpoint,
-            **item.model_dump(exclude={"touchpoint"}),
-        )
+        AnswerIn(touchpoint_id=item.touchpoint, **item.model_dump(exclude={"touchpoint"}))
         for item in items
     ]
     try:
-        result = responses_ingest(workspace_id=workspace_id, source=Source.API, answers=answers)
-    except DjangoValidationError as exc:  # checked above; kept for a touchpoint deleted meanwhile
-        raise ItemErrors([_error(None, None, m) for m in exc.messages]) from exc
+        result = responses_ingest(
+            workspace_id=request.auth.workspace_id,  # type: ignore[attr-defined]
+            source=Source.API,
+            answers=answers,
+        )
+    except AnswersRefused as exc:
+        raise ItemErrors(
+            [_error(p.index if batch else None, p.field, p.message) for p in exc.problems]
+        ) from exc
     return {"created": result.created, "duplicates": result.duplicates, "ids": result.created_ids}
 
 

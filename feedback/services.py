@@ -42,6 +42,27 @@ class AnswerIn:
     customer: str | None = None  # the customer's external id
 
 
+@dataclass(frozen=True)
+class Problem:
+    index: int  # the answer's place in the batch, from 0
+    field: str
+    message: str
+
+
+class AnswersRefused(ValidationError):
+    """Some answers cannot be stored; ``problems`` says which and why. Nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(
+            [
+                _("Answer %(n)d, %(field)s: %(message)s")
+                % {"n": p.index + 1, "field": p.field, "message": p.message}
+                for p in problems
+            ]
+        )
+
+
 @dataclass
 class IngestResult:
     created: int = 0
@@ -79,19 +100,20 @@ def responses_ingest(
     result = IngestResult()
     if not answers:
         return result
-    touchpoint_ids = {a.touchpoint_id for a in answers}
+    # Another workspace's touchpoint reads exactly like one that does not exist.
     known = set(
         Touchpoint.objects.filter(
-            pk__in=touchpoint_ids, journey__workspace_id=workspace_id
+            pk__in={a.touchpoint_id for a in answers}, journey__workspace_id=workspace_id
         ).values_list("pk", flat=True)
     )
-    if unknown := touchpoint_ids - known:
-        raise ValidationError(
-            _("Unknown touchpoint: %(ids)s.") % {"ids": ", ".join(map(str, sorted(unknown)))}
-        )
-    for answer in answers:
+    problems = []
+    for i, answer in enumerate(answers):
         if answer.nps is None and answer.csat is None:
-            raise ValidationError(_("An answer needs an NPS or a CSAT score."))
+            problems.append(Problem(i, "nps", _("an answer needs nps or csat")))
+        if answer.touchpoint_id not in known:
+            problems.append(Problem(i, "touchpoint", _("unknown touchpoint")))
+    if problems:
+        raise AnswersRefused(problems)
 
     already = set(
         Response.objects.filter(

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from feedback.models import Customer, Response, Source
-from feedback.services import AnswerIn, responses_ingest
+from feedback.services import AnswerIn, AnswersRefused, Problem, responses_ingest
 from journeys.services import journey_create, stage_create, touchpoint_create
 
 WHEN = datetime(2026, 5, 4, 10, 30, tzinfo=UTC)
@@ -78,12 +78,18 @@ def test_a_touchpoint_of_another_workspace_is_refused_and_nothing_is_written(
         actor=outsider, stage=stage_create(actor=outsider, journey=theirs, name="S"), title="T"
     )
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(AnswersRefused) as refused:
         responses_ingest(
             workspace_id=workspace.pk,
             source=Source.API,
-            answers=[answer(tp, "ok", customer="c-1"), answer(their_tp, "foreign")],
+            answers=[answer(tp, "ok", customer="c-1"), answer(their_tp, "foreign", nps=None)],
         )
+
+    assert refused.value.problems == [
+        Problem(1, "nps", "an answer needs nps or csat"),
+        Problem(1, "touchpoint", "unknown touchpoint"),
+    ]
+    assert isinstance(refused.value, ValidationError)
 
     assert Response.objects.count() == 0
     assert Customer.objects.count() == 0
