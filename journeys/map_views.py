@@ -62,6 +62,14 @@ def _render_map(
     return response
 
 
+def _report(request: HttpRequest, form: Form | None, exc: ValidationError | None) -> None:
+    """Show what was refused as messages: the form's field errors, then the service's."""
+    if form is not None:
+        _form_errors(request, form)
+    if exc is not None:
+        _flash_errors(request, exc)
+
+
 def _map_invalid(
     request: HttpRequest,
     membership: Membership,
@@ -71,10 +79,7 @@ def _map_invalid(
     exc: ValidationError | None = None,
 ) -> HttpResponse:
     """An inline form has no page of its own: 422 with the map and the errors as messages."""
-    if form is not None:
-        _form_errors(request, form)
-    if exc is not None:
-        _flash_errors(request, exc)
+    _report(request, form, exc)
     return _render_map(request, membership, journey, status=422)
 
 
@@ -108,8 +113,7 @@ def stage_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     except ValidationError as exc:
         if not request.htmx:
             return _map_invalid(request, membership, journey, form=form, exc=exc)
-        _form_errors(request, form)
-        _flash_errors(request, exc)
+        _report(request, form, exc)
         return board_response(request, membership, journey, focus="new-stage", status=422)
     if not request.htmx:
         return _map_redirect(ws, journey.pk, f"stage-{stage.pk}")
@@ -129,8 +133,7 @@ def stage_rename(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     except ValidationError as exc:
         if not request.htmx:
             return _map_invalid(request, membership, stage.journey, form=form, exc=exc)
-        _form_errors(request, form)
-        _flash_errors(request, exc)
+        _report(request, form, exc)
         return stage_head_response(
             request,
             membership,
@@ -168,8 +171,7 @@ def stage_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     except ValidationError as exc:
         if not request.htmx:
             return _map_invalid(request, membership, stage.journey, form=form, exc=exc)
-        _form_errors(request, form)
-        _flash_errors(request, exc)
+        _report(request, form, exc)
         return board_response(request, membership, stage.journey, status=422)
     if not request.htmx:
         return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
@@ -204,8 +206,7 @@ def touchpoint_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     except ValidationError as exc:
         if not request.htmx:
             return _map_invalid(request, membership, stage.journey, form=form, exc=exc)
-        _form_errors(request, form)
-        _flash_errors(request, exc)
+        _report(request, form, exc)
         return columns_response(
             request,
             membership,
@@ -285,8 +286,7 @@ def touchpoint_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
             return _map_invalid(request, membership, tp.journey, form=form, exc=exc)
         # The browser may already show the card where it was dropped: the whole board comes
         # back as the server has it, which puts the card back.
-        _form_errors(request, form)
-        _flash_errors(request, exc)
+        _report(request, form, exc)
         return board_response(request, membership, tp.journey, oob=True, status=422)
     if not request.htmx:
         return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
@@ -344,8 +344,7 @@ def touchpoint_owner(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     except ValidationError as exc:
         if not request.htmx:
             return _map_invalid(request, membership, tp.journey, form=form, exc=exc)
-        _form_errors(request, form)
-        _flash_errors(request, exc)
+        _report(request, form, exc)
         tp.refresh_from_db()
         return card_response(request, membership, tp, owner_form=True, status=422)
     owner = form.cleaned_data["owner"]
