@@ -174,3 +174,17 @@ def test_survey_links_page_query_count(client, editor, touchpoint, django_assert
     login(client, editor)
     with django_assert_max_num_queries(8):
         assert client.get(links_url(touchpoint)).status_code == 200
+
+
+def test_the_in_place_edit_form_links_to_the_touchpoints_survey_links(client, editor, journey):
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    tp = journey.touchpoints.first()
+    login(client, editor)
+    form = client.get(
+        reverse("journeys:touchpoint_edit", kwargs={"ws": "acme", "pk": tp.pk}),
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert reverse("feedback:survey_links", kwargs={"ws": "acme", "pk": tp.pk}) in form
