@@ -1,6 +1,6 @@
 """Touchpoint cards on the map: read as plain rows, rendered by one Python function.
 
-A 12-stage map of 2,400 cards has to render in well under 100 ms. Model instances and a
+A 12-stage map of 2,400 cards has to render in under 100 ms. Model instances and a
 template per card cost milliseconds per hundred cards (the template engine's url reversals,
 translations and tag dispatch), so the board reads cards with ``values_list`` and renders them
 here, with every URL prefix and translated label computed once per request. The same renderer
