@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from feedback.experience import Experience, experience_expression
 from journeys.models import Touchpoint
 from mot.models import Membership, Workspace
 
@@ -72,6 +73,13 @@ class Response(models.Model):
     )
     comment = models.TextField(_("comment"), max_length=10_000, blank=True)
     language = models.CharField(_("language"), max_length=16, blank=True)
+    # Glory / neutral / pain, computed by the database from nps and csat (feedback.experience).
+    experience = models.GeneratedField(
+        expression=experience_expression(),
+        output_field=models.CharField(max_length=8, choices=Experience.choices),
+        db_persist=True,
+        verbose_name=_("experience"),
+    )
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
@@ -196,3 +204,83 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class ImportMode(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", _("All or nothing: import only if every row is valid")
+    VALID_ROWS = "valid_rows", _("Import the valid rows, list the others")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+def import_upload_to(job: ImportJob, filename: str) -> str:
+    # The user's file name stays in ``original_name``; on disk only a random name, so a name
+    # like "../../x" or a very long one never reaches the file system.
+    return f"imports/{job.workspace_id}/{secrets.token_hex(16)}"
+
+
+class ImportJob(models.Model):
+    """One uploaded file on its way in: its detected layout, the chosen mapping, the runs' outcome.
+
+    A job can be dry-run any number of times and imported; each run overwrites the outcome.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("workspace")
+    )
+    created_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("created by")
+    )
+    target = models.CharField(_("data"), max_length=16)  # feedback.imports.types.Target
+    file = models.FileField(_("file"), upload_to=import_upload_to, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    layout = models.JSONField(_("detected layout"))
+    mapping = models.JSONField(_("column mapping"), null=True, blank=True)
+    mode = models.CharField(
+        _("mode"), max_length=16, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING
+    )
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    progress = models.FloatField(_("progress"), default=0)
+    rows = models.PositiveIntegerField(_("rows read"), default=0)
+    created_count = models.PositiveIntegerField(_("imported"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("duplicates skipped"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    written = models.BooleanField(_("written"), default=False)
+    errors = models.JSONField(_("first row errors"), default=list, blank=True)
+    rejected_file = models.FileField(
+        _("rejected rows"), upload_to=import_upload_to, max_length=200, blank=True
+    )
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("file import")
+        verbose_name_plural = _("file imports")
+        indexes = [models.Index(fields=["workspace", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="importjob_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=ImportMode.values), name="importjob_mode_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)

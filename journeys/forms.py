@@ -96,6 +96,12 @@ class TouchpointForm(forms.Form):
         required=False,
     )
     phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices, initial=Phase.USE)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        required=False,
+        help_text=_("Optional short reference for imports and the API, e.g. CHECKOUT-PAY."),
+    )
 
 
 class TouchpointMoveForm(forms.Form):

@@ -229,7 +229,9 @@ def touchpoint_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def touchpoint_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, tp = get_touchpoint_for(request, ws, pk, Action.EDIT_MAP)
-    initial = {f: getattr(tp, f) for f in ("title", "description", "channel", "mot_stage", "phase")}
+    initial = {
+        f: getattr(tp, f) for f in ("title", "description", "channel", "mot_stage", "phase", "code")
+    }
     form = TouchpointForm(_posted(request), initial=initial, auto_id=f"edit-{tp.pk}-%s")
     if request.method == "POST" and form.is_valid():
         try:

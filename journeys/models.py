@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from mot.models import Membership, Workspace
@@ -119,6 +120,15 @@ class Touchpoint(models.Model):
     )
     position = models.PositiveIntegerField(_("position"))
     title = models.CharField(_("title"), max_length=160)
+    # A short reference that files and the API use to name the touchpoint; unique in the
+    # workspace (case-insensitively), which journeys.services checks under a workspace lock.
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        blank=True,
+        default="",
+        help_text=_("Optional short reference for imports and the API, e.g. CHECKOUT-PAY."),
+    )
     description = models.TextField(_("description"), max_length=4000, blank=True)
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.OTHER
@@ -157,7 +167,11 @@ class Touchpoint(models.Model):
                 condition=models.Q(phase__in=Phase.values), name="touchpoint_phase_valid"
             ),
         ]
-        indexes = [models.Index(fields=["owner"]), models.Index(fields=["journey", "mot_stage"])]
+        indexes = [
+            models.Index(fields=["owner"]),
+            models.Index(fields=["journey", "mot_stage"]),
+            models.Index(Upper("code"), condition=~models.Q(code=""), name="touchpoint_code_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -8,6 +8,7 @@ same stage queue up instead of interleaving, and cross-stage moves cannot deadlo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from journeys.models import Channel, Journey, JourneyState, MotStage, Phase, Stage, Touchpoint
 from journeys.ordering import clamp, lift, renumber, snapshot_positions
-from mot.models import Membership
+from mot.models import Membership, Workspace
 from mot.policy import Action, require
 
 MAX_STAGES = 60
@@ -255,6 +256,44 @@ def stage_move(*, actor: Membership, stage: Stage, position: int) -> Stage:
 # --- touchpoints ------------------------------------------------------------------------------
 
 
+CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+
+
+def _clean_code(code: str, *, workspace_id: int, exclude_pk: int | None = None) -> str:
+    """A touchpoint code, checked free in the workspace (case-insensitively).
+
+    The check runs under a lock on the workspace row, so two editors cannot give two
+    touchpoints the same code at the same moment; the caller's transaction holds the lock.
+    """
+    code = (code or "").strip()
+    if not code:
+        return ""
+    if not CODE_RE.fullmatch(code):
+        raise ValidationError(
+            {
+                "code": _(
+                    "Use up to 40 letters, digits, dots, dashes or underscores, "
+                    "starting with a letter or digit."
+                )
+            }
+        )
+    Workspace.objects.select_for_update().filter(pk=workspace_id).exists()
+    clash = (
+        Touchpoint.objects.filter(journey__workspace_id=workspace_id, code__iexact=code)
+        .exclude(pk=exclude_pk)
+        .select_related("journey")
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {
+                "code": _("“%(code)s” is already the code of “%(title)s” in %(journey)s.")
+                % {"code": clash.code, "title": clash.title, "journey": clash.journey.name}
+            }
+        )
+    return code
+
+
 def _touchpoint_fields(
     *,
     title: str,
@@ -288,12 +327,14 @@ def touchpoint_create(
     phase: str = Phase.USE,
     owner: Membership | None = None,
     position: int | None = None,
+    code: str = "",
 ) -> Touchpoint:
     require(actor, Action.EDIT_MAP, stage)
     fields = _touchpoint_fields(
         title=title, description=description, channel=channel, mot_stage=mot_stage, phase=phase
     )
     _check_owner(owner, stage.journey.workspace_id)
+    fields["code"] = _clean_code(code, workspace_id=stage.journey.workspace_id)
     if not _lock_stages(stage.pk):
         raise ValidationError(_("This stage no longer exists."))
     rows = _ordered_touchpoints(stage.pk)
@@ -310,6 +351,7 @@ def touchpoint_create(
     return touchpoint
 
 
+@transaction.atomic
 def touchpoint_update(
     *,
     actor: Membership,
@@ -319,11 +361,17 @@ def touchpoint_update(
     channel: str,
     mot_stage: str,
     phase: str,
+    code: str | None = None,
 ) -> Touchpoint:
+    """Save a touchpoint's fields; ``code=None`` leaves its code as it is."""
     require(actor, Action.EDIT_MAP, touchpoint)
     fields = _touchpoint_fields(
         title=title, description=description, channel=channel, mot_stage=mot_stage, phase=phase
     )
+    if code is not None:
+        fields["code"] = _clean_code(
+            code, workspace_id=touchpoint.journey.workspace_id, exclude_pk=touchpoint.pk
+        )
     for key, value in fields.items():
         setattr(touchpoint, key, value)
     touchpoint.save(update_fields=[*fields, "updated_at"])
