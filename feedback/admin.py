@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from feedback.models import Activity, ApiToken, Customer, Response, SurveyLink
+from feedback.models import Activity, ApiToken, Customer, ImportJob, Response, SurveyLink
 
 
 @admin.register(Customer)
@@ -37,3 +37,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "workspace", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["token_hash", "prefix"]
     raw_id_fields = ["created_by"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "workspace", "target", "status", "created_count", "created_at"]
+    list_filter = ["status", "target", "workspace"]
+    raw_id_fields = ["created_by"]
+    readonly_fields = ["layout", "errors"]

@@ -21,6 +21,7 @@ from pydantic import BeforeValidator, ConfigDict, field_validator
 from feedback.models import ApiToken, Response, Source
 from feedback.services import AnswerIn, AnswersRefused, responses_ingest
 from feedback.tokens import api_token_authenticate
+from feedback.touchpoint_refs import ids_by_code
 
 MAX_BATCH = 1000
 MAX_LIST = 500
@@ -79,13 +80,16 @@ def _as_utc(value: datetime) -> datetime:
 
 
 StrictId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+TouchpointCode = Annotated[str, Field(strict=True, min_length=1, max_length=40)]
 
 
 class AnswerSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
     external_id: str = Field(..., strict=True, min_length=1, max_length=200)
-    touchpoint: StrictId
+    touchpoint: StrictId | TouchpointCode = Field(
+        ..., description="The touchpoint's id, or its code (case-insensitive)."
+    )
     submitted_at: Annotated[datetime, BeforeValidator(_iso_string)]
     nps: int | None = Field(None, strict=True, ge=0, le=10)
     csat: int | None = Field(None, strict=True, ge=1, le=5)
@@ -214,13 +218,25 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 
 def _ingest(request: HttpRequest, items: list[AnswerSchema], *, batch: bool) -> dict[str, Any]:
+    workspace_id = request.auth.workspace_id  # type: ignore[attr-defined]
+    by_code = ids_by_code(
+        workspace_id, (i.touchpoint for i in items if isinstance(i.touchpoint, str))
+    )
     answers = [
-        AnswerIn(touchpoint_id=item.touchpoint, **item.model_dump(exclude={"touchpoint"}))
+        AnswerIn(
+            # An unknown code becomes id 0, which the ingestion refuses as an unknown touchpoint.
+            touchpoint_id=(
+                by_code.get(item.touchpoint.strip().upper(), 0)
+                if isinstance(item.touchpoint, str)
+                else item.touchpoint
+            ),
+            **item.model_dump(exclude={"touchpoint"}),
+        )
         for item in items
     ]
     try:
         result = responses_ingest(
-            workspace_id=request.auth.workspace_id,  # type: ignore[attr-defined]
+            workspace_id=workspace_id,
             source=Source.API,
             answers=answers,
         )

@@ -403,3 +403,25 @@ def test_fuzz_raw_bytes_never_500(client, touchpoints, token, body):
 )
 def test_fuzz_list_parameters_never_500(client, token, params):
     assert get(client, "/responses", token, **params).status_code in (200, 422)
+
+
+def test_touchpoint_by_code_case_insensitive(client, token, journey, editor, outsider):
+    from journeys.models import Touchpoint
+    from journeys.services import touchpoint_update
+
+    tp = Touchpoint.objects.filter(journey=journey).order_by("pk").first()
+    fields = {f: getattr(tp, f) for f in ("title", "description", "channel", "mot_stage", "phase")}
+    touchpoint_update(actor=editor, touchpoint=tp, code="CHK-PAY", **fields)
+    theirs = stage_create(actor=outsider, journey=journey_create(actor=outsider, name="T"), name="S")
+    touchpoint_create(actor=outsider, stage=theirs, title="Theirs", code="THEIRS")
+
+    response = post(client, "/responses", answer("chk-pay", "by-code"), token)
+    assert response.status_code == 200, response.content
+    assert Response.objects.get(external_id="by-code").touchpoint_id == tp.pk
+
+    response = post(client, "/responses/batch", {"responses": [answer("THEIRS", "x")]}, token)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"index": 0, "field": "touchpoint", "message": "unknown touchpoint"}
+    ]
+    assert not Response.objects.filter(external_id="x").exists()
