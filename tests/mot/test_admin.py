@@ -18,7 +18,15 @@ def test_every_model_of_ours_is_registered_in_django_admin():
 def feedback_rows(journey, editor):
     from django.utils import timezone
 
-    from feedback.models import Activity, ApiToken, Customer, Response, SurveyLink, hash_token
+    from feedback.models import (
+        Activity,
+        ApiToken,
+        Customer,
+        ImportJob,
+        Response,
+        SurveyLink,
+        hash_token,
+    )
 
     tp = journey.touchpoints.first()
     customer = Customer.objects.create(workspace=journey.workspace, external_id="c-1")
@@ -41,6 +49,15 @@ def feedback_rows(journey, editor):
     SurveyLink.objects.create(touchpoint=tp, created_by=editor)
     ApiToken.objects.create(
         workspace=journey.workspace, name="Zapier", prefix="abc", token_hash=hash_token("abc")
+    )
+    ImportJob.objects.create(
+        workspace=journey.workspace,
+        created_by=editor,
+        target="responses",
+        file="imports/1/abc",
+        original_name="answers.csv",
+        size=10,
+        layout={"kind": "csv"},
     )
 
 
