@@ -1,0 +1,416 @@
+"""Reading an uploaded file: what its layout is (`detect`), then its data rows (`open_rows`).
+
+Detection looks at a bounded sample only. Reading streams: CSV through the csv module over the
+binary file, XLSX through openpyxl's read-only mode, so memory stays flat whatever the file's
+size. Bad content never stops the stream: a line that cannot be read becomes a row whose one
+cell is an `Unreadable` reason, and undecodable bytes arrive as lone surrogates, both of which
+`rows.validate` turns into a row error naming the line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import BinaryIO
+
+from django.utils.translation import gettext as _
+
+from feedback.imports import presets
+from feedback.imports.types import ImportFileError, Layout, RawRow
+
+MAX_COLUMNS = 500
+MAX_XLSX_UNCOMPRESSED = 1024**3  # a few MB of zip can inflate to gigabytes of XML
+SAMPLE_BYTES = 64 * 1024
+MAX_SAMPLE_BYTES = 4 * 1024 * 1024  # long question texts can make a header row huge
+SAMPLE_ROWS = 50
+FIELD_LIMIT = 1024 * 1024
+LINE_LIMIT = 4 * FIELD_LIMIT
+DELIMITERS = (",", ";", "\t")
+
+# Process-wide, so only ever raised: the default (128 KB) would turn long comments into errors.
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+
+ESCAPE = "mot_import_escape"
+
+
+def _escape_bad_bytes(error: UnicodeError) -> tuple[str, int]:
+    # Like "surrogateescape", but for any byte: UTF-16 errors involve bytes below 0x80 too.
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(chr(0xDC00 + b) for b in bad), error.end
+
+
+codecs.register_error(ESCAPE, _escape_bad_bytes)
+
+
+class Unreadable(str):
+    """The only cell of a row that could not be read at all; its text is the translated reason."""
+
+    __slots__ = ()
+
+
+# --- detection ----------------------------------------------------------------------------------
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+
+
+def detect(path: str | os.PathLike) -> Layout:
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            head = f.read(SAMPLE_BYTES)
+    except OSError as exc:
+        raise ImportFileError(_("The file cannot be opened.")) from exc
+    if not head:
+        raise ImportFileError(_("The file is empty."))
+    if head.startswith(b"PK\x03\x04"):
+        return _detect_xlsx(path)
+    if head.startswith(_OLE):
+        raise ImportFileError(
+            _(
+                "This is an old Excel (.xls) or a password-protected workbook. "
+                "Save it as .xlsx or CSV without a password and upload it again."
+            )
+        )
+    if head.startswith(b"PK"):
+        raise ImportFileError(_("This is a ZIP archive, not an Excel workbook."))
+    return _detect_csv(path, size, head)
+
+
+def _detect_csv(path: str | os.PathLike, size: int, head: bytes) -> Layout:
+    encoding = _sniff_encoding(head, complete=size <= len(head))
+    want = SAMPLE_BYTES
+    while True:
+        with open(path, "rb") as f:
+            data = f.read(want)
+        complete = len(data) >= size
+        text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(data, complete)
+        if not complete:
+            cut = max(text.rfind("\n"), text.rfind("\r"))
+            if cut < 0 and want < MAX_SAMPLE_BYTES:
+                want *= 4
+                continue
+            if cut < 0:
+                raise ImportFileError(_("The first line is too long; this is not a CSV file."))
+            text = text[: cut + 1]
+        _refuse_binary(text)
+        delimiter = _sniff_delimiter(text)
+        records = _records(text, delimiter, complete)
+        if complete or len(records) >= 5 or want >= MAX_SAMPLE_BYTES:
+            break
+        want *= 4
+    return _layout("csv", records, encoding=encoding, delimiter=delimiter)
+
+
+def _sniff_encoding(head: bytes, *, complete: bool) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    probe = head[:4096]
+    pairs = len(probe) // 2
+    if pairs:
+        # Mostly-ASCII UTF-16 without a BOM: every other byte is NUL.
+        even, odd = probe[0::2].count(0), probe[1::2].count(0)
+        if odd > 0.3 * pairs and even < 0.05 * pairs:
+            return "utf-16-le"
+        if even > 0.3 * pairs and odd < 0.05 * pairs:
+            return "utf-16-be"
+    try:
+        # Incremental, so a character cut in two by the sample's end is not an error.
+        codecs.getincrementaldecoder("utf-8")().decode(head, complete)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"  # cp1252 leaves five bytes undefined; latin-1 reads every byte
+
+
+def _refuse_binary(text: str) -> None:
+    if not text.strip():
+        raise ImportFileError(_("The file is empty."))
+    sample = text[:SAMPLE_BYTES]
+    if len(_CONTROL.findall(sample)) > max(2, len(sample) // 100):
+        raise ImportFileError(_("This file is neither CSV text nor an Excel workbook."))
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header into most columns and the next lines into as many."""
+    best, best_score = ",", (0.0, 0)
+    for delimiter in DELIMITERS:
+        counts = []
+        try:
+            for record in csv.reader(io.StringIO(text), delimiter=delimiter, strict=False):
+                if record:
+                    counts.append(len(record))
+                    if len(counts) == 20:
+                        break
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        score = (round(sum(n == counts[0] for n in counts) / len(counts), 2), counts[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _records(text: str, delimiter: str, complete: bool) -> list[list[str]]:
+    records = []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=False)
+    try:
+        for record in reader:
+            records.append(record)
+            if len(records) > SAMPLE_ROWS + 10:
+                return records
+    except csv.Error:
+        return records
+    if not complete and records:
+        records.pop()  # may be cut short by the sample's end
+    return records
+
+
+def _detect_xlsx(path: str | os.PathLike) -> Layout:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFileError(_("This Excel file is damaged and cannot be read.")) from exc
+    names = {info.filename for info in infos}
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise ImportFileError(_("This is a ZIP archive, not an Excel workbook."))
+    # Declared sizes bound what zipfile inflates, so checking them is enough.
+    if sum(info.file_size for info in infos) > MAX_XLSX_UNCOMPRESSED:
+        raise ImportFileError(_("This Excel file is too large once unpacked."))
+    with open(path, "rb") as file:
+        return _layout("xlsx", _xlsx_sample(file))
+
+
+def _xlsx_sample(file: BinaryIO) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        # A file object, not the path: openpyxl would refuse a workbook not named .xlsx.
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except Exception as exc:
+        raise ImportFileError(_("This Excel file is damaged and cannot be read.")) from exc
+    try:
+        if not workbook.worksheets:
+            raise ImportFileError(_("This Excel file has no sheet."))
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers declare A1:A1 or the whole grid
+        return [
+            [_as_text(v) for v in row]
+            for row in sheet.iter_rows(max_row=SAMPLE_ROWS + 10, values_only=True)
+        ]
+    except ImportFileError:
+        raise
+    except Exception as exc:
+        raise ImportFileError(_("This Excel file is damaged and cannot be read.")) from exc
+    finally:
+        workbook.close()
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _layout(kind: str, records: list[list[str]], **csv_only: str) -> Layout:
+    records = [[c.strip() for c in r] for r in records]
+    blank = 0
+    while blank < len(records) and not any(records[blank]):
+        blank += 1
+    rows = records[blank:]
+    if not rows:
+        raise ImportFileError(_("The file has no header row."))
+    preset, header_rows = presets.identify(rows)
+    header, data = rows[:header_rows], rows[header_rows:]
+    count = max(_width(r) for r in rows)
+    if count > MAX_COLUMNS:
+        raise ImportFileError(
+            _("The file has %(count)d columns; at most %(max)d can be imported.")
+            % {"count": count, "max": MAX_COLUMNS}
+        )
+    cells = [c for r in data for c in r if c]
+    return Layout(
+        kind=kind,
+        preset=preset,
+        columns=presets.column_names(preset, header, count),
+        header_rows=blank + header_rows,
+        decimal_comma=presets.sniff_decimal_comma(cells),
+        date_order=presets.sniff_date_order(cells, preset),
+        **csv_only,
+    )
+
+
+def _width(row: list[str]) -> int:
+    width = len(row)
+    while width and not row[width - 1]:
+        width -= 1
+    return width
+
+
+# --- streaming ----------------------------------------------------------------------------------
+
+
+class RowStream:
+    """The data rows of a file, read as they are iterated. Close it, or use it with ``with``."""
+
+    def __iter__(self) -> Iterator[RawRow]:
+        raise NotImplementedError
+
+    def fraction_read(self) -> float:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> RowStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def open_rows(path: str | os.PathLike, layout: Layout) -> RowStream:
+    if layout.kind == "xlsx":
+        return _XlsxRows(path, layout)
+    return _CsvRows(path, layout)
+
+
+class _CsvRows(RowStream):
+    def __init__(self, path: str | os.PathLike, layout: Layout) -> None:
+        self._layout = layout
+        self._done = False
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._size = os.fstat(self._file.fileno()).st_size
+        self._text = io.TextIOWrapper(
+            self._file, encoding=layout.encoding or "utf-8", errors=ESCAPE, newline=""
+        )
+
+    def fraction_read(self) -> float:
+        if self._done or self._file.closed or not self._size:
+            return 1.0
+        return min(1.0, self._file.tell() / self._size)
+
+    def close(self) -> None:
+        self._text.close()
+
+    def __iter__(self) -> Iterator[RawRow]:
+        too_long: list[int] = []  # physical lines cut short by LINE_LIMIT
+        reader = csv.reader(
+            _lines(self._text, too_long), delimiter=self._layout.delimiter or ",", strict=False
+        )
+        skip, seen, end = self._layout.header_rows, 0, 0
+        while True:
+            try:
+                for cells in reader:
+                    start, end = end + 1, reader.line_num
+                    if too_long and too_long[0] <= end:
+                        while too_long and too_long[0] <= end:
+                            too_long.pop(0)
+                        if seen >= skip:
+                            yield RawRow(start, [Unreadable(_too_long())])
+                        seen += 1
+                        continue
+                    if seen < skip:
+                        seen += 1
+                        continue
+                    if any(cells) and (len(cells) > 1 or not cells[0].isspace()):
+                        yield RawRow(start, cells)
+                break
+            except csv.Error:
+                # The reader starts afresh on the next line; only this record is lost.
+                start, end = end + 1, reader.line_num
+                seen += 1
+                too_long.clear()
+                yield RawRow(start, [Unreadable(_too_long())])
+        self._done = True
+
+
+def _too_long() -> str:
+    return _("this line cannot be read: a cell is longer than %(limit)d characters") % {
+        "limit": FIELD_LIMIT
+    }
+
+
+def _lines(text: io.TextIOWrapper, too_long: list[int]) -> Iterator[str]:
+    """The file's lines for the csv reader, none longer than LINE_LIMIT characters.
+
+    A longer line is skipped (an empty line stands in for it, keeping the numbering) and its
+    number noted, so memory stays bounded even for a file without a single line break.
+    """
+    readline = text.readline
+    number = 0
+    while line := readline(LINE_LIMIT):
+        number += 1
+        if len(line) == LINE_LIMIT and line[-1] not in "\r\n":
+            while (rest := readline(LINE_LIMIT)) and rest[-1] not in "\r\n":
+                pass
+            too_long.append(number)
+            yield "\n"
+        else:
+            yield line
+
+
+class _XlsxRows(RowStream):
+    def __init__(self, path: str | os.PathLike, layout: Layout) -> None:
+        from openpyxl import load_workbook
+
+        self._layout = layout
+        self._row = 0
+        self._done = False
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        try:
+            self._workbook = load_workbook(self._file, read_only=True, data_only=True)
+            self._sheet = self._workbook.worksheets[0]
+            self._max_row = self._sheet.max_row or 0  # declared by the writer; may be wrong
+            self._sheet.reset_dimensions()
+        except Exception as exc:
+            self._file.close()
+            raise ImportFileError(_("This Excel file is damaged and cannot be read.")) from exc
+
+    def fraction_read(self) -> float:
+        if self._done:
+            return 1.0
+        return min(1.0, self._row / self._max_row) if self._max_row else 0.0
+
+    def close(self) -> None:
+        self._workbook.close()
+        self._file.close()
+
+    def __iter__(self) -> Iterator[RawRow]:
+        first = self._layout.header_rows + 1
+        rows = self._sheet.iter_rows(min_row=first, values_only=True)
+        try:
+            for number, values in enumerate(rows, start=first):
+                self._row = number
+                for value in values:
+                    if value is not None and value != "":
+                        yield RawRow(number, list(values))
+                        break
+        except Exception:  # a damaged sheet: report where reading stopped, keep what was read
+            yield RawRow(
+                self._row + 1,
+                [Unreadable(_("the sheet cannot be read from here on; the file may be damaged"))],
+            )
+        self._done = True

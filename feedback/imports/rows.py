@@ -1,0 +1,482 @@
+"""One file row → a validated record, or every problem of the row at once.
+
+This runs once per row of files with millions of rows, so the work that does not depend on the
+row (which column feeds which field, time zone, regexes) is done once per (layout, mapping,
+resolver) in a `_Plan`, and each distinct touchpoint text is resolved once. Nothing here raises
+on a cell's content, whatever its type: problems come back as `RowError`s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+from feedback.imports.reading import Unreadable
+from feedback.imports.types import (
+    ActivityIn,
+    DateOrder,
+    Layout,
+    Mapping,
+    RawRow,
+    RowError,
+    Target,
+    TouchpointResolver,
+    ValidRow,
+)
+from feedback.services import AnswerIn
+
+MAX_VALUE = 200  # characters of an offending value kept in a row error
+MAX_COMMENT = 10_000
+MAX_ID = 200
+MAX_KIND = 40
+MAX_AMOUNT_DIGITS = 12  # before the decimal point: Activity.value is 14 digits, 2 of them cents
+SCORES = (("nps", 0, 10), ("csat", 1, 5), ("respect", 1, 5), ("solutions", 1, 5),
+          ("simplicity", 1, 5), ("responsibility", 1, 5))  # fmt: skip
+_RESOLVED_CACHE = 10_000  # distinct touchpoint texts remembered; a file of junk stays bounded
+
+_ENCODINGS = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16",
+              "utf-16-be": "UTF-16", "cp1252": "Windows-1252", "latin-1": "Latin-1"}  # fmt: skip
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+_SCORE_TEXT = {str(n): n for n in range(11)}
+_NUMBER = re.compile(r"([+-]?\d{1,20})(?:[.,](\d{1,20}))?")
+_CHOICE = re.compile(
+    r"(\d{1,2})\s*(?:[-=:\u2013\u2014.)]\s*|\s+)\D.*"  # "10 - Extremely likely", "9 = Very likely"
+    r"|.*?\D\s*[-=:\u2013\u2014]\s*(\d{1,2})",  # "Extremely likely - 10"
+    re.DOTALL,
+)
+_DATE = re.compile(
+    r"(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})"
+    r"(?:(?:\s+|T|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6})\d*)?)?"
+    r"(?:\s*([AaPp])\.?\s?[Mm]\.?)?)?"
+    r"(?:\s*(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?|\s*(?:Z|GMT|UTC))?"
+)
+_LANGUAGE = re.compile(r"([A-Za-z]{2,8})(?:[-_][A-Za-z0-9]{1,8})*")
+_AMOUNT_NOISE = re.compile(r"[\s'\u2019]+|^[^\d+\-.,]+|[^\d.,]+$")
+_AMOUNT_POINT = re.compile(r"([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
+_AMOUNT_COMMA = re.compile(r"([+-]?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?")
+_CENT = Decimal("0.01")
+_AMOUNT_LIMIT = Decimal(10) ** MAX_AMOUNT_DIGITS
+
+
+class _Bad(Exception):
+    """A cell's problem; only ever raised and caught inside this module."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def validate(
+    raw: RawRow, *, layout: Layout, mapping: Mapping, resolve: TouchpointResolver
+) -> ValidRow | list[RowError]:
+    return validator(layout=layout, mapping=mapping, resolve=resolve)(raw)
+
+
+_last: tuple | None = None
+
+
+def validator(*, layout: Layout, mapping: Mapping, resolve: TouchpointResolver):
+    """`validate` with its arguments bound, for a loop over a whole file."""
+    global _last
+    last = _last
+    if (
+        last is not None
+        and (last[0] is layout or last[0] == layout)
+        and (last[1] is mapping or last[1] == mapping)
+        and last[2] == resolve  # == so that a fresh bound method of the same object matches
+    ):
+        return last[3]
+    check = _Plan(layout, mapping, resolve).check
+    _last = (layout, mapping, resolve, check)
+    return check
+
+
+class _Plan:
+    def __init__(self, layout: Layout, mapping: Mapping, resolve: TouchpointResolver) -> None:
+        self.names = layout.columns
+        self.columns = {f: i for f, i in mapping.columns.items() if isinstance(i, int) and i >= 0}
+        self.mapping = mapping
+        self.resolve = resolve
+        self.resolved: dict[str, int | str] = {}
+        self.encoding = _ENCODINGS.get(layout.encoding or "", (layout.encoding or "").upper())
+        self.tz_problem = ""
+        self.tz: tzinfo = UTC
+        if mapping.timezone not in ("UTC", "Etc/UTC", ""):
+            try:
+                self.tz = ZoneInfo(mapping.timezone)
+            except Exception:  # the caller checks the name; an unknown one must not pass as UTC
+                self.tz_problem = _("unknown time zone “%(tz)s”") % {"tz": mapping.timezone}
+        self.scores = [(f, self.columns[f], lo, hi) for f, lo, hi in SCORES if f in self.columns]
+        self.check = self.responses if mapping.target == Target.RESPONSES else self.activities
+
+    # -- the two targets ----------------------------------------------------------------------
+
+    def responses(self, raw: RawRow) -> ValidRow | list[RowError]:
+        cells, line = raw.cells, raw.line
+        if cells and type(cells[0]) is Unreadable:
+            return [RowError(line, "", "", str(cells[0]))]
+        errors: list[RowError] = []
+        touchpoint = self._touchpoint(cells, line, errors)  # outside the net: resolver errors
+        try:
+            columns, n = self.columns, len(cells)
+            scores = {}
+            for field, i, low, high in self.scores:
+                if i < n and (v := cells[i]) is not None:
+                    try:
+                        scores[field] = _score(v, low, high)
+                    except _Bad as bad:
+                        errors.append(self._error(line, i, v, bad.reason))
+                        scores[field] = -1  # reported already; not "missing" as well
+            if scores.get("nps") is None and scores.get("csat") is None:
+                i = columns.get("nps", columns.get("csat", -1))
+                errors.append(self._error(line, i, "", _("needs an NPS or a CSAT score")))
+            submitted_at = self._when("submitted_at", cells, line, errors)
+            comment = self._text("comment", cells, line, errors, MAX_COMMENT)
+            language = self._language(cells, line, errors)
+            customer = self._text("customer", cells, line, errors, MAX_ID) or None
+            external_id = self._external_id(cells, line, errors)
+            if errors:
+                return errors
+            return ValidRow(
+                line,
+                AnswerIn(
+                    touchpoint_id=touchpoint,
+                    external_id=external_id,
+                    submitted_at=submitted_at,
+                    comment=comment,
+                    language=language,
+                    customer=customer,
+                    **scores,
+                ),
+            )
+        except Exception:  # a safety net: a cell we failed to foresee must not stop the file
+            return [*errors, RowError(line, "", "", _("this row cannot be read"))]
+
+    def activities(self, raw: RawRow) -> ValidRow | list[RowError]:
+        cells, line = raw.cells, raw.line
+        if cells and type(cells[0]) is Unreadable:
+            return [RowError(line, "", "", str(cells[0]))]
+        errors: list[RowError] = []
+        try:
+            customer = self._text("customer", cells, line, errors, MAX_ID, required=True)
+            occurred_at = self._when("occurred_at", cells, line, errors)
+            kind = self._text("kind", cells, line, errors, MAX_KIND, required=True)
+            value = None
+            i = self.columns.get("value", -1)
+            if 0 <= i < len(cells):
+                try:
+                    value = _amount(cells[i], self.mapping.decimal_comma)
+                except _Bad as bad:
+                    errors.append(self._error(line, i, cells[i], bad.reason))
+            external_id = self._external_id(cells, line, errors)
+            if errors:
+                return errors
+            return ValidRow(line, ActivityIn(customer, external_id, occurred_at, kind, value))
+        except Exception:  # as above
+            return [*errors, RowError(line, "", "", _("this row cannot be read"))]
+
+    # -- fields -------------------------------------------------------------------------------
+
+    def _error(self, line: int, index: int, value: object, reason: str) -> RowError:
+        if 0 <= index < len(self.names):
+            column = self.names[index]
+        else:
+            column = _("Column %(n)d") % {"n": index + 1} if index >= 0 else ""
+        return RowError(line, column, _shown(value), reason)
+
+    def _missing(self, field: str, line: int, errors: list[RowError]) -> None:
+        errors.append(RowError(line, "", "", _("no column is chosen for “%(f)s”") % {"f": field}))
+
+    def _touchpoint(self, cells: list, line: int, errors: list[RowError]) -> int:
+        i = self.columns.get("touchpoint", -1)
+        text = _as_text(cells[i]) if 0 <= i < len(cells) else ""
+        if not text:
+            if self.mapping.touchpoint_id is not None:
+                return self.mapping.touchpoint_id
+            reason = (
+                _("is empty")
+                if i >= 0
+                else _("no touchpoint: choose a touchpoint column or one for the whole file")
+            )
+            errors.append(self._error(line, i, "", reason))
+            return 0
+        found = self.resolved.get(text)
+        if found is None:
+            if _BAD_TEXT.search(text):
+                found = self._bad_text_reason(text)
+            else:
+                try:
+                    found = self.resolve(text)
+                except ValueError as exc:
+                    found = str(exc.args[0]) if exc.args else _("unknown touchpoint")
+            if len(self.resolved) < _RESOLVED_CACHE:
+                self.resolved[text] = found
+        if type(found) is str:
+            errors.append(self._error(line, i, text, found))
+            return 0
+        return found
+
+    def _text(
+        self,
+        field: str,
+        cells: list,
+        line: int,
+        errors: list[RowError],
+        limit: int,
+        *,
+        required: bool = False,
+    ) -> str:
+        i = self.columns.get(field, -1)
+        if i < 0:
+            if required:
+                self._missing(field, line, errors)
+            return ""
+        value = cells[i] if i < len(cells) else None
+        text = value.strip() if type(value) is str else _as_text(value)
+        if not text:
+            if required:
+                errors.append(self._error(line, i, "", _("is empty")))
+        elif len(text) > limit:
+            reason = _("is longer than %(max)d characters") % {"max": limit}
+            errors.append(self._error(line, i, text, reason))
+        elif _BAD_TEXT.search(text):
+            errors.append(self._error(line, i, text, self._bad_text_reason(text)))
+        return text
+
+    def _bad_text_reason(self, text: str) -> str:
+        if "\x00" in text:
+            return _("contains a NUL character; the file may be damaged")
+        return _("this line is not valid %(encoding)s text") % {"encoding": self.encoding}
+
+    def _language(self, cells: list, line: int, errors: list[RowError]) -> str:
+        i = self.columns.get("language", -1)
+        text = _as_text(cells[i]) if 0 <= i < len(cells) else ""
+        if not text:
+            return ""
+        if len(text) <= 16 and (m := _LANGUAGE.fullmatch(text)):
+            return m[1].lower()
+        reason = _("is not a language code such as “en” or “pt-BR”")
+        errors.append(self._error(line, i, text, reason))
+        return ""
+
+    def _external_id(self, cells: list, line: int, errors: list[RowError]) -> str:
+        if "external_id" not in self.columns:
+            # Derived from the content, so importing the same file again finds the same ids.
+            joined = "\x1f".join(c if type(c) is str else _as_text(c) for c in cells)
+            digest = hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
+            return "row-" + digest[:32]
+        return self._text("external_id", cells, line, errors, MAX_ID, required=True)
+
+    def _when(self, field: str, cells: list, line: int, errors: list[RowError]) -> datetime:
+        i = self.columns.get(field, -1)
+        if i < 0:
+            self._missing(field, line, errors)
+            return _EPOCH
+        value = cells[i] if i < len(cells) else None
+        try:
+            when = _datetime(value, self.mapping.date_order)
+            if when is None:
+                raise _Bad(_("is empty"))
+            if when.tzinfo is None:
+                if self.tz_problem:
+                    raise _Bad(self.tz_problem)
+                when = when.replace(tzinfo=self.tz)
+            return when.astimezone(UTC)
+        except _Bad as bad:
+            reason = bad.reason
+            if isinstance(value, str) and _BAD_TEXT.search(value):
+                reason = self._bad_text_reason(value)
+            errors.append(self._error(line, i, value, reason))
+            return _EPOCH
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    try:
+        return str(value).strip()
+    except Exception:
+        return ""
+
+
+def _shown(value: object) -> str:
+    return _BAD_TEXT.sub("\ufffd", _as_text(value)[:MAX_VALUE])
+
+
+def _score(value: object, low: int, high: int) -> int | None:
+    if type(value) is str:
+        number = _SCORE_TEXT.get(value)
+        if number is None:
+            number = _score_text(value, low, high)
+            if number is None:
+                return None
+    elif type(value) is int:
+        number = value
+    elif type(value) is float and value.is_integer():
+        number = int(value)
+    else:
+        raise _Bad(_whole_number(low, high))
+    if low <= number <= high:
+        return number
+    raise _Bad(_whole_number(low, high))
+
+
+def _score_text(value: str, low: int, high: int) -> int | None:
+    text = value.strip()
+    if not text:
+        return None
+    if m := _NUMBER.fullmatch(text):
+        if m[2] and m[2].strip("0"):
+            raise _Bad(_whole_number(low, high))
+        return int(m[1])
+    if len(text) < 200 and (m := _CHOICE.fullmatch(text)):
+        return int(m[1] or m[2])
+    raise _Bad(_whole_number(low, high))
+
+
+def _whole_number(low: int, high: int) -> str:
+    return _("must be a whole number from %(low)d to %(high)d") % {"low": low, "high": high}
+
+
+def _datetime(value: object, order: DateOrder) -> datetime | None:
+    if type(value) is str:
+        text = value.strip()
+        if not text:
+            return None
+        if len(text) >= 10 and text[4] == "-":
+            try:
+                when = datetime.fromisoformat(text)
+            except ValueError:
+                when = _parse_date(text, order)
+        else:
+            when = _parse_date(text, order)
+    elif isinstance(value, datetime):
+        when = value
+    elif isinstance(value, date):
+        when = datetime(value.year, value.month, value.day)
+    elif value is None:
+        return None
+    elif type(value) in (int, float) and 1 <= value < 73051:  # an Excel day number up to 2100
+        from openpyxl.utils.datetime import from_excel
+
+        when = from_excel(value)
+    else:
+        raise _Bad(_not_a_date())
+    if not 1900 <= when.year <= 2100:
+        raise _Bad(_("the year must be between 1900 and 2100"))
+    return when
+
+
+def _not_a_date() -> str:
+    return _("is not a date and time we can read, such as 2025-05-01 14:30")
+
+
+def _parse_date(text: str, order: DateOrder) -> datetime:
+    m = _DATE.fullmatch(text) if len(text) <= 64 else None
+    if m is None:
+        raise _Bad(_not_a_date())
+    a, _sep, b, c, hour, minute, second, fraction, half, sign, off_h, off_m = m.groups()
+    if len(a) == 4:
+        year, month, day = a, b, c
+    elif len(c) in (2, 4):
+        # A year-first order cannot read 03/04/2025; most of the world reads it day first.
+        month, day = (a, b) if order == DateOrder.MDY else (b, a)
+        year = c if len(c) == 4 else str(2000 + int(c) if int(c) < 70 else 1900 + int(c))
+    else:
+        raise _Bad(_not_a_date())
+    h = int(hour or 0)
+    if half:
+        if not 1 <= h <= 12:
+            raise _Bad(_not_a_date())
+        h = h % 12 + (12 if half in "Pp" else 0)
+    tz = None
+    if sign:
+        offset = timedelta(hours=int(off_h), minutes=int(off_m or 0))
+        if offset >= timedelta(hours=24):
+            raise _Bad(_not_a_date())
+        tz = timezone(-offset if sign == "-" else offset)
+    elif text.endswith(("Z", "GMT", "UTC")):
+        tz = UTC
+    try:
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            h,
+            int(minute or 0),
+            int(second or 0),
+            int((fraction or "0").ljust(6, "0")),
+            tzinfo=tz,
+        )
+    except ValueError:
+        raise _Bad(_not_a_date()) from None
+
+
+def _amount(value: object, decimal_comma: bool) -> Decimal | None:
+    if type(value) is str:
+        text = _AMOUNT_NOISE.sub("", value)
+        if not text:
+            if value.strip():
+                raise _Bad(_not_an_amount())
+            return None
+        amount = _parse_amount(text, decimal_comma)
+    elif type(value) is int:
+        amount = Decimal(value)
+    elif type(value) is float and math.isfinite(value):
+        amount = Decimal(repr(value))
+    elif isinstance(value, Decimal) and value.is_finite():
+        amount = value
+    elif value is None:
+        return None
+    else:
+        raise _Bad(_not_an_amount())
+    if abs(amount) >= _AMOUNT_LIMIT:
+        raise _Bad(_too_many_digits())
+    amount = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+    if abs(amount) >= _AMOUNT_LIMIT:  # 999999999999.999 rounds up to 13 digits
+        raise _Bad(_too_many_digits())
+    return amount
+
+
+def _parse_amount(text: str, decimal_comma: bool) -> Decimal:
+    comma, point = text.rfind(","), text.rfind(".")
+    if comma >= 0 and point >= 0:  # both: the last one separates the decimals
+        first, other = (_AMOUNT_COMMA if comma > point else _AMOUNT_POINT), None
+    elif decimal_comma:
+        first, other = _AMOUNT_COMMA, _AMOUNT_POINT
+    else:
+        first, other = _AMOUNT_POINT, _AMOUNT_COMMA
+    m = first.fullmatch(text)
+    if m is None and other is not None:
+        # The other separator is fine where it cannot be a thousands separator ("9,5", "0.25").
+        m = other.fullmatch(text)
+        if m is not None and m[3] is not None and len(m[3]) == 3:
+            m = None
+    if m is None:
+        raise _Bad(_not_an_amount())
+    sign, whole, cents = m[1], m[2].replace(",", "").replace(".", ""), (m[3] or "0")[:20]
+    if len(whole.lstrip("0")) > MAX_AMOUNT_DIGITS:
+        raise _Bad(_too_many_digits())
+    return Decimal(f"{sign}{whole}.{cents}")
+
+
+def _too_many_digits() -> str:
+    return _("has more than %(n)d digits before the decimal point") % {"n": MAX_AMOUNT_DIGITS}
+
+
+def _not_an_amount() -> str:
+    return _("is not an amount such as 1234.56 or 1.234,56")
