@@ -1,0 +1,194 @@
+"""One file import, in one streaming pass: read → validate → store, with the rejected rows.
+
+Each row is read, validated and, if valid, handed to ``store_records`` as it comes, so a file of
+a million rows is never held in memory: only the first ``keep_errors`` row errors are kept, and
+the rejected rows go straight to the ``rejected`` CSV. All the writes happen in one transaction,
+so "all or nothing" is a rollback, and a dry run simply never stores.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from feedback.imports import rows
+from feedback.imports.reading import RowStream, Unreadable, open_rows
+from feedback.imports.store import store_records
+from feedback.imports.types import (
+    Layout,
+    Mapping,
+    RawRow,
+    RowError,
+    TouchpointResolver,
+    ValidRow,
+)
+from feedback.models import ImportMode
+from mot.csvsafe import safe_cell
+
+PROGRESS_ROWS = 1_000  # rows between two looks at the clock
+PROGRESS_SECONDS = 0.5  # at most one progress report per this long
+READ_SHARE = 0.99  # reading ends here; the rest is the store's final INSERT
+_SURROGATES = re.compile("[\ud800-\udfff]")  # undecodable bytes, as reading passes them on
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    rows: int  # data rows read
+    valid: int
+    created: int
+    duplicates: int  # valid rows already stored, or repeated in the file
+    rejected: int  # rows with at least one error
+    errors: list[RowError] = field(default_factory=list)  # the first keep_errors of them
+    written: bool = False  # whether the import's transaction committed
+
+
+class _RollBack(Exception):
+    """All or nothing, and something was rejected: undo the whole import."""
+
+
+def import_path(
+    *,
+    workspace_id: int,
+    path: str | os.PathLike,
+    layout: Layout,
+    mapping: Mapping,
+    mode: str,
+    dry_run: bool,
+    resolve: TouchpointResolver,
+    progress: Callable[[float], None] | None = None,
+    rejected: TextIO | None = None,
+    keep_errors: int = 1000,
+) -> ImportOutcome:
+    """Import the file at ``path``; ``rejected`` (a text file opened with newline="") gets a
+    CSV of the rejected rows with their line and reasons. Raises ``ImportFileError`` when the
+    file cannot be read and ``StoreRefused`` (a ValueError) when the records cannot be stored;
+    nothing is written then."""
+    all_or_nothing = ImportMode(mode) == ImportMode.ALL_OR_NOTHING
+    run = _Run(
+        check=rows.validator(layout=layout, mapping=mapping, resolve=resolve),
+        layout=layout,
+        progress=progress,
+        rejected=rejected,
+        keep_errors=keep_errors,
+        all_or_nothing=all_or_nothing,
+    )
+    created = duplicates = 0
+    written = False
+    with open_rows(path, layout) as stream:
+        records = run.records(stream)
+        try:
+            if dry_run:
+                for _record in records:
+                    pass
+            else:
+                with transaction.atomic():
+                    result = store_records(
+                        workspace_id=workspace_id, target=mapping.target, records=records
+                    )
+                created, duplicates, written = result.created, result.duplicates, True
+        except _RollBack:
+            pass
+    if progress is not None:
+        progress(1.0)
+    return ImportOutcome(
+        rows=run.rows,
+        valid=run.valid,
+        created=created,
+        duplicates=duplicates,
+        rejected=run.rejected,
+        errors=run.errors,
+        written=written,
+    )
+
+
+class _Run:
+    def __init__(
+        self,
+        *,
+        check: Callable[[RawRow], ValidRow | list[RowError]],
+        layout: Layout,
+        progress: Callable[[float], None] | None,
+        rejected: TextIO | None,
+        keep_errors: int,
+        all_or_nothing: bool,
+    ) -> None:
+        self.check = check
+        self.width = len(layout.columns)
+        self.progress = progress
+        self.writer = csv.writer(rejected) if rejected is not None else None
+        self.keep_errors = keep_errors
+        self.all_or_nothing = all_or_nothing
+        self.rows = self.valid = self.rejected = 0
+        self.errors: list[RowError] = []
+        if self.writer is not None:
+            self.writer.writerow(
+                [*(_clean(safe_cell(c)) for c in layout.columns), _("line"), _("reason")]
+            )
+
+    def records(self, stream: RowStream) -> Iterator:
+        """The valid rows' records; the others are counted, kept and written as they pass."""
+        check, reject, progress = self.check, self._reject, self.progress
+        count = valid = 0
+        storing = True
+        last_report = time.monotonic()
+        try:
+            for raw in stream:
+                count += 1
+                result = check(raw)
+                if type(result) is ValidRow:
+                    valid += 1
+                    if storing:
+                        yield result.record
+                else:
+                    reject(raw, result)
+                    # Nothing will be kept: stop feeding the store, but go on validating so
+                    # the user sees every problem of the file at once.
+                    storing = not self.all_or_nothing
+                if progress is not None and count % PROGRESS_ROWS == 0:
+                    now = time.monotonic()
+                    if now - last_report >= PROGRESS_SECONDS:
+                        last_report = now
+                        progress(min(stream.fraction_read(), READ_SHARE))
+        finally:
+            self.rows, self.valid = count, valid
+        if progress is not None:
+            progress(READ_SHARE)
+        if not storing:
+            # Raised here, from inside the store's transaction, before its final INSERT runs.
+            raise _RollBack
+
+    def _reject(self, raw: RawRow, errors: list[RowError]) -> None:
+        self.rejected += 1
+        room = self.keep_errors - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
+        if self.writer is None:
+            return
+        cells = raw.cells
+        if cells and type(cells[0]) is Unreadable:
+            cells = []  # the reason says why; there are no cells to give back
+        # The header's width: a cell beyond it has no column, so could not be imported anyway.
+        cells = [_clean(safe_cell(c)) for c in cells[: self.width]]
+        cells.extend([""] * (self.width - len(cells)))
+        reasons = "; ".join(_reason(e) for e in errors)
+        self.writer.writerow([*cells, raw.line, _clean(safe_cell(reasons))])
+
+
+def _reason(error: RowError) -> str:
+    if error.column:
+        return f"{error.column}: {error.reason}"
+    return error.reason
+
+
+def _clean(text: str) -> str:
+    # Bytes the file's encoding could not decode arrive as lone surrogates, which no UTF-8
+    # writer accepts; the replacement character shows where they were.
+    return _SURROGATES.sub("\ufffd", text) if not text.isascii() else text
