@@ -211,7 +211,7 @@ def _xlsx_sample(file: BinaryIO) -> list[list[str]]:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers declare A1:A1 or the whole grid
         return [
-            [_as_text(v) for v in row]
+            [as_text(v) for v in row]
             for row in sheet.iter_rows(max_row=SAMPLE_ROWS + 10, values_only=True)
         ]
     except ImportFileError:
@@ -222,16 +222,20 @@ def _xlsx_sample(file: BinaryIO) -> list[list[str]]:
         workbook.close()
 
 
-def _as_text(value: object) -> str:
+def as_text(value: object) -> str:
+    """A cell as trimmed text, whatever its type (XLSX cells are numbers, dates…)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, datetime | date):
-        return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    try:
+        return str(value).strip()
+    except Exception:  # a cell type whose str() fails is still just an unreadable cell
+        return ""
 
 
 def _layout(kind: str, records: list[list[str]], **csv_only: str) -> Layout:
