@@ -248,12 +248,14 @@ def _layout(kind: str, records: list[list[str]], **csv_only: str) -> Layout:
         raise ImportFileError(_("The file has no header row."))
     preset, header_rows = presets.identify(rows)
     header, data = rows[:header_rows], rows[header_rows:]
-    count = max(_width(r) for r in rows)
+    count = max(_width(r) for r in header)
     if count > MAX_COLUMNS:
         raise ImportFileError(
             _("The file has %(count)d columns; at most %(max)d can be imported.")
             % {"count": count, "max": MAX_COLUMNS}
         )
+    # Data beyond the header's last name gets a column too, so it can be mapped.
+    count = min(MAX_COLUMNS, max([count, *(_width(r) for r in data[:SAMPLE_ROWS])]))
     cells = [c for r in data for c in r if c]
     return Layout(
         kind=kind,
@@ -345,9 +347,10 @@ class _CsvRows(RowStream):
             except csv.Error:
                 # The reader starts afresh on the next line; only this record is lost.
                 start, end = end + 1, reader.line_num
-                seen += 1
                 too_long.clear()
-                yield RawRow(start, [Unreadable(_too_long())])
+                if seen >= skip:
+                    yield RawRow(start, [Unreadable(_too_long())])
+                seen += 1
         self._done = True
 
 

@@ -136,6 +136,12 @@ def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path):
     assert "damaged" in refused(tmp_path, path.read_bytes()[:40])
 
 
+def test_a_wide_data_row_neither_refuses_the_file_nor_widens_it_past_the_limit(tmp_path):
+    wide = ",".join("x" * (reading.MAX_COLUMNS + 50))
+    layout = reading.detect(write(tmp_path, f"a,b\n1,2\n{wide}\n".encode()))
+    assert len(layout.columns) == reading.MAX_COLUMNS
+
+
 def test_too_many_columns_are_refused(tmp_path):
     header = ",".join(f"c{i}" for i in range(reading.MAX_COLUMNS + 1))
     assert "501 columns; at most 500" in refused(tmp_path, f"{header}\n".encode())
