@@ -32,7 +32,7 @@ RUN DEBUG=false \
     SECRET_KEY=build-time-only-dummy-secret-key-used-for-collectstatic-0000 \
     DATABASE_URL=postgres://build@localhost/build \
     python manage.py collectstatic --noinput -v0 \
-    && mkdir -p /app/data \
+    && mkdir -p /app/data/media \
     && chown -R mot:mot /app/staticfiles /app/data
 
 USER mot

@@ -200,3 +200,18 @@ def get_survey_link_for(
         workspace_path="touchpoint__journey__workspace_id",
         subject=lambda link: link.touchpoint,
     )
+
+
+def get_import_job_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, Any]:
+    from feedback.models import ImportJob
+
+    return _get_for(
+        request,
+        workspace_slug,
+        ImportJob.objects.select_related("created_by__user"),
+        pk,
+        action,
+        workspace_path="workspace_id",
+    )

@@ -154,6 +154,11 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 JOURNEY_IMPORT_MAX_BYTES = env.int("JOURNEY_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+# Uploaded answer files (CSV/XLSX) and their rejected-rows reports. Never served as static media:
+# they hold customers' answers, so they are downloaded only through views that check the role.
+# Web and worker processes must share this directory (docker-compose mounts one volume on both).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+FEEDBACK_IMPORT_MAX_BYTES = env.int("FEEDBACK_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 
 # --- E-mail ---------------------------------------------------------------------------------
 _DEFAULT_EMAIL_BACKEND = (

@@ -137,3 +137,16 @@ def journey(editor):
 def login(client, membership: Membership):
     client.force_login(membership.user, backend="mot.auth.EmailOrUsernameBackend")
     return client
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks in-process even when REDIS_URL is set (CI), for tests about a request's result
+    rather than about the queue; tests/test_celery_worker.py covers the real worker."""
+    from mot.celery import app as celery_app
+
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager = conf.task_eager_propagates = True
+    yield
+    conf.task_always_eager, conf.task_eager_propagates = saved

@@ -9,6 +9,7 @@ the same ``django.core.mail.outbox`` and it reads the same test database — hen
 
 from __future__ import annotations
 
+import io
 import re
 import time
 import uuid
@@ -133,3 +134,63 @@ def test_invitation_email_is_sent_by_a_worker_through_redis(
     member = Membership.objects.select_related("user").get(pk=member.pk)
     assert force_str(urlsafe_base64_decode(uid)) == str(member.user.pk)
     assert default_token_generator.check_token(member.user, token)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_import_runs_on_a_worker_through_redis(
+    client, editor, journey, redis_client, isolated_queue, settings, tmp_path
+):
+    """Upload through the page, start the import, and a real worker stores the answers while
+    the page's status partial reports progress and then the outcome."""
+    from feedback.models import ImportJob, ImportStatus, Response
+    from feedback.tasks import run_import
+    from tests.conftest import login
+
+    settings.MEDIA_ROOT = tmp_path
+    # Like every unrouted task it goes to the default queue, which the fixture made this test's.
+    assert celery_app.amqp.router.route({}, run_import.name)["queue"].name == isolated_queue
+    tp = journey.touchpoints.order_by("pk").first()
+    lines = ["id,touchpoint,date,nps,comment"] + [
+        f"w{i},{tp.pk},2026-03-01 10:{i % 60:02d}:00,{i % 11},answer {i}" for i in range(500)
+    ]
+    upload = io.BytesIO("\n".join(lines).encode())
+    upload.name = "answers.csv"
+    login(client, editor)
+    response = client.post("/w/acme/imports/upload/", {"file": upload, "target": "responses"})
+    assert response.status_code == 302, response.content.decode()[:1000]
+    job = ImportJob.objects.get()
+    mapping = {f"col_{k}": str(v) for k, v in job.mapping["columns"].items()}
+    response = client.post(
+        f"/w/acme/imports/{job.pk}/",
+        {
+            **mapping,
+            "date_order": "ymd",
+            "timezone": "UTC",
+            "mode": "all_or_nothing",
+            "action": "import",
+        },
+    )
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportStatus.QUEUED  # not run in the request: a worker takes it
+    assert (
+        'hx-trigger="every 1s"' in client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
+    )
+
+    with start_worker(
+        celery_app,
+        pool="solo",
+        concurrency=1,
+        queues=[isolated_queue],
+        perform_ping_check=False,
+        shutdown_timeout=15,
+    ):
+        assert _wait_for(
+            lambda: ImportJob.objects.get(pk=job.pk).status == ImportStatus.DONE, timeout=60
+        ), ImportJob.objects.get(pk=job.pk).status
+    job.refresh_from_db()
+    assert (job.created_count, job.rejected_count, job.written) == (500, 0, True)
+    assert Response.objects.filter(touchpoint=tp).count() == 500
+    status = client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
+    assert "every 1s" not in status
+    assert 'data-count="created">500<' in status

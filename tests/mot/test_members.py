@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from journeys.models import Touchpoint
 from journeys.services import touchpoint_assign_owner
-from mot.celery import app as celery_app
 from mot.models import Membership, Role
 from mot.services import invitation_send, member_change_role, member_invite, member_remove
 
@@ -22,13 +21,8 @@ LINK = re.compile(r"http://testserver(/accounts/reset/[^/\s]+/[^/\s]+/)")
 
 
 @pytest.fixture(autouse=True)
-def eager_tasks():
-    """Run Celery tasks in-process even when REDIS_URL points at a broker (as in CI)."""
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager = conf.task_eager_propagates = True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = saved
+def _eager_tasks(celery_eager):
+    """Tasks run in-process even when REDIS_URL points at a broker (as in CI)."""
 
 
 def invite(actor, email="newcomer@example.test", role=Role.EDITOR):

@@ -6,21 +6,11 @@ import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.urls import reverse
 
-from mot.celery import app as celery_app
 from mot.models import Membership, Role, Workspace
 from tests.conftest import login, make_member
 
 DEMO_USERNAME = "admin@demo.mot"
 DEMO_PASSWORD = "demo-admin-pass"  # the demo's kind of credentials (mot/demo.py)
-
-
-@pytest.fixture
-def eager_tasks():
-    """Run Celery tasks in-process even when REDIS_URL points at a real broker."""
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
 
 
 def members_url(ws: str = "acme") -> str:
@@ -219,7 +209,7 @@ def test_members_page_lists_every_member_with_their_role(client, personas, outsi
 
 
 def test_admin_adds_an_existing_user_without_sending_an_invitation(
-    client, admin, outsider, mailoutbox, eager_tasks, django_capture_on_commit_callbacks
+    client, admin, outsider, mailoutbox, celery_eager, django_capture_on_commit_callbacks
 ):
     login(client, admin)
 
@@ -236,7 +226,7 @@ def test_admin_adds_an_existing_user_without_sending_an_invitation(
 
 
 def test_admin_invites_a_new_person_by_email(
-    client, admin, mailoutbox, eager_tasks, django_capture_on_commit_callbacks
+    client, admin, mailoutbox, celery_eager, django_capture_on_commit_callbacks
 ):
     login(client, admin)
 

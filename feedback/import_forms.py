@@ -1,0 +1,130 @@
+"""Forms of the file import pages: the upload, and the column mapping built from the file."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from feedback.imports import presets
+from feedback.imports.jobs import too_big_message
+from feedback.imports.types import DateOrder, Layout, Mapping, Target
+from feedback.models import ImportMode
+from journeys.models import Touchpoint
+
+NOT_IN_FILE = ""
+TIMEZONES = sorted(zoneinfo.available_timezones() | {"UTC"})
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV or Excel (.xlsx) as exported by Qualtrics, SurveyMonkey, Google Forms or any "
+            "spreadsheet: UTF-8, UTF-16 or Latin-1; comma, semicolon or tab separated."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
+    )
+    target = forms.ChoiceField(
+        label=_("The file holds"),
+        choices=[
+            (Target.RESPONSES.value, _("Survey answers")),
+            (Target.ACTIVITIES.value, _("Customer activities (purchases, renewals…)")),
+        ],
+        initial=Target.RESPONSES.value,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.FEEDBACK_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(too_big_message(upload.size))
+        return upload
+
+
+class MappingForm(forms.Form):
+    """One select per field (which column feeds it), plus the file-wide choices."""
+
+    date_order = forms.ChoiceField(
+        label=_("Dates like 03/04/2025 mean"),
+        choices=[
+            (DateOrder.DMY.value, _("day/month/year (3 April)")),
+            (DateOrder.MDY.value, _("month/day/year (March 4)")),
+            (DateOrder.YMD.value, _("year/month/day")),
+        ],
+    )
+    timezone = forms.ChoiceField(
+        label=_("Time zone of dates written without one"),
+        choices=[(tz, tz) for tz in TIMEZONES],
+        initial="UTC",
+    )
+    decimal_comma = forms.BooleanField(label=_("Numbers use a decimal comma (9,5)"), required=False)
+    mode = forms.ChoiceField(
+        label=_("When some rows are invalid"),
+        choices=ImportMode.choices,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, layout: Layout, target: Target, workspace_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.layout = layout
+        self.target = target
+        columns = [(NOT_IN_FILE, _("— not in the file —"))] + [
+            (str(i), name) for i, name in enumerate(layout.columns)
+        ]
+        self.field_names = []
+        for spec in presets.FIELDS[target]:
+            name = f"col_{spec.name}"
+            self.fields[name] = forms.ChoiceField(
+                label=spec.label, choices=columns, required=False, help_text=spec.help
+            )
+            self.field_names.append(name)
+        if target == Target.RESPONSES:
+            touchpoints = Touchpoint.objects.filter(
+                journey__workspace_id=workspace_id, journey__archived=False
+            ).select_related("journey", "stage")
+            self.fields["touchpoint_id"] = forms.ModelChoiceField(
+                label=_("…or one touchpoint for the whole file"),
+                queryset=touchpoints.order_by("journey__name", "stage__position", "position"),
+                required=False,
+                empty_label=_("— from the column above —"),
+            )
+            self.fields["touchpoint_id"].label_from_instance = lambda tp: (
+                f"{tp.journey.name} \u203a {tp.stage.name} \u203a {tp.title}"
+            )
+        self.order_fields(
+            [*self.field_names, "touchpoint_id", "date_order", "timezone", "decimal_comma", "mode"]
+        )
+
+    @classmethod
+    def initial_from(cls, mapping: Mapping, mode: str) -> dict:
+        initial = {f"col_{name}": str(index) for name, index in mapping.columns.items()}
+        initial.update(
+            touchpoint_id=mapping.touchpoint_id,
+            date_order=mapping.date_order.value,
+            timezone=mapping.timezone,
+            decimal_comma=mapping.decimal_comma,
+            mode=mode,
+        )
+        return initial
+
+    def mapping(self) -> Mapping:
+        data = self.cleaned_data
+        touchpoint = data.get("touchpoint_id")
+        columns = {
+            name[4:]: int(data[name])
+            for name in self.field_names
+            if data.get(name) not in (None, NOT_IN_FILE)
+        }
+        if touchpoint is not None:  # one touchpoint chosen for the file wins over a column
+            columns.pop("touchpoint", None)
+        return Mapping(
+            target=self.target,
+            columns=columns,
+            touchpoint_id=touchpoint.pk if touchpoint else None,
+            date_order=DateOrder(data["date_order"]),
+            timezone=data["timezone"],
+            decimal_comma=data["decimal_comma"],
+        )

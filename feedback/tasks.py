@@ -1,0 +1,16 @@
+"""Feedback jobs. Tasks take ids and call plain functions; running one twice is harmless."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from feedback.imports import jobs
+
+
+@shared_task(
+    autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, ignore_result=True
+)
+def run_import(job_id: int) -> None:
+    """Dry-run or import an uploaded file (feedback.imports.jobs.import_run)."""
+    jobs.import_run(job_id)

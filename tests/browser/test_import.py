@@ -1,0 +1,143 @@
+"""Importing a survey export through the UI in a real browser: upload, see how the file was read,
+choose the touchpoint, dry-run (a bad row is listed), import the valid rows while the progress bar
+runs, fix the rejected row and import it, then find the answers in the explorer.
+
+With REDIS_URL set (CI) the import runs on a real Celery worker consuming Redis, so the page
+polls a live progress bar; without it, tasks run eagerly and the outcome shows at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import uuid
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Page, expect
+
+from feedback.models import ImportJob, Response
+from journeys.models import Touchpoint
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ROWS = 20_000  # enough rows that the worker takes a moment and the bar is seen moving
+
+
+def sign_in(page: Page, live_server, member) -> None:
+    client = Client()
+    client.force_login(member.user, backend="mot.auth.EmailOrUsernameBackend")
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+    )
+
+
+@pytest.fixture
+def worker(settings, tmp_path):
+    """A real worker on its own Redis queue when REDIS_URL is set; eager tasks otherwise."""
+    from celery.contrib.testing.worker import start_worker
+
+    from mot.celery import app as celery_app
+
+    settings.MEDIA_ROOT = tmp_path
+    if not settings.REDIS_URL:
+        conf = celery_app.conf
+        saved = conf.task_always_eager, conf.task_eager_propagates
+        conf.task_always_eager = conf.task_eager_propagates = True
+        yield False
+        conf.task_always_eager, conf.task_eager_propagates = saved
+        return
+    queue = f"mot-test-{uuid.uuid4().hex[:12]}"
+    previous = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
+    try:
+        with start_worker(
+            celery_app,
+            pool="solo",
+            concurrency=1,
+            queues=[queue],
+            perform_ping_check=False,
+            shutdown_timeout=30,
+        ):
+            yield True
+    finally:
+        celery_app.conf.task_default_queue = previous
+        with contextlib.suppress(Exception):
+            celery_app.connection_for_write().default_channel.client.delete(queue)
+
+
+def survey_export(tmp_path, rows: list[tuple]) -> str:
+    """A Google Forms download: Timestamp + question texts, one header row, no answer id."""
+    path = tmp_path / "Checkout survey (Responses).csv"
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "Timestamp",
+            "Email Address",
+            "How likely are you to recommend us to a friend?",
+            "Anything else you'd like to tell us?",
+        ]
+    )
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return str(path)
+
+
+def test_import_a_survey_export_through_the_ui(
+    page: Page, live_server, editor, journey, worker, tmp_path, allow_422_console_errors
+):
+    checkout = Touchpoint.objects.get(journey=journey, title="Checkout")
+    rows = [
+        (f"3/{1 + i % 28}/2026 10:{i % 60:02d}:{i % 59:02d}", f"c{i}@example.com", str(i % 11), "")
+        for i in range(ROWS - 2)
+    ]
+    rows.append(("3/2/2026 11:00:00", "ana@example.com", "3", "A entrega atrasada estragou tudo"))
+    rows.append(("3/2/2026 12:00:00", "bad@example.com", "eleven", "typo in the score"))
+    path = survey_export(tmp_path, rows)
+
+    sign_in(page, live_server, editor)
+    page.goto("/w/acme/imports/")
+    page.set_input_files("input[type=file]", path)
+    page.get_by_role("button", name="Upload and read the file").click()
+
+    expect(page.locator(".import-facts")).to_contain_text("Google Forms")
+    page.get_by_label("…or one touchpoint for the whole file").select_option(str(checkout.pk))
+    page.get_by_role("button", name="Update the preview").click()
+    expect(page.locator(".import-preview tbody tr").first).to_contain_text("OK")
+
+    page.get_by_role("button", name="Dry run: check every row").click()
+    outcome = page.locator("#import-outcome")
+    expect(outcome).to_contain_text("nothing was written", timeout=60_000)
+    errors = page.locator(".import-errors tbody tr")
+    expect(errors).to_have_count(1)
+    expect(errors.first).to_contain_text("eleven")
+    assert Response.objects.count() == 0
+
+    page.get_by_label("Import the valid rows, list the others").check()
+    page.get_by_role("button", name="Import", exact=True).click()
+    if worker:  # a real worker: the bar is on screen while it imports
+        expect(page.locator("#import-progress")).to_be_visible()
+    expect(page.locator('[data-count="created"]')).to_have_text(str(ROWS - 1), timeout=90_000)
+    expect(page.locator("#import-progress")).to_have_count(0)
+    assert Response.objects.count() == ROWS - 1
+    job = ImportJob.objects.latest("pk")
+    assert job.rejected_count == 1
+
+    # The user fixes the rejected row from the list and imports the file again: only it is new.
+    rows[-1] = ("3/2/2026 12:00:00", "bad@example.com", "10", "typo in the score")
+    path = survey_export(tmp_path, rows)
+    page.goto("/w/acme/imports/")
+    page.set_input_files("input[type=file]", path)
+    page.get_by_role("button", name="Upload and read the file").click()
+    page.get_by_label("…or one touchpoint for the whole file").select_option(str(checkout.pk))
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.locator('[data-count="created"]')).to_have_text("1", timeout=90_000)
+    expect(page.locator('[data-count="duplicates"]')).to_have_text(str(ROWS - 1))
+    assert Response.objects.count() == ROWS
+
+    page.get_by_role("link", name="See the imported answers").click()
+    expect(page.locator("h1")).to_be_visible()

@@ -1,0 +1,314 @@
+"""File import pages: who may use them, upload limits, mapping, preview, dry run, import, outcome.
+
+Celery runs eagerly here (the celery_eager fixture), so a started job has finished when the request
+returns;
+tests/test_celery_worker.py runs an import on a real worker.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+
+import pytest
+from django.test import Client
+
+from feedback.models import ImportJob, ImportStatus, Response, Source
+from journeys.models import Touchpoint
+from mot.models import Role
+from tests.conftest import login
+from tests.expectations import MAP_EDITORS
+
+LIST = "/w/acme/imports/"
+UPLOAD = "/w/acme/imports/upload/"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path, celery_eager):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def checkout(journey, editor):
+    tp = Touchpoint.objects.get(journey=journey, title="Checkout")
+    tp.code = "CHK"
+    tp.save(update_fields=["code"])
+    return tp
+
+
+def csv_file(
+    rows, name="answers.csv", header=("answer id", "touchpoint", "date", "nps", "comment")
+):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    data = out.getvalue().encode()
+    upload = io.BytesIO(data)
+    upload.name = name
+    return upload
+
+
+GOOD = [
+    ("a1", "CHK", "2026-03-01 10:00:00", "9", "Rápido e fácil"),
+    ("a2", "Reviews", "2026-03-02 11:00:00", "3", "A entrega atrasou"),
+    ("a3", "chk", "2026-03-03 12:00:00", "7", ""),
+]
+
+
+def upload(client, rows, **extra):
+    return client.post(UPLOAD, {"file": csv_file(rows), "target": "responses", **extra})
+
+
+def job_of(response) -> ImportJob:
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ImportJob.objects.get(pk=int(response.url.rstrip("/").rsplit("/", 1)[1]))
+
+
+@pytest.fixture
+def start(client, django_capture_on_commit_callbacks):
+    """Post the mapping form and run what it queued on commit (the test's transaction never
+    commits, so the on-commit dispatch is run by hand)."""
+
+    def post(job: ImportJob, **changes):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(f"/w/acme/imports/{job.pk}/", mapping_post(job, **changes))
+
+    return post
+
+
+def mapping_post(job: ImportJob, **changes):
+    data = {f"col_{name}": str(index) for name, index in job.mapping["columns"].items()}
+    data.update(
+        date_order=job.mapping["date_order"],
+        timezone="UTC",
+        mode="all_or_nothing",
+        action="import",
+    )
+    data.update(changes)
+    return data
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_import_pages_follow_the_role_matrix(client, personas, role, journey):
+    login(client, personas[role])
+    expected = 200 if role in MAP_EDITORS else 403
+    assert client.get(LIST).status_code == expected
+    response = upload(client, GOOD)
+    assert response.status_code == (302 if role in MAP_EDITORS else 403)
+
+
+def test_outsider_cannot_reach_imports_or_jobs_of_another_workspace(
+    client, editor, outsider, checkout
+):
+    login(client, editor)
+    job = job_of(upload(client, GOOD))
+    login(client, outsider)
+    assert client.get(LIST).status_code == 404
+    for url in (
+        f"/w/acme/imports/{job.pk}/",
+        f"/w/globex/imports/{job.pk}/",
+        f"/w/globex/imports/{job.pk}/status/",
+        f"/w/globex/imports/{job.pk}/rejected.csv",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/w/globex/imports/{job.pk}/", mapping_post(job)).status_code == 404
+    assert client.post(f"/w/globex/imports/{job.pk}/delete/").status_code == 404
+    assert ImportJob.objects.filter(pk=job.pk).exists()
+    assert not Response.objects.exists()
+
+
+def test_anonymous_is_sent_to_login(client, journey):
+    response = client.get(LIST)
+    assert response.status_code == 302
+    assert "/accounts/login/" in response.url
+
+
+def test_upload_needs_the_csrf_token(editor, journey):
+    client = Client(enforce_csrf_checks=True)
+    login(client, editor)
+    assert upload(client, GOOD).status_code == 403
+    assert not ImportJob.objects.exists()
+
+
+# --- upload -----------------------------------------------------------------------------------
+
+
+def test_a_file_over_the_cap_is_refused_and_not_kept(client, editor, settings, media_root, journey):
+    settings.FEEDBACK_IMPORT_MAX_BYTES = 100
+    login(client, editor)
+    response = upload(client, GOOD * 5)
+    assert response.status_code == 413
+    assert "larger than" in response.content.decode()
+    assert not ImportJob.objects.exists()
+    assert not any(files for _root, _dirs, files in os.walk(media_root))
+
+
+def test_an_unreadable_file_is_refused_with_a_reason(client, editor, media_root, journey):
+    login(client, editor)
+    junk = io.BytesIO(b"PK\x03\x04 not really a workbook" + bytes(range(256)) * 4)
+    junk.name = "answers.xlsx"
+    response = client.post(UPLOAD, {"file": junk, "target": "responses"})
+    assert response.status_code == 422
+    assert 'role="alert"' in response.content.decode()
+    assert not ImportJob.objects.exists()
+    assert not any(files for _root, _dirs, files in os.walk(media_root))
+
+
+def test_upload_detects_the_layout_and_proposes_a_mapping(client, editor, checkout):
+    login(client, editor)
+    job = job_of(upload(client, GOOD))
+    assert job.layout["kind"] == "csv"
+    assert job.layout["delimiter"] == ","
+    assert job.mapping["columns"] == {
+        "external_id": 0,
+        "touchpoint": 1,
+        "submitted_at": 2,
+        "nps": 3,
+        "comment": 4,
+    }
+    page = client.get(f"/w/acme/imports/{job.pk}/").content.decode()
+    assert "Rápido e fácil" in page  # the preview
+    assert page.count('class="row-ok"') == 3
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def test_import_stores_the_answers_and_a_second_import_adds_nothing(
+    client, editor, checkout, start
+):
+    login(client, editor)
+    job = job_of(upload(client, GOOD))
+    response = start(job)
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.created_count, job.duplicate_count, job.rejected_count) == (
+        ImportStatus.DONE,
+        3,
+        0,
+        0,
+    )
+    assert job.written
+    assert Response.objects.filter(source=Source.IMPORT).count() == 3
+    assert Response.objects.get(external_id="a3").touchpoint_id == checkout.pk
+
+    again = job_of(upload(client, GOOD))
+    start(again)
+    again.refresh_from_db()
+    assert (again.created_count, again.duplicate_count) == (0, 3)
+    assert Response.objects.count() == 3
+    page = client.get(f"/w/acme/imports/{again.pk}/").content.decode()
+    assert 'data-count="duplicates">3<' in page
+
+
+BAD = [*GOOD, ("a4", "Nowhere", "2026-03-04 10:00:00", "11", '=HYPERLINK("http://x")')]
+
+
+def test_all_or_nothing_with_one_bad_row_writes_nothing_and_lists_it(
+    client, editor, checkout, start
+):
+    login(client, editor)
+    job = job_of(upload(client, BAD))
+    start(job)
+    job.refresh_from_db()
+    assert not job.written
+    assert Response.objects.count() == 0
+    assert job.rejected_count == 1
+    assert {(e["line"], e["column"]) for e in job.errors} >= {(5, "touchpoint"), (5, "nps")}
+    page = client.get(f"/w/acme/imports/{job.pk}/").content.decode()
+    assert "Nothing was written" in page
+    rejected = client.get(f"/w/acme/imports/{job.pk}/rejected.csv")
+    assert rejected.status_code == 200
+    body = b"".join(rejected.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert len(rows) == 2
+    assert rows[1][0] == "a4"
+    assert rows[1][4].startswith("'=")  # formula neutralised
+
+
+def test_valid_rows_mode_writes_exactly_the_valid_rows(client, editor, checkout, start):
+    login(client, editor)
+    job = job_of(upload(client, BAD))
+    start(job, mode="valid_rows")
+    job.refresh_from_db()
+    assert job.written
+    assert (job.created_count, job.rejected_count) == (3, 1)
+    assert set(Response.objects.values_list("external_id", flat=True)) == {"a1", "a2", "a3"}
+
+
+def test_dry_run_checks_every_row_and_writes_nothing(client, editor, checkout, start):
+    login(client, editor)
+    job = job_of(upload(client, BAD))
+    start(job, action="dry_run")
+    job.refresh_from_db()
+    assert job.dry_run
+    assert (job.rows, job.rejected_count, job.written) == (4, 1, False)
+    assert not Response.objects.exists()
+    page = client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
+    assert "dry run" in page
+    assert "Nowhere" in page
+
+
+def test_one_touchpoint_for_the_whole_file(client, editor, checkout, start):
+    login(client, editor)
+    rows = [(r[0], "ignored", r[2], r[3], r[4]) for r in GOOD]
+    job = job_of(upload(client, rows))
+    start(job, touchpoint_id=str(checkout.pk))
+    assert set(Response.objects.values_list("touchpoint_id", flat=True)) == {checkout.pk}
+
+
+def test_a_touchpoint_of_another_workspace_cannot_be_chosen(client, editor, outsider, checkout):
+    from journeys.services import journey_create, stage_create, touchpoint_create
+
+    theirs = stage_create(
+        actor=outsider, journey=journey_create(actor=outsider, name="T"), name="S"
+    )
+    foreign = touchpoint_create(actor=outsider, stage=theirs, title="Theirs")
+    login(client, editor)
+    job = job_of(upload(client, GOOD))
+    response = client.post(
+        f"/w/acme/imports/{job.pk}/", mapping_post(job, touchpoint_id=str(foreign.pk))
+    )
+    assert response.status_code == 422
+    assert not Response.objects.exists()
+
+
+def test_a_mapping_without_a_score_column_is_refused_with_the_field_named(client, editor, checkout):
+    login(client, editor)
+    job = job_of(upload(client, GOOD))
+    data = mapping_post(job)
+    del data["col_nps"]
+    response = client.post(f"/w/acme/imports/{job.pk}/", data)
+    assert response.status_code == 422
+    assert "NPS or the CSAT" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.UPLOADED
+
+
+def test_htmx_preview_swaps_the_workbench(client, editor, checkout):
+    login(client, editor)
+    job = job_of(upload(client, GOOD))
+    response = client.post(
+        f"/w/acme/imports/{job.pk}/", mapping_post(job, action="preview"), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="workbench"')
+    assert 'id="import-status"' in html
+    assert 'hx-swap-oob="true"' in html
+
+
+def test_removing_an_import_keeps_its_answers(client, editor, checkout, media_root, start):
+    login(client, editor)
+    job = job_of(upload(client, GOOD))
+    start(job)
+    assert client.post(f"/w/acme/imports/{job.pk}/delete/").status_code == 302
+    assert not ImportJob.objects.exists()
+    assert Response.objects.count() == 3
+    assert not any(files for _root, _dirs, files in os.walk(media_root))
