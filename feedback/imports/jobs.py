@@ -88,6 +88,7 @@ def import_upload(*, actor: Membership, upload: UploadedFile, target: str) -> Im
         target=target,
         columns=presets.propose_mapping(layout, target),
         date_order=layout.date_order,
+        timezone=layout.timezone or "UTC",
         decimal_comma=layout.decimal_comma,
     ).to_json()
     job.save()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -162,6 +163,9 @@ def normalize(text: str) -> str:
 # --- recognising a file's shape ----------------------------------------------------------------
 
 
+_ZONES = zoneinfo.available_timezones() | {"UTC"}
+
+
 def identify(rows: list[list[str]]) -> tuple[Preset, int]:
     """The preset and the number of header rows, from the file's first rows (as stripped text)."""
     first = rows[0]
@@ -188,6 +192,22 @@ def _is_import_id(cell: str) -> bool:
     except ValueError:
         return False
     return isinstance(data, dict) and "ImportId" in data
+
+
+def qualtrics_timezone(header: list[list[str]]) -> str | None:
+    """The time zone Qualtrics names for its dates (``{"ImportId":"recordedDate","timeZone":…}``),
+    the recorded date's first; ``Z`` means UTC."""
+    found = []
+    for cell in header[2] if len(header) > 2 else []:
+        try:
+            data = json.loads(cell) if cell.startswith("{") else None
+        except ValueError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("timeZone"), str):
+            zone = "UTC" if data["timeZone"] in ("Z", "UTC") else data["timeZone"]
+            if zone in _ZONES:
+                found.append((data.get("ImportId") != "recordedDate", zone))
+    return min(found)[1] if found else None
 
 
 def column_names(preset: Preset, header: list[list[str]], count: int) -> list[str]:

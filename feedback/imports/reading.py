@@ -22,7 +22,7 @@ from typing import BinaryIO
 from django.utils.translation import gettext as _
 
 from feedback.imports import presets
-from feedback.imports.types import ImportFileError, Layout, RawRow
+from feedback.imports.types import ImportFileError, Layout, Preset, RawRow
 
 MAX_COLUMNS = 500
 MAX_XLSX_UNCOMPRESSED = 1024**3  # a few MB of zip can inflate to gigabytes of XML
@@ -264,6 +264,7 @@ def _layout(kind: str, records: list[list[str]], **csv_only: str) -> Layout:
         header_rows=blank + header_rows,
         decimal_comma=presets.sniff_decimal_comma(cells),
         date_order=presets.sniff_date_order(cells, preset),
+        timezone=presets.qualtrics_timezone(header) if preset is Preset.QUALTRICS else None,
         **csv_only,
     )
 

@@ -50,6 +50,7 @@ class Layout:
     delimiter: str | None = None  # csv only: ",", ";" or "\t"
     decimal_comma: bool = False  # numbers written 1.234,56 / 9,5
     date_order: DateOrder = DateOrder.YMD  # proposed from the data
+    timezone: str | None = None  # when the file says (Qualtrics writes it in its third header row)
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -65,6 +65,7 @@ def test_qualtrics_export():
         3,
         "utf-8-sig",
     )
+    assert layout.timezone == "America/Denver"  # from the recorded date's ImportId cell
     assert layout.columns[16:19] == [
         "UserLanguage",
         "Q1 - How likely is it that you would recommend Acme to a friend or colleague?",
@@ -426,3 +427,11 @@ def test_date_order_is_proposed_from_the_sample(cells, preset, order):
 )
 def test_decimal_comma_is_proposed_from_the_sample(cells, comma):
     assert presets.sniff_decimal_comma(cells) is comma
+
+
+def test_only_qualtrics_files_name_a_time_zone_and_a_bad_one_is_ignored():
+    header = [["ResponseId"], ["Response ID"], ['{"ImportId":"_recordId","timeZone":"Mars/Base"}']]
+    assert presets.qualtrics_timezone(header) is None
+    header[2] = ['{"ImportId":"startDate","timeZone":"Z"}']
+    assert presets.qualtrics_timezone(header) == "UTC"
+    assert reading.detect(FIXTURES / "google_forms.csv").timezone is None
