@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -312,3 +313,31 @@ def test_removing_an_import_keeps_its_answers(client, editor, checkout, media_ro
     assert not ImportJob.objects.exists()
     assert Response.objects.count() == 3
     assert not any(files for _root, _dirs, files in os.walk(media_root))
+
+
+def test_activities_import_creates_customers_once(client, editor, journey, start):
+    from feedback.models import Activity, Customer
+
+    login(client, editor)
+    rows = [
+        ("p1", "cust-1", "2026-03-01", "purchase", "1.234,50"),
+        ("p2", "cust-1", "2026-04-01", "purchase", "99,90"),
+        ("p3", "cust-2", "2026-04-02", "renewal", ""),
+    ]
+    upload_file = csv_file(rows, header=("order id", "customer id", "date", "kind", "value"))
+    response = client.post(UPLOAD, {"file": upload_file, "target": "activities"})
+    job = job_of(response)
+    assert job.mapping["columns"] == {
+        "external_id": 0,
+        "customer": 1,
+        "occurred_at": 2,
+        "kind": 3,
+        "value": 4,
+    }
+    start(job, decimal_comma="on")
+    job.refresh_from_db()
+    assert (job.created_count, job.rejected_count) == (3, 0), job.errors
+    assert Customer.objects.count() == 2
+    assert sorted(Activity.objects.values_list("value", flat=True), key=str) == sorted(
+        [Decimal("1234.50"), Decimal("99.90"), None], key=str
+    )
