@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401  (the explorer's views are added here)
+from django.urls import path
+
+from feedback import explorer_views
 
 app_name = "explorer"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("answers/", explorer_views.answer_list, name="list"),
+    path("answers/export.csv", explorer_views.answer_export, name="export"),
+]
