@@ -63,6 +63,7 @@ def answer_list(request: HttpRequest, ws: str) -> HttpResponse:
         "count": matching.count(),
         "query": query,
         "may_export": can(membership, Action.EXPORT, membership.workspace),
+        "may_import": can(membership, Action.IMPORT, membership.workspace),
         "languages": language_suggestions(),
         "partial": partial,
     }

@@ -110,7 +110,11 @@ class Response(models.Model):
         ]
         indexes = [
             models.Index(fields=["touchpoint", "submitted_at"]),
-            models.Index(fields=["workspace", "submitted_at"]),
+            # The explorer's default order (newest first, ties by id) and its experience filter.
+            models.Index(fields=["workspace", "submitted_at", "id"], name="response_ws_recent"),
+            models.Index(
+                fields=["workspace", "experience", "submitted_at"], name="response_ws_experience"
+            ),
             models.Index(fields=["customer", "submitted_at"]),
         ]
 

@@ -412,7 +412,9 @@ def test_touchpoint_by_code_case_insensitive(client, token, journey, editor, out
     tp = Touchpoint.objects.filter(journey=journey).order_by("pk").first()
     fields = {f: getattr(tp, f) for f in ("title", "description", "channel", "mot_stage", "phase")}
     touchpoint_update(actor=editor, touchpoint=tp, code="CHK-PAY", **fields)
-    theirs = stage_create(actor=outsider, journey=journey_create(actor=outsider, name="T"), name="S")
+    theirs = stage_create(
+        actor=outsider, journey=journey_create(actor=outsider, name="T"), name="S"
+    )
     touchpoint_create(actor=outsider, stage=theirs, title="Theirs", code="THEIRS")
 
     response = post(client, "/responses", answer("chk-pay", "by-code"), token)

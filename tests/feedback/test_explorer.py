@@ -24,7 +24,7 @@ from feedback.models import Customer, Response, Source
 from journeys.models import Journey, Touchpoint
 from journeys.services import journey_create, stage_create, touchpoint_create
 from tests.conftest import login
-from tests.expectations import ALL, EXPORTERS
+from tests.expectations import ALL, EXPORTERS, MAP_EDITORS
 
 HTMX = {"HX-Request": "true"}
 BASE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -112,6 +112,8 @@ def test_every_role_reads_the_answers(client, personas, tps, role):
 
     assert response.status_code == 200
     assert "Great reviews" in response.content.decode()
+    # The way to the import pages is shown to the roles that may import (editors and admins).
+    assert ("/w/acme/imports/" in response.content.decode()) == (role in MAP_EDITORS)
 
 
 @pytest.mark.parametrize("role", sorted(ALL))

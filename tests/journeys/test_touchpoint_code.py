@@ -48,7 +48,9 @@ def test_code_is_unique_across_the_workspace_case_insensitively(editor, two_jour
 
 def test_another_workspace_may_use_the_same_code(editor, outsider, two_journeys):
     touchpoint_create(actor=editor, stage=two_journeys[0], title="Pay", code="CHK-PAY")
-    theirs = stage_create(actor=outsider, journey=journey_create(actor=outsider, name="T"), name="S")
+    theirs = stage_create(
+        actor=outsider, journey=journey_create(actor=outsider, name="T"), name="S"
+    )
     assert touchpoint_create(actor=outsider, stage=theirs, title="Pay", code="CHK-PAY").code
 
 
@@ -94,7 +96,9 @@ def test_refs_resolve_id_code_and_unique_title(editor, outsider, two_journeys):
     pay = touchpoint_create(actor=editor, stage=two_journeys[0], title="Pay", code="CHK-PAY")
     touchpoint_create(actor=editor, stage=two_journeys[0], title="Same")
     touchpoint_create(actor=editor, stage=two_journeys[1], title="Same")
-    theirs = stage_create(actor=outsider, journey=journey_create(actor=outsider, name="T"), name="S")
+    theirs = stage_create(
+        actor=outsider, journey=journey_create(actor=outsider, name="T"), name="S"
+    )
     foreign = touchpoint_create(actor=outsider, stage=theirs, title="Theirs", code="THEIRS")
     refs = TouchpointRefs(editor.workspace_id)
     assert refs(str(pay.pk)) == refs("chk-pay") == refs(" Pay ") == pay.pk
