@@ -185,17 +185,15 @@ def import_detail(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
             job = jobs.import_start(actor=membership, job=job, dry_run=action == "dry_run")
     except ValidationError as exc:
         _apply(form, exc)
-        if request.htmx:
-            messages.error(request, _("Please correct the highlighted fields."))
         return _detail(
             request, membership, job, form, mapping=mapping, status=422, template=template
         )
     if action in ("dry_run", "import"):
         job.refresh_from_db()
-        messages.success(
-            request, _("Dry run started.") if action == "dry_run" else _("Import started.")
-        )
-        if not request.htmx:
+        if not request.htmx:  # under HTMX the status section, swapped in, says it instead
+            messages.success(
+                request, _("Dry run started.") if action == "dry_run" else _("Import started.")
+            )
             return redirect("imports:detail", ws=ws, pk=job.pk)
     # Under HTMX the status section comes along out of band: a run shows its progress at once.
     return _detail(

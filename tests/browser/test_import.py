@@ -15,6 +15,7 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from playwright.sync_api import Page, expect
 
@@ -106,6 +107,7 @@ def test_import_a_survey_export_through_the_ui(
 
     expect(page.locator(".import-facts")).to_contain_text("Google Forms")
     page.get_by_label("…or one touchpoint for the whole file").select_option(str(checkout.pk))
+    page.get_by_label("Comment").select_option(label="Anything else you'd like to tell us?")
     page.get_by_role("button", name="Update the preview").click()
     expect(page.locator(".import-preview tbody tr").first).to_contain_text("OK")
 
@@ -134,10 +136,18 @@ def test_import_a_survey_export_through_the_ui(
     page.set_input_files("input[type=file]", path)
     page.get_by_role("button", name="Upload and read the file").click()
     page.get_by_label("…or one touchpoint for the whole file").select_option(str(checkout.pk))
+    page.get_by_label("Comment").select_option(label="Anything else you'd like to tell us?")
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator('[data-count="created"]')).to_have_text("1", timeout=90_000)
     expect(page.locator('[data-count="duplicates"]')).to_have_text(str(ROWS - 1))
     assert Response.objects.count() == ROWS
 
+    # The answers are in the explorer: a word of the Portuguese comment finds it. PostgreSQL
+    # searches by language ("entregas" finds "entrega"); SQLite matches the word as written.
     page.get_by_role("link", name="See the imported answers").click()
-    expect(page.locator("h1")).to_be_visible()
+    expect(page.get_by_role("heading", name="Answers", level=1)).to_be_visible()
+    word = "entregas" if connection.vendor == "postgresql" else "entrega"
+    page.get_by_label("Search comments").fill(word)
+    results = page.locator("#explorer-results tbody tr")
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text("A entrega atrasada estragou tudo")
