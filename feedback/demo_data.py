@@ -21,6 +21,7 @@ from django.utils import timezone
 from feedback.models import Activity, Customer, Response, Source
 from feedback.services import AnswerIn, responses_ingest
 from journeys.models import Touchpoint
+from metrics.services import metrics_request_on_commit
 from mot.models import Workspace
 
 SEED = 20261122
@@ -222,7 +223,10 @@ def load_demo_feedback(workspace: Workspace) -> int:
     created = 0
     for start in range(0, len(answers), 1000):
         result = responses_ingest(
-            workspace_id=workspace.pk, source=Source.DEMO, answers=answers[start : start + 1000]
+            workspace_id=workspace.pk,
+            source=Source.DEMO,
+            answers=answers[start : start + 1000],
+            request_metrics=False,
         )
         created += result.created
     customers = dict(Customer.objects.filter(workspace=workspace).values_list("external_id", "pk"))
@@ -241,4 +245,6 @@ def load_demo_feedback(workspace: Workspace) -> int:
         ignore_conflicts=True,
         batch_size=2000,
     )
+    # One full recompute once everything is in (answers and purchases: retention needs both).
+    metrics_request_on_commit(workspace_id=workspace.pk, full=True)
     return created

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from feedback.models import Customer, Response
 from journeys.models import Touchpoint
+from metrics.services import metrics_request_on_commit
 
 RATINGS = ("respect", "solutions", "simplicity", "responsibility")
 
@@ -95,17 +96,24 @@ def _customers(workspace_id: int, external_ids: set[str]) -> dict[str, int]:
 
 @transaction.atomic
 def responses_ingest(
-    *, workspace_id: int, source: str, answers: Sequence[AnswerIn]
+    *,
+    workspace_id: int,
+    source: str,
+    answers: Sequence[AnswerIn],
+    request_metrics: bool = True,
 ) -> IngestResult:
+    """Store answers. ``request_metrics=False`` is for callers that ask for one recompute after
+    many batches themselves (the file import)."""
     result = IngestResult()
     if not answers:
         return result
     # Another workspace's touchpoint reads exactly like one that does not exist.
-    known = set(
+    journey_of = dict(
         Touchpoint.objects.filter(
             pk__in={a.touchpoint_id for a in answers}, journey__workspace_id=workspace_id
-        ).values_list("pk", flat=True)
+        ).values_list("pk", "journey_id")
     )
+    known = journey_of.keys()
     problems = []
     for i, answer in enumerate(answers):
         if answer.nps is None and answer.csat is None:
@@ -158,4 +166,9 @@ def responses_ingest(
     result.created = len(stored)
     result.duplicates += len(fresh) - len(stored)
     result.created_ids = sorted(stored.values())
+    if request_metrics and result.created:
+        metrics_request_on_commit(
+            workspace_id=workspace_id,
+            journey_ids={journey_of[a.touchpoint_id] for a in fresh.values()},
+        )
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,13 @@ class Role(models.TextChoices):
 class Workspace(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    # Below this many answers a score is shown as "not enough answers" (product.md, Metrics).
+    min_sample = models.PositiveSmallIntegerField(
+        _("minimum answers for a score"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("Scores based on fewer answers are shown as “not enough answers”."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

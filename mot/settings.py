@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -196,6 +197,16 @@ CELERY_TASK_ACKS_LATE = True  # a worker killed midway leaves the task on the qu
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Metric recomputes are heavy: their own queue, so they never hold up invitations or imports.
+CELERY_TASK_ROUTES = {"metrics.tasks.*": {"queue": "metrics"}}
+CELERY_BEAT_SCHEDULE = {
+    "metrics-nightly": {
+        "task": "metrics.tasks.recompute_all_metrics",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
+# Answers arriving within this many seconds of each other share one recompute.
+METRICS_COALESCE_SECONDS = env.int("METRICS_COALESCE_SECONDS", default=10)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

@@ -39,6 +39,7 @@ from feedback.imports.types import (
 )
 from feedback.models import ImportJob, ImportMode, ImportStatus
 from feedback.touchpoint_refs import TouchpointRefs
+from metrics.services import metrics_request
 from mot.models import Membership
 from mot.policy import Action, require
 
@@ -265,6 +266,9 @@ def _finish(job: ImportJob, outcome, rejected_path: str) -> None:
     if old and old != job.rejected_file.name:
         job.rejected_file.storage.delete(old)
     cache.delete(_progress_key(job.pk))
+    if outcome.written and outcome.created:
+        # One recompute for the whole file; activities change retention, hence a full one.
+        metrics_request(workspace_id=job.workspace_id, full=job.target == Target.ACTIVITIES)
 
 
 def _finish_failed(job: ImportJob, message: str) -> None:

@@ -290,7 +290,9 @@ def _batched_responses(workspace_id: int, source: str, records: Iterable[AnswerI
     created = duplicates = 0
     for batch in _batches(records):
         try:
-            result = responses_ingest(workspace_id=workspace_id, source=source, answers=batch)
+            result = responses_ingest(
+                workspace_id=workspace_id, source=source, answers=batch, request_metrics=False
+            )
         except AnswersRefused as refused:
             bad = next((p for p in refused.problems if p.field == "touchpoint"), None)
             if bad is not None:

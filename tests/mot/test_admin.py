@@ -59,6 +59,10 @@ def feedback_rows(journey, editor):
         size=10,
         layout={"kind": "csv"},
     )
+    # Metric rows of every kind, from the answer and the purchase above.
+    from metrics.services import metrics_recompute
+
+    metrics_recompute(workspace_id=journey.workspace_id, full=True)
 
 
 @pytest.mark.parametrize("model", OUR_MODELS, ids=lambda m: m.__name__)

@@ -1,0 +1,48 @@
+"""Metric rows are computed, never typed: the admin shows them read-only, for operators."""
+
+from django.contrib import admin
+
+from metrics.models import (
+    MomentCounts,
+    MomentImpact,
+    RecomputeRun,
+    RetentionCohort,
+    RetentionSummary,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MomentCounts)
+class MomentCountsAdmin(ReadOnlyAdmin):
+    list_display = ["scope", "key", "day", "answers", "nps", "moment_score", "enough", "workspace"]
+    list_filter = ["scope", "enough", "workspace"]
+
+
+@admin.register(RetentionCohort)
+class RetentionCohortAdmin(ReadOnlyAdmin):
+    list_display = ["cohort", "offset", "customers", "active", "share", "workspace"]
+    list_filter = ["workspace"]
+
+
+@admin.register(RetentionSummary)
+class RetentionSummaryAdmin(ReadOnlyAdmin):
+    list_display = ["workspace", "as_of", "churn_share", "repurchase_share"]
+
+
+@admin.register(MomentImpact)
+class MomentImpactAdmin(ReadOnlyAdmin):
+    list_display = ["touchpoint", "glory_n", "pain_n", "difference", "low", "high", "enough"]
+    list_filter = ["enough", "workspace"]
+    list_select_related = ["touchpoint"]
+
+
+@admin.register(RecomputeRun)
+class RecomputeRunAdmin(ReadOnlyAdmin):
+    list_display = ["workspace", "requested_at", "started_at", "finished_at", "progress"]

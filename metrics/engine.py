@@ -1,0 +1,448 @@
+"""Computing the stored metric rows of a workspace from its answers and activities.
+
+The heavy counting happens in the database: one ``GROUP BY touchpoint, day`` with conditional
+counts (``COUNT(*) FILTER (WHERE …)`` on PostgreSQL, ``CASE`` on SQLite — the ORM writes either).
+pandas then adds those counts up into the other scopes (stage, MOT stage, journey, workspace) and
+all time; :mod:`metrics.compute` derives the numbers. Counts are additive, so a journey's rows can
+be recomputed alone and the workspace rows re-added from the journeys' rows.
+
+Writes replace a set of rows inside one transaction; readers see the old set or the new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import fields
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from feedback.experience import Experience
+from feedback.models import Activity, Response
+from journeys.models import Touchpoint
+from metrics import compute
+from metrics.models import (
+    MomentCounts,
+    MomentImpact,
+    RetentionCohort,
+    RetentionSummary,
+    Scope,
+)
+from mot.models import Workspace
+
+COUNT_FIELDS = [f.name for f in fields(compute.Counts)]
+IMPACT_WINDOW_DAYS = 90
+CHURN_WINDOW_DAYS = 90
+
+Progress = Callable[[float], None]
+
+
+def _counting() -> dict:
+    """The conditional counts of one group of answers, named as compute.Counts fields."""
+    return {
+        "answers": Count("id"),
+        "promoters": Count("id", filter=Q(nps__gte=9)),
+        "passives": Count("id", filter=Q(nps__gte=7, nps__lte=8)),
+        "detractors": Count("id", filter=Q(nps__lte=6)),
+        "csat_answers": Count("id", filter=Q(csat__isnull=False)),
+        "csat_top2": Count("id", filter=Q(csat__gte=4)),  # top-2 box of 1 to 5
+        "csat_sum": Sum("csat", default=0),
+        "glory": Count("id", filter=Q(experience=Experience.GLORY)),
+        "neutral": Count("id", filter=Q(experience=Experience.NEUTRAL)),
+        "pain": Count("id", filter=Q(experience=Experience.PAIN)),
+    }
+
+
+def daily_touchpoint_counts(workspace_id: int, journey_ids: Iterable[int] | None) -> pd.DataFrame:
+    """One row per touchpoint and day that has answers, with the counts."""
+    answers = Response.objects.filter(workspace_id=workspace_id)
+    if journey_ids is not None:
+        answers = answers.filter(touchpoint__journey_id__in=list(journey_ids))
+    rows = (
+        answers.annotate(day=TruncDate("submitted_at"))
+        .order_by()
+        .values("touchpoint_id", "day")
+        .annotate(**_counting())
+    )
+    frame = pd.DataFrame.from_records(list(rows), columns=["touchpoint_id", "day", *COUNT_FIELDS])
+    return frame
+
+
+def _touchpoints(workspace_id: int, journey_ids: Iterable[int] | None) -> pd.DataFrame:
+    tps = Touchpoint.objects.filter(journey__workspace_id=workspace_id)
+    if journey_ids is not None:
+        tps = tps.filter(journey_id__in=list(journey_ids))
+    return pd.DataFrame.from_records(
+        list(tps.values_list("pk", "stage_id", "journey_id", "mot_stage")),
+        columns=["touchpoint_id", "stage_id", "journey_id", "mot_stage"],
+    )
+
+
+def _scope_rows(
+    frame: pd.DataFrame, *, scope: str, key_column: str | None, journey_column: str | None
+) -> list[dict]:
+    """Daily rows and one all-time row per key of the scope, summed from the frame."""
+    if frame.empty:
+        return []
+    keys = [c for c in (journey_column, key_column) if c]
+    daily = frame.groupby([*keys, "day"], sort=False)[COUNT_FIELDS].sum().reset_index()
+    totals = frame.groupby(keys, sort=False)[COUNT_FIELDS].sum().reset_index()
+    totals["day"] = None
+    both = pd.concat([daily.astype({"day": object}), totals], ignore_index=True)
+    both["scope"] = str(scope)
+    both["key"] = both[key_column].astype(str) if key_column else ""
+    if key_column:
+        both = both.drop(columns=[key_column])
+    if journey_column is None:
+        both["journey_id"] = None
+    rows = both.to_dict("records")
+    for row in rows:  # numpy scalars to Python ints for the database drivers
+        row["journey_id"] = None if row["journey_id"] is None else int(row["journey_id"])
+        for name in COUNT_FIELDS:
+            row[name] = int(row[name])
+    return rows
+
+
+def _derive(row: dict, min_sample: int) -> dict:
+    counts = compute.Counts(**{name: row[name] for name in COUNT_FIELDS})
+    nps = compute.nps(counts, min_sample=min_sample)
+    csat = compute.csat(counts, min_sample=min_sample)
+    moment = compute.moment(counts, min_sample=min_sample)
+    row.update(
+        nps=nps.score,
+        nps_margin=nps.margin,
+        csat_top2_share=csat.top2_share,
+        csat_mean=csat.mean,
+        glory_share=moment.glory_share,
+        neutral_share=moment.neutral_share,
+        pain_share=moment.pain_share,
+        moment_score=moment.score,
+        enough=moment.enough,
+    )
+    return row
+
+
+def journey_rows(frame: pd.DataFrame, touchpoints: pd.DataFrame) -> list[dict]:
+    """Rows of the touchpoint, stage, MOT stage (within its journey) and journey scopes."""
+    if frame.empty:
+        return []
+    joined = frame.merge(touchpoints, on="touchpoint_id", how="inner")
+    rows: list[dict] = []
+    for scope, column in (
+        (Scope.TOUCHPOINT, "touchpoint_id"),
+        (Scope.STAGE, "stage_id"),
+        (Scope.MOT_STAGE, "mot_stage"),
+    ):
+        part = joined[["journey_id", column, "day", *COUNT_FIELDS]].rename(
+            columns={column: "key_value"}
+        )
+        rows += _scope_rows(part, scope=scope, key_column="key_value", journey_column="journey_id")
+    rows += _scope_rows(joined, scope=Scope.JOURNEY, key_column=None, journey_column="journey_id")
+    for row in rows:
+        if row["scope"] == Scope.JOURNEY:
+            row["key"] = str(row["journey_id"])
+    return rows
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """Insert plain rows fast: COPY on PostgreSQL, one executemany elsewhere.
+
+    Model instances and per-value field preparation cost more than the database work for the
+    tens of thousands of rows a recompute writes, so rows go in as tuples.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+            return
+        fields = [model._meta.get_field(c.removesuffix("_id")) for c in columns]
+        memo: dict = {}
+
+        def prepared(field, value):
+            # Numbers, text and None go as they are; dates and datetimes through the field,
+            # once per distinct value (most are the same computed_at/day over and over).
+            if value is None or isinstance(value, int | float | str):
+                return value
+            key = (field.attname, value)
+            if key not in memo:
+                memo[key] = field.get_db_prep_save(value, connection)
+            return memo[key]
+
+        placeholders = ", ".join(["%s"] * len(columns))
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({placeholders})",  # noqa: S608
+            [[prepared(f, row[c]) for f, c in zip(fields, columns, strict=True)] for row in rows],
+        )
+
+
+def _stamp(rows: list[dict], workspace_id: int, now: datetime, window: dict) -> list[dict]:
+    for row in rows:
+        row["workspace_id"] = workspace_id
+        row["computed_at"] = now
+        row["window_start"] = window["first"]
+        row["window_end"] = window["last"]
+        for name in (
+            "nps",
+            "nps_margin",
+            "csat_top2_share",
+            "csat_mean",
+            "glory_share",
+            "neutral_share",
+            "pain_share",
+            "moment_score",
+        ):
+            row.setdefault(name, None)
+        row.setdefault("enough", False)
+    return rows
+
+
+def _window(workspace_id: int) -> dict:
+    return Response.objects.filter(workspace_id=workspace_id).aggregate(
+        first=Min("submitted_at"), last=Max("submitted_at")
+    )
+
+
+def recompute_counts(
+    workspace_id: int, *, journey_ids: Iterable[int] | None = None, progress: Progress | None = None
+) -> int:
+    """Replace the moment-count rows of the given journeys (all when None) and the workspace-wide
+    rows. Returns the number of rows written."""
+    progress = progress or (lambda fraction: None)
+    workspace = Workspace.objects.get(pk=workspace_id)
+    journeys = None if journey_ids is None else sorted(set(journey_ids))
+    frame = daily_touchpoint_counts(workspace_id, journeys)
+    progress(0.4)
+    touchpoints = _touchpoints(workspace_id, journeys)
+    rows = journey_rows(frame, touchpoints)
+    for row in rows:
+        if row["day"] is None:
+            _derive(row, workspace.min_sample)
+    progress(0.6)
+    now = timezone.now()
+    window = _window(workspace_id)
+    _stamp(rows, workspace_id, now, window)
+    with transaction.atomic():
+        # One writer per workspace at a time; readers are not blocked.
+        Workspace.objects.select_for_update().filter(pk=workspace_id).exists()
+        stale = MomentCounts.objects.filter(workspace_id=workspace_id)
+        if journeys is not None:
+            stale = stale.filter(Q(journey_id__in=journeys) | Q(journey__isnull=True))
+        stale.delete()
+        _insert(MomentCounts, rows)
+        workspace_rows = _stamp(_workspace_rows(workspace_id), workspace_id, now, window)
+        for row in workspace_rows:
+            if row["day"] is None:
+                _derive(row, workspace.min_sample)
+        _insert(MomentCounts, workspace_rows)
+    progress(0.8)
+    return len(rows) + len(workspace_rows)
+
+
+def _workspace_rows(workspace_id: int) -> list[dict]:
+    """Workspace and workspace-wide MOT stage rows, added up from the stored journey-level rows
+    (inside the writing transaction, so they match the journey rows just written)."""
+    stored = MomentCounts.objects.filter(workspace_id=workspace_id, journey__isnull=False)
+    rows: list[dict] = []
+    sums = {name: Sum(name) for name in COUNT_FIELDS}
+    for scope, key_field, source_scope in (
+        (Scope.WORKSPACE, None, Scope.JOURNEY),
+        (Scope.MOT_STAGE, "key", Scope.MOT_STAGE),
+    ):
+        group = ["day", key_field] if key_field else ["day"]
+        for values in stored.filter(scope=source_scope).order_by().values(*group).annotate(**sums):
+            rows.append(
+                {
+                    "scope": scope,
+                    "journey_id": None,
+                    "key": values.get("key", "") if key_field else "",
+                    "day": values["day"],
+                    **{name: int(values[name]) for name in COUNT_FIELDS},
+                }
+            )
+    return rows
+
+
+# --- retention and moment impact ---------------------------------------------------------------
+
+
+def _activity_frame(workspace_id: int) -> tuple[pd.DataFrame, str]:
+    """(customer, occurred_at) of every activity, or of every answer with a customer when the
+    workspace records no activity (product.md: retention falls back to responses)."""
+    activities = Activity.objects.filter(workspace_id=workspace_id)
+    if activities.exists():
+        records = activities.values_list("customer_id", "occurred_at")
+        basis = "activities"
+    else:
+        records = Response.objects.filter(
+            workspace_id=workspace_id, customer__isnull=False
+        ).values_list("customer_id", "submitted_at")
+        basis = "responses"
+    frame = pd.DataFrame.from_records(
+        list(records.iterator(chunk_size=20_000)), columns=["customer", "occurred_at"]
+    )
+    return frame, basis
+
+
+def recompute_retention(workspace_id: int, *, as_of: date | None = None) -> int:
+    frame, basis = _activity_frame(workspace_id)
+    now = timezone.now()
+    as_of = as_of or timezone.localdate(now)
+    rows: list[dict] = []
+    summary = None
+    if not frame.empty:
+        occurred = pd.to_datetime(frame["occurred_at"], utc=True)
+        months = pd.DataFrame(
+            {
+                "customer": frame["customer"],
+                "month": occurred.dt.tz_localize(None).dt.to_period("M"),
+            }
+        )
+        cohorts = compute.retention_cohorts(months)
+        rows = [
+            {
+                "workspace_id": workspace_id,
+                "cohort": row.cohort.start_time.date(),
+                "offset": int(row.offset),
+                "customers": int(row.customers),
+                "active": int(row.active),
+                "share": float(row.share),
+                "basis": basis,
+                "computed_at": now,
+            }
+            for row in cohorts.itertuples(index=False)
+        ]
+        summary = compute.churn_and_repurchase(
+            pd.DataFrame({"customer": frame["customer"], "occurred_at": occurred}),
+            as_of=as_of,
+            window_days=CHURN_WINDOW_DAYS,
+        )
+    with transaction.atomic():
+        RetentionCohort.objects.filter(workspace_id=workspace_id).delete()
+        _insert(RetentionCohort, rows)
+        RetentionSummary.objects.filter(workspace_id=workspace_id).delete()
+        if summary is not None:
+            RetentionSummary.objects.create(
+                workspace_id=workspace_id,
+                basis=basis,
+                window_days=summary["window_days"],
+                as_of=summary["as_of"],
+                base_customers=summary["churn_base"],
+                churned=summary["churned"],
+                churn_share=summary["churn"],
+                window_customers=summary["repurchase_base"],
+                repurchased=summary["repurchased"],
+                repurchase_share=summary["repurchase"],
+                computed_at=now,
+            )
+    return len(rows)
+
+
+def recompute_impact(workspace_id: int) -> int:
+    """Per touchpoint: of the customers whose latest answer there was glory (pain), how many were
+    active again within IMPACT_WINDOW_DAYS after it."""
+    frame, basis = _activity_frame(workspace_id)
+    answers = pd.DataFrame.from_records(
+        list(
+            Response.objects.filter(
+                workspace_id=workspace_id,
+                customer__isnull=False,
+                experience__in=[Experience.GLORY, Experience.PAIN],
+            )
+            .values_list("touchpoint_id", "customer_id", "submitted_at", "experience", "pk")
+            .iterator(chunk_size=20_000)
+        ),
+        columns=["touchpoint_id", "customer", "submitted_at", "experience", "pk"],
+    )
+    now = timezone.now()
+    rows: list[dict] = []
+    if not answers.empty:
+        answers["submitted_at"] = pd.to_datetime(answers["submitted_at"], utc=True)
+        latest = answers.sort_values(["submitted_at", "pk"]).drop_duplicates(
+            ["touchpoint_id", "customer"], keep="last"
+        )
+        later = pd.to_datetime(frame["occurred_at"], utc=True) if not frame.empty else None
+        retained = _retained(
+            latest, frame.assign(occurred_at=later) if later is not None else frame
+        )
+        latest = latest.assign(retained=retained)
+        grouped = latest.groupby(["touchpoint_id", "experience"])["retained"].agg(["count", "sum"])
+        workspace = Workspace.objects.get(pk=workspace_id)
+        for touchpoint_id in latest["touchpoint_id"].unique():
+            glory = (
+                grouped.loc[(touchpoint_id, Experience.GLORY.value)]
+                if (
+                    touchpoint_id,
+                    Experience.GLORY.value,
+                )
+                in grouped.index
+                else None
+            )
+            pain = (
+                grouped.loc[(touchpoint_id, Experience.PAIN.value)]
+                if (
+                    touchpoint_id,
+                    Experience.PAIN.value,
+                )
+                in grouped.index
+                else None
+            )
+            result = compute.impact(
+                int(glory["count"]) if glory is not None else 0,
+                int(glory["sum"]) if glory is not None else 0,
+                int(pain["count"]) if pain is not None else 0,
+                int(pain["sum"]) if pain is not None else 0,
+                min_sample=workspace.min_sample,
+            )
+            rows.append(
+                {
+                    "workspace_id": workspace_id,
+                    "touchpoint_id": int(touchpoint_id),
+                    "basis": basis,
+                    "window_days": IMPACT_WINDOW_DAYS,
+                    "glory_n": result.glory_n,
+                    "glory_retained": result.glory_retained,
+                    "pain_n": result.pain_n,
+                    "pain_retained": result.pain_retained,
+                    "difference": result.difference,
+                    "low": result.low,
+                    "high": result.high,
+                    "enough": result.enough,
+                    "computed_at": now,
+                }
+            )
+    with transaction.atomic():
+        MomentImpact.objects.filter(workspace_id=workspace_id).delete()
+        _insert(MomentImpact, rows)
+    return len(rows)
+
+
+def _retained(latest: pd.DataFrame, activity: pd.DataFrame) -> pd.Series:
+    """Whether each answer's customer was active in (answered, answered + window]."""
+    if activity.empty:
+        return pd.Series(False, index=latest.index)
+    events = activity.sort_values("occurred_at")
+    merged = pd.merge_asof(
+        latest.sort_values("submitted_at").reset_index(),
+        events.rename(columns={"occurred_at": "next_at"}),
+        left_on="submitted_at",
+        right_on="next_at",
+        by="customer",
+        direction="forward",
+        allow_exact_matches=False,
+    ).set_index("index")
+    window = timedelta(days=IMPACT_WINDOW_DAYS)
+    hit = merged["next_at"].notna() & (merged["next_at"] - merged["submitted_at"] <= window)
+    return hit.reindex(latest.index, fill_value=False)

@@ -1,0 +1,182 @@
+"""Stored metric rows: what dashboards and the map read (never raw answers on a page load).
+
+``MomentCounts`` holds additive counts per scope and day plus an all-time row per scope (``day`` is
+null) with the derived numbers. Because counts add up, a page can sum the daily rows of any date
+range and derive NPS, margins and moment scores with :mod:`metrics.compute`. Retention cohorts and
+moment impact have their own tables. Every row carries when it was computed and the data window.
+
+A recompute replaces a set of rows in one transaction (delete, then insert), so a reader sees the
+old set or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from journeys.models import Journey, Touchpoint
+from mot.models import Workspace
+
+
+class Scope(models.TextChoices):
+    WORKSPACE = "workspace", _("Workspace")
+    JOURNEY = "journey", _("Journey")
+    STAGE = "stage", _("Stage")
+    MOT_STAGE = "mot_stage", _("Moment of truth")
+    TOUCHPOINT = "touchpoint", _("Touchpoint")
+
+
+class MomentCounts(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # Rows of one journey (touchpoints, stages, its MOT stages, itself) carry it, so a journey's
+    # rows can be replaced alone; workspace-wide rows (the workspace, its MOT stages) do not.
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
+    # The touchpoint, stage or journey id, the MOT stage code ("" = not tagged), or "" for the
+    # workspace itself.
+    key = models.CharField(_("key"), max_length=40, blank=True)
+    day = models.DateField(_("day"), null=True, blank=True)  # null: all time
+
+    answers = models.PositiveIntegerField(default=0)
+    promoters = models.PositiveIntegerField(default=0)
+    passives = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+    csat_answers = models.PositiveIntegerField(default=0)
+    csat_top2 = models.PositiveIntegerField(default=0)
+    csat_sum = models.PositiveBigIntegerField(default=0)
+    glory = models.PositiveIntegerField(default=0)
+    neutral = models.PositiveIntegerField(default=0)
+    pain = models.PositiveIntegerField(default=0)
+
+    # Derived, on the all-time rows only (daily rows are summed by readers, then derived).
+    nps = models.FloatField(null=True, blank=True)
+    nps_margin = models.FloatField(null=True, blank=True)
+    csat_top2_share = models.FloatField(null=True, blank=True)
+    csat_mean = models.FloatField(null=True, blank=True)
+    glory_share = models.FloatField(null=True, blank=True)
+    neutral_share = models.FloatField(null=True, blank=True)
+    pain_share = models.FloatField(null=True, blank=True)
+    moment_score = models.FloatField(null=True, blank=True)
+    enough = models.BooleanField(default=False)
+
+    computed_at = models.DateTimeField(_("computed at"))
+    window_start = models.DateTimeField(_("first answer"), null=True, blank=True)
+    window_end = models.DateTimeField(_("last answer"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("moment counts")
+        verbose_name_plural = _("moment counts")
+        indexes = [
+            models.Index(fields=["workspace", "scope", "day"]),
+            models.Index(fields=["journey", "scope", "day"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=Scope.values), name="momentcounts_scope_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    answers=models.F("glory") + models.F("neutral") + models.F("pain")
+                ),
+                name="momentcounts_experiences_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key} {self.day or 'all'}"
+
+
+class RetentionCohort(models.Model):
+    """Monthly cohorts by first activity (or first answer when the workspace has no activity)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    cohort = models.DateField(_("cohort month"))  # first day of the month
+    offset = models.PositiveSmallIntegerField(_("months since"))
+    customers = models.PositiveIntegerField(_("customers"))
+    active = models.PositiveIntegerField(_("active"))
+    share = models.FloatField(_("share active (%)"))
+    basis = models.CharField(_("based on"), max_length=16)  # "activities" or "responses"
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("retention cohort")
+        verbose_name_plural = _("retention cohorts")
+        indexes = [models.Index(fields=["workspace", "cohort", "offset"])]
+
+    def __str__(self) -> str:
+        return f"{self.cohort:%Y-%m} +{self.offset}"
+
+
+class RetentionSummary(models.Model):
+    """Churn and repurchase over the window ending on the day of the computation."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="+")
+    basis = models.CharField(_("based on"), max_length=16)
+    window_days = models.PositiveSmallIntegerField(_("window in days"))
+    as_of = models.DateField(_("as of"))
+    base_customers = models.PositiveIntegerField(default=0)
+    churned = models.PositiveIntegerField(default=0)
+    churn_share = models.FloatField(null=True, blank=True)
+    window_customers = models.PositiveIntegerField(default=0)
+    repurchased = models.PositiveIntegerField(default=0)
+    repurchase_share = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("retention summary")
+        verbose_name_plural = _("retention summaries")
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} {self.as_of}"
+
+
+class MomentImpact(models.Model):
+    """For one touchpoint: later retention of customers whose answer there was glory vs pain."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="+")
+    basis = models.CharField(_("based on"), max_length=16)
+    window_days = models.PositiveSmallIntegerField(_("window in days"))
+    glory_n = models.PositiveIntegerField(default=0)
+    glory_retained = models.PositiveIntegerField(default=0)
+    pain_n = models.PositiveIntegerField(default=0)
+    pain_retained = models.PositiveIntegerField(default=0)
+    difference = models.FloatField(null=True, blank=True)  # points, glory minus pain
+    low = models.FloatField(null=True, blank=True)
+    high = models.FloatField(null=True, blank=True)
+    enough = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("moment impact")
+        verbose_name_plural = _("moment impacts")
+        constraints = [
+            models.UniqueConstraint(fields=["touchpoint"], name="momentimpact_one_per_touchpoint")
+        ]
+
+    def __str__(self) -> str:
+        return f"impact {self.touchpoint_id}"
+
+
+class RecomputeRun(models.Model):
+    """The state of a workspace's metrics: when they were last computed, and a run in progress
+    (for the progress bar and for coalescing: answers arriving during a run mark it dirty)."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    progress = models.FloatField(_("progress"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    # What the next run must recompute: these journeys' rows, or everything.
+    pending_journeys = models.JSONField(_("journeys to recompute"), default=list, blank=True)
+    pending_full = models.BooleanField(_("full recompute pending"), default=False)
+
+    class Meta:
+        verbose_name = _("metrics run")
+        verbose_name_plural = _("metrics runs")
+
+    def __str__(self) -> str:
+        return f"metrics of {self.workspace_id}"
