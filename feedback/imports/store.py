@@ -8,9 +8,13 @@ for activities; the first occurrence in the file wins, later ones and those alre
 count as duplicates.
 
 PostgreSQL: the records are sent with binary COPY, in chunks, into a temporary staging table
-(no indexes, so the server's work is small and overlaps Python's), then customers and records
-are each written by one INSERT … SELECT … ON CONFLICT DO NOTHING. Other databases: batches through
-``feedback.services.responses_ingest`` (answers) or a batched equivalent here (activities).
+(no indexes: the server's share of that is small), then customers and records are each written
+by one INSERT … SELECT … ON CONFLICT DO NOTHING, in key order. One ordered INSERT per table, not
+one per chunk: concurrent writers of the same customers or answers then always take their keys
+in the same order and cannot deadlock, and a foreign touchpoint is refused before anything is
+written. Its price: the server's INSERT does not overlap Python's reading (bench/ingest.py
+measures the whole). Other databases: batches through ``feedback.services.responses_ingest``
+(answers) or a batched equivalent here (activities).
 
 Everything happens in one transaction (a savepoint inside the caller's): nothing is visible
 before the caller commits, and a refusal leaves nothing behind.

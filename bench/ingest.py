@@ -1,0 +1,389 @@
+"""File import of 1,000,000 answers through the real pipeline, against a raw COPY of the same file.
+
+Usage (PostgreSQL only: the COPY path is what is measured)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mot_bench_ingest python bench/ingest.py \\
+        [--rows 1000000]
+
+The database named in DATABASE_URL (default: mot_bench_ingest) is created if missing, migrated,
+and given a workspace "bench-ingest" with one journey of 10 stages x 50 touchpoints. Each run
+empties the database's answers, customers and activities first (so its name must contain
+"bench"), so that every answer is new to the import.
+
+The file is a generic CSV (touchpoint id, answer id, ISO date, nps, csat, comment, customer),
+sorted by date as survey exports are, over ~100,000 customers (one per 10 rows);
+data/bench_ingest_<rows>.csv is generated once and reused.
+
+The pipeline runs in a child process, so its peak RSS is its own: reading.detect →
+presets.propose_mapping → pipeline.import_path (mode valid_rows, the workspace's resolver,
+progress and rejected-rows CSV as a job passes them), commit included. The raw COPY streams the
+same file into a plain table with the same unique key (workspace, source, answer id) and the
+same secondary indexes (touchpoint+date, workspace+date, customer+date), commit included; the
+ratio pipeline / raw COPY holds on a noisy machine. Goals: ratio <= 1.5, peak RSS < 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mot.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mot_bench_ingest")
+
+STAGES, PER_STAGE = 10, 50
+WORKSPACE_SLUG = "bench-ingest"
+JOURNEY_NAME = f"Bench ingest {STAGES}x{PER_STAGE}"
+ROWS_PER_CUSTOMER = 10
+RATIO_GOAL, RSS_GOAL_MB = 1.5, 500
+COMMENTS = [
+    "",
+    "",
+    "",
+    "Great service, thank you",
+    "The app kept logging me out",
+    'Delivery was late; "express" my foot',
+    "Muito bom, recomendo",
+    "Schnell und freundlich",
+    "Could not find the opening hours\non the website",
+    "ok",
+]
+
+
+def setup_django():
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("bench/ingest.py measures the PostgreSQL COPY path: set DATABASE_URL=postgres://")
+    return connection
+
+
+def ensure_database() -> None:
+    """Create the PostgreSQL database named in DATABASE_URL if it is missing."""
+    connection = setup_django()
+    import psycopg
+    from psycopg import sql
+
+    params = connection.get_connection_params()
+    name = connection.settings_dict["NAME"]
+    if "bench" not in name:
+        sys.exit(f"refusing to empty the answers of {name!r}: use a database named *bench*")
+    for key in ("dbname", "cursor_factory", "context"):
+        params.pop(key, None)
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}")
+
+
+def ensure_workspace() -> tuple[int, list[int]]:
+    """The bench workspace and its 500 touchpoints: reused when already there."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from journeys.models import Journey, Stage, Touchpoint
+    from mot.models import Workspace
+
+    call_command("migrate", verbosity=0, interactive=False)
+    with transaction.atomic():
+        workspace, _ = Workspace.objects.get_or_create(
+            slug=WORKSPACE_SLUG, defaults={"name": "Bench ingest"}
+        )
+        journey = Journey.objects.filter(workspace=workspace, name=JOURNEY_NAME).first()
+        if journey is not None and journey.touchpoints.count() != STAGES * PER_STAGE:
+            journey.delete()
+            journey = None
+        if journey is None:
+            journey = Journey.objects.create(workspace=workspace, name=JOURNEY_NAME)
+            stages = Stage.objects.bulk_create(
+                [Stage(journey=journey, name=f"Stage {i + 1}", position=i) for i in range(STAGES)]
+            )
+            Touchpoint.objects.bulk_create(
+                [
+                    Touchpoint(
+                        journey=journey,
+                        stage=stage,
+                        position=p,
+                        title=f"Touchpoint {stage.position + 1}.{p + 1}",
+                    )
+                    for stage in stages
+                    for p in range(PER_STAGE)
+                ]
+            )
+            print(f"built {JOURNEY_NAME} ({STAGES * PER_STAGE} touchpoints)")
+    ids = list(journey.touchpoints.order_by("pk").values_list("pk", flat=True))
+    return workspace.pk, ids
+
+
+def ensure_file(rows: int, touchpoints: list[int]) -> Path:
+    """The generic CSV of `rows` answers; generated once per size (and touchpoint ids)."""
+    path = ROOT / "data" / f"bench_ingest_{rows}_{touchpoints[0]}.csv"
+    if path.exists():
+        return path
+    path.parent.mkdir(exist_ok=True)
+    rnd = random.Random(20260504)
+    customers = max(1, rows // ROWS_PER_CUSTOMER)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    step = timedelta(days=365) / rows
+    t0 = time.perf_counter()
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["touchpoint", "answer id", "date", "nps", "csat", "comment", "customer"])
+        for i in range(rows):
+            nps = rnd.randint(0, 10) if rnd.random() < 0.9 else None
+            csat = rnd.randint(1, 5) if nps is None or rnd.random() < 0.6 else None
+            out.writerow(
+                [
+                    rnd.choice(touchpoints),
+                    f"R{i + 1:08d}",
+                    (start + i * step).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "" if nps is None else nps,
+                    "" if csat is None else csat,
+                    rnd.choice(COMMENTS),
+                    f"C{rnd.randrange(customers):07d}",
+                ]
+            )
+    tmp.rename(path)
+    print(f"generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in "
+          f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
+    return path
+
+
+def empty_answers() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE feedback_response, feedback_activity, feedback_customer, bench_raw_response"
+        )
+        cursor.execute("VACUUM ANALYZE feedback_response")
+        cursor.execute("VACUUM ANALYZE feedback_customer")
+        cursor.execute("CHECKPOINT")  # neither measure pays for the other's dirty pages
+
+
+RAW_TABLE = """
+    CREATE TABLE IF NOT EXISTS bench_raw_response (
+        id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        workspace_id bigint NOT NULL DEFAULT {ws},
+        source varchar(16) NOT NULL DEFAULT 'import',
+        touchpoint_id bigint NOT NULL,
+        external_id varchar(200) NOT NULL,
+        submitted_at timestamptz NOT NULL,
+        nps smallint,
+        csat smallint,
+        comment text NOT NULL,
+        customer varchar(200),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (workspace_id, source, external_id)
+    );
+    CREATE INDEX IF NOT EXISTS bench_raw_tp ON bench_raw_response (touchpoint_id, submitted_at);
+    CREATE INDEX IF NOT EXISTS bench_raw_ws ON bench_raw_response (workspace_id, submitted_at);
+    CREATE INDEX IF NOT EXISTS bench_raw_cu ON bench_raw_response (customer, submitted_at);
+"""
+
+
+def raw_copy(path: Path, workspace_id: int) -> float:
+    """Seconds to COPY the file into the equivalent plain table, commit included."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_response")
+        cursor.execute(RAW_TABLE.format(ws=int(workspace_id)))
+        cursor.execute("CHECKPOINT")
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        copy_sql = (
+            "COPY bench_raw_response (touchpoint_id, external_id, submitted_at, nps, csat, "
+            "comment, customer) FROM STDIN WITH (FORMAT csv, HEADER true, FORCE_NOT_NULL (comment))"
+        )
+        with open(path, "rb") as f, cursor.cursor.copy(copy_sql) as copy:
+            while block := f.read(1 << 20):
+                copy.write(block)
+    return time.perf_counter() - start
+
+
+RESPONSE_COLUMNS = (
+    "workspace_id, touchpoint_id, customer_id, source, external_id, submitted_at, nps, csat, "
+    "respect, solutions, simplicity, responsibility, comment, language, created_at"
+)
+
+
+def raw_copy_into_responses() -> float:
+    """Seconds to COPY the answers the pipeline stored back into feedback_response itself.
+
+    The same rows into the real table (all its indexes, constraints and foreign keys, the
+    customers already there), commit included: what the schema costs whoever writes to it.
+    """
+    from django.db import connection, transaction
+
+    with tempfile.TemporaryFile() as dump:
+        with connection.cursor() as cursor:
+            copy_out = (
+                f"COPY (SELECT {RESPONSE_COLUMNS} FROM feedback_response ORDER BY id) TO STDOUT"
+            )
+            with cursor.cursor.copy(copy_out) as copy:
+                for data in copy:
+                    dump.write(data)
+            cursor.execute("TRUNCATE feedback_response")
+            cursor.execute("VACUUM ANALYZE feedback_response")
+            cursor.execute("CHECKPOINT")
+        dump.seek(0)
+        start = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            copy_in = f"COPY feedback_response ({RESPONSE_COLUMNS}) FROM STDIN"
+            with cursor.cursor.copy(copy_in) as copy:
+                while block := dump.read(1 << 20):
+                    copy.write(block)
+        return time.perf_counter() - start
+
+
+def child_import(path: str, workspace_id: int) -> None:
+    """Run in a process of its own: the pipeline as a job runs it; prints a JSON line."""
+    setup_django()
+    from django.db import transaction
+
+    from feedback.imports import pipeline, presets, reading
+    from feedback.imports.types import Mapping, Target
+    from feedback.models import ImportMode
+    from feedback.touchpoint_refs import TouchpointRefs
+
+    resolve = TouchpointRefs(workspace_id)
+    reports: list[tuple[float, float]] = []
+
+    def progress(fraction: float) -> None:
+        reports.append((fraction, time.perf_counter()))
+
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rejected:
+        start = time.perf_counter()
+        # An outer transaction of our own, only to time the commit (deferred FK checks) apart.
+        with transaction.atomic():
+            layout = reading.detect(path)
+            mapping = Mapping(
+                target=Target.RESPONSES, columns=presets.propose_mapping(layout, Target.RESPONSES)
+            )
+            outcome = pipeline.import_path(
+                workspace_id=workspace_id,
+                path=path,
+                layout=layout,
+                mapping=mapping,
+                mode=ImportMode.VALID_ROWS,
+                dry_run=False,
+                resolve=resolve,
+                progress=progress,
+                rejected=rejected,
+            )
+            stored = time.perf_counter()
+        seconds = time.perf_counter() - start
+    # The pipeline reports READ_SHARE once the file is read (and staged): the rest is SQL.
+    read = next(t for f, t in reversed(reports) if f == pipeline.READ_SHARE)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "read_validate_stage": read - start,
+                "insert": stored - read,
+                "commit": start + seconds - stored,
+                "rows": outcome.rows,
+                "created": outcome.created,
+                "duplicates": outcome.duplicates,
+                "rejected": outcome.rejected,
+                "progress_reports": len(reports),
+                "mapping": mapping.columns,
+                "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def pipeline_import(path: Path, workspace_id: int) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child-import", str(path), "--workspace", str(workspace_id)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--child-import", help=argparse.SUPPRESS)
+    parser.add_argument("--workspace", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_import:
+        child_import(args.child_import, args.workspace)
+        return 0
+
+    ensure_database()
+    from django.db import connection
+
+    workspace_id, touchpoints = ensure_workspace()
+    path = ensure_file(args.rows, touchpoints)
+    with connection.cursor() as cursor:
+        cursor.execute(RAW_TABLE.format(ws=int(workspace_id)))
+
+    empty_answers()
+    raw_seconds = raw_copy(path, workspace_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM bench_raw_response")
+        assert cursor.fetchone()[0] == args.rows
+        cursor.execute("TRUNCATE bench_raw_response")
+    empty_answers()
+    connection.close()  # the child's transaction must not wait on ours
+    result = pipeline_import(path, workspace_id)
+    assert result["created"] == args.rows, result
+    assert result["rejected"] == 0, result
+    same_table_seconds = raw_copy_into_responses()
+
+    n = args.rows
+    ratio = result["seconds"] / raw_seconds
+    rss = result["maxrss_mb"]
+    own_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"\nMOT ingest bench: {n:,} answers, {len(touchpoints)} touchpoints, "
+        f"{max(1, n // ROWS_PER_CUSTOMER):,} customers, PostgreSQL "
+        f"({connection.settings_dict['NAME']}), file {path.stat().st_size / 1e6:.0f} MB"
+    )
+    lines = [
+        ("raw COPY: plain table, same unique + 3 indexes", raw_seconds),
+        ("pipeline: detect, validate, store, commit", result["seconds"]),
+        ("  read + validate + COPY to staging", result["read_validate_stage"]),
+        ("  customers + INSERT … SELECT", result["insert"]),
+        ("  commit (deferred foreign-key checks)", result["commit"]),
+        ("raw COPY of the same rows into feedback_response", same_table_seconds),
+    ]
+    print(f"{'measure':<52}{'seconds':>9}{'rows/s':>11}")
+    for name, seconds in lines:
+        print(f"{name:<52}{seconds:>9.1f}{n / seconds:>11,.0f}")
+    print(f"ratio pipeline / raw COPY into the plain table: {ratio:.2f} (goal <= {RATIO_GOAL})")
+    print(
+        f"ratio pipeline / raw COPY into feedback_response itself: "
+        f"{result['seconds'] / same_table_seconds:.2f}"
+    )
+    print(f"peak RSS: pipeline process {rss:.0f} MB (goal < {RSS_GOAL_MB}), bench {own_rss:.0f} MB")
+    print(f"progress reports: {result['progress_reports']}; mapping: {result['mapping']}")
+    met = ratio <= RATIO_GOAL and rss < RSS_GOAL_MB
+    print("goals met" if met else "goals NOT met")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
