@@ -20,6 +20,7 @@ from celery.contrib.testing.worker import start_worker
 from celery.result import AsyncResult
 from celery.signals import after_task_publish
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.db import transaction
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
@@ -72,6 +73,28 @@ def isolated_queue(redis_client):
         yield name
     finally:
         celery_app.conf.task_default_queue = previous
+        redis_client.delete(
+            name, *(f"_kombu.{kind}.{name}" for kind in ("binding", "binding_permanent"))
+        )
+
+
+@pytest.fixture
+def isolated_metrics_queue(redis_client):
+    """The metrics tasks' own queue (``metrics`` in production), made this test's own too."""
+    routed = celery_app.amqp.router.route({}, "metrics.tasks.recompute_metrics")["queue"].name
+    assert routed in WORKER_QUEUES, f"metric recomputes go to {routed!r}, no worker reads it"
+    name = f"mot-test-metrics-{uuid.uuid4().hex[:12]}"
+    previous = celery_app.conf.task_routes
+    celery_app.conf.task_routes = {"metrics.tasks.*": {"queue": name}}
+    # Celery reads the routes once: re-read them, and rebuild the router on them.
+    celery_app.amqp.flush_routes()
+    celery_app.amqp.router = celery_app.amqp.Router()
+    try:
+        yield name
+    finally:
+        celery_app.conf.task_routes = previous
+        celery_app.amqp.flush_routes()
+        celery_app.amqp.router = celery_app.amqp.Router()
         redis_client.delete(
             name, *(f"_kombu.{kind}.{name}" for kind in ("binding", "binding_permanent"))
         )
@@ -138,10 +161,23 @@ def test_invitation_email_is_sent_by_a_worker_through_redis(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_file_import_runs_on_a_worker_through_redis(
-    client, editor, journey, redis_client, isolated_queue, settings, tmp_path
+    client,
+    editor,
+    journey,
+    redis_client,
+    isolated_queue,
+    isolated_metrics_queue,
+    settings,
+    tmp_path,
 ):
     """Upload through the page, start the import, and a real worker stores the answers while
-    the page's status partial reports progress and then the outcome."""
+    the page's status partial reports progress and then the outcome; the import then asks for
+    one metrics recompute, which the worker runs from the metrics queue: the rows appear."""
+    from metrics.models import MomentCounts, Scope
+    from metrics.services import _pending_key
+
+    settings.METRICS_COALESCE_SECONDS = 0
+    cache.delete(_pending_key(journey.workspace_id))  # a stale request of an earlier run
     from feedback.models import ImportJob, ImportStatus, Response
     from feedback.tasks import run_import
     from tests.conftest import login
@@ -181,16 +217,25 @@ def test_a_file_import_runs_on_a_worker_through_redis(
         celery_app,
         pool="solo",
         concurrency=1,
-        queues=[isolated_queue],
+        queues=[isolated_queue, isolated_metrics_queue],
         perform_ping_check=False,
         shutdown_timeout=15,
     ):
         assert _wait_for(
             lambda: ImportJob.objects.get(pk=job.pk).status == ImportStatus.DONE, timeout=60
         ), ImportJob.objects.get(pk=job.pk).status
+        assert _wait_for(
+            lambda: MomentCounts.objects.filter(scope=Scope.WORKSPACE, day=None).exists(),
+            timeout=60,
+        ), "the import's metrics recompute did not run"
     job.refresh_from_db()
     assert (job.created_count, job.rejected_count, job.written) == (500, 0, True)
     assert Response.objects.filter(touchpoint=tp).count() == 500
     status = client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
     assert "every 1s" not in status
     assert 'data-count="created">500<' in status
+    touchpoint_row = MomentCounts.objects.get(scope=Scope.TOUCHPOINT, key=str(tp.pk), day=None)
+    assert touchpoint_row.answers == 500
+    # NPS is i % 11 for i < 500: 9 and 10 come up 90 times, 0 to 6 come up 320 times
+    assert (touchpoint_row.promoters, touchpoint_row.detractors) == (90, 320)
+    assert redis_client.llen(isolated_metrics_queue) == 0
