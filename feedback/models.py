@@ -46,11 +46,21 @@ class Customer(models.Model):
 
 
 class Response(models.Model):
+    # No single-column indexes on the three foreign keys: the composite indexes below lead with
+    # each of them, and every extra index slows a million-row import (bench/ingest.py).
     workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="responses", verbose_name=_("workspace")
+        Workspace,
+        on_delete=models.CASCADE,
+        related_name="responses",
+        verbose_name=_("workspace"),
+        db_index=False,
     )
     touchpoint = models.ForeignKey(
-        Touchpoint, on_delete=models.CASCADE, related_name="responses", verbose_name=_("touchpoint")
+        Touchpoint,
+        on_delete=models.CASCADE,
+        related_name="responses",
+        verbose_name=_("touchpoint"),
+        db_index=False,
     )
     customer = models.ForeignKey(
         Customer,
@@ -59,6 +69,7 @@ class Response(models.Model):
         blank=True,
         related_name="responses",
         verbose_name=_("customer"),
+        db_index=False,
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     external_id = models.CharField(_("answer id"), max_length=200)

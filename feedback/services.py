@@ -71,7 +71,7 @@ class IngestResult:
     created_ids: list[int] = field(default_factory=list)
 
 
-def _customers(workspace_id: int, external_ids: set[str]) -> dict[str, int]:
+def customers_get_or_create(workspace_id: int, external_ids: set[str]) -> dict[str, int]:
     """The workspace's customers with these external ids, created where missing."""
     if not external_ids:
         return {}
@@ -136,7 +136,9 @@ def responses_ingest(
             result.duplicates += 1
         else:
             fresh[answer.external_id] = answer
-    customers = _customers(workspace_id, {a.customer for a in fresh.values() if a.customer})
+    customers = customers_get_or_create(
+        workspace_id, {a.customer for a in fresh.values() if a.customer}
+    )
     rows = [
         Response(
             workspace_id=workspace_id,

@@ -31,7 +31,12 @@ from django.utils.translation import gettext as _
 
 from feedback.imports.types import ActivityIn, Target
 from feedback.models import Activity, Customer, Response, Source
-from feedback.services import AnswerIn, AnswersRefused, _customers, responses_ingest
+from feedback.services import (
+    AnswerIn,
+    AnswersRefused,
+    customers_get_or_create,
+    responses_ingest,
+)
 from journeys.models import Journey, Touchpoint
 
 PROGRESS_EVERY = 10_000  # records between two on_batch calls
@@ -325,7 +330,7 @@ def _batched_activities(workspace_id: int, records: Iterable[ActivityIn]) -> Sto
                 fresh[activity.external_id] = activity
         if not fresh:
             continue
-        customers = _customers(workspace_id, {a.customer for a in fresh.values()})
+        customers = customers_get_or_create(workspace_id, {a.customer for a in fresh.values()})
         Activity.objects.bulk_create(
             [
                 Activity(
