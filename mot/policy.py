@@ -36,6 +36,7 @@ class Action(StrEnum):
     ACT_ON_TOUCHPOINT = "act_on_touchpoint"  # follow up on what customers said
     MANAGE_MEMBERS = "manage_members"
     MANAGE_TOKENS = "manage_tokens"
+    RECOMPUTE_METRICS = "recompute_metrics"  # ask for the metrics to be computed again now
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -49,10 +50,17 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.IMPORT,
             Action.MANAGE_SURVEYS,
             Action.ACT_ON_TOUCHPOINT,
+            Action.RECOMPUTE_METRICS,
         }
     ),
     Role.MANAGER: frozenset(
-        {Action.VIEW, Action.ASSIGN_OWNER, Action.EXPORT, Action.ACT_ON_TOUCHPOINT}
+        {
+            Action.VIEW,
+            Action.ASSIGN_OWNER,
+            Action.EXPORT,
+            Action.ACT_ON_TOUCHPOINT,
+            Action.RECOMPUTE_METRICS,
+        }
     ),
     Role.STAFF: frozenset({Action.VIEW, Action.ASSIGN_OWNER, Action.ACT_ON_TOUCHPOINT}),
 }

@@ -33,6 +33,7 @@ urlpatterns = [
     path("w/<slug:ws>/", include("feedback.token_urls")),
     path("w/<slug:ws>/", include("feedback.explorer_urls")),
     path("w/<slug:ws>/", include("feedback.import_urls")),
+    path("w/<slug:ws>/", include("metrics.urls")),
     path("api/v1/", feedback_api.urls),
     path("s/<str:token>/", survey_views.survey_page, name="survey"),
     path("s/<str:token>/thanks/", survey_views.survey_thanks, name="survey_thanks"),

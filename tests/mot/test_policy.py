@@ -33,6 +33,7 @@ EXPECTED = {
     Action.MANAGE_SURVEYS: {Role.ADMIN, Role.EDITOR},
     Action.MANAGE_MEMBERS: {Role.ADMIN},
     Action.MANAGE_TOKENS: {Role.ADMIN},
+    Action.RECOMPUTE_METRICS: {Role.ADMIN, Role.EDITOR, Role.MANAGER},
 }
 
 MATRIX = [(action, role, role in allowed) for action, allowed in EXPECTED.items() for role in Role]
