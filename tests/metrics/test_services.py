@@ -152,3 +152,29 @@ def test_command_recomputes_a_workspace_or_a_journey(journey, capsys):
     assert "metric rows" in capsys.readouterr().out
     with pytest.raises(Exception, match="No workspace"):
         call_command("recompute_metrics", "--workspace", "nope")
+
+
+def test_a_run_cut_off_midway_keeps_the_old_rows_and_is_redone(journey, monkeypatch, queued):
+    tp = Touchpoint.objects.filter(journey=journey).first()
+    ingest(journey.workspace_id, answers(tp, 4, nps=[9, 9, 9, 9]))
+    services.metrics_recompute(workspace_id=journey.workspace_id, full=True)
+    before = list(MomentCounts.objects.order_by("pk").values("scope", "key", "day", "answers"))
+
+    ingest(journey.workspace_id, answers(tp, 4, nps=[0, 0, 0, 0], prefix="new"))
+    services.metrics_request(workspace_id=journey.workspace_id, journey_ids=[journey.pk])
+
+    def killed(model, rows):  # the worker dies after the old rows were deleted
+        raise SystemExit("worker lost")
+
+    monkeypatch.setattr(services.engine, "_insert", killed)
+    with pytest.raises(SystemExit):
+        services.metrics_recompute(workspace_id=journey.workspace_id)
+    after = list(MomentCounts.objects.order_by("pk").values("scope", "key", "day", "answers"))
+    assert after == before  # the delete was rolled back with the rest
+    assert RecomputeRun.objects.get(workspace_id=journey.workspace_id).pending_journeys == [
+        journey.pk
+    ]
+
+    monkeypatch.undo()  # redelivered (acks late), the task runs again and finishes
+    assert services.metrics_recompute(workspace_id=journey.workspace_id)
+    assert MomentCounts.objects.get(scope=Scope.WORKSPACE, day=None).answers == 8
