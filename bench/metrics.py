@@ -1,0 +1,598 @@
+"""Metric recomputes over 1,000,000 answers, against a hand-written GROUP BY on the same data.
+
+Usage (PostgreSQL only: production's database, and the engine's COPY path)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mot_bench_metrics python bench/metrics.py \\
+        [--answers 1000000] [--customers 100000] [--runs 3] [--profile]
+
+The database named in DATABASE_URL (default: mot_bench_metrics; its name must contain "bench",
+because a change of size empties its answers) is created if missing, migrated, and given a
+workspace "bench-metrics": 10 journeys x 5 stages x 10 touchpoints (500; MOT stages cycling,
+a sixth untagged), --customers customers with ~3 purchases each over 18 months, and --answers
+answers over the same 18 months (90% with a customer; NPS only, CSAT only, or both; a skewed
+number of answers per touchpoint). Everything goes in with COPY into the real tables and is
+reused by the next run when the sizes match.
+
+Measured, each in a child process of its own so that its peak RSS (the child's high-water mark,
+VmHWM from /proc/self/status, Django and pandas included; not getrusage's ru_maxrss, which
+inherits through exec the bench process's own peak from generating the data) is the
+recompute's and not the bench's:
+
+(a) the full recompute ``metrics.services.metrics_recompute(workspace_id=…, full=True)``
+    (moment counts of every scope and day, retention, moment impact), --runs times; the time
+    of each engine step is recorded by wrapping the engine's functions;
+(b) a hand-written ``GROUP BY touchpoint_id`` with the same conditional counts on
+    feedback_response (median of 5), and the ratio (a) / (b); the same query grouped by
+    touchpoint and day, which is what the engine needs for its daily rows, is shown too;
+(c) a 1,000-answer batch through ``feedback.services.responses_ingest`` into one journey (as an
+    API batch would land: the journey is noted as pending; the recompute task a deployment
+    would enqueue is taken to be already waiting, so none runs inside the ingest), then
+    ``metrics_recompute(workspace_id=…)`` of that pending journey, timed, --runs times.
+
+Goals on this 2-core machine: full <= 10 s, peak RSS < 1 GB, incremental <= 1 s. With
+--profile, the first full run also prints cProfile's top functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# Run as a script, this file's folder comes first on sys.path and "metrics" would be this file.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mot.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mot_bench_metrics")
+
+WORKSPACE_SLUG = "bench-metrics"
+JOURNEYS, STAGES, PER_STAGE = 10, 5, 10
+MONTHS = 18
+SEED = 20261123
+BATCH = 1000
+FULL_GOAL_S, RSS_GOAL_MB, INCREMENTAL_GOAL_S = 10.0, 1024, 1.0
+COMMENTS = ["Great service", "Took too long", "Muito bom", "Could not log in", "ok"]
+
+
+def setup_django():
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("bench/metrics.py measures PostgreSQL: set DATABASE_URL=postgres://…")
+    return connection
+
+
+def ensure_database() -> None:
+    """Create the PostgreSQL database named in DATABASE_URL if it is missing."""
+    connection = setup_django()
+    import psycopg
+    from psycopg import sql
+
+    params = connection.get_connection_params()
+    name = connection.settings_dict["NAME"]
+    if "bench" not in name:
+        sys.exit(f"refusing to empty the answers of {name!r}: use a database named *bench*")
+    for key in ("dbname", "cursor_factory", "context"):
+        params.pop(key, None)
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}")
+
+
+def ensure_map() -> tuple[int, list[int], list[int]]:
+    """The bench workspace and its 10 journeys of 50 touchpoints: reused when already there.
+    Returns (workspace id, journey ids, touchpoint ids in map order)."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from journeys.models import Journey, MotStage, Stage, Touchpoint
+    from mot.models import Workspace
+
+    call_command("migrate", verbosity=0, interactive=False)
+    mots = [*MotStage.values, ""]
+    with transaction.atomic():
+        workspace, _ = Workspace.objects.get_or_create(
+            slug=WORKSPACE_SLUG, defaults={"name": "Bench metrics"}
+        )
+        journeys = list(Journey.objects.filter(workspace=workspace).order_by("pk"))
+        shape_ok = len(journeys) == JOURNEYS and all(
+            j.touchpoints.count() == STAGES * PER_STAGE for j in journeys
+        )
+        if not shape_ok:
+            Journey.objects.filter(workspace=workspace).delete()  # answers go with them
+            journeys = []
+            for j in range(JOURNEYS):
+                journey = Journey.objects.create(workspace=workspace, name=f"Journey {j + 1}")
+                stages = Stage.objects.bulk_create(
+                    [
+                        Stage(journey=journey, name=f"Stage {s + 1}", position=s)
+                        for s in range(STAGES)
+                    ]
+                )
+                Touchpoint.objects.bulk_create(
+                    [
+                        Touchpoint(
+                            journey=journey,
+                            stage=stage,
+                            position=p,
+                            title=f"Touchpoint {j + 1}.{stage.position + 1}.{p + 1}",
+                            mot_stage=mots[(stage.position * PER_STAGE + p) % len(mots)],
+                        )
+                        for stage in stages
+                        for p in range(PER_STAGE)
+                    ]
+                )
+                journeys.append(journey)
+            print(f"built {JOURNEYS} journeys x {STAGES * PER_STAGE} touchpoints")
+    touchpoints = list(
+        Touchpoint.objects.filter(journey__workspace=workspace)
+        .order_by("journey_id", "stage__position", "position")
+        .values_list("pk", flat=True)
+    )
+    return workspace.pk, [j.pk for j in journeys], touchpoints
+
+
+# --- data --------------------------------------------------------------------------------------
+
+
+def _copy_frame(cursor, table: str, frame, *, not_null: tuple[str, ...] = ()) -> None:
+    """Stream a DataFrame into a table with COPY (CSV), 100,000 rows at a time."""
+    columns = ", ".join(frame.columns)
+    options = "FORMAT csv"
+    if not_null:  # an empty CSV field is NULL unless told otherwise
+        options += f", FORCE_NOT_NULL ({', '.join(not_null)})"
+    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH ({options})") as copy:
+        for start in range(0, len(frame), 100_000):
+            buffer = io.StringIO()
+            frame.iloc[start : start + 100_000].to_csv(buffer, header=False, index=False)
+            copy.write(buffer.getvalue())
+
+
+def _span() -> tuple[datetime, datetime]:
+    end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return end - timedelta(days=round(MONTHS * 30.44)), end
+
+
+def ensure_customers(workspace_id: int, customers: int) -> bool:
+    """Customers and their activities; regenerated (with the answers) when the count differs.
+    Returns whether they were regenerated."""
+    import numpy as np
+    import pandas as pd
+    from django.db import connection, transaction
+
+    from feedback.models import Activity, Customer
+
+    have = Customer.objects.filter(workspace_id=workspace_id).count()
+    if have == customers and Activity.objects.filter(workspace_id=workspace_id).exists():
+        return False
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        # The bench database holds this workspace only (its name says bench, checked above).
+        cursor.execute("TRUNCATE feedback_response, feedback_activity, feedback_customer CASCADE")
+    rng = np.random.default_rng(SEED)
+    first, last = _span()
+    seconds = int((last - first).total_seconds())
+    now = pd.Timestamp(datetime.now(UTC))
+    with transaction.atomic(), connection.cursor() as cursor:
+        _copy_frame(
+            cursor,
+            "feedback_customer",
+            pd.DataFrame(
+                {
+                    "workspace_id": workspace_id,
+                    "external_id": [f"C{i:07d}" for i in range(customers)],
+                    "created_at": now,
+                }
+            ),
+        )
+        cursor.execute(
+            "SELECT id FROM feedback_customer WHERE workspace_id = %s ORDER BY external_id",
+            [workspace_id],
+        )
+        ids = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+        # ~3 purchases each: the first anywhere in the span, the others after it.
+        per_customer = 1 + rng.poisson(2, customers)
+        owner = np.repeat(np.arange(customers), per_customer)
+        start = rng.integers(0, seconds, customers)
+        offset = rng.random(len(owner)) * (seconds - start[owner])
+        offset[np.r_[0, np.cumsum(per_customer)[:-1]]] = 0  # each customer's first purchase
+        at = pd.Timestamp(first) + pd.to_timedelta(start[owner] + offset.astype(np.int64), "s")
+        _copy_frame(
+            cursor,
+            "feedback_activity",
+            pd.DataFrame(
+                {
+                    "workspace_id": workspace_id,
+                    "customer_id": ids[owner],
+                    "occurred_at": at,
+                    "kind": "purchase",
+                    "value": np.round(rng.uniform(5, 200, len(owner)), 2),
+                    "external_id": [f"A{i:08d}" for i in range(len(owner))],
+                }
+            ),
+        )
+    print(
+        f"generated {customers:,} customers and {len(owner):,} activities in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    return True
+
+
+def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fresh: bool) -> None:
+    """The imported answers: reused when there are exactly `answers` of them."""
+    import numpy as np
+    import pandas as pd
+    from django.db import connection, transaction
+
+    from feedback.models import Customer, Response, Source
+
+    mine = Response.objects.filter(workspace_id=workspace_id)
+    # Batches of an earlier run's incremental measure (c) go, so every run measures the same.
+    mine.exclude(source=Source.IMPORT).delete()
+    if not fresh and mine.count() == answers:
+        return
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE feedback_response CASCADE")
+    rng = np.random.default_rng(SEED + 1)
+    n_tp = len(touchpoints)
+    # A skewed number of answers per touchpoint, and a mood of its own (its mean NPS).
+    weights = rng.lognormal(0, 1, n_tp)
+    mood = rng.uniform(4.5, 9.5, n_tp)
+    tp = rng.choice(n_tp, answers, p=weights / weights.sum())
+    first, last = _span()
+    stamp = np.sort(rng.integers(0, int((last - first).total_seconds()), answers))
+    has_nps = rng.random(answers) < 0.85
+    nps = np.clip(np.rint(rng.normal(mood[tp], 2.5)), 0, 10).astype(np.int64)
+    has_csat = ~has_nps | (rng.random(answers) < 0.5)
+    csat = np.clip(np.rint(nps / 2.5 + rng.normal(1, 0.8, answers)), 1, 5).astype(np.int64)
+    customer_ids = np.array(
+        Customer.objects.filter(workspace_id=workspace_id)
+        .order_by("external_id")
+        .values_list("pk", flat=True),
+        dtype=np.int64,
+    )
+    customer = customer_ids[rng.integers(0, len(customer_ids), answers)]
+    with_customer = rng.random(answers) < 0.9
+    commented = rng.random(answers) < 0.2
+    frame = pd.DataFrame(
+        {
+            "workspace_id": workspace_id,
+            "touchpoint_id": np.asarray(touchpoints, dtype=np.int64)[tp],
+            "customer_id": pd.array(np.where(with_customer, customer, 0), dtype="Int64"),
+            "source": Source.IMPORT.value,
+            "external_id": [f"B{i:08d}" for i in range(answers)],
+            "submitted_at": pd.Timestamp(first) + pd.to_timedelta(stamp, "s"),
+            "nps": pd.array(np.where(has_nps, nps, 0), dtype="Int64"),
+            "csat": pd.array(np.where(has_csat, csat, 0), dtype="Int64"),
+            "comment": np.where(commented, np.array(COMMENTS)[tp % len(COMMENTS)], ""),
+            "language": np.where(commented, "en", ""),
+            "created_at": pd.Timestamp(datetime.now(UTC)),
+        }
+    )
+    frame.loc[~with_customer, "customer_id"] = pd.NA
+    frame.loc[~has_nps, "nps"] = pd.NA
+    frame.loc[~has_csat, "csat"] = pd.NA
+    with transaction.atomic(), connection.cursor() as cursor:
+        _copy_frame(cursor, "feedback_response", frame, not_null=("comment", "language"))
+    print(f"generated {answers:,} answers in {time.perf_counter() - started:.1f} s")
+
+
+def vacuum() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("feedback_response", "feedback_activity", "feedback_customer"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+        cursor.execute("CHECKPOINT")
+
+
+# --- (b) the hand-written SQL ------------------------------------------------------------------
+
+RAW_COUNTS = """
+    count(*),
+    count(*) FILTER (WHERE nps >= 9),
+    count(*) FILTER (WHERE nps BETWEEN 7 AND 8),
+    count(*) FILTER (WHERE nps <= 6),
+    count(csat),
+    count(*) FILTER (WHERE csat >= 4),
+    coalesce(sum(csat), 0),
+    count(*) FILTER (WHERE experience = 'glory'),
+    count(*) FILTER (WHERE experience = 'neutral'),
+    count(*) FILTER (WHERE experience = 'pain')
+"""
+RAW_BY_TOUCHPOINT = f"""
+    SELECT touchpoint_id, {RAW_COUNTS}
+    FROM feedback_response WHERE workspace_id = %s GROUP BY touchpoint_id
+"""
+RAW_BY_TOUCHPOINT_DAY = f"""
+    SELECT touchpoint_id, (submitted_at AT TIME ZONE 'UTC')::date AS day, {RAW_COUNTS}
+    FROM feedback_response WHERE workspace_id = %s GROUP BY 1, 2
+"""
+
+
+def raw_sql(query: str, workspace_id: int, runs: int = 5) -> tuple[float, int]:
+    """Median seconds of `runs` executions (rows fetched), after one warm-up; and the rows."""
+    from django.db import connection
+
+    times = []
+    rows = 0
+    with connection.cursor() as cursor:
+        for i in range(runs + 1):
+            start = time.perf_counter()
+            cursor.execute(query, [workspace_id])
+            rows = len(cursor.fetchall())
+            if i:
+                times.append(time.perf_counter() - start)
+    return statistics.median(times), rows
+
+
+# --- (a) and (c), in a child process -----------------------------------------------------------
+
+STEPS = [  # engine functions timed by wrapping, when the engine has them
+    "daily_touchpoint_counts",
+    "_touchpoints",
+    "journey_rows",
+    "_derive",
+    "_window",
+    "_stamp",
+    "_insert",
+    "_workspace_rows",
+    "recompute_counts",
+    "_activity_frame",
+    "recompute_retention",
+    "_retained",
+    "recompute_impact",
+]
+
+
+def _wrap_steps() -> dict[str, list[float]]:
+    """Wrap the engine's functions to add up their time and calls (nested steps count in both:
+    recompute_counts includes _insert, recompute_retention its _activity_frame)."""
+    import functools
+
+    from django.db import connections
+    from django.db.models.query import QuerySet
+
+    from metrics import compute, engine
+
+    spent: dict[str, list[float]] = {}
+
+    def wrap(owner, name: str, label: str) -> None:
+        original = getattr(owner, name, None)
+        if original is None:
+            return
+        spent[label] = [0.0, 0]
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label][0] += time.perf_counter() - start
+                spent[label][1] += 1
+
+        setattr(owner, name, functools.wraps(original)(timed))
+
+    for name in STEPS:
+        wrap(engine, name, name)
+    for name in ("retention_cohorts", "churn_and_repurchase"):
+        wrap(compute, name, f"compute.{name}")
+    # What the engine's functions do not show: deleting the old rows, and the commits, where
+    # PostgreSQL runs the deferred foreign-key checks of every inserted row.
+    wrap(QuerySet, "delete", "db: QuerySet.delete (old rows)")
+    wrap(connections["default"], "commit", "db: commit (deferred FK checks)")
+    return spent
+
+
+def _rss_mb() -> float:
+    """This process's peak RSS in MB: VmHWM of /proc/self/status where there is one, since
+    getrusage's ru_maxrss carries over through exec the peak of the process that forked us."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(mode: str, workspace_id: int, journey_id: int, run: int, profile: bool) -> None:
+    """Run in a process of its own; prints one JSON line."""
+    setup_django()
+    import pandas  # noqa: F401  (imported before the baseline, as the engine imports it)
+    from django.db import connection
+
+    from metrics import engine  # noqa: F401
+    from metrics.models import MomentCounts, RecomputeRun
+    from metrics.services import metrics_recompute
+
+    connection.ensure_connection()
+    result: dict = {"mode": mode, "baseline_rss_mb": _rss_mb()}
+    if mode == "incremental":
+        result.update(_ingest_batch(workspace_id, journey_id, run))
+        result["pending"] = RecomputeRun.objects.get(workspace_id=workspace_id).pending_journeys
+    spent = _wrap_steps()
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    start = time.perf_counter()
+    did = metrics_recompute(workspace_id=workspace_id, full=mode == "full")
+    result["seconds"] = time.perf_counter() - start
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(35)
+        result["profile"] = text.getvalue()
+    assert did, "nothing was pending"
+    result["maxrss_mb"] = _rss_mb()
+    result["steps"] = {k: v for k, v in spent.items() if v[1]}
+    result["rows"] = MomentCounts.objects.filter(workspace_id=workspace_id).count()
+    print(json.dumps(result, default=str))
+
+
+def _ingest_batch(workspace_id: int, journey_id: int, run: int) -> dict:
+    """1,000 answers into one journey through the one ingestion path, as an API batch."""
+    import random
+
+    from django.core.cache import cache
+
+    from feedback.models import Source
+    from feedback.services import AnswerIn, responses_ingest
+    from journeys.models import Touchpoint
+    from metrics import services
+
+    rnd = random.Random(SEED + run)
+    touchpoints = list(
+        Touchpoint.objects.filter(journey_id=journey_id).values_list("pk", flat=True)
+    )
+    now = datetime.now(UTC)
+    answers = [
+        AnswerIn(
+            touchpoint_id=rnd.choice(touchpoints),
+            external_id=f"inc-{run}-{i}",
+            submitted_at=now - timedelta(seconds=rnd.randrange(86_400)),
+            nps=rnd.randint(0, 10),
+            csat=rnd.randint(1, 5) if rnd.random() < 0.5 else None,
+            customer=f"C{rnd.randrange(1000):07d}",
+        )
+        for i in range(BATCH)
+    ]
+    # A recompute task is taken to be waiting already (a burst of batches): this batch only
+    # adds its journey to the pending work, as in production, and no eager task runs here.
+    cache.add(services._pending_key(workspace_id), 1, timeout=3600)
+    start = time.perf_counter()
+    outcome = responses_ingest(workspace_id=workspace_id, source=Source.API, answers=answers)
+    assert outcome.created == BATCH, outcome
+    return {"ingest_seconds": time.perf_counter() - start}
+
+
+def run_child(mode: str, workspace_id: int, journey_id: int, run: int, profile: bool) -> dict:
+    command = [sys.executable, __file__, "--child", mode, "--workspace", str(workspace_id)]
+    command += ["--journey", str(journey_id), "--run", str(run)]
+    if profile:
+        command.append("--profile")
+    done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
+    if done.returncode:
+        sys.exit(f"the {mode} child failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--answers", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3, help="full and incremental runs each")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the first full and incremental runs"
+    )
+    parser.add_argument("--child", choices=["full", "incremental"], help=argparse.SUPPRESS)
+    parser.add_argument("--workspace", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--journey", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--run", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.workspace, args.journey, args.run, args.profile)
+        return 0
+
+    ensure_database()
+    from django.db import connection
+
+    from feedback.models import Activity
+
+    workspace_id, journeys, touchpoints = ensure_map()
+    fresh = ensure_customers(workspace_id, args.customers)
+    ensure_answers(workspace_id, touchpoints, args.answers, fresh)
+    vacuum()
+    activities = Activity.objects.filter(workspace_id=workspace_id).count()
+    journey_id = journeys[len(journeys) // 2]
+
+    raw_seconds, raw_rows = raw_sql(RAW_BY_TOUCHPOINT, workspace_id)
+    raw_day_seconds, raw_day_rows = raw_sql(RAW_BY_TOUCHPOINT_DAY, workspace_id)
+    connection.close()  # the children must not wait on this process
+
+    fulls = [
+        run_child("full", workspace_id, journey_id, i, args.profile and i == 0)
+        for i in range(args.runs)
+    ]
+    incrementals = [
+        run_child("incremental", workspace_id, journey_id, i, args.profile and i == 0)
+        for i in range(args.runs)
+    ]
+
+    full_s = statistics.median(r["seconds"] for r in fulls)
+    rss = max(r["maxrss_mb"] for r in fulls)
+    base = min(r["baseline_rss_mb"] for r in fulls)
+    inc_s = statistics.median(r["seconds"] for r in incrementals)
+    inc_rss = max(r["maxrss_mb"] for r in incrementals)
+    ratio = full_s / raw_seconds
+
+    print(
+        f"\nMOT metrics bench: {args.answers:,} answers, {len(touchpoints)} touchpoints in "
+        f"{len(journeys)} journeys, {args.customers:,} customers, {activities:,} activities, "
+        f"PostgreSQL ({connection.settings_dict['NAME']}); {args.runs} runs each, medians"
+    )
+    print(f"{'measure':<58}{'seconds':>9}")
+    print(
+        f"{'(b) raw SQL: GROUP BY touchpoint, ' + str(raw_rows) + ' rows':<58}{raw_seconds:>9.3f}"
+    )
+    label = f"    raw SQL: GROUP BY touchpoint, day, {raw_day_rows:,} rows"
+    print(f"{label:<58}{raw_day_seconds:>9.3f}")
+    print(f"{'(a) full recompute (metrics_recompute full=True)':<58}{full_s:>9.2f}")
+    print(f"{'    runs':<58}" + " ".join(f"{r['seconds']:.2f}" for r in fulls))
+    print("    engine steps (first run; nested steps are inside their caller's time):")
+    for name, (seconds, calls) in fulls[0]["steps"].items():
+        print(f"      {name:<40}{calls:>9,} calls{seconds:>9.2f}")
+    print(f"    rows stored: {fulls[0]['rows']:,}")
+    print(f"{'(c) incremental recompute, one journey after ' + str(BATCH) + ' answers':<58}"
+          f"{inc_s:>9.2f}")  # fmt: skip
+    print(f"{'    runs':<58}" + " ".join(f"{r['seconds']:.2f}" for r in incrementals))
+    print(f"    pending before it: journeys {incrementals[0]['pending']}; the batch's ingest "
+          f"took {incrementals[0]['ingest_seconds']:.2f} s")  # fmt: skip
+    print("    engine steps (first run):")
+    for name, (seconds, calls) in incrementals[0]["steps"].items():
+        print(f"      {name:<40}{calls:>9,} calls{seconds:>9.2f}")
+    print(f"ratio full recompute / raw GROUP BY touchpoint: {ratio:.0f}x")
+    print(
+        f"peak RSS (child process, VmHWM): full {rss:.0f} MB (goal < "
+        f"{RSS_GOAL_MB}; {base:.0f} MB of it before the recompute: Django, pandas), "
+        f"incremental {inc_rss:.0f} MB"
+    )
+    if args.profile:
+        print("\ncProfile of the first full run (cumulative):\n" + fulls[0]["profile"])
+        print("cProfile of the first incremental run:\n" + incrementals[0]["profile"])
+    goals = [
+        ("full <= 10 s", full_s <= FULL_GOAL_S),
+        ("RSS < 1 GB", rss < RSS_GOAL_MB),
+        ("incremental <= 1 s", inc_s <= INCREMENTAL_GOAL_S),
+    ]
+    print("goals: " + ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in goals))
+    return 0 if all(ok for _, ok in goals) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
