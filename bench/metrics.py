@@ -293,11 +293,25 @@ def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fres
     print(f"generated {answers:,} answers in {time.perf_counter() - started:.1f} s")
 
 
-def vacuum() -> None:
+ANSWER_TABLES = ("feedback_response", "feedback_activity", "feedback_customer")
+METRIC_TABLES = (
+    "metrics_momentcounts",
+    "metrics_retentioncohort",
+    "metrics_retentionsummary",
+    "metrics_momentimpact",
+    "metrics_recomputerun",
+)
+
+
+def vacuum(tables=ANSWER_TABLES + METRIC_TABLES) -> None:
+    """VACUUM ANALYZE and a checkpoint before a measure. A recompute replaces its rows (delete,
+    insert), leaving dead rows that autovacuum would clear between runs; without this, each run
+    would pay for the dead rows of the runs before it (and where autovacuum is off, as on this
+    machine, they pile up: 4,000,000 dead rows after a dozen runs)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for table in ("feedback_response", "feedback_activity", "feedback_customer"):
+        for table in tables:
             cursor.execute(f"VACUUM ANALYZE {table}")
         cursor.execute("CHECKPOINT")
 
@@ -499,6 +513,10 @@ def run_child(mode: str, workspace_id: int, journey_id: int, run: int, profile: 
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _median_run(runs: list[dict]) -> dict:
+    return sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
+
+
 # --- main --------------------------------------------------------------------------------------
 
 
@@ -533,16 +551,16 @@ def main() -> int:
 
     raw_seconds, raw_rows = raw_sql(RAW_BY_TOUCHPOINT, workspace_id)
     raw_day_seconds, raw_day_rows = raw_sql(RAW_BY_TOUCHPOINT_DAY, workspace_id)
-    connection.close()  # the children must not wait on this process
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        autovacuum = cursor.fetchone()[0]
 
-    fulls = [
-        run_child("full", workspace_id, journey_id, i, args.profile and i == 0)
-        for i in range(args.runs)
-    ]
-    incrementals = [
-        run_child("incremental", workspace_id, journey_id, i, args.profile and i == 0)
-        for i in range(args.runs)
-    ]
+    fulls, incrementals = [], []
+    for mode, runs in (("full", fulls), ("incremental", incrementals)):
+        for i in range(args.runs):
+            vacuum(METRIC_TABLES)
+            connection.close()  # the children must not wait on this process
+            runs.append(run_child(mode, workspace_id, journey_id, i, args.profile and i == 0))
 
     full_s = statistics.median(r["seconds"] for r in fulls)
     rss = max(r["maxrss_mb"] for r in fulls)
@@ -556,6 +574,7 @@ def main() -> int:
         f"{len(journeys)} journeys, {args.customers:,} customers, {activities:,} activities, "
         f"PostgreSQL ({connection.settings_dict['NAME']}); {args.runs} runs each, medians"
     )
+    print(f"autovacuum {autovacuum}; every measure starts after VACUUM ANALYZE of the tables")
     print(f"{'measure':<58}{'seconds':>9}")
     print(
         f"{'(b) raw SQL: GROUP BY touchpoint, ' + str(raw_rows) + ' rows':<58}{raw_seconds:>9.3f}"
@@ -564,8 +583,8 @@ def main() -> int:
     print(f"{label:<58}{raw_day_seconds:>9.3f}")
     print(f"{'(a) full recompute (metrics_recompute full=True)':<58}{full_s:>9.2f}")
     print(f"{'    runs':<58}" + " ".join(f"{r['seconds']:.2f}" for r in fulls))
-    print("    engine steps (first run; nested steps are inside their caller's time):")
-    for name, (seconds, calls) in fulls[0]["steps"].items():
+    print("    engine steps (median run; a nested step is inside its caller's time too):")
+    for name, (seconds, calls) in _median_run(fulls)["steps"].items():
         print(f"      {name:<40}{calls:>9,} calls{seconds:>9.2f}")
     print(f"    rows stored: {fulls[0]['rows']:,}")
     print(f"{'(c) incremental recompute, one journey after ' + str(BATCH) + ' answers':<58}"
@@ -573,8 +592,8 @@ def main() -> int:
     print(f"{'    runs':<58}" + " ".join(f"{r['seconds']:.2f}" for r in incrementals))
     print(f"    pending before it: journeys {incrementals[0]['pending']}; the batch's ingest "
           f"took {incrementals[0]['ingest_seconds']:.2f} s")  # fmt: skip
-    print("    engine steps (first run):")
-    for name, (seconds, calls) in incrementals[0]["steps"].items():
+    print("    engine steps (median run):")
+    for name, (seconds, calls) in _median_run(incrementals)["steps"].items():
         print(f"      {name:<40}{calls:>9,} calls{seconds:>9.2f}")
     print(f"ratio full recompute / raw GROUP BY touchpoint: {ratio:.0f}x")
     print(

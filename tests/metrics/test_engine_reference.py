@@ -20,7 +20,7 @@ from django.utils import timezone
 from feedback.models import Activity, Customer, Response, Source
 from journeys.models import Journey, MotStage, Stage, Touchpoint
 from metrics import engine
-from metrics.models import MomentCounts, RetentionCohort
+from metrics.models import MomentCounts, MomentImpact, RetentionCohort
 from mot.models import Workspace
 
 COUNTS = [
@@ -427,3 +427,53 @@ def test_retention_cohorts_are_stored_through_copy_too(db, workspace, writer):
     assert written == 24 * 25 // 2  # cohort m is followed from month m to the last month
     assert RetentionCohort.objects.filter(workspace=workspace).count() == written
     assert RetentionCohort.objects.filter(workspace=workspace, offset=0).count() == 24
+
+
+def test_impact_counts_a_customer_by_their_latest_answer_there(db, workspace, journey):
+    """recompute_impact's docstring: "customers whose latest answer there was glory (pain)". A
+    customer whose pain answer was followed by a neutral one at the same touchpoint is in neither
+    group; one whose pain was followed by glory is in the glory group only."""
+    tp = journey.touchpoints.get(title="Reviews")
+    start = datetime(2026, 1, 5, 12, tzinfo=UTC)
+    recovered, neutral_now = Customer.objects.bulk_create(
+        [Customer(workspace=workspace, external_id=e) for e in ("recovered", "neutral-now")]
+    )
+    answers = [
+        (recovered, 0, None, 0),  # pain ...
+        (recovered, 10, None, 10),  # ... then glory
+        (neutral_now, 1, None, 0),  # pain ...
+        (neutral_now, 8, None, 10),  # ... then neutral
+    ]
+    Response.objects.bulk_create(
+        [
+            Response(
+                workspace=workspace,
+                touchpoint=tp,
+                customer=customer,
+                source=Source.API,
+                external_id=f"i{i}",
+                submitted_at=start + timedelta(days=days),
+                nps=nps,
+                csat=csat,
+            )
+            for i, (customer, nps, csat, days) in enumerate(answers)
+        ]
+    )
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                workspace=workspace,
+                customer=customer,
+                occurred_at=start + timedelta(days=20),
+                kind="purchase",
+                external_id=f"a-{customer.external_id}",
+            )
+            for customer in (recovered, neutral_now)
+        ]
+    )
+
+    engine.recompute_impact(workspace.pk)
+
+    row = MomentImpact.objects.filter(touchpoint=tp).first()
+    assert row is not None
+    assert (row.glory_n, row.glory_retained, row.pain_n, row.pain_retained) == (1, 1, 0, 0)
