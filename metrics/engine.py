@@ -215,28 +215,38 @@ def _window(workspace_id: int) -> dict:
     )
 
 
+def _lock_workspace_metrics(workspace_id: int) -> None:
+    """One metrics writer per workspace at a time, held to the end of the transaction, taken
+    before reading, so a run that read older data can never commit after a newer one. On
+    PostgreSQL an advisory lock (nothing else waits on it); SQLite runs one writer anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [METRICS_LOCK, workspace_id])
+
+
+METRICS_LOCK = 0x4D4F54  # "MOT": the advisory-lock namespace of metric writers
+
+
 def recompute_counts(
     workspace_id: int, *, journey_ids: Iterable[int] | None = None, progress: Progress | None = None
 ) -> int:
     """Replace the moment-count rows of the given journeys (all when None) and the workspace-wide
-    rows. Returns the number of rows written."""
+    rows, in one transaction. Returns the number of rows written."""
     progress = progress or (lambda fraction: None)
-    workspace = Workspace.objects.get(pk=workspace_id)
     journeys = None if journey_ids is None else sorted(set(journey_ids))
-    frame = daily_touchpoint_counts(workspace_id, journeys)
-    progress(0.4)
-    touchpoints = _touchpoints(workspace_id, journeys)
-    rows = journey_rows(frame, touchpoints)
-    for row in rows:
-        if row["day"] is None:
-            _derive(row, workspace.min_sample)
-    progress(0.6)
-    now = timezone.now()
-    window = _window(workspace_id)
-    _stamp(rows, workspace_id, now, window)
     with transaction.atomic():
-        # One writer per workspace at a time; readers are not blocked.
-        Workspace.objects.select_for_update().filter(pk=workspace_id).exists()
+        _lock_workspace_metrics(workspace_id)
+        min_sample = Workspace.objects.values_list("min_sample", flat=True).get(pk=workspace_id)
+        frame = daily_touchpoint_counts(workspace_id, journeys)
+        progress(0.4)
+        rows = journey_rows(frame, _touchpoints(workspace_id, journeys))
+        for row in rows:
+            if row["day"] is None:
+                _derive(row, min_sample)
+        progress(0.6)
+        now = timezone.now()
+        window = _window(workspace_id)
+        _stamp(rows, workspace_id, now, window)
         stale = MomentCounts.objects.filter(workspace_id=workspace_id)
         if journeys is not None:
             stale = stale.filter(Q(journey_id__in=journeys) | Q(journey__isnull=True))
@@ -245,7 +255,7 @@ def recompute_counts(
         workspace_rows = _stamp(_workspace_rows(workspace_id), workspace_id, now, window)
         for row in workspace_rows:
             if row["day"] is None:
-                _derive(row, workspace.min_sample)
+                _derive(row, min_sample)
         _insert(MomentCounts, workspace_rows)
     progress(0.8)
     return len(rows) + len(workspace_rows)
@@ -352,59 +362,57 @@ def recompute_retention(workspace_id: int, *, as_of: date | None = None) -> int:
 
 def recompute_impact(workspace_id: int) -> int:
     """Per touchpoint: of the customers whose latest answer there was glory (pain), how many were
-    active again within IMPACT_WINDOW_DAYS after it."""
+    active again within IMPACT_WINDOW_DAYS after it.
+
+    Only answers given at least IMPACT_WINDOW_DAYS before the computation count: a more recent
+    answer has not had its whole window yet, and counting it as "not back" would bias the rates.
+    """
     frame, basis = _activity_frame(workspace_id)
+    now = timezone.now()
+    window = timedelta(days=IMPACT_WINDOW_DAYS)
     answers = pd.DataFrame.from_records(
         list(
             Response.objects.filter(
-                workspace_id=workspace_id,
-                customer__isnull=False,
-                experience__in=[Experience.GLORY, Experience.PAIN],
+                workspace_id=workspace_id, customer__isnull=False, submitted_at__lte=now - window
             )
             .values_list("touchpoint_id", "customer_id", "submitted_at", "experience", "pk")
             .iterator(chunk_size=20_000)
         ),
         columns=["touchpoint_id", "customer", "submitted_at", "experience", "pk"],
     )
-    now = timezone.now()
     rows: list[dict] = []
     if not answers.empty:
         answers["submitted_at"] = pd.to_datetime(answers["submitted_at"], utc=True)
+        # The latest answer of each customer at each touchpoint, whatever it was; then only the
+        # glory and pain ones (a pain answer followed by a neutral one is in neither group).
         latest = answers.sort_values(["submitted_at", "pk"]).drop_duplicates(
             ["touchpoint_id", "customer"], keep="last"
         )
-        later = pd.to_datetime(frame["occurred_at"], utc=True) if not frame.empty else None
-        retained = _retained(
-            latest, frame.assign(occurred_at=later) if later is not None else frame
+        latest = latest[latest["experience"].isin([Experience.GLORY, Experience.PAIN])]
+    if not answers.empty and not latest.empty:
+        if not frame.empty:
+            frame = frame.assign(occurred_at=pd.to_datetime(frame["occurred_at"], utc=True))
+        latest = latest.assign(retained=_retained(latest, frame))
+        counts = latest.pivot_table(
+            index="touchpoint_id",
+            columns="experience",
+            values="retained",
+            aggfunc=["count", "sum"],
+            fill_value=0,
         )
-        latest = latest.assign(retained=retained)
-        grouped = latest.groupby(["touchpoint_id", "experience"])["retained"].agg(["count", "sum"])
-        workspace = Workspace.objects.get(pk=workspace_id)
-        for touchpoint_id in latest["touchpoint_id"].unique():
-            glory = (
-                grouped.loc[(touchpoint_id, Experience.GLORY.value)]
-                if (
-                    touchpoint_id,
-                    Experience.GLORY.value,
-                )
-                in grouped.index
-                else None
-            )
-            pain = (
-                grouped.loc[(touchpoint_id, Experience.PAIN.value)]
-                if (
-                    touchpoint_id,
-                    Experience.PAIN.value,
-                )
-                in grouped.index
-                else None
-            )
+        min_sample = Workspace.objects.values_list("min_sample", flat=True).get(pk=workspace_id)
+
+        def cell(kind: str, experience: str, touchpoint_id) -> int:
+            column = (kind, experience)
+            return int(counts.at[touchpoint_id, column]) if column in counts.columns else 0
+
+        for touchpoint_id in counts.index:
             result = compute.impact(
-                int(glory["count"]) if glory is not None else 0,
-                int(glory["sum"]) if glory is not None else 0,
-                int(pain["count"]) if pain is not None else 0,
-                int(pain["sum"]) if pain is not None else 0,
-                min_sample=workspace.min_sample,
+                cell("count", Experience.GLORY, touchpoint_id),
+                cell("sum", Experience.GLORY, touchpoint_id),
+                cell("count", Experience.PAIN, touchpoint_id),
+                cell("sum", Experience.PAIN, touchpoint_id),
+                min_sample=min_sample,
             )
             rows.append(
                 {

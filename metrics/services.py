@@ -32,6 +32,14 @@ def _pending_key(workspace_id: int) -> str:
     return f"metrics:pending:{connection.settings_dict['NAME']}:{workspace_id}"
 
 
+def progress_key(workspace_id: int) -> str:
+    return f"metrics:progress:{connection.settings_dict['NAME']}:{workspace_id}"
+
+
+def run_progress(run: RecomputeRun) -> float:
+    return float(cache.get(progress_key(run.workspace_id), run.progress))
+
+
 def metrics_request(
     *, workspace_id: int, journey_ids: Iterable[int] | None = None, full: bool = False
 ) -> bool:
@@ -80,6 +88,7 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
         if not (full or pending or pending_full):
             return False
         run.started_at = timezone.now()
+        cache.set(progress_key(workspace_id), 0.0, timeout=3600)
         run.progress = 0
         run.message = ""
         run.save(update_fields=["started_at", "progress", "message"])
@@ -87,7 +96,9 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
     journeys = None if full or "*" in pending else [int(j) for j in pending]
 
     def progress(fraction: float) -> None:
-        RecomputeRun.objects.filter(pk=run.pk).update(progress=fraction)
+        # In the cache: the engine reports from inside its transaction, where a row update
+        # would stay invisible to the page polling it.
+        cache.set(progress_key(workspace_id), fraction, timeout=3600)
 
     engine.recompute_counts(workspace_id, journey_ids=journeys, progress=progress)
     if full:
@@ -104,4 +115,5 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
         done.finished_at = timezone.now()
         done.progress = 1
         done.save()
+    cache.delete(progress_key(workspace_id))
     return True

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from metrics.models import RecomputeRun
 from metrics.selectors import metrics_overview
-from metrics.services import metrics_request
+from metrics.services import metrics_request, run_progress
 from mot.policy import Action, can, get_workspace_for
 
 
@@ -28,6 +28,7 @@ def overview(request: HttpRequest, ws: str) -> HttpResponse:
             "overview": data,
             "run": data.run,
             "running": _running(data.run),
+            "progress": run_progress(data.run) if data.run else 0,
             "min_sample": membership.workspace.min_sample,
             "may_recompute": can(membership, Action.RECOMPUTE_METRICS, membership.workspace),
         },
@@ -70,6 +71,7 @@ def _status(request: HttpRequest, membership) -> HttpResponse:
             "membership": membership,
             "run": run,
             "running": running,
+            "progress": run_progress(run) if run else 0,
             "may_recompute": can(membership, Action.RECOMPUTE_METRICS, membership.workspace),
         },
     )
