@@ -236,6 +236,11 @@ def recompute_counts(
     journeys = None if journey_ids is None else sorted(set(journey_ids))
     with transaction.atomic():
         _lock_workspace_metrics(workspace_id)
+        if connection.vendor == "postgresql":
+            # The day-by-touchpoint grouping of a million answers spills to disk at the
+            # default 4 MB; this transaction only.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
         min_sample = Workspace.objects.values_list("min_sample", flat=True).get(pk=workspace_id)
         frame = daily_touchpoint_counts(workspace_id, journeys)
         progress(0.4)

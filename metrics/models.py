@@ -27,11 +27,21 @@ class Scope(models.TextChoices):
 
 
 class MomentCounts(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # Derived rows, rewritten by every recompute: no database-level foreign-key checks (they
+    # cost seconds per recompute on large maps); Django still deletes them with their workspace
+    # or journey.
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     # Rows of one journey (touchpoints, stages, its MOT stages, itself) carry it, so a journey's
     # rows can be replaced alone; workspace-wide rows (the workspace, its MOT stages) do not.
     journey = models.ForeignKey(
-        Journey, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Journey,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
     # The touchpoint, stage or journey id, the MOT stage code ("" = not tagged), or "" for the

@@ -16,6 +16,8 @@ def test_every_model_of_ours_is_registered_in_django_admin():
 
 @pytest.fixture
 def feedback_rows(journey, editor):
+    from datetime import timedelta
+
     from django.utils import timezone
 
     from feedback.models import (
@@ -36,7 +38,7 @@ def feedback_rows(journey, editor):
         customer=customer,
         source="api",
         external_id="r-1",
-        submitted_at=timezone.now(),
+        submitted_at=timezone.now() - timedelta(days=120),  # old enough for impact
         nps=9,
     )
     Activity.objects.create(
