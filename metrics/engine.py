@@ -82,12 +82,24 @@ def _touchpoints(workspace_id: int, journey_ids: Iterable[int] | None) -> pd.Dat
     )
 
 
+DERIVED = [
+    "nps",
+    "nps_margin",
+    "csat_top2_share",
+    "csat_mean",
+    "glory_share",
+    "neutral_share",
+    "pain_share",
+    "moment_score",
+    "enough",
+]
+COLUMNS = ["scope", "journey_id", "key", "day", *COUNT_FIELDS, *DERIVED]
+
+
 def _scope_rows(
     frame: pd.DataFrame, *, scope: str, key_column: str | None, journey_column: str | None
-) -> list[dict]:
+) -> pd.DataFrame:
     """Daily rows and one all-time row per key of the scope, summed from the frame."""
-    if frame.empty:
-        return []
     keys = [c for c in (journey_column, key_column) if c]
     daily = frame.groupby([*keys, "day"], sort=False)[COUNT_FIELDS].sum().reset_index()
     totals = frame.groupby(keys, sort=False)[COUNT_FIELDS].sum().reset_index()
@@ -95,20 +107,13 @@ def _scope_rows(
     both = pd.concat([daily.astype({"day": object}), totals], ignore_index=True)
     both["scope"] = str(scope)
     both["key"] = both[key_column].astype(str) if key_column else ""
-    if key_column:
-        both = both.drop(columns=[key_column])
     if journey_column is None:
         both["journey_id"] = None
-    rows = both.to_dict("records")
-    for row in rows:  # numpy scalars to Python ints for the database drivers
-        row["journey_id"] = None if row["journey_id"] is None else int(row["journey_id"])
-        for name in COUNT_FIELDS:
-            row[name] = int(row[name])
-    return rows
+    return both
 
 
 def _derive(row: dict, min_sample: int) -> dict:
-    counts = compute.Counts(**{name: row[name] for name in COUNT_FIELDS})
+    counts = compute.Counts(**{name: int(row[name]) for name in COUNT_FIELDS})
     nps = compute.nps(counts, min_sample=min_sample)
     csat = compute.csat(counts, min_sample=min_sample)
     moment = compute.moment(counts, min_sample=min_sample)
@@ -126,12 +131,25 @@ def _derive(row: dict, min_sample: int) -> dict:
     return row
 
 
-def journey_rows(frame: pd.DataFrame, touchpoints: pd.DataFrame) -> list[dict]:
+def _with_derived(frame: pd.DataFrame, min_sample: int) -> pd.DataFrame:
+    """The derived numbers on the all-time rows (day is null); daily rows keep nulls there."""
+    frame = frame.reset_index(drop=True)
+    for name in DERIVED:
+        frame[name] = None
+    frame["enough"] = False
+    all_time = frame.index[frame["day"].isna()]
+    derived = [_derive(frame.loc[i, COUNT_FIELDS].to_dict(), min_sample) for i in all_time]
+    if derived:
+        frame.loc[all_time, DERIVED] = pd.DataFrame(derived, index=all_time)[DERIVED]
+    return frame
+
+
+def journey_rows(frame: pd.DataFrame, touchpoints: pd.DataFrame) -> pd.DataFrame:
     """Rows of the touchpoint, stage, MOT stage (within its journey) and journey scopes."""
     if frame.empty:
-        return []
+        return pd.DataFrame(columns=COLUMNS)
     joined = frame.merge(touchpoints, on="touchpoint_id", how="inner")
-    rows: list[dict] = []
+    parts = []
     for scope, column in (
         (Scope.TOUCHPOINT, "touchpoint_id"),
         (Scope.STAGE, "stage_id"),
@@ -140,33 +158,40 @@ def journey_rows(frame: pd.DataFrame, touchpoints: pd.DataFrame) -> list[dict]:
         part = joined[["journey_id", column, "day", *COUNT_FIELDS]].rename(
             columns={column: "key_value"}
         )
-        rows += _scope_rows(part, scope=scope, key_column="key_value", journey_column="journey_id")
-    rows += _scope_rows(joined, scope=Scope.JOURNEY, key_column=None, journey_column="journey_id")
-    for row in rows:
-        if row["scope"] == Scope.JOURNEY:
-            row["key"] = str(row["journey_id"])
-    return rows
+        parts.append(
+            _scope_rows(part, scope=scope, key_column="key_value", journey_column="journey_id")
+        )
+    journeys = _scope_rows(
+        joined[["journey_id", "day", *COUNT_FIELDS]],
+        scope=Scope.JOURNEY,
+        key_column=None,
+        journey_column="journey_id",
+    )
+    journeys["key"] = journeys["journey_id"].astype(str)
+    parts.append(journeys)
+    rows = pd.concat(parts, ignore_index=True)
+    return rows[["scope", "journey_id", "key", "day", *COUNT_FIELDS]]
 
 
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _insert(model, rows: list[dict]) -> None:
-    """Insert plain rows fast: COPY on PostgreSQL, one executemany elsewhere.
-
-    Model instances and per-value field preparation cost more than the database work for the
-    tens of thousands of rows a recompute writes, so rows go in as tuples.
-    """
-    if not rows:
+def _insert(model, rows: pd.DataFrame | list[dict]) -> None:
+    """Insert plain rows fast: COPY of a CSV that pandas writes on PostgreSQL, one executemany
+    elsewhere. Model instances and per-value preparation would cost more than the database's
+    work for the hundreds of thousands of rows a recompute can write."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    if frame.empty:
         return
-    columns = list(rows[0])
+    columns = list(frame.columns)
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
+            data = frame.to_csv(index=False, header=False, na_rep="\\N")
+            sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+            with cursor.cursor.copy(sql) as copy:
+                copy.write(data)
             return
         fields = [model._meta.get_field(c.removesuffix("_id")) for c in columns]
         memo: dict = {}
@@ -174,8 +199,12 @@ def _insert(model, rows: list[dict]) -> None:
         def prepared(field, value):
             # Numbers, text and None go as they are; dates and datetimes through the field,
             # once per distinct value (most are the same computed_at/day over and over).
-            if value is None or isinstance(value, int | float | str):
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                return None
+            if isinstance(value, int | float | str):
                 return value
+            if hasattr(value, "item"):  # a numpy scalar
+                return value.item()
             key = (field.attname, value)
             if key not in memo:
                 memo[key] = field.get_db_prep_save(value, connection)
@@ -184,28 +213,18 @@ def _insert(model, rows: list[dict]) -> None:
         placeholders = ", ".join(["%s"] * len(columns))
         cursor.executemany(
             f"INSERT INTO {table} ({names}) VALUES ({placeholders})",  # noqa: S608
-            [[prepared(f, row[c]) for f, c in zip(fields, columns, strict=True)] for row in rows],
+            [
+                [prepared(f, v) for f, v in zip(fields, values, strict=True)]
+                for values in frame.itertuples(index=False, name=None)
+            ],
         )
 
 
-def _stamp(rows: list[dict], workspace_id: int, now: datetime, window: dict) -> list[dict]:
-    for row in rows:
-        row["workspace_id"] = workspace_id
-        row["computed_at"] = now
-        row["window_start"] = window["first"]
-        row["window_end"] = window["last"]
-        for name in (
-            "nps",
-            "nps_margin",
-            "csat_top2_share",
-            "csat_mean",
-            "glory_share",
-            "neutral_share",
-            "pain_share",
-            "moment_score",
-        ):
-            row.setdefault(name, None)
-        row.setdefault("enough", False)
+def _stamp(rows: pd.DataFrame, workspace_id: int, now: datetime, window: dict) -> pd.DataFrame:
+    rows["workspace_id"] = workspace_id
+    rows["computed_at"] = now
+    rows["window_start"] = window["first"]
+    rows["window_end"] = window["last"]
     return rows
 
 
@@ -245,28 +264,26 @@ def recompute_counts(
         frame = daily_touchpoint_counts(workspace_id, journeys)
         progress(0.4)
         rows = journey_rows(frame, _touchpoints(workspace_id, journeys))
-        for row in rows:
-            if row["day"] is None:
-                _derive(row, min_sample)
+        rows = _with_derived(rows, min_sample)
         progress(0.6)
         now = timezone.now()
         window = _window(workspace_id)
-        _stamp(rows, workspace_id, now, window)
+        rows = _stamp(rows, workspace_id, now, window)
         stale = MomentCounts.objects.filter(workspace_id=workspace_id)
         if journeys is not None:
             stale = stale.filter(Q(journey_id__in=journeys) | Q(journey__isnull=True))
         stale.delete()
         _insert(MomentCounts, rows)
-        workspace_rows = _stamp(_workspace_rows(workspace_id), workspace_id, now, window)
-        for row in workspace_rows:
-            if row["day"] is None:
-                _derive(row, min_sample)
+        workspace_rows = _workspace_rows(workspace_id)
+        workspace_rows = _stamp(
+            _with_derived(workspace_rows, min_sample), workspace_id, now, window
+        )
         _insert(MomentCounts, workspace_rows)
     progress(0.8)
     return len(rows) + len(workspace_rows)
 
 
-def _workspace_rows(workspace_id: int) -> list[dict]:
+def _workspace_rows(workspace_id: int) -> pd.DataFrame:
     """Workspace and workspace-wide MOT stage rows, added up from the stored journey-level rows
     (inside the writing transaction, so they match the journey rows just written)."""
     stored = MomentCounts.objects.filter(workspace_id=workspace_id, journey__isnull=False)
@@ -287,7 +304,7 @@ def _workspace_rows(workspace_id: int) -> list[dict]:
                     **{name: int(values[name]) for name in COUNT_FIELDS},
                 }
             )
-    return rows
+    return pd.DataFrame(rows, columns=["scope", "journey_id", "key", "day", *COUNT_FIELDS])
 
 
 # --- retention and moment impact ---------------------------------------------------------------
