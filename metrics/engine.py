@@ -66,11 +66,10 @@ def daily_touchpoint_counts(workspace_id: int, journey_ids: Iterable[int] | None
         answers.annotate(day=TruncDate("submitted_at"))
         .order_by()
         .values("touchpoint_id", "day")
-        .annotate(**_counting(), window_start=Min("submitted_at"), window_end=Max("submitted_at"))
+        .annotate(**_counting())
     )
-    return pd.DataFrame.from_records(
-        list(rows), columns=["touchpoint_id", "day", *COUNT_FIELDS, *WINDOW]
-    )
+    frame = pd.DataFrame.from_records(list(rows), columns=["touchpoint_id", "day", *COUNT_FIELDS])
+    return frame
 
 
 def _touchpoints(workspace_id: int, journey_ids: Iterable[int] | None) -> pd.DataFrame:
@@ -94,9 +93,7 @@ DERIVED = [
     "moment_score",
     "enough",
 ]
-WINDOW = ["window_start", "window_end"]  # the first and last answer the row counts
-COLUMNS = ["scope", "journey_id", "key", "day", *COUNT_FIELDS, *WINDOW, *DERIVED]
-AGGREGATE = {**dict.fromkeys(COUNT_FIELDS, "sum"), "window_start": "min", "window_end": "max"}
+COLUMNS = ["scope", "journey_id", "key", "day", *COUNT_FIELDS, *DERIVED]
 
 
 def _scope_rows(
@@ -104,8 +101,8 @@ def _scope_rows(
 ) -> pd.DataFrame:
     """Daily rows and one all-time row per key of the scope, summed from the frame."""
     keys = [c for c in (journey_column, key_column) if c]
-    daily = frame.groupby([*keys, "day"], sort=False).agg(AGGREGATE).reset_index()
-    totals = frame.groupby(keys, sort=False).agg(AGGREGATE).reset_index()
+    daily = frame.groupby([*keys, "day"], sort=False)[COUNT_FIELDS].sum().reset_index()
+    totals = frame.groupby(keys, sort=False)[COUNT_FIELDS].sum().reset_index()
     totals["day"] = None
     both = pd.concat([daily.astype({"day": object}), totals], ignore_index=True)
     both["scope"] = str(scope)
@@ -150,7 +147,7 @@ def _with_derived(frame: pd.DataFrame, min_sample: int) -> pd.DataFrame:
 def journey_rows(frame: pd.DataFrame, touchpoints: pd.DataFrame) -> pd.DataFrame:
     """Rows of the touchpoint, stage, MOT stage (within its journey) and journey scopes."""
     if frame.empty:
-        return pd.DataFrame(columns=[c for c in COLUMNS if c not in DERIVED])
+        return pd.DataFrame(columns=COLUMNS)
     joined = frame.merge(touchpoints, on="touchpoint_id", how="inner")
     parts = []
     for scope, column in (
@@ -158,14 +155,14 @@ def journey_rows(frame: pd.DataFrame, touchpoints: pd.DataFrame) -> pd.DataFrame
         (Scope.STAGE, "stage_id"),
         (Scope.MOT_STAGE, "mot_stage"),
     ):
-        part = joined[["journey_id", column, "day", *COUNT_FIELDS, *WINDOW]].rename(
+        part = joined[["journey_id", column, "day", *COUNT_FIELDS]].rename(
             columns={column: "key_value"}
         )
         parts.append(
             _scope_rows(part, scope=scope, key_column="key_value", journey_column="journey_id")
         )
     journeys = _scope_rows(
-        joined[["journey_id", "day", *COUNT_FIELDS, *WINDOW]],
+        joined[["journey_id", "day", *COUNT_FIELDS]],
         scope=Scope.JOURNEY,
         key_column=None,
         journey_column="journey_id",
@@ -173,20 +170,10 @@ def journey_rows(frame: pd.DataFrame, touchpoints: pd.DataFrame) -> pd.DataFrame
     journeys["key"] = journeys["journey_id"].astype(str)
     parts.append(journeys)
     rows = pd.concat(parts, ignore_index=True)
-    return rows[["scope", "journey_id", "key", "day", *COUNT_FIELDS, *WINDOW]]
+    return rows[["scope", "journey_id", "key", "day", *COUNT_FIELDS]]
 
 
 # --- writing ----------------------------------------------------------------------------------
-
-
-def _insert_into(table: str, frame: pd.DataFrame) -> None:
-    """PostgreSQL: COPY the frame's rows into the table, as one CSV that pandas writes."""
-    names = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
-    data = frame.to_csv(index=False, header=False, na_rep="\\N")
-    target = connection.ops.quote_name(table)
-    sql = f"COPY {target} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        copy.write(data)
 
 
 def _insert(model, rows: pd.DataFrame | list[dict]) -> None:
@@ -196,13 +183,16 @@ def _insert(model, rows: pd.DataFrame | list[dict]) -> None:
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
     if frame.empty:
         return
-    if connection.vendor == "postgresql":
-        _insert_into(model._meta.db_table, frame)
-        return
     columns = list(frame.columns)
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            data = frame.to_csv(index=False, header=False, na_rep="\\N")
+            sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+            with cursor.cursor.copy(sql) as copy:
+                copy.write(data)
+            return
         fields = [model._meta.get_field(c.removesuffix("_id")) for c in columns]
         memo: dict = {}
 
@@ -230,10 +220,18 @@ def _insert(model, rows: pd.DataFrame | list[dict]) -> None:
         )
 
 
-def _stamp(rows: pd.DataFrame, workspace_id: int, now: datetime) -> pd.DataFrame:
+def _stamp(rows: pd.DataFrame, workspace_id: int, now: datetime, window: dict) -> pd.DataFrame:
     rows["workspace_id"] = workspace_id
     rows["computed_at"] = now
+    rows["window_start"] = window["first"]
+    rows["window_end"] = window["last"]
     return rows
+
+
+def _window(workspace_id: int) -> dict:
+    return Response.objects.filter(workspace_id=workspace_id).aggregate(
+        first=Min("submitted_at"), last=Max("submitted_at")
+    )
 
 
 def _lock_workspace_metrics(workspace_id: int) -> None:
@@ -252,8 +250,7 @@ def recompute_counts(
     workspace_id: int, *, journey_ids: Iterable[int] | None = None, progress: Progress | None = None
 ) -> int:
     """Replace the moment-count rows of the given journeys (all when None) and the workspace-wide
-    rows, in one transaction. Returns the number of rows written (rows whose values did not
-    change are kept as they are, with the time they were computed)."""
+    rows, in one transaction. Returns the number of rows written."""
     progress = progress or (lambda fraction: None)
     journeys = None if journey_ids is None else sorted(set(journey_ids))
     with transaction.atomic():
@@ -270,77 +267,20 @@ def recompute_counts(
         rows = _with_derived(rows, min_sample)
         progress(0.6)
         now = timezone.now()
-        rows = _stamp(rows, workspace_id, now)
-        stale = MomentCounts.objects.filter(workspace_id=workspace_id, journey__isnull=False)
+        window = _window(workspace_id)
+        rows = _stamp(rows, workspace_id, now, window)
+        stale = MomentCounts.objects.filter(workspace_id=workspace_id)
         if journeys is not None:
-            stale = stale.filter(journey_id__in=journeys)
-        written = _replace(stale, rows)
-        workspace_rows = _workspace_rows(workspace_id)
-        workspace_rows = _stamp(_with_derived(workspace_rows, min_sample), workspace_id, now)
-        written += _replace(
-            MomentCounts.objects.filter(workspace_id=workspace_id, journey__isnull=True),
-            workspace_rows,
-        )
-    progress(0.8)
-    return written
-
-
-SAME_ROW = ["scope", "journey_id", "key", "day", *COUNT_FIELDS, *WINDOW, *DERIVED]
-NOT_NULL = {"scope", "key", "enough", *COUNT_FIELDS}
-
-
-def _replace(stale, rows: pd.DataFrame) -> int:
-    """Make the stored rows of ``stale`` (a queryset) exactly ``rows``; returns how many rows were
-    written.
-
-    On PostgreSQL only what changed is touched: the new rows go to a temporary table, stored rows
-    with no identical new row are deleted and new rows with no identical stored row inserted. A
-    recompute after one answer then writes a dozen rows, not the tens of thousands of a journey.
-    Elsewhere (small data) everything is deleted and inserted again.
-    """
-    if connection.vendor != "postgresql":
+            stale = stale.filter(Q(journey_id__in=journeys) | Q(journey__isnull=True))
         stale.delete()
         _insert(MomentCounts, rows)
-        return len(rows)
-    table = MomentCounts._meta.db_table
-    columns = list(rows.columns) if not rows.empty else None
-    with connection.cursor() as cursor:
-        # Same columns, no constraints (the id comes later, from the real table's sequence).
-        cursor.execute("DROP TABLE IF EXISTS mot_metric_rows")
-        cursor.execute(
-            f"CREATE TEMP TABLE mot_metric_rows ON COMMIT DROP AS "  # noqa: S608
-            f"SELECT * FROM {table} WITH NO DATA"
+        workspace_rows = _workspace_rows(workspace_id)
+        workspace_rows = _stamp(
+            _with_derived(workspace_rows, min_sample), workspace_id, now, window
         )
-    if columns:
-        _insert_into("mot_metric_rows", rows)
-    where, params = _where_sql(stale)
-    # Equality on the never-null columns lets PostgreSQL hash the comparison; the nullable ones
-    # (journey, day, windows, derived numbers) compare as IS NOT DISTINCT FROM.
-    same = " AND ".join(
-        f"m.{c} = n.{c}" if c in NOT_NULL else f"m.{c} IS NOT DISTINCT FROM n.{c}" for c in SAME_ROW
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {table} m WHERE {where} AND NOT EXISTS "  # noqa: S608
-            f"(SELECT 1 FROM mot_metric_rows n WHERE {same})",
-            params,
-        )
-        if not columns:
-            return 0
-        names = ", ".join(connection.ops.quote_name(c) for c in columns)
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM mot_metric_rows n "  # noqa: S608
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} m WHERE {where} AND {same})",
-            params,
-        )
-        return cursor.rowcount
-
-
-def _where_sql(queryset) -> tuple[str, list]:
-    """The WHERE clause of a queryset on MomentCounts, written for the alias ``m``."""
-    sql, params = queryset.values("id").query.sql_with_params()
-    ids_sql = sql  # SELECT id FROM table WHERE ...
-    return f"m.id IN ({ids_sql})", list(params)
+        _insert(MomentCounts, workspace_rows)
+    progress(0.8)
+    return len(rows) + len(workspace_rows)
 
 
 def _workspace_rows(workspace_id: int) -> pd.DataFrame:
@@ -349,7 +289,6 @@ def _workspace_rows(workspace_id: int) -> pd.DataFrame:
     stored = MomentCounts.objects.filter(workspace_id=workspace_id, journey__isnull=False)
     rows: list[dict] = []
     sums = {name: Sum(name) for name in COUNT_FIELDS}
-    sums.update(window_start=Min("window_start"), window_end=Max("window_end"))
     for scope, key_field, source_scope in (
         (Scope.WORKSPACE, None, Scope.JOURNEY),
         (Scope.MOT_STAGE, "key", Scope.MOT_STAGE),
@@ -363,11 +302,9 @@ def _workspace_rows(workspace_id: int) -> pd.DataFrame:
                     "key": values.get("key", "") if key_field else "",
                     "day": values["day"],
                     **{name: int(values[name]) for name in COUNT_FIELDS},
-                    "window_start": values["window_start"],
-                    "window_end": values["window_end"],
                 }
             )
-    return pd.DataFrame(rows, columns=["scope", "journey_id", "key", "day", *COUNT_FIELDS, *WINDOW])
+    return pd.DataFrame(rows, columns=["scope", "journey_id", "key", "day", *COUNT_FIELDS])
 
 
 # --- retention and moment impact ---------------------------------------------------------------
