@@ -15,6 +15,7 @@ import io
 import os
 import re
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import BinaryIO
@@ -279,17 +280,21 @@ def _width(row: list[str]) -> int:
 # --- streaming ----------------------------------------------------------------------------------
 
 
-class RowStream:
-    """The data rows of a file, read as they are iterated. Close it, or use it with ``with``."""
+class RowStream(ABC):
+    """The data rows of a file, read as they are iterated. Close it, or use it with ``with``.
 
-    def __iter__(self) -> Iterator[RawRow]:
-        raise NotImplementedError
+    One subclass per format (``_CsvRows``, ``_XlsxRows``); ``open_rows`` picks it.
+    """
 
+    @abstractmethod
+    def __iter__(self) -> Iterator[RawRow]: ...
+
+    @abstractmethod
     def fraction_read(self) -> float:
-        raise NotImplementedError
+        """How much of the file has been read, from 0 to 1 (for the progress bar)."""
 
-    def close(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def close(self) -> None: ...
 
     def __enter__(self) -> RowStream:
         return self
