@@ -76,7 +76,7 @@ class MappingForm(forms.Form):
         ]
         self.field_names = []
         for spec in presets.FIELDS[target]:
-            name = f"col_{spec.name}"
+            name = spec.name  # the mapping's own field names, so service errors land on them
             self.fields[name] = forms.ChoiceField(
                 label=spec.label, choices=columns, required=False, help_text=spec.help
             )
@@ -100,7 +100,7 @@ class MappingForm(forms.Form):
 
     @classmethod
     def initial_from(cls, mapping: Mapping, mode: str) -> dict:
-        initial = {f"col_{name}": str(index) for name, index in mapping.columns.items()}
+        initial = {name: str(index) for name, index in mapping.columns.items()}
         initial.update(
             touchpoint_id=mapping.touchpoint_id,
             date_order=mapping.date_order.value,
@@ -114,7 +114,7 @@ class MappingForm(forms.Form):
         data = self.cleaned_data
         touchpoint = data.get("touchpoint_id")
         columns = {
-            name[4:]: int(data[name])
+            name: int(data[name])
             for name in self.field_names
             if data.get(name) not in (None, NOT_IN_FILE)
         }

@@ -134,7 +134,7 @@ def _detail(
     mapping = mapping or Mapping.from_json(job.mapping)
     preview = jobs.import_preview(job=job, mapping=mapping) if job.file else []
     mapped = sorted(mapping.columns.items(), key=lambda item: item[1])
-    labels = {f"col_{name}": form.fields[f"col_{name}"].label for name, _i in mapped}
+    labels = {name: form.fields[name].label for name, _i in mapped}
     return render(
         request,
         template,
@@ -151,7 +151,7 @@ def _detail(
                 }
                 for row in preview
             ],
-            "preview_headers": [labels[f"col_{name}"] for name, _i in mapped],
+            "preview_headers": [labels[name] for name, _i in mapped],
             "progress": jobs.import_progress(job),
             "oob": oob,
         },
@@ -184,7 +184,7 @@ def import_detail(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         if action in ("dry_run", "import"):
             job = jobs.import_start(actor=membership, job=job, dry_run=action == "dry_run")
     except ValidationError as exc:
-        _apply(form, exc)
+        apply_service_errors(form, exc)
         return _detail(
             request, membership, job, form, mapping=mapping, status=422, template=template
         )
@@ -199,18 +199,6 @@ def import_detail(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     return _detail(
         request, membership, job, _mapping_form(job), mapping=mapping, template=template, oob=True
     )
-
-
-def _apply(form: MappingForm, exc: ValidationError) -> None:
-    # Service errors name mapping fields ("nps"); the form's fields are "col_nps".
-    if not exc.messages:
-        return
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            field = f"col_{name}" if f"col_{name}" in form.fields else name
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        apply_service_errors(form, exc)
 
 
 @login_required

@@ -195,7 +195,7 @@ def test_a_file_import_runs_on_a_worker_through_redis(
     response = client.post("/w/acme/imports/upload/", {"file": upload, "target": "responses"})
     assert response.status_code == 302, response.content.decode()[:1000]
     job = ImportJob.objects.get()
-    mapping = {f"col_{k}": str(v) for k, v in job.mapping["columns"].items()}
+    mapping = {k: str(v) for k, v in job.mapping["columns"].items()}
     response = client.post(
         f"/w/acme/imports/{job.pk}/",
         {

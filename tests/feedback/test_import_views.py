@@ -81,7 +81,7 @@ def start(client, django_capture_on_commit_callbacks):
 
 
 def mapping_post(job: ImportJob, **changes):
-    data = {f"col_{name}": str(index) for name, index in job.mapping["columns"].items()}
+    data = {name: str(index) for name, index in job.mapping["columns"].items()}
     data.update(
         date_order=job.mapping["date_order"],
         timezone="UTC",
@@ -284,7 +284,7 @@ def test_a_mapping_without_a_score_column_is_refused_with_the_field_named(client
     login(client, editor)
     job = job_of(upload(client, GOOD))
     data = mapping_post(job)
-    del data["col_nps"]
+    del data["nps"]
     response = client.post(f"/w/acme/imports/{job.pk}/", data)
     assert response.status_code == 422
     assert "NPS or the CSAT" in response.content.decode()
