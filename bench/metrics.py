@@ -368,7 +368,7 @@ STEPS = [  # engine functions timed by wrapping, when the engine has them
     "_insert",
     "_workspace_rows",
     "recompute_counts",
-    "_activity_frame",
+    "activity_frame",
     "recompute_retention",
     "_retained",
     "recompute_impact",
@@ -377,7 +377,7 @@ STEPS = [  # engine functions timed by wrapping, when the engine has them
 
 def _wrap_steps() -> dict[str, list[float]]:
     """Wrap the engine's functions to add up their time and calls (nested steps count in both:
-    recompute_counts includes _insert, recompute_retention its _activity_frame)."""
+    recompute_counts includes _insert, recompute_retention its activity_frame)."""
     import functools
 
     from django.db import connections

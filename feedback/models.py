@@ -265,7 +265,6 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
-    progress = models.FloatField(_("progress"), default=0)
     rows = models.PositiveIntegerField(_("rows read"), default=0)
     created_count = models.PositiveIntegerField(_("imported"), default=0)
     duplicate_count = models.PositiveIntegerField(_("duplicates skipped"), default=0)

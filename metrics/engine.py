@@ -324,7 +324,7 @@ def _times(seconds: pd.Series) -> pd.Series:
     return pd.to_datetime(seconds.astype("float64"), unit="s", utc=True).dt.round("ms")
 
 
-def _activity_frame(workspace_id: int) -> tuple[pd.DataFrame, str]:
+def activity_frame(workspace_id: int) -> tuple[pd.DataFrame, str]:
     """(customer, occurred_at) of every activity, or of every answer with a customer when the
     workspace records no activity (product.md: retention falls back to responses)."""
     activities = Activity.objects.filter(workspace_id=workspace_id)
@@ -346,8 +346,14 @@ def _activity_frame(workspace_id: int) -> tuple[pd.DataFrame, str]:
     return frame, basis
 
 
-def recompute_retention(workspace_id: int, *, as_of: date | None = None) -> int:
-    frame, basis = _activity_frame(workspace_id)
+def recompute_retention(
+    workspace_id: int,
+    *,
+    as_of: date | None = None,
+    activity: tuple[pd.DataFrame, str] | None = None,
+) -> int:
+    """``activity`` is :func:`activity_frame`'s result when the caller has it already."""
+    frame, basis = activity or activity_frame(workspace_id)
     now = timezone.now()
     as_of = as_of or timezone.localdate(now)
     rows: list[dict] = []
@@ -400,14 +406,14 @@ def recompute_retention(workspace_id: int, *, as_of: date | None = None) -> int:
     return len(rows)
 
 
-def recompute_impact(workspace_id: int) -> int:
+def recompute_impact(workspace_id: int, *, activity: tuple[pd.DataFrame, str] | None = None) -> int:
     """Per touchpoint: of the customers whose latest answer there was glory (pain), how many were
     active again within IMPACT_WINDOW_DAYS after it.
 
     Only answers given at least IMPACT_WINDOW_DAYS before the computation count: a more recent
     answer has not had its whole window yet, and counting it as "not back" would bias the rates.
     """
-    frame, basis = _activity_frame(workspace_id)
+    frame, basis = activity or activity_frame(workspace_id)
     now = timezone.now()
     window = timedelta(days=IMPACT_WINDOW_DAYS)
     answers = pd.DataFrame.from_records(

@@ -179,7 +179,6 @@ class RecomputeRun(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     progress = models.FloatField(_("progress"), default=0)
-    message = models.TextField(_("message"), blank=True)
     # What the next run must recompute: these journeys' rows, or everything.
     pending_journeys = models.JSONField(_("journeys to recompute"), default=list, blank=True)
     pending_full = models.BooleanField(_("full recompute pending"), default=False)

@@ -90,8 +90,7 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
         run.started_at = timezone.now()
         cache.set(progress_key(workspace_id), 0.0, timeout=3600)
         run.progress = 0
-        run.message = ""
-        run.save(update_fields=["started_at", "progress", "message"])
+        run.save(update_fields=["started_at", "progress"])
     full = full or pending_full
     journeys = None if full or "*" in pending else [int(j) for j in pending]
 
@@ -102,9 +101,10 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
 
     engine.recompute_counts(workspace_id, journey_ids=journeys, progress=progress)
     if full:
-        engine.recompute_retention(workspace_id)
+        activity = engine.activity_frame(workspace_id)  # read once for both
+        engine.recompute_retention(workspace_id, activity=activity)
         progress(0.9)
-        engine.recompute_impact(workspace_id)
+        engine.recompute_impact(workspace_id, activity=activity)
     with transaction.atomic():
         done = RecomputeRun.objects.select_for_update().get(pk=run.pk)
         # Pending work is cleared only once done, so a run cut off midway is redone in full. If

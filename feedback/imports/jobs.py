@@ -193,9 +193,8 @@ def import_start(*, actor: Membership, job: ImportJob, dry_run: bool) -> ImportJ
             raise ValidationError(problems)
         locked.status = ImportStatus.QUEUED
         locked.dry_run = dry_run
-        locked.progress = 0
         locked.message = ""
-        locked.save(update_fields=["status", "dry_run", "progress", "message"])
+        locked.save(update_fields=["status", "dry_run", "message"])
         run_import.delay_on_commit(locked.pk)
     return locked
 
@@ -260,7 +259,6 @@ def _finish(job: ImportJob, outcome, rejected_path: str) -> None:
         job.rejected_file = ""
     _remove(rejected_path)
     job.status = ImportStatus.DONE
-    job.progress = 1
     job.finished_at = timezone.now()
     job.save()
     if old and old != job.rejected_file.name:
