@@ -134,3 +134,17 @@ def allow_422_console_errors(page, console_errors):
     """Requested after ``page``, so its teardown runs first and drops only the 422 lines."""
     yield
     console_errors[:] = [line for line in console_errors if not EXPECTED_422.match(line)]
+
+
+def signed_in(page, live_server, user) -> None:
+    """Give the browser a session of ``user``, made on the server (the login form has its own
+    test in test_demo_login.py)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="mot.auth.EmailOrUsernameBackend")
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+    )

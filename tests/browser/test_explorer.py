@@ -8,12 +8,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from feedback.models import Response, Source
 from journeys.models import Touchpoint
+from tests.browser.conftest import signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,13 +55,7 @@ def answers(journey) -> int:
 
 
 def sign_in(page: Page, live_server, membership) -> None:
-    """A session made on the server, handed to the browser (the login form has its own test)."""
-    client = Client()
-    client.force_login(membership.user, backend="mot.auth.EmailOrUsernameBackend")
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
+    signed_in(page, live_server, membership.user)
 
 
 def rows(page: Page):

@@ -14,13 +14,12 @@ import io
 import uuid
 
 import pytest
-from django.conf import settings
 from django.db import connection
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from feedback.models import ImportJob, Response
 from journeys.models import Touchpoint
+from tests.browser.conftest import signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,16 +27,11 @@ ROWS = 20_000  # enough rows that the worker takes a moment and the bar is seen 
 
 
 def sign_in(page: Page, live_server, member) -> None:
-    client = Client()
-    client.force_login(member.user, backend="mot.auth.EmailOrUsernameBackend")
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
+    signed_in(page, live_server, member.user)
 
 
 @pytest.fixture
-def worker(settings, tmp_path):
+def worker(request, settings, tmp_path):
     """A real worker on its own Redis queue when REDIS_URL is set; eager tasks otherwise."""
     from celery.contrib.testing.worker import start_worker
 
@@ -45,11 +39,8 @@ def worker(settings, tmp_path):
 
     settings.MEDIA_ROOT = tmp_path
     if not settings.REDIS_URL:
-        conf = celery_app.conf
-        saved = conf.task_always_eager, conf.task_eager_propagates
-        conf.task_always_eager = conf.task_eager_propagates = True
+        request.getfixturevalue("celery_eager")
         yield False
-        conf.task_always_eager, conf.task_eager_propagates = saved
         return
     queue = f"mot-test-{uuid.uuid4().hex[:12]}"
     previous = celery_app.conf.task_default_queue

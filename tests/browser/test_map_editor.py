@@ -8,14 +8,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 from playwright.sync_api import Locator, Page, expect
 
 from journeys.models import Journey, MotStage, Touchpoint
 from mot.demo import DEMO_USERS, WORKSPACE_SLUG, DemoUser, load_demo
 from mot.models import Role
+from tests.browser.conftest import signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,16 +32,8 @@ def demo():
 
 
 def sign_in(page: Page, live_server, role: str) -> DemoUser:
-    """A session made on the server, handed to the browser (the login form has its own test)."""
     user = demo_user(role)
-    client = Client()
-    client.force_login(
-        get_user_model().objects.get(username=user.email), backend="mot.auth.EmailOrUsernameBackend"
-    )
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
+    signed_in(page, live_server, get_user_model().objects.get(username=user.email))
     return user
 
 
