@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +13,7 @@ from feedback.models import ImportMode
 from journeys.models import Touchpoint
 
 NOT_IN_FILE = ""
-TIMEZONES = sorted(zoneinfo.available_timezones() | {"UTC"})
+TIMEZONES = sorted(presets.TIME_ZONES)
 
 
 class UploadForm(forms.Form):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -123,7 +122,7 @@ def mapping_check(layout: Layout, mapping: Mapping) -> dict[str, str]:
             )
         if "nps" not in mapping.columns and "csat" not in mapping.columns:
             problems["nps"] = _("Choose the column with the NPS or the CSAT answer.")
-    if mapping.timezone not in zoneinfo.available_timezones() and mapping.timezone != "UTC":
+    if mapping.timezone not in presets.TIME_ZONES:
         problems["timezone"] = _("Unknown time zone.")
     return problems
 

@@ -163,7 +163,8 @@ def normalize(text: str) -> str:
 # --- recognising a file's shape ----------------------------------------------------------------
 
 
-_ZONES = zoneinfo.available_timezones() | {"UTC"}
+# Read once: listing the zones scans the tz database on disk.
+TIME_ZONES = frozenset(zoneinfo.available_timezones() | {"UTC"})
 
 
 def identify(rows: list[list[str]]) -> tuple[Preset, int]:
@@ -205,7 +206,7 @@ def qualtrics_timezone(header: list[list[str]]) -> str | None:
             continue
         if isinstance(data, dict) and isinstance(data.get("timeZone"), str):
             zone = "UTC" if data["timeZone"] in ("Z", "UTC") else data["timeZone"]
-            if zone in _ZONES:
+            if zone in TIME_ZONES:
                 found.append((data.get("ImportId") != "recordedDate", zone))
     return min(found)[1] if found else None
 
