@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from feedback.imports import presets
-from feedback.imports.jobs import too_big_message
 from feedback.imports.types import DateOrder, Layout, Mapping, Target
 from feedback.models import ImportMode
 from journeys.models import Touchpoint
@@ -34,12 +32,6 @@ class UploadForm(forms.Form):
         initial=Target.RESPONSES.value,
         widget=forms.RadioSelect,
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.FEEDBACK_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(too_big_message(upload.size))
-        return upload
 
 
 class MappingForm(forms.Form):

@@ -341,3 +341,19 @@ def test_activities_import_creates_customers_once(client, editor, journey, start
     assert sorted(Activity.objects.values_list("value", flat=True), key=str) == sorted(
         [Decimal("1234.50"), Decimal("99.90"), None], key=str
     )
+
+
+def test_the_service_refuses_a_file_over_the_cap_whoever_calls_it(editor, settings, media_root):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from feedback.imports.jobs import import_upload
+
+    settings.FEEDBACK_IMPORT_MAX_BYTES = 10
+    with pytest.raises(ValidationError) as exc:
+        import_upload(
+            actor=editor, upload=SimpleUploadedFile("a.csv", b"x" * 11), target="responses"
+        )
+    assert "files up to" in exc.value.message_dict["file"][0]
+    assert not ImportJob.objects.exists()
+    assert not any(files for _root, _dirs, files in os.walk(media_root))
