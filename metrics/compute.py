@@ -38,6 +38,10 @@ Definitions (product.md, "Metrics") and the choices made here:
 - **Moment impact**: difference = retention rate of customers whose answer at the touchpoint was
   glory minus that of customers whose answer was pain; positive means the moment costs customers
   when it goes wrong. ``enough`` needs both groups at the minimum sample.
+- **Change between two periods** (dashboards): NPS and moment score by the standard errors of
+  the two periods combined, ``Z95 * sqrt(se1**2 + se2**2) * 100`` with each
+  ``se = sqrt((p + d - (p - d)**2) / n)``; the CSAT top-2 share by Newcombe's interval. A change
+  is "beyond noise" only when both periods have enough answers and the interval leaves out 0.
 - **Retention cohorts**: a customer's cohort is the month of their first activity in the data
   given; for every cohort and every month from it to the last month present in the data, the
   share of the cohort active in that month. A month with no activity is a 0, not a gap.
@@ -258,6 +262,98 @@ def impact(
     difference, low, high = ci if ci is not None else (None, None, None)
     enough = _enough(glory_n, min_sample) and _enough(pain_n, min_sample)
     return Impact(glory_n, glory_retained, pain_n, pain_retained, difference, low, high, enough)
+
+
+# --- Change between two periods (dashboards: "did it move beyond noise?") -------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """A score in the current period against the previous one, with the 95% interval of the
+    difference. ``beyond_noise`` only when both periods have enough answers and the interval
+    leaves out 0: a change inside the interval could be sampling noise."""
+
+    current: float | None
+    previous: float | None
+    difference: float | None  # current - previous, in points
+    low: float | None
+    high: float | None
+    enough: bool  # both periods have at least min_sample answers
+    beyond_noise: bool
+
+
+def net_score_change(
+    current: tuple[int, int, int],
+    previous: tuple[int, int, int],
+    *,
+    min_sample: int = DEFAULT_MIN_SAMPLE,
+) -> Change:
+    """Change of a net score (positive% - negative%, as NPS and the moment score) between two
+    independent periods, each given as ``(positive, negative, n)``.
+
+    Each period's score is the mean of +1/0/-1 answers, so its standard error is
+    ``se = sqrt((p + d - (p - d)**2) / n)`` (p, d the positive and negative shares; the same
+    variance as the NPS margin of product.md). The two periods hold different answers, so the
+    standard error of the difference is ``sqrt(se1**2 + se2**2)`` and its 95% margin
+    ``Z95 * sqrt(se1**2 + se2**2) * 100`` points; the change is beyond noise when
+    ``|difference| > margin``.
+    """
+    (pos1, neg1, n1), (pos2, neg2, n2) = current, previous
+    score1 = _pct(pos1 - neg1, n1) if n1 else None
+    score2 = _pct(pos2 - neg2, n2) if n2 else None
+    enough = _enough(n1, min_sample) and _enough(n2, min_sample)
+    if score1 is None or score2 is None:
+        return Change(score1, score2, None, None, None, enough, False)
+    variance = sum(
+        max(pos / n + neg / n - ((pos - neg) / n) ** 2, 0.0) / n
+        for pos, neg, n in ((pos1, neg1, n1), (pos2, neg2, n2))
+    )
+    margin = float(Z95 * math.sqrt(variance) * 100)
+    difference = score1 - score2
+    return Change(
+        score1,
+        score2,
+        difference,
+        difference - margin,
+        difference + margin,
+        enough,
+        enough and abs(difference) > margin,
+    )
+
+
+def nps_change(
+    current: Counts, previous: Counts, *, min_sample: int = DEFAULT_MIN_SAMPLE
+) -> Change:
+    return net_score_change(
+        (current.promoters, current.detractors, current.nps_answers),
+        (previous.promoters, previous.detractors, previous.nps_answers),
+        min_sample=min_sample,
+    )
+
+
+def moment_change(
+    current: Counts, previous: Counts, *, min_sample: int = DEFAULT_MIN_SAMPLE
+) -> Change:
+    def triple(c: Counts) -> tuple[int, int, int]:
+        return (c.glory, c.pain, c.glory + c.neutral + c.pain)
+
+    return net_score_change(triple(current), triple(previous), min_sample=min_sample)
+
+
+def csat_change(
+    current: Counts, previous: Counts, *, min_sample: int = DEFAULT_MIN_SAMPLE
+) -> Change:
+    """Change of the CSAT top-2 share: a difference of two proportions, so Newcombe's interval
+    (:func:`difference_ci`, as for moment impact); beyond noise when it leaves out 0."""
+    n1, n2 = current.csat_answers, previous.csat_answers
+    share1 = _pct(current.csat_top2, n1) if n1 else None
+    share2 = _pct(previous.csat_top2, n2) if n2 else None
+    enough = _enough(n1, min_sample) and _enough(n2, min_sample)
+    ci = difference_ci(current.csat_top2, n1, previous.csat_top2, n2)
+    if ci is None:
+        return Change(share1, share2, None, None, None, enough, False)
+    difference, low, high = ci
+    return Change(share1, share2, difference, low, high, enough, enough and (low > 0 or high < 0))
 
 
 def _require(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

@@ -9,17 +9,22 @@ import pytest
 
 from metrics.compute import (
     DEFAULT_MIN_SAMPLE,
+    Change,
     Counts,
     Csat,
     Moment,
     Nps,
     churn_and_repurchase,
     csat,
+    csat_change,
     difference_ci,
     forgettable,
     impact,
     moment,
+    moment_change,
+    net_score_change,
     nps,
+    nps_change,
     retention_cohorts,
     weakest,
 )
@@ -418,3 +423,78 @@ def test_churn_and_repurchase_rejects_an_empty_window():
     activity = pd.DataFrame({"customer": [], "occurred_at": []})
     with pytest.raises(ValueError, match="window_days"):
         churn_and_repurchase(activity, as_of=date(2024, 6, 30), window_days=0)
+
+
+# --- Change between two periods -----------------------------------------------------------
+
+
+def test_nps_change_beyond_noise_by_the_combined_standard_errors():
+    # Current: 60 promoters, 20 passives, 20 detractors: NPS 40; p=.6, d=.2,
+    #   variance (p + d - (p - d)^2) / n = (.8 - .16) / 100 = .0064.
+    # Previous: 30 / 30 / 40: NPS -10; (.7 - .01) / 100 = .0069.
+    # Margin of the difference: 1.96 * sqrt(.0064 + .0069) * 100 = 1.96 * .115326 * 100 = 22.60.
+    current = Counts(answers=100, promoters=60, passives=20, detractors=20)
+    previous = Counts(answers=100, promoters=30, passives=30, detractors=40)
+    change = nps_change(current, previous, min_sample=30)
+    assert change.current == 40
+    assert change.previous == -10
+    assert change.difference == 50
+    assert change.low == pytest.approx(50 - 22.60, abs=0.01)
+    assert change.high == pytest.approx(50 + 22.60, abs=0.01)
+    assert change.enough
+    assert change.beyond_noise
+
+
+def test_nps_change_inside_the_margin_is_noise():
+    # Current 40 / 30 / 30: NPS 10, variance (.7 - .01) / 100 = .0069; previous 35 / 30 / 35:
+    # NPS 0, (.7 - 0) / 100 = .007. Margin 1.96 * sqrt(.0139) * 100 = 23.11 > 10.
+    change = nps_change(
+        Counts(answers=100, promoters=40, passives=30, detractors=30),
+        Counts(answers=100, promoters=35, passives=30, detractors=35),
+    )
+    assert change.difference == 10
+    assert change.high - change.difference == pytest.approx(23.11, abs=0.01)
+    assert change.enough
+    assert not change.beyond_noise
+
+
+def test_a_change_with_too_few_answers_is_never_beyond_noise():
+    # 20 answers each: 20 promoters now, 20 detractors before: +200 points, but 20 < 30.
+    change = net_score_change((20, 0, 20), (0, 20, 20), min_sample=30)
+    assert change.difference == 200
+    assert not change.enough
+    assert not change.beyond_noise
+    assert net_score_change((20, 0, 20), (0, 20, 20), min_sample=20).beyond_noise
+
+
+def test_a_change_without_a_previous_period_has_no_difference():
+    change = net_score_change((5, 1, 10), (0, 0, 0))
+    assert change == Change(40.0, None, None, None, None, False, False)
+
+
+def test_moment_change_counts_glory_and_pain_over_every_answer():
+    # Glory 50, neutral 30, pain 20 of 100: score 30; before 20 / 30 / 50: score -30.
+    # Variances (.7 - .09) / 100 = .0061 each; margin 1.96 * sqrt(.0122) * 100 = 21.65.
+    change = moment_change(
+        Counts(answers=100, glory=50, neutral=30, pain=20),
+        Counts(answers=100, glory=20, neutral=30, pain=50),
+    )
+    assert change.difference == 60
+    assert change.low == pytest.approx(60 - 21.65, abs=0.01)
+    assert change.beyond_noise
+
+
+def test_csat_change_uses_newcombes_interval_of_the_top2_shares():
+    # 80 of 100 now, 50 of 100 before. Wilson limits: .8 -> (.7112, .8666); .5 -> (.4038, .5962).
+    # low = .3 - sqrt(.0889^2 + .0962^2) = .1691; high = .3 + sqrt(.0666^2 + .0962^2) = .4170.
+    change = csat_change(
+        Counts(answers=100, csat_answers=100, csat_top2=80, csat_sum=420),
+        Counts(answers=100, csat_answers=100, csat_top2=50, csat_sum=350),
+    )
+    assert (change.current, change.previous) == (80, 50)
+    assert change.difference == pytest.approx(30)
+    assert change.low == pytest.approx(16.91, abs=0.02)
+    assert change.high == pytest.approx(41.70, abs=0.02)
+    assert change.beyond_noise
+    same = Counts(answers=100, csat_answers=100, csat_top2=50, csat_sum=350)
+    assert not csat_change(same, same).beyond_noise
