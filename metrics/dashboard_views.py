@@ -1,0 +1,294 @@
+"""The moment dashboard page and its CSV: every member reads it, exporters download its numbers.
+
+Filters live in the query string (a plain GET form without JavaScript; an htmx swap of the page
+body and a pushed URL with it). The journey choices are the workspace's own journeys, loaded
+once; another workspace's journey id is not a choice and is ignored (its error is shown).
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from journeys.models import Channel, Journey, MotStage
+from journeys.selectors import NO_MOMENT
+from metrics import charts
+from metrics.dashboard import (
+    GRANULARITIES,
+    Dashboard,
+    DashboardFilter,
+    Period,
+    dashboard,
+    metric_rows,
+    workspace_journeys,
+)
+from mot.csvsafe import safe_cell
+from mot.models import Membership
+from mot.policy import Action, can, get_workspace_for
+
+PRESETS = {"30": 30, "90": 90, "365": 365}
+DEFAULT_PRESET = "90"
+ALL_TIME, CUSTOM = "all", "custom"
+BUCKET_LABELS = {
+    "day": gettext_lazy("day"),
+    "week": gettext_lazy("week"),
+    "month": gettext_lazy("month"),
+}
+
+
+class DashboardForm(forms.Form):
+    journey = forms.TypedChoiceField(
+        label=gettext_lazy("Journey"), required=False, coerce=int, empty_value=None
+    )
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"),
+        required=False,
+        choices=[
+            ("30", gettext_lazy("Last 30 days")),
+            ("90", gettext_lazy("Last 90 days")),
+            ("365", gettext_lazy("Last 365 days")),
+            (ALL_TIME, gettext_lazy("All time")),
+            (CUSTOM, gettext_lazy("Custom dates")),
+        ],
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"),
+        required=False,
+        choices=[("", gettext_lazy("Any channel")), *Channel.choices],
+    )
+    mot_stage = forms.ChoiceField(
+        label=gettext_lazy("Moment of truth"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Any moment")),
+            *MotStage.choices,
+            (NO_MOMENT, gettext_lazy("No moment tagged")),
+        ],
+    )
+    granularity = forms.ChoiceField(
+        label=gettext_lazy("Trend by"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Automatic")),
+            ("day", gettext_lazy("Day")),
+            ("week", gettext_lazy("Week")),
+            ("month", gettext_lazy("Month")),
+        ],
+    )
+
+    def __init__(self, *args, journeys: list[Journey], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.journeys = {j.pk: j for j in journeys}
+        self.fields["journey"].choices = [
+            ("", _("All journeys")),
+            *(
+                (j.pk, _("%(name)s (archived)") % {"name": j.name} if j.archived else j.name)
+                for j in journeys
+            ),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("Must not be before “From”."))
+            data.pop("date_to", None)
+        return data
+
+    def selection(self, *, today: date) -> tuple[DashboardFilter, Journey | None]:
+        """The valid filters; a value that does not validate (a stale link) is left out."""
+        self.is_valid()
+        data = self.cleaned_data
+        start, end = data.get("date_from"), data.get("date_to")
+        preset = data.get("period") or (CUSTOM if start or end else DEFAULT_PRESET)
+        if preset == ALL_TIME:
+            period = Period()
+        elif preset == CUSTOM:
+            end = end or today
+            period = Period(start or Period.last(PRESETS[DEFAULT_PRESET], today=end).start, end)
+        else:
+            period = Period.last(PRESETS[preset], today=today)
+        journey = self.journeys.get(data.get("journey"))
+        granularity = data.get("granularity") or ""
+        filters = DashboardFilter(
+            period=period,
+            journey_id=journey.pk if journey else None,
+            channel=data.get("channel") or "",
+            mot_stage=data.get("mot_stage") or "",
+            granularity=granularity if granularity in GRANULARITIES else "",
+        )
+        return filters, journey
+
+
+def _query(request: HttpRequest) -> str:
+    """The request's filters, without anything we do not understand."""
+    kept = QueryDict(mutable=True)
+    for key in DashboardForm.base_fields:
+        value = request.GET.get(key, "")
+        if value:
+            kept[key] = value[:40]
+    return kept.urlencode()
+
+
+def _selection(request: HttpRequest, membership: Membership):
+    journeys = workspace_journeys(workspace_id=membership.workspace_id)
+    form = DashboardForm(request.GET, journeys=journeys)
+    filters, journey = form.selection(today=timezone.localdate())
+    return form, filters, journey
+
+
+def _period_params(period: Period) -> dict[str, str]:
+    if period.all_time:
+        return {}
+    return {"date_from": period.start.isoformat(), "date_to": period.end.isoformat()}
+
+
+def _heat_links(data: Dashboard, explorer: str) -> dict[tuple[int, str], str]:
+    """The explorer's answers behind each heatmap cell (its GET parameter names)."""
+    links = {}
+    dates = _period_params(data.filters.period)
+    for row_id, code in data.heatmap.cells:
+        params = {"journey": data.journey.pk, "stage": row_id} if data.journey else {}
+        params = params or {"journey": row_id}
+        params["mot_stage"] = code or NO_MOMENT
+        links[(row_id, code)] = f"{explorer}?{urlencode({**params, **dates})}"
+    return links
+
+
+def _context(membership: Membership, form: DashboardForm, data: Dashboard, query: str) -> dict:
+    ws = membership.workspace.slug
+    explorer = reverse("explorer:list", kwargs={"ws": ws})
+    links = _heat_links(data, explorer)
+    no_moment = _("No moment")
+    return {
+        "membership": membership,
+        "form": form,
+        "data": data,
+        "k": data.kpis,
+        "min_sample": data.min_sample,
+        "query": query,
+        "explorer": explorer,
+        "period_query": urlencode(_period_params(data.filters.period)),
+        "may_export": can(membership, Action.EXPORT, membership.workspace),
+        "trend_figure": charts.trend_figure(data.trend),
+        "heatmap_figure": charts.heatmap_figure(data.heatmap, links, no_moment),
+        "heatmap_table": charts.heatmap_table(data.heatmap, links, no_moment),
+        "curve_figure": charts.curve_figure(data.moments, data.weakest) if data.journey else None,
+        "impact_figure": charts.impact_figure(data.impacts),
+        "impacts_shown": charts.impacts_shown(data.impacts),
+        "cohort_figure": charts.cohort_figure(data.cohorts, data.min_sample),
+        "cohort_table": charts.cohort_table(data.cohorts),
+        "bucket_label": BUCKET_LABELS[data.filters.bucket],
+        "top_impact": next((r for r in data.impacts if r.impact.enough), None),
+    }
+
+
+def _wants_partial(request: HttpRequest) -> bool:
+    # A history restore (back button after the cache was evicted) needs the whole page.
+    return bool(request.htmx) and not request.htmx.history_restore_request  # type: ignore[attr-defined]
+
+
+@login_required
+@require_GET
+def dashboard_page(request: HttpRequest, ws: str) -> HttpResponse:
+    membership = get_workspace_for(request, ws, Action.VIEW)
+    form, filters, journey = _selection(request, membership)
+    data = dashboard(workspace=membership.workspace, journey=journey, filters=filters)
+    context = _context(membership, form, data, _query(request))
+    partial = _wants_partial(request)
+    template = "metrics/dashboard.html#body" if partial else "metrics/dashboard.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+CSV_COLUMNS = [
+    ("period_from", gettext_lazy("Period from")),
+    ("period_to", gettext_lazy("Period to")),
+    ("journey", gettext_lazy("Journey")),
+    ("stage", gettext_lazy("Stage")),
+    ("touchpoint", gettext_lazy("Touchpoint")),
+    ("code", gettext_lazy("Touchpoint code")),
+    ("mot_stage", gettext_lazy("Moment of truth")),
+    ("channel", gettext_lazy("Channel")),
+    ("owner", gettext_lazy("Owner")),
+    ("answers", gettext_lazy("Answers")),
+    ("nps", gettext_lazy("NPS")),
+    ("nps_margin", gettext_lazy("NPS margin of error (95%)")),
+    ("nps_answers", gettext_lazy("NPS answers")),
+    ("csat_top2_share", gettext_lazy("CSAT 4-5 (%)")),
+    ("csat_mean", gettext_lazy("CSAT mean (1-5)")),
+    ("csat_answers", gettext_lazy("CSAT answers")),
+    ("glory_share", gettext_lazy("Glory (%)")),
+    ("neutral_share", gettext_lazy("Neutral (%)")),
+    ("pain_share", gettext_lazy("Pain (%)")),
+    ("moment_score", gettext_lazy("Moment score")),
+    ("enough", gettext_lazy("Enough answers")),
+]
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+@login_required
+@require_GET
+def dashboard_export(request: HttpRequest, ws: str) -> HttpResponse:
+    membership = get_workspace_for(request, ws, Action.EXPORT)
+    _form, filters, journey = _selection(request, membership)
+    rows = metric_rows(workspace=membership.workspace, journey=journey, filters=filters)
+    period = filters.period
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"mot-metrics-{membership.workspace.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    patch_cache_control(response, private=True, no_store=True)
+    response.write("\ufeff")  # a byte-order mark, so spreadsheet programs read accents as UTF-8
+    writer = csv.writer(response)
+    writer.writerow([safe_cell(str(label)) for _key, label in CSV_COLUMNS])
+    for m in rows:
+        tp = m.touchpoint
+        writer.writerow(
+            safe_cell(value)
+            for value in (
+                period.start,
+                period.end,
+                tp.journey.name,
+                tp.stage.name,
+                tp.title,
+                tp.code,
+                tp.mot_stage,
+                tp.channel,
+                tp.owner.display_name if tp.owner else "",
+                m.counts.answers,
+                _rounded(m.nps.score),
+                _rounded(m.nps.margin),
+                m.nps.n,
+                _rounded(m.csat.top2_share),
+                _rounded(m.csat.mean),
+                m.csat.n,
+                _rounded(m.moment.glory_share),
+                _rounded(m.moment.neutral_share),
+                _rounded(m.moment.pain_share),
+                _rounded(m.moment.score),
+                m.moment.enough,
+            )
+        )
+    return response
