@@ -19,8 +19,11 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from journeys.models import Channel, MotStage, Phase, Touchpoint
+from metrics.compute import Moment
+from metrics.moments import NO_MOMENTS, JourneyMoments
 from mot.models import Membership, initials_of, person_name
 
 
@@ -74,6 +77,45 @@ def card_rows(touchpoints: QuerySet[Touchpoint]) -> list[Card]:
     return cards
 
 
+class MomentLabels:
+    """A moment's texts, translated once per request: the card overlay and the curve's table
+    say the same thing the same way."""
+
+    def __init__(self, *, min_sample: int) -> None:
+        self.min_sample = min_sample
+        self.none = escape(_("No answers yet"))
+        self._few = _("Not enough answers — %(n)s of %(min)s")
+        self._shares: dict[int, str] = {}
+
+    def few(self, n: int) -> str:
+        return escape(self._few % {"n": n, "min": self.min_sample})
+
+    def shares(self, m: Moment) -> str:
+        """ "Glory 42%, neutral 30%, pain 28% of 57 answers"."""
+        fmt = self._shares.get(m.n)
+        if fmt is None:
+            fmt = self._shares[m.n] = ngettext(
+                "Glory %(glory)s%%, neutral %(neutral)s%%, pain %(pain)s%% of %(n)s answer",
+                "Glory %(glory)s%%, neutral %(neutral)s%%, pain %(pain)s%% of %(n)s answers",
+                m.n,
+            )
+        return escape(
+            fmt
+            % {
+                "glory": f"{m.glory_share:.0f}",
+                "neutral": f"{m.neutral_share:.0f}",
+                "pain": f"{m.pain_share:.0f}",
+                "n": m.n,
+            }
+        )
+
+    @staticmethod
+    def signed(score: float) -> str:
+        """A moment score as a whole number of points with its sign: +14, -8, 0."""
+        rounded = round(score)
+        return f"+{rounded}" if rounded > 0 else str(rounded).replace("-", "\N{MINUS SIGN}")
+
+
 @dataclass(frozen=True, slots=True)
 class Neighbours:
     """What a card's move controls need to know about its stage."""
@@ -96,6 +138,8 @@ class CardRenderer:
         can_reorder: bool,
         focus: str = "",
         focus_tp: int | None = None,
+        min_sample: int,
+        moments: JourneyMoments = NO_MOMENTS,
     ) -> None:
         self.can_edit = can_edit
         self.can_assign = can_assign
@@ -104,6 +148,10 @@ class CardRenderer:
         self.focus_tp = focus_tp
         # "/w/acme/touchpoints/0/" → "/w/acme/touchpoints/": every card URL is prefix + id + action.
         self.prefix = reverse("journeys:touchpoint_card", kwargs={"ws": ws, "pk": 0})[:-2]
+        # The answers behind a card's numbers: the explorer filtered to the touchpoint.
+        self.answers_url = reverse("explorer:list", kwargs={"ws": ws}) + "?touchpoint="
+        self.moments = moments
+        self.labels = MomentLabels(min_sample=min_sample)
         self.csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
         self.mot_labels = {value: escape(label) for value, label in MotStage.choices}
         self.channel_labels = {value: escape(label) for value, label in Channel.choices}
@@ -127,6 +175,10 @@ class CardRenderer:
                 "set_owner": _("Set owner"),
                 "nobody": _("Nobody"),
                 "cancel": _("Cancel"),
+                "score": _("Moment score"),
+                "score_title": _("See the answers behind this score"),
+                "weakest": _("Weakest moment"),
+                "weakest_title": _("The lowest moment score of the journey"),
             }.items()
         }
         # Per-card sentences: translated once here, filled in (then escaped) per card.
@@ -157,10 +209,12 @@ class CardRenderer:
         title = escape(card.title)
         focus = self._autofocus(card, "card")
         move_url = f' data-move-url="{self.prefix}{pk}/move/"' if self.can_reorder else ""
+        weakest = pk == self.moments.weakest
         parts = [
-            f'<li class="card" id="tp-{pk}" tabindex="-1" data-tp-id="{pk}"{move_url}{focus}>'
+            f'<li class="card" id="tp-{pk}" tabindex="-1" data-tp-id="{pk}"{move_url}{focus}'
+            f"{' data-weakest' if weakest else ''}>"
             f'<div class="card-head">{self.handle}<h3 class="card-title">{title}</h3></div>'
-            f"{self._meta(card)}",
+            f"{self._meta(card)}{self._moment(pk, weakest)}",
             f'<p class="card-description">{escape(card.description)}</p>'
             if card.description
             else "",
@@ -194,6 +248,33 @@ class CardRenderer:
                 "</span></p>"
             )
         return html
+
+    def _moment(self, pk: int, weakest: bool) -> str:
+        """The glory/neutral/pain bar and the moment score, or why there is none."""
+        m = self.moments.of(pk)
+        labels = self.labels
+        if m is None or not m.n:
+            return f'<p class="moment moment-none">{labels.none}</p>'
+        url = f"{self.answers_url}{pk}"
+        if not m.enough or m.score is None:
+            return f'<p class="moment moment-few"><a href="{url}">{labels.few(m.n)}</a></p>'
+        g, n = m.glory_share, m.neutral_share
+        t = self.t
+        tone = "glory" if m.score > 0 else "pain" if m.score < 0 else "even"
+        badge = (
+            f'<span class="weakest-badge" title="{t["weakest_title"]}">{t["weakest"]}</span>'
+            if weakest
+            else ""
+        )
+        return (
+            f'<div class="moment"><svg class="moment-bar" role="img" focusable="false">'
+            f"<title>{labels.shares(m)}</title>"
+            f'<rect class="bar-glory" width="{g:.1f}%" height="100%"/>'
+            f'<rect class="bar-neutral" x="{g:.1f}%" width="{n:.1f}%" height="100%"/>'
+            f'<rect class="bar-pain" x="{g + n:.1f}%" width="{m.pain_share:.1f}%" height="100%"/>'
+            f'</svg><a class="moment-score score-{tone}" href="{url}" title="{t["score_title"]}">'
+            f"{t['score']} <strong>{labels.signed(m.score)}</strong></a>{badge}</div>"
+        )
 
     def _owner(self, card: Card) -> str:
         html = self._owner_cache.get(card.owner_id)

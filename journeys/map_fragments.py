@@ -16,11 +16,14 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from journeys import selectors
 from journeys.cards import CardRenderer
+from journeys.emotion_curve import CurveRenderer
 from journeys.map_forms import MapFilterForm
 from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
+from metrics.moments import JourneyMoments, journey_moments
 from mot.models import Membership
 from mot.policy import Action, can
 from mot.selectors import workspace_members
@@ -84,12 +87,38 @@ def map_context(
         can_edit=can_edit,
         can_assign=context["can_assign"],
         can_reorder=context["can_reorder"],
+        min_sample=membership.workspace.min_sample,
     )
     if with_columns:
-        columns = selectors.journey_map(journey=journey, filters=filters)
-        context["columns"] = columns
-        context["shown"] = sum(len(column.cards) for column in columns)
+        board = selectors.journey_map(journey=journey, filters=filters)
+        context["columns"] = board.columns
+        context["shown"] = sum(len(column.cards) for column in board.columns)
+        _add_moments(context, journey, board.outline, curve=True)
     return context
+
+
+def _add_moments(
+    context: dict[str, Any], journey: Journey, outline: selectors.Outline, *, curve: bool
+) -> JourneyMoments:
+    """The journey's moments for the cards (one query) and, with ``curve``, its emotion curve.
+
+    The outline is the whole journey whatever the filters: the weakest moment and the curve are
+    the journey's, so a filtered board marks the same card and draws the same curve.
+    """
+    renderer: CardRenderer = context["card_renderer"]
+    moments = journey_moments(
+        journey_id=journey.pk, order=outline.order, min_sample=renderer.labels.min_sample
+    )
+    renderer.moments = moments
+    if curve:
+        drawer = CurveRenderer(min_sample=renderer.labels.min_sample, labels=renderer.labels)
+        context["curve"] = {
+            "cells": mark_safe(drawer.cells(outline, moments)),  # noqa: S308 (escaped parts)
+            "table": mark_safe(drawer.table(outline, moments)),  # noqa: S308
+            "summary": drawer.summary(outline, moments),
+            "drawn": outline.stages and outline.touchpoints,
+        }
+    return moments
 
 
 def _render(
@@ -137,9 +166,11 @@ def columns_response(
     focus_tp: int | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The stage columns a change touched, each swapped into its place out of band."""
+    """The stage columns a change touched, each swapped into its place out of band, and the
+    emotion curve (a touchpoint added, moved or deleted moves the curve's points)."""
     context = map_context(request, membership, journey, with_columns=False)
-    parts = []
+    _add_moments(context, journey, selectors.journey_outline(journey_id=journey.pk), curve=True)
+    parts = _curve_parts(context)
     for stage in stages:
         column = selectors.stage_column(stage=stage, filters=context["filters"])
         renderer = context["card_renderer"]
@@ -200,15 +231,33 @@ def card_response(
     form: Form | None = None,
     owner_form: bool = False,
     focus: str = "",
+    curve: bool = False,
     status: int = 200,
 ) -> HttpResponse:
-    """One card; or its in-place edit form (``form``); or the card with its owner picker open."""
+    """One card; or its in-place edit form (``form``); or the card with its owner picker open.
+
+    A card shows its moment and whether it is the journey's weakest: one query more than the
+    card alone (the journey's moments; the outline comes with the card). With ``curve`` (a
+    saved edit: the title may have changed) the curve and its table come along out of band.
+    """
     context = map_context(request, membership, touchpoint.journey, with_columns=False)
     if form is not None:
         context.update(tp=touchpoint, form=form)
         return _render(request, [("card_form", context)], status=status)
-    card, where = selectors.map_card(touchpoint=touchpoint)
+    card, where, outline = selectors.map_card(touchpoint=touchpoint)
+    _add_moments(context, touchpoint.journey, outline, curve=curve)
     renderer = context["card_renderer"]
     renderer.focus, renderer.focus_tp = focus, card.pk
-    html = renderer.render(card, where, members=context["members"], owner_form=owner_form)
-    return _respond(request, [html], status=status)
+    html = [renderer.render(card, where, members=context["members"], owner_form=owner_form)]
+    if curve:
+        html.extend(
+            render_to_string(f"{TEMPLATE}#{name}", ctx, request)
+            for name, ctx in _curve_parts(context)
+        )
+    return _respond(request, html, status=status)
+
+
+def _curve_parts(context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The curve's title and table, and its row of cells, to swap out of band."""
+    oob = {**context, "oob": True}
+    return [("curve_head", oob), ("curve_row", oob)]

@@ -242,7 +242,7 @@ def touchpoint_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
             if not request.htmx:
                 return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
             messages.success(request, _("Touchpoint “%(title)s” saved.") % {"title": tp.title})
-            return card_response(request, membership, tp, focus="edit")
+            return card_response(request, membership, tp, focus="edit", curve=True)
     status = 422 if form.errors else 200
     if request.htmx:
         if form.errors:

@@ -55,18 +55,18 @@ class MapFilter:
             self.mot_stages or self.channel or self.phase or self.owner_id or self.unassigned
         )
 
-    def apply(self, qs: QuerySet[Touchpoint]) -> QuerySet[Touchpoint]:
-        if self.mot_stages:
-            qs = qs.filter(mot_stage__in=self.mot_stages)
-        if self.channel:
-            qs = qs.filter(channel=self.channel)
-        if self.phase:
-            qs = qs.filter(phase=self.phase)
+    def matches(self, card: Card) -> bool:
+        """Whether the board shows this card. Applied to the rows the board reads anyway (all
+        of the journey's cards), so a filtered board costs no query of its own."""
+        if self.mot_stages and card.mot_stage not in self.mot_stages:
+            return False
+        if self.channel and card.channel != self.channel:
+            return False
+        if self.phase and card.phase != self.phase:
+            return False
         if self.unassigned:
-            qs = qs.filter(owner__isnull=True)
-        elif self.owner_id:
-            qs = qs.filter(owner_id=self.owner_id)
-        return qs
+            return card.owner_id is None
+        return not self.owner_id or card.owner_id == self.owner_id
 
 
 NO_FILTER = MapFilter()
@@ -101,34 +101,72 @@ def _column(siblings: list[Stage], stage_id: int, cards: list[Card], total: int)
     )
 
 
-def journey_map(*, journey: Journey, filters: MapFilter = NO_FILTER) -> list[MapStage]:
-    """Stages in order, each with its shown cards in order.
+@dataclass(frozen=True)
+class Outline:
+    """Every stage and touchpoint of a journey in map order, filters aside: what the emotion
+    curve draws and what decides ties for the weakest moment."""
 
-    Three queries whatever the map's size (stages, cards with owners, per-stage totals).
+    stages: list[tuple[int, str]]  # (stage id, name), in order
+    touchpoints: list[tuple[int, int, str]]  # (touchpoint id, stage id, title), in map order
+
+    @property
+    def order(self) -> list[int]:
+        return [pk for pk, _stage, _title in self.touchpoints]
+
+
+@dataclass(frozen=True)
+class Board:
+    columns: list[MapStage]
+    outline: Outline
+
+
+def journey_map(*, journey: Journey, filters: MapFilter = NO_FILTER) -> Board:
+    """Stages in order, each with its shown cards in order, and the journey's outline.
+
+    Two queries whatever the map's size or the filters (stages, every card with its owner): the
+    filter is applied to the cards read, which also give each stage's size and the outline.
     """
     stages = list(Stage.objects.filter(journey=journey).order_by("position"))
-    by_stage: dict[int, list[Card]] = {stage.pk: [] for stage in stages}
-    for card in card_rows(
-        filters.apply(Touchpoint.objects.filter(journey=journey)).order_by("position")
-    ):
-        by_stage[card.stage_id].append(card)
-    totals = dict(
-        Touchpoint.objects.filter(journey=journey)
-        .order_by()
-        .values_list("stage_id")
-        .annotate(n=Count("pk"))
+    every: dict[int, list[Card]] = {stage.pk: [] for stage in stages}
+    for card in card_rows(Touchpoint.objects.filter(journey=journey).order_by("position")):
+        every[card.stage_id].append(card)
+    outline = Outline(
+        stages=[(stage.pk, stage.name) for stage in stages],
+        touchpoints=[(c.pk, c.stage_id, c.title) for stage in stages for c in every[stage.pk]],
     )
-    return [
-        _column(stages, stage.pk, by_stage[stage.pk], totals.get(stage.pk, 0)) for stage in stages
+    columns = [
+        _column(stages, stage.pk, _shown(every[stage.pk], filters), len(every[stage.pk]))
+        for stage in stages
     ]
+    return Board(columns=columns, outline=outline)
+
+
+def _shown(cards: list[Card], filters: MapFilter) -> list[Card]:
+    return [card for card in cards if filters.matches(card)] if filters.active else cards
+
+
+def journey_outline(*, journey_id: int) -> Outline:
+    """The journey's stages and touchpoints in map order: one query (empty stages included)."""
+    rows = (
+        Stage.objects.filter(journey_id=journey_id)
+        .order_by("position", "touchpoints__position")
+        .values_list("pk", "name", "touchpoints__pk", "touchpoints__title")
+    )
+    stages: list[tuple[int, str]] = []
+    touchpoints: list[tuple[int, int, str]] = []
+    for stage_id, name, tp_id, title in rows:
+        if not stages or stages[-1][0] != stage_id:
+            stages.append((stage_id, name))
+        if tp_id is not None:
+            touchpoints.append((tp_id, stage_id, title))
+    return Outline(stages=stages, touchpoints=touchpoints)
 
 
 def stage_column(*, stage: Stage, filters: MapFilter = NO_FILTER) -> MapStage:
-    """One stage as the board shows it: three or four queries."""
+    """One stage as the board shows it: two queries (the journey's stages, the stage's cards)."""
     siblings = list(Stage.objects.filter(journey_id=stage.journey_id).order_by("position"))
-    cards = card_rows(filters.apply(Touchpoint.objects.filter(stage=stage)).order_by("position"))
-    total = len(cards) if not filters.active else Touchpoint.objects.filter(stage=stage).count()
-    return _column(siblings, stage.pk, cards, total)
+    cards = card_rows(Touchpoint.objects.filter(stage=stage).order_by("position"))
+    return _column(siblings, stage.pk, _shown(cards, filters), len(cards))
 
 
 def stage_neighbours(*, stage_id: int, journey_id: int) -> tuple[Stage | None, Stage | None]:
@@ -142,17 +180,19 @@ def stage_or_none(*, stage_id: int) -> Stage | None:
     return Stage.objects.select_related("journey").filter(pk=stage_id).first()
 
 
-def map_card(*, touchpoint: Touchpoint) -> tuple[Card, Neighbours]:
-    """One card with what its controls need: two queries (the card, its journey's stages with
-    their sizes)."""
+def map_card(*, touchpoint: Touchpoint) -> tuple[Card, Neighbours, Outline]:
+    """One card with what its controls need, and its journey's outline (for the card's moment):
+    two queries (the card, the outline, which gives the stages and their sizes)."""
     (card,) = card_rows(Touchpoint.objects.filter(pk=touchpoint.pk))
-    siblings = list(
-        Stage.objects.filter(journey_id=touchpoint.journey_id)
-        .annotate(size=Count("touchpoints"))
-        .order_by("position")
+    outline = journey_outline(journey_id=touchpoint.journey_id)
+    ids = [stage_id for stage_id, _name in outline.stages]
+    index = ids.index(card.stage_id)
+    where = Neighbours(
+        total=sum(1 for _pk, stage_id, _title in outline.touchpoints if stage_id == card.stage_id),
+        previous_stage=ids[index - 1] if index > 0 else None,
+        next_stage=ids[index + 1] if index + 1 < len(ids) else None,
     )
-    size = next(s.size for s in siblings if s.pk == card.stage_id)
-    return card, _column(siblings, card.stage_id, [card], size).neighbours
+    return card, where, outline
 
 
 # --- owners -----------------------------------------------------------------------------------

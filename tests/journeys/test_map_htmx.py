@@ -33,23 +33,26 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 REQUIRED = "This field is required."
 
 # A card swap: session, user, membership (+ workspace), the touchpoint (+ journey, stage, owner),
-# members, neighbour stages, stage size; setting the owner adds the owner's lookup and the save.
-CARD_GET_QUERIES = 7
-OWNER_POST_QUERIES = 9
+# members, the card, the journey's outline (stages, their sizes, map order), the journey's
+# moments (the card's score and the weakest moment); setting the owner adds the owner's lookup
+# and the save.
+CARD_GET_QUERIES = 8
+OWNER_POST_QUERIES = 10
 # The board alone: the page's queries (session, user, membership, journey, members, stages,
-# touchpoints with owners, touchpoints per stage).
+# every card with its owner, the journey's moments).
 BOARD_QUERIES = 8
 # A move: access, form, the move in a savepoint (source stage, locks, both stages' cards, and
 # for each stage whose order changes: lift + renumber, two statements whatever its size), then
-# each touched column (journey, members, stages, cards). Depends on the move's shape (which
-# stages change), never on the map's size. Same on SQLite and PostgreSQL.
+# each touched column (journey, members, stages, cards) and the emotion curve (the journey's
+# outline and moments). Depends on the move's shape (which stages change), never on the map's
+# size. Same on SQLite and PostgreSQL.
 MOVE_QUERIES = {  # the last card leaving its stage leaves nothing there to renumber
-    "across-first-to-end": 22,
-    "across-last-to-first": 20,
-    "across-middle-to-middle": 22,
-    "within-first-to-last": 16,
-    "within-last-to-first": 16,
-    "within-middle-down-one": 16,
+    "across-first-to-end": 24,
+    "across-last-to-first": 22,
+    "across-middle-to-middle": 24,
+    "within-first-to-last": 18,
+    "within-last-to-first": 18,
+    "within-middle-down-one": 18,
 }
 
 

@@ -1,0 +1,220 @@
+"""Touchpoint moments for the journey map and "my touchpoints", read from stored metric rows.
+
+Plain functions returning dataclasses, each one query whatever the number of touchpoints or
+answers. The all-time rows (``day`` null) carry the numbers the engine derived; a trend sums the
+daily rows of two periods in SQL and derives them with :mod:`metrics.compute`, like every other
+reader of the rows.
+
+Rows are read with ``values_list``: the map reads one row per card (2,400 on a large map), and
+model instances would cost more than the rest of the page's data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Q, Sum
+
+from metrics import compute
+from metrics.models import MomentCounts, Scope
+
+_MOMENT_FIELDS = (
+    "key",
+    "glory",
+    "neutral",
+    "pain",
+    "glory_share",
+    "neutral_share",
+    "pain_share",
+    "moment_score",
+)
+
+
+def _moment(row: tuple, min_sample: int) -> compute.Moment:
+    """As metrics.selectors.moment_of, on a values_list row: the shares and score the engine
+    derived; "enough" against the workspace's minimum sample as it is now, so a page never says
+    "not enough answers — 40 of 30" after the minimum was lowered and before the next
+    recompute."""
+    _key, glory, neutral, pain, glory_share, neutral_share, pain_share, score = row
+    n = glory + neutral + pain
+    return compute.Moment(
+        glory_share=glory_share,
+        neutral_share=neutral_share,
+        pain_share=pain_share,
+        score=score,
+        n=n,
+        enough=n >= max(min_sample, 1),
+    )
+
+
+def _touchpoint_rows(**filters):
+    return MomentCounts.objects.filter(scope=Scope.TOUCHPOINT, day__isnull=True, **filters)
+
+
+@dataclass(frozen=True)
+class JourneyMoments:
+    """The all-time moment of each touchpoint of a journey, and its weakest moment."""
+
+    moments: dict[int, compute.Moment]  # touchpoint id -> moment; absent: no answers yet
+    weakest: int | None  # touchpoint id (product.md: lowest score among those with enough)
+
+    def of(self, touchpoint_id: int) -> compute.Moment | None:
+        return self.moments.get(touchpoint_id)
+
+
+NO_MOMENTS = JourneyMoments(moments={}, weakest=None)
+
+
+def journey_moments(*, journey_id: int, order: Iterable[int], min_sample: int) -> JourneyMoments:
+    """Every touchpoint's all-time moment in the journey: one query.
+
+    ``order`` is the journey's touchpoint ids in map order (stage, then position), so a tie for
+    the weakest goes to the earlier touchpoint, as on the dashboards; rows of touchpoints that
+    are no longer on the map (deleted since the last recompute) are left out.
+    """
+    rows = _touchpoint_rows(journey_id=journey_id).values_list(*_MOMENT_FIELDS)
+    found = {int(row[0]): _moment(row, min_sample) for row in rows}
+    moments = {pk: found[pk] for pk in order if pk in found}
+    return JourneyMoments(moments=moments, weakest=compute.weakest(moments))
+
+
+@dataclass(frozen=True)
+class TouchpointNumbers:
+    """All-time numbers of one touchpoint."""
+
+    moment: compute.Moment
+    nps: float | None
+    nps_margin: float | None
+    nps_answers: int
+    answers: int
+
+
+def touchpoint_numbers(
+    *, workspace_id: int, touchpoint_ids: Collection[int], min_sample: int
+) -> dict[int, TouchpointNumbers]:
+    """All-time numbers of the given touchpoints that have answers: one query."""
+    if not touchpoint_ids:
+        return {}
+    rows = _touchpoint_rows(
+        workspace_id=workspace_id, key__in=[str(pk) for pk in touchpoint_ids]
+    ).values_list(*_MOMENT_FIELDS, "nps", "nps_margin", "promoters", "passives", "detractors")
+    numbers = {}
+    for row in rows:
+        nps, margin, promoters, passives, detractors = row[len(_MOMENT_FIELDS) :]
+        moment = _moment(row[: len(_MOMENT_FIELDS)], min_sample)
+        numbers[int(row[0])] = TouchpointNumbers(
+            moment=moment,
+            nps=nps,
+            nps_margin=margin,
+            nps_answers=promoters + passives + detractors,
+            answers=moment.n,
+        )
+    return numbers
+
+
+TREND_DAYS = 30
+UP, DOWN, STEADY = "up", "down", "steady"
+
+
+def score_change_margin(recent: compute.Moment, previous: compute.Moment) -> float | None:
+    """The 95% margin of error of the change in moment score between two independent periods.
+
+    A moment score is 100 x the mean of +1 (glory), 0 (neutral) and -1 (pain) per answer, so,
+    as for NPS (compute.nps), each period's variance is ``g + p - (g - p)^2`` in shares, and the
+    difference of two independent means has the square root of the summed variances over n.
+    """
+    terms = []
+    for m in (recent, previous):
+        if not m.n or m.glory_share is None or m.pain_share is None:
+            return None
+        g, p = m.glory_share / 100, m.pain_share / 100
+        terms.append(max(g + p - (g - p) ** 2, 0.0) / m.n)
+    return float(compute.Z95 * math.sqrt(sum(terms)) * 100)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A touchpoint's moment score in the last ``TREND_DAYS`` days against the days before."""
+
+    recent: compute.Moment
+    previous: compute.Moment
+
+    @property
+    def shown(self) -> bool:
+        """A direction is only given when both periods have enough answers."""
+        return self.recent.enough and self.previous.enough
+
+    @property
+    def change(self) -> float | None:
+        if not self.shown or self.recent.score is None or self.previous.score is None:
+            return None
+        return self.recent.score - self.previous.score
+
+    @property
+    def margin(self) -> float | None:
+        return score_change_margin(self.recent, self.previous) if self.shown else None
+
+    @property
+    def direction(self) -> str | None:
+        """Up or down when the change is beyond its margin of error, else steady."""
+        change, margin = self.change, self.margin
+        if change is None or margin is None:
+            return None
+        if abs(change) <= margin:
+            return STEADY
+        return UP if change > 0 else DOWN
+
+
+def trend_periods(today: date, days: int = TREND_DAYS) -> tuple[date, date, date]:
+    """(first day of the previous period, first day of the recent one, last day): the recent
+    period is the ``days`` days ending today (included), the previous the ``days`` before."""
+    recent_start = today - timedelta(days=days - 1)
+    return recent_start - timedelta(days=days), recent_start, today
+
+
+def touchpoint_trends(
+    *,
+    workspace_id: int,
+    touchpoint_ids: Collection[int],
+    today: date,
+    min_sample: int,
+    days: int = TREND_DAYS,
+) -> dict[int, Trend]:
+    """Each touchpoint's counts over the two periods, summed in SQL from its daily rows: one
+    grouped query for all of them. Touchpoints with no answer in either period are absent."""
+    if not touchpoint_ids:
+        return {}
+    first, recent_start, last = trend_periods(today, days)
+    recent, previous = Q(day__gte=recent_start), Q(day__lt=recent_start)
+    sums = {}
+    for field in ("glory", "neutral", "pain"):
+        sums[f"recent_{field}"] = Sum(field, filter=recent, default=0)
+        sums[f"previous_{field}"] = Sum(field, filter=previous, default=0)
+    rows = (
+        MomentCounts.objects.filter(
+            workspace_id=workspace_id,
+            scope=Scope.TOUCHPOINT,
+            day__gte=first,
+            day__lte=last,
+            key__in=[str(pk) for pk in touchpoint_ids],
+        )
+        .order_by()
+        .values("key")
+        .annotate(**sums)
+    )
+    trends = {}
+    for row in rows:
+        periods = []
+        for period in ("recent", "previous"):
+            counts = compute.Counts(
+                answers=row[f"{period}_glory"] + row[f"{period}_neutral"] + row[f"{period}_pain"],
+                glory=row[f"{period}_glory"],
+                neutral=row[f"{period}_neutral"],
+                pain=row[f"{period}_pain"],
+            )
+            periods.append(compute.moment(counts, min_sample=min_sample))
+        trends[int(row["key"])] = Trend(recent=periods[0], previous=periods[1])
+    return trends
