@@ -76,6 +76,7 @@ def trend_figure(points: list[TrendPoint]) -> dict | None:
                 "mode": "lines",
                 "line": {"width": 0},
                 "hoverinfo": "skip",
+                "showlegend": False,
             },
             {
                 "type": "scatter",
@@ -252,7 +253,7 @@ def curve_figure(moments: list[MomentRow], weakest: MomentRow | None) -> dict | 
                 "showarrow": True,
                 "arrowhead": 2,
                 "ax": 0,
-                "ay": 40,
+                "ay": -40,  # the label above the point, clear of the touchpoint names
                 "font": {"color": PAIN},
             }
         )
@@ -290,6 +291,7 @@ def curve_figure(moments: list[MomentRow], weakest: MomentRow | None) -> dict | 
             shapes=shapes,
             annotations=annotations,
             margin={"l": 60, "r": 20, "t": 40, "b": 20},
+            height=420,
         ),
     )
 
@@ -342,6 +344,12 @@ def cohort_figure(cohorts: Iterable[RetentionCohort], min_sample: int) -> dict |
 def impacts_shown(impacts: list[ImpactRow]) -> list[ImpactRow]:
     """The moments the impact chart and its table show: enough customers, largest first."""
     return [r for r in impacts if r.impact.enough][:MAX_IMPACTS]
+
+
+def impacts_listed(impacts: list[ImpactRow]) -> list[ImpactRow]:
+    """The impact table: the chart's moments, or, while no moment has enough customers, the
+    largest differences flagged as not enough (so the page still says where to look)."""
+    return impacts_shown(impacts) or impacts[:MAX_IMPACTS]
 
 
 def impact_figure(impacts: list[ImpactRow]) -> dict | None:

@@ -193,7 +193,7 @@ def _context(membership: Membership, form: DashboardForm, data: Dashboard, query
         "heatmap_table": charts.heatmap_table(data.heatmap, links, no_moment),
         "curve_figure": charts.curve_figure(data.moments, data.weakest) if data.journey else None,
         "impact_figure": charts.impact_figure(data.impacts),
-        "impacts_shown": charts.impacts_shown(data.impacts),
+        "impacts_listed": charts.impacts_listed(data.impacts),
         "cohort_figure": charts.cohort_figure(data.cohorts, data.min_sample),
         "cohort_table": charts.cohort_table(data.cohorts),
         "bucket_label": BUCKET_LABELS[data.filters.bucket],
