@@ -6,6 +6,8 @@ relation per row, the large one grows and the test names the page.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -13,8 +15,10 @@ from journeys.models import Channel, Journey, MotStage, Stage, Touchpoint
 from mot.models import Membership, Role
 from tests.conftest import login, make_member
 
-# session, user, membership (+ workspace), journey, members, stages, touchpoints (+ owners),
-# touchpoints per stage
+# session, user, membership (+ workspace), journey, members, stages, every touchpoint (+ owner),
+# the touchpoints' moments (one read of the stored metric rows: scores, weakest, curve). The
+# overlays added that last query; the per-stage touchpoint count it replaces is now taken from
+# the cards read anyway (a filter is applied to them), so the count stays 8, filtered or not.
 MAP_QUERIES = 8
 # session, user, membership (+ workspace), journeys with their stage and touchpoint counts
 LIST_QUERIES = 4
@@ -73,6 +77,88 @@ def test_map_page_runs_the_same_queries_for_one_card_and_for_2400(
     assert html.count('class="card"') == 2400
     assert "Touchpoint 11.199" in html
     assert personas[Role.STAFF].display_name in html  # owners are shown, not just counted
+
+
+def _store_moments(journey: Journey) -> int:
+    """An all-time metric row for every touchpoint, scores spread over -100..100."""
+    from django.utils import timezone
+
+    from metrics import compute
+    from metrics.models import MomentCounts, Scope
+
+    rows = []
+    for i, pk in enumerate(journey.touchpoints.order_by("pk").values_list("pk", flat=True)):
+        glory, neutral, pain = i % 41, 5 + i % 7, (3 * i) % 37
+        m = compute.moment(compute.Counts(glory=glory, neutral=neutral, pain=pain))
+        rows.append(
+            MomentCounts(
+                workspace_id=journey.workspace_id,
+                journey_id=journey.pk,
+                scope=Scope.TOUCHPOINT,
+                key=str(pk),
+                answers=glory + neutral + pain,
+                glory=glory,
+                neutral=neutral,
+                pain=pain,
+                glory_share=m.glory_share,
+                neutral_share=m.neutral_share,
+                pain_share=m.pain_share,
+                moment_score=m.score,
+                enough=m.enough,
+                computed_at=timezone.now(),
+            )
+        )
+    MomentCounts.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+@pytest.mark.parametrize("query", ["", "?channel=website", "?mot=none&owner=unassigned"])
+def test_map_page_with_moments_runs_the_same_queries_filtered_or_not(
+    client, personas, django_assert_num_queries, query
+):
+    owners = list(personas.values())
+    workspace = owners[0].workspace
+    small = Journey.objects.create(workspace=workspace, name="Small")
+    build_map(small, stages=1, per_stage=1, owners=owners)
+    large = Journey.objects.create(workspace=workspace, name="Large")
+    build_map(large, stages=12, per_stage=200, owners=owners)
+    assert _store_moments(small) == 1
+    assert _store_moments(large) == 2400
+    login(client, personas[Role.MANAGER])
+
+    with django_assert_num_queries(MAP_QUERIES):
+        small_page = client.get(_map_url(small) + query)
+    with django_assert_num_queries(MAP_QUERIES):
+        large_page = client.get(_map_url(large) + query)
+
+    assert small_page.status_code == large_page.status_code == 200
+    html = large_page.content.decode()
+    assert html.count('class="curve-cell"') == 12  # the curve is the journey's, filters aside
+    cards = re.findall(r'<li class="card" id="tp-(\d+)"', html)
+    assert len(cards) == 2400 if not query else 0 < len(cards) < 2400
+    # Every shown card has its overlay (a score, "not enough answers" or "no answers yet").
+    assert len(re.findall(r'class="moment[ "]', html)) == len(cards)
+    # The weakest moment is the journey's: marked when its card is shown, on no other card.
+    weakest = _weakest_of(large)
+    marked = re.findall(r'<li class="card" id="tp-(\d+)"[^>]*\sdata-weakest>', html)
+    assert marked == ([str(weakest)] if str(weakest) in cards else [])
+
+
+def _weakest_of(journey: Journey) -> int:
+    from metrics import compute
+    from metrics.models import MomentCounts
+
+    order = journey.touchpoints.order_by("stage__position", "position").values_list("pk", flat=True)
+    rows = {int(r.key): r for r in MomentCounts.objects.filter(journey=journey)}
+    weakest = compute.weakest(
+        {
+            pk: compute.moment(compute.Counts(glory=r.glory, neutral=r.neutral, pain=r.pain))
+            for pk in order
+            if (r := rows.get(pk))
+        }
+    )
+    assert weakest is not None
+    return weakest
 
 
 def test_journey_list_runs_the_same_queries_for_one_journey_and_for_fifty(
