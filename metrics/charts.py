@@ -31,7 +31,6 @@ BAND = "rgba(37, 84, 199, 0.15)"
 DIVERGING = [[0.0, PAIN], [0.5, "#f7f7f7"], [1.0, GLORY]]
 SEQUENTIAL = [[0.0, "#f7fbff"], [1.0, ACCENT]]
 SCORE_RANGE = [-105, 105]
-MAX_IMPACTS = 15
 ARROW = "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"  # between stage and touchpoint
 
 
@@ -188,7 +187,7 @@ def curve_figure(moments: list[MomentRow], weakest: MomentRow | None) -> dict | 
     x = list(range(len(moments)))
     y = [m.moment.score if m.moment.enough else None for m in moments]
     colours = [GLORY if (s or 0) >= 0 else PAIN for s in y]
-    custom = [[m.moment.n, _text(m.touchpoint.stage.name)] for m in moments]
+    custom = [[m.moment.n, _text(m.touchpoint.stage_name)] for m in moments]
     shapes = [
         {
             "type": "rect",
@@ -228,7 +227,7 @@ def curve_figure(moments: list[MomentRow], weakest: MomentRow | None) -> dict | 
                     "yanchor": "bottom",
                     "showarrow": False,
                     "font": {"size": 12},
-                    "text": f"<b>{_text(m.touchpoint.stage.name)}</b>",
+                    "text": f"<b>{_text(m.touchpoint.stage_name)}</b>",
                 }
             )
             if i:
@@ -343,13 +342,13 @@ def cohort_figure(cohorts: Iterable[RetentionCohort], min_sample: int) -> dict |
 
 def impacts_shown(impacts: list[ImpactRow]) -> list[ImpactRow]:
     """The moments the impact chart and its table show: enough customers, largest first."""
-    return [r for r in impacts if r.impact.enough][:MAX_IMPACTS]
+    return [r for r in impacts if r.impact.enough]
 
 
 def impacts_listed(impacts: list[ImpactRow]) -> list[ImpactRow]:
     """The impact table: the chart's moments, or, while no moment has enough customers, the
     largest differences flagged as not enough (so the page still says where to look)."""
-    return impacts_shown(impacts) or impacts[:MAX_IMPACTS]
+    return impacts_shown(impacts) or impacts
 
 
 def impact_figure(impacts: list[ImpactRow]) -> dict | None:
@@ -414,10 +413,13 @@ def heatmap_table(heat: Heatmap, links: dict[tuple[int, str], str], no_moment: s
 
 
 def cohort_table(cohorts: Iterable[RetentionCohort]) -> dict:
-    """Rows of (cohort month, customers, [share or None per month since]) for every cohort."""
+    """Rows of (cohort month, customers, [share or None per month since]) for every cohort.
+
+    Shares come as whole-percent text ("42%"): a few hundred cells through the template's
+    ``floatformat`` cost more than the rest of the page, and whole numbers need no locale."""
     rows: dict = {}
     for c in cohorts:
-        rows.setdefault(c.cohort, (c.customers, {}))[1][c.offset] = c.share
+        rows.setdefault(c.cohort, (c.customers, {}))[1][c.offset] = f"{c.share:.0f}%"
     width = 1 + max((max(shares) for _n, shares in rows.values() if shares), default=-1)
     return {
         "offsets": list(range(width)),

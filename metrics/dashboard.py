@@ -3,12 +3,13 @@
 A fixed number of queries whatever the number of answers or touchpoints:
 
 - the touchpoints in scope (journey, stage, owner), in map order;
-- the period's counts per touchpoint: ``SUM`` of the touchpoint daily rows grouped by touchpoint,
-  the current and the previous period of equal length in the same pass (the all-time rows when
-  the period is "all time"). KPI tiles, the heatmap, the emotion curve, weakest and forgettable
-  moments and the CSV all add these (at most one row per touchpoint) in Python;
-- the trend: ``SUM`` of daily rows grouped by day, week or month: the workspace's or journey's
-  own rows, or, with a channel or moment filter, the matching touchpoints' rows;
+- the period's counts per touchpoint: ``SUM`` of the touchpoint daily rows grouped by touchpoint
+  (the all-time rows when the period is "all time"). KPI tiles, the heatmap, the emotion curve,
+  weakest and forgettable moments and the CSV all add these (one row per touchpoint) in Python;
+- the trend and the previous period's total: ``SUM`` of daily rows grouped by day, week or month
+  and by period (current or previous): the workspace's or journey's own rows, or, with a channel
+  or moment filter, the matching touchpoints' rows. Only the current period's KPIs need the
+  per-touchpoint split, so the previous period is read from the few workspace/journey rows;
 - retention cohorts, the churn summary, moment impact and the last run: stored rows as they are;
 - the pain comments: the one read of answers, a few per moment, each an index scan with LIMIT.
 
@@ -21,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import BooleanField, Case, F, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -39,12 +41,13 @@ from metrics.models import (
     RetentionSummary,
     Scope,
 )
-from mot.models import Workspace
+from mot.models import Workspace, person_name
 
 COUNT_FIELDS = tuple(f.name for f in fields(compute.Counts))
 GRANULARITIES = ("day", "week", "month")
 PAIN_MOMENTS = 5  # moments whose latest pain comments the page shows
 PAIN_PER_MOMENT = 3
+MAX_IMPACTS = 15  # moments in the impact chart and its table
 
 
 # --- filters -----------------------------------------------------------------------------------
@@ -119,11 +122,19 @@ class DashboardFilter:
 class MomentRow:
     """One touchpoint over the period."""
 
-    touchpoint: Touchpoint
+    touchpoint: TouchpointInfo
     counts: compute.Counts
     moment: compute.Moment
-    nps: compute.Nps
-    csat: compute.Csat
+    min_sample: int
+
+    # NPS and CSAT per touchpoint only for the CSV: derived when asked.
+    @cached_property
+    def nps(self) -> compute.Nps:
+        return compute.nps(self.counts, min_sample=self.min_sample)
+
+    @cached_property
+    def csat(self) -> compute.Csat:
+        return compute.csat(self.counts, min_sample=self.min_sample)
 
 
 @dataclass(frozen=True)
@@ -185,7 +196,7 @@ class PainComments:
 
 @dataclass(frozen=True)
 class ImpactRow:
-    touchpoint: Touchpoint
+    touchpoint: TouchpointInfo
     impact: MomentImpact
 
 
@@ -211,7 +222,8 @@ class Dashboard:
 
 
 def workspace_journeys(*, workspace_id: int) -> list[Journey]:
-    """The journeys of the filter (archived ones too: their answers count in the workspace)."""
+    """The journeys of the filter and of the page (archived ones too: their answers count in
+    the workspace's numbers)."""
     return list(
         Journey.objects.filter(workspace_id=workspace_id)
         .only("pk", "name", "archived", "workspace_id")
@@ -219,40 +231,67 @@ def workspace_journeys(*, workspace_id: int) -> list[Journey]:
     )
 
 
-def _touchpoints(workspace_id: int, journey_id: int | None) -> list[Touchpoint]:
+@dataclass(frozen=True, slots=True)
+class TouchpointInfo:
+    """What the dashboard shows of a touchpoint: read as plain values (500 model instances with
+    their journey, stage and owner cost more than the page's whole SQL)."""
+
+    pk: int
+    title: str
+    code: str
+    channel: str
+    mot_stage: str
+    journey: Journey
+    stage_id: int
+    stage_name: str
+    owner_name: str  # "" when nobody owns it
+
+    @property
+    def journey_id(self) -> int:
+        return self.journey.pk
+
+
+def _touchpoints(
+    workspace_id: int, journeys: dict[int, Journey], journey_id: int | None
+) -> list[TouchpointInfo]:
+    """The touchpoints of the workspace (or of one journey), in map order: journeys as in the
+    filter, then stage and position."""
     qs = Touchpoint.objects.filter(journey__workspace_id=workspace_id)
     if journey_id is not None:
         qs = qs.filter(journey_id=journey_id)
-    return list(
-        qs.select_related("journey", "stage", "owner__user")
-        .only(
-            "pk",
-            "title",
-            "code",
-            "channel",
-            "mot_stage",
-            "phase",
-            "position",
-            "journey__name",
-            "journey__archived",
-            "journey__workspace_id",
-            "stage__name",
-            "stage__position",
-            "owner__user__first_name",
-            "owner__user__last_name",
-            "owner__user__email",
-            "owner__user__username",
-        )
-        .order_by("journey__archived", "journey__name", "journey_id", "stage__position", "position")
+    rows = qs.order_by(
+        "journey__archived", "journey__name", "journey_id", "stage__position", "position"
+    ).values_list(
+        "pk",
+        "title",
+        "code",
+        "channel",
+        "mot_stage",
+        "journey_id",
+        "stage_id",
+        "stage__name",
+        "owner_id",
+        "owner__user__first_name",
+        "owner__user__last_name",
+        "owner__user__email",
+        "owner__user__username",
     )
+    infos = []
+    for pk, title, code, channel, mot, jid, stage_id, stage, owner, *person in rows:
+        if jid in journeys:  # a journey created since the filter's list: next time
+            name = person_name(*person) if owner else ""
+            infos.append(
+                TouchpointInfo(pk, title, code, channel, mot, journeys[jid], stage_id, stage, name)
+            )
+    return infos
 
 
-def _sums(prefix: str = "", condition: Q | None = None) -> dict[str, Sum]:
-    return {f"{prefix}{name}": Sum(name, filter=condition, default=0) for name in COUNT_FIELDS}
+def _sums() -> dict[str, Sum]:
+    return {name: Sum(name, default=0) for name in COUNT_FIELDS}
 
 
-def _counts(values: dict, prefix: str = "") -> compute.Counts:
-    return compute.Counts(*(int(values[f"{prefix}{name}"]) for name in COUNT_FIELDS))
+def _counts(values: dict) -> compute.Counts:
+    return compute.Counts(*(int(values[name]) for name in COUNT_FIELDS))
 
 
 def _scoped(workspace_id: int, journey_id: int | None, scope: str):
@@ -264,21 +303,20 @@ def _scoped(workspace_id: int, journey_id: int | None, scope: str):
 
 def period_counts(
     *, workspace_id: int, journey_id: int | None, period: Period
-) -> dict[int, tuple[compute.Counts, compute.Counts | None]]:
-    """Per touchpoint id: its counts over the period and over the previous period of equal
-    length (``None`` for all time). One query; a touchpoint without answers is absent."""
+) -> dict[int, compute.Counts]:
+    """Per touchpoint id, its counts over the period: one ``SUM … GROUP BY key`` of the period's
+    touchpoint daily rows (the all-time rows for all time). A touchpoint without answers is
+    absent."""
     rows = _scoped(workspace_id, journey_id, Scope.TOUCHPOINT).order_by()
-    previous = period.previous()
-    if previous is None:
+    if period.all_time:
         values = rows.filter(day__isnull=True).values("key", *COUNT_FIELDS)
-        return {int(v["key"]): (_counts(v), None) for v in values}
-    now = Q(day__gte=period.start)
-    values = (
-        rows.filter(day__gte=previous.start, day__lte=period.end)
-        .values("key")
-        .annotate(**_sums("c_", now), **_sums("p_", ~now))
-    )
-    return {int(v["key"]): (_counts(v, "c_"), _counts(v, "p_")) for v in values}
+    else:
+        values = (
+            rows.filter(day__gte=period.start, day__lte=period.end)
+            .values("key")
+            .annotate(**_sums())
+        )
+    return {int(v["key"]): _counts(v) for v in values}
 
 
 _BUCKETS = {
@@ -295,9 +333,11 @@ def trend_counts(
     period: Period,
     bucket: str,
     touchpoint_ids: Iterable[int] | None = None,
-) -> list[tuple[date, compute.Counts]]:
-    """Counts per day, week (from Monday) or month of the period, oldest first: the workspace's
-    or journey's daily rows, or the given touchpoints' when ``touchpoint_ids`` is not None."""
+) -> tuple[list[tuple[date, compute.Counts]], compute.Counts | None]:
+    """Counts per day, week (from Monday) or month of the period, oldest first, and the total
+    of the previous period of equal length (``None`` for all time), in one query grouped by
+    bucket and period: the workspace's or journey's daily rows, or the given touchpoints' when
+    ``touchpoint_ids`` is not None (a channel or moment filter)."""
     if touchpoint_ids is not None:
         rows = _scoped(workspace_id, journey_id, Scope.TOUCHPOINT).filter(
             key__in=[str(pk) for pk in touchpoint_ids]
@@ -306,18 +346,31 @@ def trend_counts(
         rows = _scoped(workspace_id, journey_id, Scope.JOURNEY).filter(key=str(journey_id))
     else:
         rows = _scoped(workspace_id, None, Scope.WORKSPACE).filter(key="")
+    previous = period.previous()
     if period.all_time:
-        rows = rows.filter(day__isnull=False)
+        rows = rows.filter(day__isnull=False).annotate(current=Value(True))
     else:
-        rows = rows.filter(day__gte=period.start, day__lte=period.end)
+        rows = rows.filter(day__gte=(previous or period).start, day__lte=period.end).annotate(
+            current=Case(
+                When(day__gte=period.start, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
     values = (
         rows.order_by()
         .annotate(bucket=_BUCKETS[bucket]())
-        .values("bucket")
+        .values("bucket", "current")
         .annotate(**_sums())
         .order_by("bucket")
     )
-    return [(_as_date(v["bucket"]), _counts(v)) for v in values]
+    trend, before = [], compute.Counts()
+    for v in values:
+        if v["current"]:
+            trend.append((_as_date(v["bucket"]), _counts(v)))
+        else:
+            before += _counts(v)
+    return trend, (before if previous is not None else None)
 
 
 def _as_date(value: date | datetime) -> date:
@@ -370,32 +423,30 @@ def pain_comments(
 
 
 def moment_rows(
-    touchpoints: list[Touchpoint],
-    counts: dict[int, tuple[compute.Counts, compute.Counts | None]],
+    touchpoints: list[TouchpointInfo],
+    counts: dict[int, compute.Counts],
     filters: DashboardFilter,
     *,
     min_sample: int,
-) -> tuple[list[MomentRow], compute.Counts, compute.Counts | None]:
-    """The matching touchpoints with their period numbers (map order), and the period totals."""
+) -> tuple[list[MomentRow], compute.Counts]:
+    """The matching touchpoints with their period numbers (map order), and their total."""
     rows: list[MomentRow] = []
-    current, previous = compute.Counts(), compute.Counts()
+    total = compute.Counts()
     empty = compute.Counts()
     for tp in touchpoints:
         if not filters.matches(tp):
             continue
-        now, before = counts.get(tp.pk, (empty, None))
-        current += now
-        previous += before or empty
+        now = counts.get(tp.pk, empty)
+        total += now
         rows.append(
             MomentRow(
                 touchpoint=tp,
                 counts=now,
                 moment=compute.moment(now, min_sample=min_sample),
-                nps=compute.nps(now, min_sample=min_sample),
-                csat=compute.csat(now, min_sample=min_sample),
+                min_sample=min_sample,
             )
         )
-    return rows, current, (previous if filters.period.previous() else None)
+    return rows, total
 
 
 def kpis(current: compute.Counts, previous: compute.Counts | None, *, min_sample: int) -> Kpis:
@@ -430,7 +481,7 @@ def heatmap(moments: list[MomentRow], *, by_stage: bool, min_sample: int) -> Hea
     for m in moments:
         tp = m.touchpoint
         key = tp.stage_id if by_stage else tp.journey_id
-        rows.setdefault(key, tp.stage.name if by_stage else tp.journey.name)
+        rows.setdefault(key, tp.stage_name if by_stage else tp.journey.name)
         cell = (key, tp.mot_stage)
         sums[cell] = sums.get(cell, compute.Counts()) + m.counts
     cells = {
@@ -468,28 +519,39 @@ def most_painful(moments: list[MomentRow], limit: int = PAIN_MOMENTS) -> list[Mo
     return sorted(painful, key=lambda m: -m.counts.pain)[:limit]
 
 
-def impact_rows(impacts: Iterable[MomentImpact], moments: list[MomentRow]) -> list[ImpactRow]:
-    """Moment impact of the matching touchpoints: trustworthy ones first, the moment that costs
-    most customers (largest glory-minus-pain retention difference) on top."""
+def impact_rows(
+    *, workspace_id: int, filters: DashboardFilter, moments: list[MomentRow]
+) -> list[ImpactRow]:
+    """Moment impact of the matching touchpoints, at most ``MAX_IMPACTS``: trustworthy ones
+    first, the moment that costs most customers (largest glory-minus-pain retention
+    difference) on top. One query, sorted and cut by the database."""
     touchpoints = {m.touchpoint.pk: m.touchpoint for m in moments}
-    rows = [
-        ImpactRow(touchpoints[i.touchpoint_id], i)
-        for i in impacts
-        if i.touchpoint_id in touchpoints and i.difference is not None
+    rows = MomentImpact.objects.filter(workspace_id=workspace_id, difference__isnull=False)
+    if filters.journey_id is not None:
+        rows = rows.filter(touchpoint__journey_id=filters.journey_id)
+    if filters.by_touchpoint:
+        rows = rows.filter(touchpoint_id__in=list(touchpoints))
+    rows = rows.order_by("-enough", "-difference", "touchpoint_id")[:MAX_IMPACTS]
+    return [
+        ImpactRow(touchpoints[i.touchpoint_id], i) for i in rows if i.touchpoint_id in touchpoints
     ]
-    return sorted(rows, key=lambda r: (not r.impact.enough, -r.impact.difference))
 
 
 def dashboard(
-    *, workspace: Workspace, journey: Journey | None, filters: DashboardFilter
+    *,
+    workspace: Workspace,
+    journeys: list[Journey],
+    journey: Journey | None,
+    filters: DashboardFilter,
 ) -> Dashboard:
-    """Everything the dashboard page shows, for the workspace or one of its journeys."""
+    """Everything the dashboard page shows, for the workspace or one of its journeys;
+    ``journeys`` are the workspace's (:func:`workspace_journeys`, which the filter reads too)."""
     min_sample = workspace.min_sample
     journey_id = journey.pk if journey else None
-    touchpoints = _touchpoints(workspace.pk, journey_id)
+    touchpoints = _touchpoints(workspace.pk, {j.pk: j for j in journeys}, journey_id)
     counts = period_counts(workspace_id=workspace.pk, journey_id=journey_id, period=filters.period)
-    moments, current, previous = moment_rows(touchpoints, counts, filters, min_sample=min_sample)
-    trend = trend_counts(
+    moments, current = moment_rows(touchpoints, counts, filters, min_sample=min_sample)
+    trend, previous = trend_counts(
         workspace_id=workspace.pk,
         journey_id=journey_id,
         period=filters.period,
@@ -498,9 +560,6 @@ def dashboard(
     )
     painful = most_painful(moments)
     comments = pain_comments(moments=painful, period=filters.period)
-    impacts = MomentImpact.objects.filter(workspace_id=workspace.pk)
-    if journey_id is not None:
-        impacts = impacts.filter(touchpoint__journey_id=journey_id)
     per_journey = journey_moments(moments)
     return Dashboard(
         filters=filters,
@@ -520,7 +579,7 @@ def dashboard(
         heatmap=heatmap(moments, by_stage=journey is not None, min_sample=min_sample),
         journey_moments=per_journey,
         pain=[PainComments(m, comments.get(m.touchpoint.pk, [])) for m in painful],
-        impacts=impact_rows(impacts, moments),
+        impacts=impact_rows(workspace_id=workspace.pk, filters=filters, moments=moments),
         cohorts=list(
             RetentionCohort.objects.filter(workspace_id=workspace.pk).order_by("cohort", "offset")
         ),
@@ -531,10 +590,14 @@ def dashboard(
 
 
 def metric_rows(
-    *, workspace: Workspace, journey: Journey | None, filters: DashboardFilter
+    *,
+    workspace: Workspace,
+    journeys: list[Journey],
+    journey: Journey | None,
+    filters: DashboardFilter,
 ) -> list[MomentRow]:
     """The per-touchpoint numbers of the CSV export: the page's touchpoints, same filter."""
     journey_id = journey.pk if journey else None
     counts = period_counts(workspace_id=workspace.pk, journey_id=journey_id, period=filters.period)
-    touchpoints = _touchpoints(workspace.pk, journey_id)
+    touchpoints = _touchpoints(workspace.pk, {j.pk: j for j in journeys}, journey_id)
     return moment_rows(touchpoints, counts, filters, min_sample=workspace.min_sample)[0]

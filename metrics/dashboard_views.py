@@ -152,7 +152,7 @@ def _selection(request: HttpRequest, membership: Membership):
     journeys = workspace_journeys(workspace_id=membership.workspace_id)
     form = DashboardForm(request.GET, journeys=journeys)
     filters, journey = form.selection(today=timezone.localdate())
-    return form, filters, journey
+    return form, filters, {"journeys": journeys, "journey": journey, "filters": filters}
 
 
 def _period_params(period: Period) -> dict[str, str]:
@@ -210,8 +210,8 @@ def _wants_partial(request: HttpRequest) -> bool:
 @require_GET
 def dashboard_page(request: HttpRequest, ws: str) -> HttpResponse:
     membership = get_workspace_for(request, ws, Action.VIEW)
-    form, filters, journey = _selection(request, membership)
-    data = dashboard(workspace=membership.workspace, journey=journey, filters=filters)
+    form, _filters, selection = _selection(request, membership)
+    data = dashboard(workspace=membership.workspace, **selection)
     context = _context(membership, form, data, _query(request))
     partial = _wants_partial(request)
     template = "metrics/dashboard.html#body" if partial else "metrics/dashboard.html"
@@ -253,8 +253,8 @@ def _rounded(value: float | None) -> float | None:
 @require_GET
 def dashboard_export(request: HttpRequest, ws: str) -> HttpResponse:
     membership = get_workspace_for(request, ws, Action.EXPORT)
-    _form, filters, journey = _selection(request, membership)
-    rows = metric_rows(workspace=membership.workspace, journey=journey, filters=filters)
+    _form, filters, selection = _selection(request, membership)
+    rows = metric_rows(workspace=membership.workspace, **selection)
     period = filters.period
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"mot-metrics-{membership.workspace.slug}-{timezone.localdate():%Y-%m-%d}.csv"
@@ -271,12 +271,12 @@ def dashboard_export(request: HttpRequest, ws: str) -> HttpResponse:
                 period.start,
                 period.end,
                 tp.journey.name,
-                tp.stage.name,
+                tp.stage_name,
                 tp.title,
                 tp.code,
                 tp.mot_stage,
                 tp.channel,
-                tp.owner.display_name if tp.owner else "",
+                tp.owner_name,
                 m.counts.answers,
                 _rounded(m.nps.score),
                 _rounded(m.nps.margin),

@@ -14,7 +14,7 @@ from feedback.models import Response, Source
 from journeys.models import Channel, MotStage, Touchpoint
 from journeys.services import journey_create, stage_create, touchpoint_create
 from metrics import compute
-from metrics.dashboard import DashboardFilter, Period, dashboard
+from metrics.dashboard import DashboardFilter, Period, dashboard, workspace_journeys
 from metrics.models import MomentCounts, MomentImpact, RetentionCohort, Scope
 from mot.models import Role
 from tests.conftest import login
@@ -67,6 +67,7 @@ def tps(journey) -> dict[str, Touchpoint]:
 def march(journey, **filters):
     return dashboard(
         workspace=journey.workspace,
+        journeys=workspace_journeys(workspace_id=journey.workspace_id),
         journey=journey,
         filters=DashboardFilter(period=MARCH, journey_id=journey.pk, **filters),
     )
@@ -193,7 +194,10 @@ def test_workspace_heatmap_rows_are_journeys(journey, editor):
     tp = touchpoint_create(actor=editor, stage=stage, title="Alone", mot_stage=MotStage.SMOT)
     add_day(tp, date(2026, 3, 3), passives=31)
     data = dashboard(
-        workspace=journey.workspace, journey=None, filters=DashboardFilter(period=MARCH)
+        workspace=journey.workspace,
+        journeys=workspace_journeys(workspace_id=journey.workspace_id),
+        journey=None,
+        filters=DashboardFilter(period=MARCH),
     )
     assert data.heatmap.by == "journey"
     cell = data.heatmap.cell(other.pk, MotStage.SMOT)
@@ -210,16 +214,16 @@ def test_weakest_and_forgettable_moments_need_enough_answers(client, manager, jo
     add_day(t["Checkout"], date(2026, 3, 5), promoters=10, passives=5, detractors=15)  # -16.7
     data = march(journey)
     weakest = data.journey_moments[0].weakest
-    assert weakest.touchpoint == t["Checkout"]
+    assert weakest.touchpoint.pk == t["Checkout"].pk
     assert weakest.moment.score == pytest.approx(-100 * 5 / 30)
-    assert [m.touchpoint for m in data.journey_moments[0].forgettable] == [t["Product page"]]
+    assert [m.touchpoint.pk for m in data.journey_moments[0].forgettable] == [t["Product page"].pk]
     # A lower score on too few answers does not count.
     add_day(t["Reviews"], date(2026, 3, 6), detractors=1)
     stage = t["Reviews"].stage
     tiny = touchpoint_create(actor=journey.workspace.memberships.get(role=Role.EDITOR),
                              stage=stage, title="Tiny")  # fmt: skip
     add_day(tiny, date(2026, 3, 6), detractors=29)
-    assert march(journey).journey_moments[0].weakest.touchpoint == t["Checkout"]
+    assert march(journey).journey_moments[0].weakest.touchpoint.pk == t["Checkout"].pk
     login(client, manager)
     query = {"journey": journey.pk, "period": "custom", "date_from": "2026-03-02",
              "date_to": "2026-03-31"}  # fmt: skip
@@ -257,6 +261,7 @@ def test_all_time_reads_the_all_time_rows_and_has_no_previous_period(journey):
     )  # fmt: skip
     data = dashboard(
         workspace=journey.workspace,
+        journeys=[journey],
         journey=journey,
         filters=DashboardFilter(period=Period(), journey_id=journey.pk),
     )
@@ -441,3 +446,16 @@ def test_csv_has_one_row_per_touchpoint_and_is_formula_safe(client, manager, jou
     assert checkout["Journey"] == "Online shop"
     assert rows[0]["Answers"] == "0"
     assert rows[0]["Enough answers"] == "False"
+
+
+def test_plotly_js_is_a_static_file_loaded_only_by_the_dashboard(client, manager, journey):
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("vendor/plotly/plotly.min.js")
+    assert finders.find("vendor/plotly/LICENSE")
+    login(client, manager)
+    html = client.get(URL).content.decode()
+    assert html.count('src="/static/vendor/plotly/plotly.min.js"') == 1
+    assert "cdn" not in html.lower()
+    assert len(html) < 200_000  # never inlined (the library alone is ~4.8 MB)
+    assert "plotly" not in client.get("/w/acme/journeys/").content.decode()

@@ -114,4 +114,4 @@ def test_small_cohorts_are_left_out_of_the_retention_chart(journey):
     )  # fmt: skip
     assert charts.cohort_figure(RetentionCohort.objects.all(), 30) is None
     table = charts.cohort_table(RetentionCohort.objects.all())
-    assert table["rows"] == [(date(2026, 2, 1), 29, [100.0])]
+    assert table["rows"] == [(date(2026, 2, 1), 29, ["100%"])]
