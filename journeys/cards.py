@@ -22,8 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from journeys.models import Channel, MotStage, Phase, Touchpoint
-from metrics.compute import Moment
-from metrics.moments import NO_MOMENTS, JourneyMoments
+from metrics.moments import NO_MOMENTS, JourneyMoments, TouchpointMoment
 from mot.models import Membership, initials_of, person_name
 
 
@@ -50,7 +49,7 @@ _FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 6x, on 2,400 cards
 class Card:
     pk: int
     stage_id: int
@@ -84,36 +83,39 @@ class MomentLabels:
     def __init__(self, *, min_sample: int) -> None:
         self.min_sample = min_sample
         self.none = escape(_("No answers yet"))
-        self._few = _("Not enough answers — %(n)s of %(min)s")
+        # Escaped once; only numbers are filled in.
+        self._few = escape(_("Not enough answers — %(n)s of %(min)s"))
         self._shares: dict[int, str] = {}
 
     def few(self, n: int) -> str:
-        return escape(self._few % {"n": n, "min": self.min_sample})
+        return self._few % {"n": n, "min": self.min_sample}
 
-    def shares(self, m: Moment) -> str:
+    def shares(self, m: TouchpointMoment) -> str:
         """ "Glory 42%, neutral 30%, pain 28% of 57 answers"."""
         fmt = self._shares.get(m.n)
         if fmt is None:
-            fmt = self._shares[m.n] = ngettext(
-                "Glory %(glory)s%%, neutral %(neutral)s%%, pain %(pain)s%% of %(n)s answer",
-                "Glory %(glory)s%%, neutral %(neutral)s%%, pain %(pain)s%% of %(n)s answers",
-                m.n,
+            fmt = self._shares[m.n] = escape(
+                ngettext(
+                    "Glory %(glory)s%%, neutral %(neutral)s%%, pain %(pain)s%% of %(n)s answer",
+                    "Glory %(glory)s%%, neutral %(neutral)s%%, pain %(pain)s%% of %(n)s answers",
+                    m.n,
+                )
             )
-        return escape(
-            fmt
-            % {
-                "glory": f"{m.glory_share:.0f}",
-                "neutral": f"{m.neutral_share:.0f}",
-                "pain": f"{m.pain_share:.0f}",
-                "n": m.n,
-            }
-        )
+        # Whole percents, rounded half up (int arithmetic: formatting floats costs more).
+        return fmt % {
+            "glory": int(m.glory_share + 0.5),
+            "neutral": int(m.neutral_share + 0.5),
+            "pain": int(m.pain_share + 0.5),
+            "n": m.n,
+        }
 
     @staticmethod
     def signed(score: float) -> str:
         """A moment score as a whole number of points with its sign: +14, -8, 0."""
         rounded = round(score)
-        return f"+{rounded}" if rounded > 0 else str(rounded).replace("-", "\N{MINUS SIGN}")
+        if rounded > 0:
+            return f"+{rounded}"
+        return f"\N{MINUS SIGN}{-rounded}" if rounded < 0 else "0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +183,22 @@ class CardRenderer:
                 "weakest_title": _("The lowest moment score of the journey"),
             }.items()
         }
-        # Per-card sentences: translated once here, filled in (then escaped) per card.
-        self.fmt_change_owner = _("Change who owns %(title)s")
-        self.fmt_owner_of = _("Owner of %(title)s")
-        self.fmt_confirm_delete = _("Delete the touchpoint “%(title)s”?")
-        self.fmt_delete = _("Delete %(title)s")
+        # Per-card sentences: translated and escaped once here, filled in per card with the
+        # escaped title (escaping is per character, so escape(f % t) == escape(f) % escape(t)).
+        self.fmt_change_owner = escape(_("Change who owns %(title)s"))
+        self.fmt_owner_of = escape(_("Owner of %(title)s"))
+        self.fmt_confirm_delete = escape(_("Delete the touchpoint “%(title)s”?"))
+        self.fmt_delete = escape(_("Delete %(title)s"))
+        t = self.t
+        self.arrows = {
+            direction: (
+                f'<button type="submit" name="direction" value="{direction}" '
+                f'class="icon move-{direction}" aria-label="{t[direction]}: ',
+                f'" title="{t[direction]}"',
+                f">{symbol}</button>",
+            )
+            for direction, symbol in (("up", "↑"), ("down", "↓"), ("prev", "←"), ("next", "→"))
+        }
         self.handle = (
             f'<span class="drag-handle" aria-hidden="true" title="{self.t["drag"]}">⠿</span>'
             if can_reorder
@@ -194,8 +207,9 @@ class CardRenderer:
         self._meta_cache: dict[tuple[str, str, str], str] = {}
         self._owner_cache: dict[int | None, str] = {}
 
-    def _autofocus(self, card: Card, control: str) -> str:
-        return " data-autofocus" if self.focus_tp == card.pk and self.focus == control else ""
+    def _focus_of(self, card: Card) -> str:
+        """Which of the card's controls takes focus ("" for none): checked once per card."""
+        return self.focus if self.focus_tp == card.pk else ""
 
     def render(
         self,
@@ -207,7 +221,8 @@ class CardRenderer:
     ) -> str:
         pk = card.pk
         title = escape(card.title)
-        focus = self._autofocus(card, "card")
+        focused = self._focus_of(card)
+        focus = " data-autofocus" if focused == "card" else ""
         move_url = f' data-move-url="{self.prefix}{pk}/move/"' if self.can_reorder else ""
         weakest = pk == self.moments.weakest
         parts = [
@@ -222,10 +237,12 @@ class CardRenderer:
         ]
         if self.can_assign:
             parts.append(
-                self._owner_form(card, members) if owner_form else self._owner_button(card)
+                self._owner_form(card, title, members)
+                if owner_form
+                else self._owner_button(card, title, focused)
             )
         if self.can_edit:
-            parts.append(self._tools(card, where))
+            parts.append(self._tools(card, title, where, focused))
         parts.append("</li>")
         return "".join(parts)
 
@@ -258,7 +275,6 @@ class CardRenderer:
         url = f"{self.answers_url}{pk}"
         if not m.enough or m.score is None:
             return f'<p class="moment moment-few"><a href="{url}">{labels.few(m.n)}</a></p>'
-        g, n = m.glory_share, m.neutral_share
         t = self.t
         tone = "glory" if m.score > 0 else "pain" if m.score < 0 else "even"
         badge = (
@@ -266,12 +282,15 @@ class CardRenderer:
             if weakest
             else ""
         )
+        # One unit of the bar's width per answer (the drawing is stretched to the card): exact
+        # proportions from whole numbers.
+        glory, neutral = m.glory, m.neutral
         return (
-            f'<div class="moment"><svg class="moment-bar" role="img" focusable="false">'
-            f"<title>{labels.shares(m)}</title>"
-            f'<rect class="bar-glory" width="{g:.1f}%" height="100%"/>'
-            f'<rect class="bar-neutral" x="{g:.1f}%" width="{n:.1f}%" height="100%"/>'
-            f'<rect class="bar-pain" x="{g + n:.1f}%" width="{m.pain_share:.1f}%" height="100%"/>'
+            f'<div class="moment"><svg class="moment-bar" role="img" focusable="false" '
+            f'viewBox="0 0 {m.n} 1" preserveAspectRatio="none"><title>{labels.shares(m)}</title>'
+            f'<rect class="bar-glory" width="{glory}" height="1"/>'
+            f'<rect class="bar-neutral" x="{glory}" width="{neutral}" height="1"/>'
+            f'<rect class="bar-pain" x="{glory + neutral}" width="{m.pain}" height="1"/>'
             f'</svg><a class="moment-score score-{tone}" href="{url}" title="{t["score_title"]}">'
             f"{t['score']} <strong>{labels.signed(m.score)}</strong></a>{badge}</div>"
         )
@@ -291,18 +310,18 @@ class CardRenderer:
             self._owner_cache[card.owner_id] = html
         return html
 
-    def _owner_button(self, card: Card) -> str:
+    def _owner_button(self, card: Card, title: str, focused: str) -> str:
         url = f"{self.prefix}{card.pk}/owner/"
-        label = escape(self.fmt_change_owner % {"title": card.title})
+        label = self.fmt_change_owner % {"title": title}
         return (
             f'<a class="button secondary small owner-open" href="{url}" hx-get="{url}" '
             f'aria-label="{label}"'
-            f"{self._autofocus(card, 'owner')}>{self.t['change_owner']}</a>"
+            f"{' data-autofocus' if focused == 'owner' else ''}>{self.t['change_owner']}</a>"
         )
 
-    def _owner_form(self, card: Card, members: Sequence[Membership]) -> str:
+    def _owner_form(self, card: Card, title: str, members: Sequence[Membership]) -> str:
         url = f"{self.prefix}{card.pk}/owner/"
-        label = escape(self.fmt_owner_of % {"title": card.title})
+        label = self.fmt_owner_of % {"title": title}
         options = [f'<option value="">{self.t["nobody"]}</option>']
         for m in members:
             selected = " selected" if m.pk == card.owner_id else ""
@@ -318,38 +337,34 @@ class CardRenderer:
             f"{self.t['cancel']}</a></form>"
         )
 
-    def _tools(self, card: Card, where: Neighbours) -> str:
+    def _tools(self, card: Card, title: str, where: Neighbours, focused: str) -> str:
         """Edit, the arrows and delete: one form per card; each button posts its own action."""
         t, pk = self.t, card.pk
         url = f"{self.prefix}{pk}/"
-        title = escape(card.title)
         parts = [
             # Edit sits outside the form: the form's hx-swap="none" (moves and deletes answer
             # with out-of-band columns) must not reach it; it swaps its card for the edit form.
             '<div class="card-tools">',
             f'<a href="{url}edit/" class="button secondary small" hx-get="{url}edit/"'
-            f"{self._autofocus(card, 'edit')}>"
+            f"{' data-autofocus' if focused == 'edit' else ''}>"
             f'{t["edit"]}<span class="visually-hidden"> {title}</span></a>',
             f'<form method="post" action="{url}move/" hx-post="{url}move/" hx-swap="none">',
             self.csrf,
         ]
         if self.can_reorder:
             arrows = (
-                ("up", "↑", card.position > 0),
-                ("down", "↓", card.position < where.total - 1),
-                ("prev", "←", where.previous_stage is not None),
-                ("next", "→", where.next_stage is not None),
+                ("up", card.position > 0),
+                ("down", card.position < where.total - 1),
+                ("prev", where.previous_stage is not None),
+                ("next", where.next_stage is not None),
             )
-            for direction, symbol, shown in arrows:
+            for direction, shown in arrows:
                 if shown:
-                    parts.append(
-                        f'<button type="submit" name="direction" value="{direction}" '
-                        f'class="icon move-{direction}" '
-                        f'aria-label="{t[direction]}: {title}" title="{t[direction]}"'
-                        f"{self._autofocus(card, direction)}>{symbol}</button>"
-                    )
-        confirm = escape(self.fmt_confirm_delete % {"title": card.title})
-        delete_label = escape(self.fmt_delete % {"title": card.title})
+                    start, end, close = self.arrows[direction]
+                    focus = " data-autofocus" if focused == direction else ""
+                    parts.append(f"{start}{title}{end}{focus}{close}")
+        confirm = self.fmt_confirm_delete % {"title": title}
+        delete_label = self.fmt_delete % {"title": title}
         parts.append(
             f'<button type="submit" formaction="{url}delete/" hx-post="{url}delete/" '
             f'hx-confirm="{confirm}" class="icon danger" aria-label="{delete_label}" '

@@ -19,15 +19,12 @@ Everything is built as one string per request, like the cards (journeys/cards.py
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from journeys.cards import MomentLabels, escape
 from journeys.selectors import Outline
-from metrics.compute import Moment
-from metrics.moments import JourneyMoments
+from metrics.moments import JourneyMoments, TouchpointMoment
 
 # Slots use the middle 94% of a drawing, so points stay inside their column (the drawing
 # overhangs the column by half a gap, about 3% of it, on each side).
@@ -36,53 +33,64 @@ SLOT_START, SLOT_SPAN = 0.03, 0.94
 
 def y_of(score: float) -> float:
     """Percent from the top: +100 at 6%, 0 at 50%, -100 at 94%."""
-    return round(50 - 0.44 * score, 2)
+    return 50 - 0.44 * score
 
 
-@dataclass(frozen=True, slots=True)
-class _Point:
-    x: float  # stage index + fraction of its cell
-    y: float
-    touchpoint_id: int
-    glory: bool
+def _num(value: float) -> str:
+    """A coordinate to three significant digits (a tenth of a percent of a cell): 26.5, 100."""
+    return f"{value:.3g}"
 
 
-def _points(outline: Outline, moments: JourneyMoments) -> tuple[list[_Point], dict[int, int]]:
-    """The drawn points in map order, and each stage's index."""
-    index = {stage_id: i for i, (stage_id, _name) in enumerate(outline.stages)}
-    sizes: dict[int, int] = {}
-    for _pk, stage_id, _title in outline.touchpoints:
-        sizes[stage_id] = sizes.get(stage_id, 0) + 1
-    slot: dict[int, int] = {}
-    points = []
+# A drawn point: x (percent of its stage's drawing), y (percent from the top), both formatted
+# (each is written twice, in the line and as a dot), the touchpoint, glory (score >= 0) or not.
+# Plain tuples: a large board draws thousands.
+_Point = tuple[float, float, str, str, int, bool]
+
+
+def _stage_points(outline: Outline, moments: JourneyMoments) -> list[list[_Point]]:
+    """Each stage's drawn points, stages in order, points in map order."""
+    found = moments.moments
+    slots: dict[int, list[tuple[int, TouchpointMoment | None]]] = {
+        sid: [] for sid, _ in outline.stages
+    }
     for pk, stage_id, _title in outline.touchpoints:
-        j = slot.get(stage_id, 0)
-        slot[stage_id] = j + 1
-        m = moments.of(pk)
-        if m is None or not m.enough or m.score is None:
-            continue
-        x = index[stage_id] + SLOT_START + SLOT_SPAN * (j + 0.5) / sizes[stage_id]
-        points.append(_Point(x, y_of(m.score), pk, m.score >= 0))
-    return points, index
+        slots[stage_id].append((pk, found.get(pk)))
+    stages = []
+    for stage_id, _name in outline.stages:
+        own = slots[stage_id]
+        step = 100 * SLOT_SPAN / len(own) if own else 0.0
+        start = 100 * SLOT_START + step / 2
+        points: list[_Point] = []
+        for j, (pk, m) in enumerate(own):
+            if m is not None and m.enough and m.score is not None:
+                x, y = start + step * j, 50 - 0.44 * m.score
+                points.append((x, y, f"{x:.3g}", f"{y:.3g}", pk, m.score >= 0))
+        stages.append(points)
+    return stages
 
 
-def _edge_y(points: list[_Point], x: float) -> float | None:
-    """The line's height at x, between the last point before it and the first after it."""
-    before = after = None
-    for p in points:
-        if p.x <= x:
-            before = p
-        elif after is None:
-            after = p
-            break
-    if before is None or after is None:
-        return None
-    t = (x - before.x) / (after.x - before.x)
-    return round(before.y + t * (after.y - before.y), 2)
-
-
-def _pct(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+def _edges(stages: list[list[_Point]]) -> list[float | None]:
+    """The line's height at each boundary between stages (n + 1 of them, the outer two
+    included): interpolated between the last point before it and the first point after it,
+    in board coordinates (stage index + fraction), or None where the line does not pass."""
+    n = len(stages)
+    last: list[tuple[float, float] | None] = [None] * (n + 1)  # last point left of boundary b
+    first: list[tuple[float, float] | None] = [None] * (n + 1)  # first point right of it
+    for b in range(1, n + 1):
+        own = stages[b - 1]
+        last[b] = (b - 1 + own[-1][0] / 100, own[-1][1]) if own else last[b - 1]
+    for b in range(n - 1, -1, -1):
+        own = stages[b]
+        first[b] = (b + own[0][0] / 100, own[0][1]) if own else first[b + 1]
+    edges: list[float | None] = []
+    for b in range(n + 1):
+        before, after = last[b], first[b]
+        if before is None or after is None:
+            edges.append(None)
+        else:
+            t = (b - before[0]) / (after[0] - before[0])
+            edges.append(before[1] + t * (after[1] - before[1]))
+    return edges
 
 
 class CurveRenderer:
@@ -106,28 +114,27 @@ class CurveRenderer:
         }
 
     def cells(self, outline: Outline, moments: JourneyMoments) -> str:
-        points, index = _points(outline, moments)
-        by_stage: dict[int, list[_Point]] = {}
-        for p in points:
-            by_stage.setdefault(int(p.x), []).append(p)
-        parts = []
-        for stage_id, _name in outline.stages:
-            i = index[stage_id]
-            parts.append(self._cell(stage_id, i, by_stage.get(i, []), points, moments.weakest))
-        return "".join(parts)
+        stages = _stage_points(outline, moments)
+        edges = _edges(stages)
+        return "".join(
+            self._cell(stage_id, own, edges[i], edges[i + 1], moments.weakest)
+            for i, ((stage_id, _name), own) in enumerate(zip(outline.stages, stages, strict=True))
+        )
 
     def _cell(
-        self, stage_id: int, i: int, own: list[_Point], points: list[_Point], weakest: int | None
+        self,
+        stage_id: int,
+        own: list[_Point],
+        left: float | None,
+        right: float | None,
+        weakest: int | None,
     ) -> str:
-        line = []
-        left, right = _edge_y(points, i), _edge_y(points, i + 1)
-        if left is not None:
-            line.append(f"0,{_pct(left)}")
-        line.extend(f"{_pct((p.x - i) * 100)},{_pct(p.y)}" for p in own)
+        line = [f"0,{_num(left)}"] if left is not None else []
+        line.extend(f"{p[2]},{p[3]}" for p in own)
         if right is not None:
-            line.append(f"100,{_pct(right)}")
-        glory = "".join(f"M{_pct((p.x - i) * 100)} {_pct(p.y)}h0" for p in own if p.glory)
-        pain = "".join(f"M{_pct((p.x - i) * 100)} {_pct(p.y)}h0" for p in own if not p.glory)
+            line.append(f"100,{_num(right)}")
+        glory = "".join(f"M{p[2]} {p[3]}h0" for p in own if p[5])
+        pain = "".join(f"M{p[2]} {p[3]}h0" for p in own if not p[5])
         plot = [
             '<svg class="curve-plot" viewBox="0 0 100 100" preserveAspectRatio="none" '
             'width="100%" height="100%">'
@@ -145,11 +152,11 @@ class CurveRenderer:
                     f'<path class="curve-dots {cls}" d="{d}" vector-effect="non-scaling-stroke"/>'
                 )
         plot.append("</svg>")
-        mark = next((p for p in own if p.touchpoint_id == weakest), None)
+        mark = next((p for p in own if p[4] == weakest), None)
         if mark is not None:
-            x, y = _pct((mark.x - i) * 100), _pct(mark.y)
+            x, y = mark[2], mark[3]
             # The label sits on the side away from the line's extreme, inside the drawing.
-            dy = "-0.8em" if mark.y > 50 else "1.6em"
+            dy = "-0.8em" if mark[1] > 50 else "1.6em"
             plot.append(
                 f'<circle class="curve-weakest" cx="{x}%" cy="{y}%" r="6"/>'
                 f'<text class="curve-weakest-label" x="{x}%" y="{y}%" dy="{dy}" '
@@ -182,7 +189,7 @@ class CurveRenderer:
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
 
-    def _score_text(self, m: Moment | None) -> str:
+    def _score_text(self, m: TouchpointMoment | None) -> str:
         if m is None or not m.n:
             return self.labels.none
         if not m.enough or m.score is None:

@@ -33,20 +33,36 @@ _MOMENT_FIELDS = (
 )
 
 
-def _moment(row: tuple, min_sample: int) -> compute.Moment:
+@dataclass(slots=True)
+class TouchpointMoment:
+    """A touchpoint's all-time moment: read as a :class:`metrics.compute.Moment` (same fields,
+    so ``compute.weakest`` and ``compute.forgettable`` take it) with the counts behind it (the
+    map's bar is drawn from them).
+
+    Not a frozen dataclass like ``compute.Moment``: a frozen one costs six times as much to
+    build, and the map builds one per card (2,400 on a large map) within its 100 ms.
+    """
+
+    glory: int
+    neutral: int
+    pain: int
+    glory_share: float | None
+    neutral_share: float | None
+    pain_share: float | None
+    score: float | None  # glory% - pain%
+    n: int
+    enough: bool
+
+
+def _moment(row: tuple, min_sample: int) -> TouchpointMoment:
     """As metrics.selectors.moment_of, on a values_list row: the shares and score the engine
     derived; "enough" against the workspace's minimum sample as it is now, so a page never says
     "not enough answers — 40 of 30" after the minimum was lowered and before the next
     recompute."""
     _key, glory, neutral, pain, glory_share, neutral_share, pain_share, score = row
     n = glory + neutral + pain
-    return compute.Moment(
-        glory_share=glory_share,
-        neutral_share=neutral_share,
-        pain_share=pain_share,
-        score=score,
-        n=n,
-        enough=n >= max(min_sample, 1),
+    return TouchpointMoment(
+        glory, neutral, pain, glory_share, neutral_share, pain_share, score, n, n >= min_sample
     )
 
 
@@ -58,10 +74,10 @@ def _touchpoint_rows(**filters):
 class JourneyMoments:
     """The all-time moment of each touchpoint of a journey, and its weakest moment."""
 
-    moments: dict[int, compute.Moment]  # touchpoint id -> moment; absent: no answers yet
+    moments: dict[int, TouchpointMoment]  # touchpoint id -> moment; absent: no answers yet
     weakest: int | None  # touchpoint id (product.md: lowest score among those with enough)
 
-    def of(self, touchpoint_id: int) -> compute.Moment | None:
+    def of(self, touchpoint_id: int) -> TouchpointMoment | None:
         return self.moments.get(touchpoint_id)
 
 
@@ -76,6 +92,7 @@ def journey_moments(*, journey_id: int, order: Iterable[int], min_sample: int) -
     are no longer on the map (deleted since the last recompute) are left out.
     """
     rows = _touchpoint_rows(journey_id=journey_id).values_list(*_MOMENT_FIELDS)
+    min_sample = max(min_sample, 1)  # as compute: no answers is never enough
     found = {int(row[0]): _moment(row, min_sample) for row in rows}
     moments = {pk: found[pk] for pk in order if pk in found}
     return JourneyMoments(moments=moments, weakest=compute.weakest(moments))
@@ -85,7 +102,7 @@ def journey_moments(*, journey_id: int, order: Iterable[int], min_sample: int) -
 class TouchpointNumbers:
     """All-time numbers of one touchpoint."""
 
-    moment: compute.Moment
+    moment: TouchpointMoment
     nps: float | None
     nps_margin: float | None
     nps_answers: int
@@ -104,7 +121,7 @@ def touchpoint_numbers(
     numbers = {}
     for row in rows:
         nps, margin, promoters, passives, detractors = row[len(_MOMENT_FIELDS) :]
-        moment = _moment(row[: len(_MOMENT_FIELDS)], min_sample)
+        moment = _moment(row[: len(_MOMENT_FIELDS)], max(min_sample, 1))
         numbers[int(row[0])] = TouchpointNumbers(
             moment=moment,
             nps=nps,

@@ -125,9 +125,11 @@ def test_card_shows_its_bar_and_score_linked_to_its_answers(client, manager, jou
 
     # 57 answers: glory 30/57 = 52.6%, neutral 15/57 = 26.3%, pain 12/57 = 21.1%; score +31.6.
     assert bar_text(card) == "Glory 53%, neutral 26%, pain 21% of 57 answers"
-    assert '<rect class="bar-glory" width="52.6%" height="100%"/>' in card
-    assert '<rect class="bar-neutral" x="52.6%" width="26.3%" height="100%"/>' in card
-    assert '<rect class="bar-pain" x="78.9%" width="21.1%" height="100%"/>' in card
+    # Three segments in proportion: one unit per answer on a 57-unit wide drawing.
+    assert 'viewBox="0 0 57 1" preserveAspectRatio="none"' in card
+    assert '<rect class="bar-glory" width="30" height="1"/>' in card
+    assert '<rect class="bar-neutral" x="30" width="15" height="1"/>' in card
+    assert '<rect class="bar-pain" x="45" width="12" height="1"/>' in card
     score = re.search(r'<a class="moment-score score-glory" href="([^"]+)"[^>]*>(.*?)</a>', card)
     assert score, card
     assert text_of(score.group(2)) == "Moment score +32"
@@ -269,8 +271,8 @@ def test_curve_has_one_cell_per_stage_with_glory_above_and_pain_below(client, ed
     # Research: one slot, in the middle of the drawing; Buy: two slots.
     assert "M50 6h0" in first
     assert 'class="curve-dots glory"' in first
-    assert y_of(-75) == 83.0
-    assert y_of(25) == 39.0
+    assert y_of(-75) == pytest.approx(83)
+    assert y_of(25) == pytest.approx(39)
     assert re.search(r'class="curve-dots pain" d="M26\.5 83h0"', second)
     assert re.search(r'class="curve-dots glory" d="M73\.5 39h0"', second)
     # Weakest marked in its stage's cell, as a labelled circle.
@@ -288,9 +290,10 @@ def test_curve_pieces_meet_between_the_stages(client, editor, journey):
 
     left, right = polyline(first), polyline(second)
     assert left[0] == (50, 6)  # no line before the first point
-    # At the boundary (x = 1), between (0.5, 6) and (1.265, 83): 6 + 0.5 / 0.765 * 77 = 56.33.
-    assert left[-1] == (100, 56.33)
-    assert right[0] == (0, 56.33)
+    # At the boundary (x = 1), between (0.5, 6) and (1.265, 83): 6 + 0.5 / 0.765 * 77 = 56.33
+    # (written to three digits).
+    assert left[-1] == (100, 56.3)
+    assert right[0] == (0, 56.3)
     assert right[-1] == (26.5, 83)  # and nothing after the last point
 
 
