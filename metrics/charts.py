@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from html import escape
 
 import plotly.io as pio
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from metrics.dashboard import Heatmap, ImpactRow, MomentRow, TrendPoint
@@ -427,3 +429,52 @@ def cohort_table(cohorts: Iterable[RetentionCohort]) -> dict:
             (month, n, [shares.get(o) for o in range(width)]) for month, (n, shares) in rows.items()
         ],
     }
+
+
+def _formatter(digits: int):
+    """Numbers as the active language writes them; the page's long tables format hundreds of
+    numbers, for which the template's ``floatformat`` costs tens of milliseconds."""
+    separator = get_format("DECIMAL_SEPARATOR")
+    return lambda value: f"{value:.{digits}f}".replace(".", separator)
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    point: TrendPoint
+    nps: str  # "12.5 ± 4.1", "" when not enough answers
+    moment: str  # "" when not enough answers
+
+
+def trend_table(points: list[TrendPoint]) -> list[TrendRow]:
+    one = _formatter(1)
+    return [
+        TrendRow(
+            p,
+            f"{one(p.nps.score)} ± {one(p.nps.margin)}" if p.nps.enough else "",
+            one(p.moment.score) if p.moment.enough else "",
+        )
+        for p in points
+    ]
+
+
+@dataclass(frozen=True)
+class CurveRow:
+    moment: MomentRow
+    score: str  # "" when not enough answers
+    shares: str  # "62% · 25% · 13%" (glory, neutral, pain), "" without answers
+    weakest: bool
+
+
+def curve_table(moments: list[MomentRow], weakest: MomentRow | None) -> list[CurveRow]:
+    one = _formatter(1)
+    weakest_pk = weakest.touchpoint.pk if weakest else None
+    rows = []
+    for m in moments:
+        x = m.moment
+        shares = (
+            f"{x.glory_share:.0f}% · {x.neutral_share:.0f}% · {x.pain_share:.0f}%" if x.n else ""
+        )
+        rows.append(
+            CurveRow(m, one(x.score) if x.enough else "", shares, m.touchpoint.pk == weakest_pk)
+        )
+    return rows

@@ -556,7 +556,10 @@ def dashboard(
         journey_id=journey_id,
         period=filters.period,
         bucket=filters.bucket,
-        touchpoint_ids=[m.touchpoint.pk for m in moments] if filters.by_touchpoint else None,
+        # A channel or moment filter that every touchpoint passes reads the few scope rows.
+        touchpoint_ids=[m.touchpoint.pk for m in moments]
+        if filters.by_touchpoint and len(moments) < len(touchpoints)
+        else None,
     )
     painful = most_painful(moments)
     comments = pain_comments(moments=painful, period=filters.period)

@@ -192,6 +192,11 @@ def _context(membership: Membership, form: DashboardForm, data: Dashboard, query
         "heatmap_figure": charts.heatmap_figure(data.heatmap, links, no_moment),
         "heatmap_table": charts.heatmap_table(data.heatmap, links, no_moment),
         "curve_figure": charts.curve_figure(data.moments, data.weakest) if data.journey else None,
+        "curve_table": charts.curve_table(data.moments, data.weakest) if data.journey else [],
+        "trend_table": charts.trend_table(data.trend),
+        "map_url": reverse("journeys:map", kwargs={"ws": ws, "pk": data.journey.pk})
+        if data.journey
+        else "",
         "impact_figure": charts.impact_figure(data.impacts),
         "impacts_listed": charts.impacts_listed(data.impacts),
         "cohort_figure": charts.cohort_figure(data.cohorts, data.min_sample),

@@ -115,3 +115,17 @@ def test_small_cohorts_are_left_out_of_the_retention_chart(journey):
     assert charts.cohort_figure(RetentionCohort.objects.all(), 30) is None
     table = charts.cohort_table(RetentionCohort.objects.all())
     assert table["rows"] == [(date(2026, 2, 1), 29, ["100%"])]
+
+
+def test_tables_hold_the_same_numbers_as_the_charts(data):
+    rows = {r.moment.touchpoint.title: r for r in charts.curve_table(data.moments, data.weakest)}
+    assert rows["Product page"].score == "-57.1"  # (5 - 25) / 35
+    assert rows["Product page"].shares == "14% · 14% · 71%"
+    assert rows["Product page"].weakest
+    assert rows["Checkout"].score == ""  # 3 answers: the page says "not enough answers"
+    assert not rows["Checkout"].weakest
+    trend = charts.trend_table(data.trend)
+    nps = charts.trend_figure(data.trend)["data"][2]
+    assert trend[0].nps == f"62.5 ± {data.trend[0].nps.margin:.1f}"
+    assert nps["y"][0] == pytest.approx(62.5)
+    assert trend[2].nps == ""
