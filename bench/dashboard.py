@@ -139,6 +139,7 @@ def explain(workspace_id: int, journey_id: int) -> None:
     workspace = Workspace.objects.get(pk=workspace_id)
     data = d.dashboard(
         workspace=workspace,
+        journeys=d.workspace_journeys(workspace_id=workspace_id),
         journey=None,
         filters=d.DashboardFilter(period=period),
     )
