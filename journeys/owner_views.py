@@ -15,12 +15,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from journeys import selectors, services
 from journeys.forms import BulkOwnerForm, OwnerFilterForm
+from metrics.moments import TREND_DAYS
 from mot.forms_utils import apply_service_errors
 from mot.models import Membership
 from mot.policy import Action, get_workspace_for
@@ -140,12 +142,16 @@ def owners_assign(request: HttpRequest, ws: str) -> HttpResponse:
 @login_required
 @require_GET
 def my_touchpoints(request: HttpRequest, ws: str) -> HttpResponse:
+    """The member's touchpoints with their moment score, NPS, trend and latest pain answers."""
     membership = get_workspace_for(request, ws, Action.VIEW)
+    rows = selectors.my_touchpoints_overview(membership=membership, today=timezone.localdate())
     return render(
         request,
         "journeys/my_touchpoints.html",
         {
             "membership": membership,
-            "touchpoints": list(selectors.my_touchpoints(membership=membership)),
+            "rows": rows,
+            "min_sample": membership.workspace.min_sample,
+            "trend_days": TREND_DAYS,
         },
     )

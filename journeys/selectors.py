@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date, datetime
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 
-from journeys.cards import Card, Neighbours, card_rows
+from feedback.experience import Experience
+from feedback.models import Response
+from journeys.cards import Card, MomentLabels, Neighbours, card_rows
 from journeys.models import Journey, Stage, Touchpoint
+from metrics.moments import (
+    TouchpointNumbers,
+    Trend,
+    touchpoint_numbers,
+    touchpoint_trends,
+)
 from mot.models import Membership
 
 
@@ -264,3 +275,125 @@ def my_touchpoints(*, membership: Membership) -> QuerySet[Touchpoint]:
         .select_related("journey", "stage")
         .order_by("journey__name", "journey_id", "stage__position", "position")
     )
+
+
+# --- my touchpoints with their numbers ------------------------------------------------------------
+
+PAINS_PER_TOUCHPOINT = 3
+
+
+@dataclass(frozen=True)
+class PainAnswer:
+    pk: int
+    touchpoint_id: int
+    submitted_at: datetime
+    nps: int | None
+    csat: int | None
+    comment: str
+
+
+# PostgreSQL: for each touchpoint, walk its (touchpoint, submitted_at) index backwards and stop
+# at the limit. One plan for any number of touchpoints (a UNION of one LIMIT per touchpoint
+# plans each part: 40 ms for 300 touchpoints, against 2 ms here).
+_LATEST_PAINS_SQL = """
+    SELECT r.id, r.touchpoint_id, r.submitted_at, r.nps, r.csat, r.comment
+    FROM unnest(%(ids)s::bigint[]) AS t(id)
+    CROSS JOIN LATERAL (
+        SELECT id, touchpoint_id, submitted_at, nps, csat, comment
+        FROM {table}
+        WHERE touchpoint_id = t.id AND workspace_id = %(workspace)s AND experience = %(pain)s
+        ORDER BY submitted_at DESC, id DESC
+        LIMIT %(limit)s
+    ) AS r
+"""
+
+
+def latest_pain_answers(
+    *,
+    workspace_id: int,
+    touchpoint_ids: Collection[int],
+    per_touchpoint: int = PAINS_PER_TOUCHPOINT,
+) -> dict[int, list[PainAnswer]]:
+    """Each touchpoint's latest pain answers, newest first: one query, whatever their number.
+
+    On PostgreSQL the work is bounded by the touchpoints asked for, not by their answers: a
+    lateral join reads at most about ``per_touchpoint`` index entries of each (EXPLAIN: an
+    Index Scan Backward on the (touchpoint, submitted_at) index under a Limit, per touchpoint).
+    SQLite (the embedded mode, small data) numbers each touchpoint's pain answers with a window
+    function instead.
+    """
+    ids = sorted(set(touchpoint_ids))
+    if not ids:
+        return {}
+    if connection.vendor == "postgresql":
+        sql = _LATEST_PAINS_SQL.format(table=connection.ops.quote_name(Response._meta.db_table))
+        params = {
+            "ids": ids,
+            "workspace": workspace_id,
+            "pain": Experience.PAIN.value,
+            "limit": per_touchpoint,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    else:
+        newest = (F("submitted_at").desc(), F("pk").desc())
+        rows = (
+            Response.objects.filter(
+                workspace_id=workspace_id, experience=Experience.PAIN, touchpoint_id__in=ids
+            )
+            .annotate(rank=Window(RowNumber(), partition_by="touchpoint_id", order_by=newest))
+            .filter(rank__lte=per_touchpoint)
+            .values_list("pk", "touchpoint_id", "submitted_at", "nps", "csat", "comment")
+        )
+    answers: dict[int, list[PainAnswer]] = {}
+    for row in rows:
+        answers.setdefault(row[1], []).append(PainAnswer(*row))
+    for found in answers.values():  # neither query promises an order across touchpoints
+        found.sort(key=lambda a: (a.submitted_at, a.pk), reverse=True)
+    return answers
+
+
+@dataclass(frozen=True)
+class OwnedTouchpoint:
+    touchpoint: Touchpoint
+    numbers: TouchpointNumbers | None  # None: no answers yet
+    trend: Trend | None  # None: no answers in the last two periods
+    pains: list[PainAnswer]
+
+    @property
+    def score_text(self) -> str | None:
+        """The moment score as the map shows it (+14), when it has enough answers."""
+        m = self.numbers.moment if self.numbers else None
+        if m is None or not m.enough or m.score is None:
+            return None
+        return MomentLabels.signed(m.score)
+
+    @property
+    def nps_text(self) -> str | None:
+        n = self.numbers
+        return MomentLabels.signed(n.nps) if n and n.nps_enough and n.nps is not None else None
+
+    @property
+    def change_text(self) -> str | None:
+        change = self.trend.change if self.trend else None
+        return None if change is None else MomentLabels.signed(change)
+
+
+def my_touchpoints_overview(*, membership: Membership, today: date) -> list[OwnedTouchpoint]:
+    """The member's touchpoints (as :func:`my_touchpoints`), each with its all-time numbers, its
+    trend and its latest pain answers: four queries, whatever the number of touchpoints."""
+    touchpoints = list(my_touchpoints(membership=membership))
+    ids = [tp.pk for tp in touchpoints]
+    workspace = membership.workspace
+    numbers = touchpoint_numbers(
+        workspace_id=workspace.pk, touchpoint_ids=ids, min_sample=workspace.min_sample
+    )
+    trends = touchpoint_trends(
+        workspace_id=workspace.pk, touchpoint_ids=ids, today=today, min_sample=workspace.min_sample
+    )
+    pains = latest_pain_answers(workspace_id=workspace.pk, touchpoint_ids=ids)
+    return [
+        OwnedTouchpoint(tp, numbers.get(tp.pk), trends.get(tp.pk), pains.get(tp.pk, []))
+        for tp in touchpoints
+    ]

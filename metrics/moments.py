@@ -105,7 +105,8 @@ class TouchpointNumbers:
     moment: TouchpointMoment
     nps: float | None
     nps_margin: float | None
-    nps_answers: int
+    nps_answers: int  # answers with an NPS value (CSAT-only answers have none)
+    nps_enough: bool  # the NPS has the minimum sample on its own answers
     answers: int
 
 
@@ -118,15 +119,18 @@ def touchpoint_numbers(
     rows = _touchpoint_rows(
         workspace_id=workspace_id, key__in=[str(pk) for pk in touchpoint_ids]
     ).values_list(*_MOMENT_FIELDS, "nps", "nps_margin", "promoters", "passives", "detractors")
+    min_sample = max(min_sample, 1)
     numbers = {}
     for row in rows:
         nps, margin, promoters, passives, detractors = row[len(_MOMENT_FIELDS) :]
-        moment = _moment(row[: len(_MOMENT_FIELDS)], max(min_sample, 1))
+        moment = _moment(row[: len(_MOMENT_FIELDS)], min_sample)
+        nps_answers = promoters + passives + detractors
         numbers[int(row[0])] = TouchpointNumbers(
             moment=moment,
             nps=nps,
             nps_margin=margin,
-            nps_answers=promoters + passives + detractors,
+            nps_answers=nps_answers,
+            nps_enough=nps is not None and nps_answers >= min_sample,
             answers=moment.n,
         )
     return numbers
@@ -169,6 +173,12 @@ class Trend:
         if not self.shown or self.recent.score is None or self.previous.score is None:
             return None
         return self.recent.score - self.previous.score
+
+    @property
+    def points(self) -> int | None:
+        """The size of the change in whole points (its sign is the direction)."""
+        change = self.change
+        return None if change is None else abs(round(change))
 
     @property
     def margin(self) -> float | None:

@@ -26,8 +26,9 @@ HTMX = {"HX-Request": "true"}
 # session, user, membership (+ workspace), members (+ users), journeys for the filter,
 # the tab counts, the page's row count, the page's rows (+ journey, stage, owner, user)
 OWNERS_QUERIES = 8
-# session, user, membership (+ workspace), the member's touchpoints (+ journey, stage)
-MY_QUERIES = 4
+# session, user, membership (+ workspace), the member's touchpoints (+ journey, stage), their
+# all-time metric rows, their daily rows summed per period, their latest pain answers
+MY_QUERIES = 7
 # session, user, membership (+ workspace), members (+ users), the chosen touchpoints
 # (+ journeys), one UPDATE
 ASSIGN_QUERIES = 6
