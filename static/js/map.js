@@ -62,7 +62,21 @@
     });
   }
 
+  // A link to one card (#tp-<id>, e.g. the dashboard's weakest moment): the card is inside the
+  // board's horizontal scroll and its stage's vertical one; bring it to the middle of both and
+  // give it focus, so the keyboard starts there too (CSS :target highlights it).
+  function showTargetCard() {
+    var id = window.location.hash.slice(1);
+    if (!/^tp-\d+$/.test(id)) return;
+    var card = document.getElementById(id);
+    if (!card) return;
+    card.scrollIntoView({ block: "center", inline: "center" });
+    card.focus({ preventScroll: true });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    showTargetCard();
+    window.addEventListener("hashchange", showTargetCard);
     htmx.onLoad(initSortable);
     document.body.addEventListener("htmx:responseError", function (event) {
       var source = event.detail.elt;
