@@ -139,11 +139,9 @@ def ensure_map():
 
 def ensure_moments(journey) -> None:
     """An all-time MomentCounts row per touchpoint that has answers, derived as the engine does
-    (metrics.compute): reused when the journey already has them."""
-    from django.utils import timezone
-
-    from metrics import compute
+    (the tests' moment_row): reused when the journey already has them."""
     from metrics.models import MomentCounts, Scope
+    from tests.journeys.test_map_overlays import moment_row
 
     rows = MomentCounts.objects.filter(journey=journey, scope=Scope.TOUCHPOINT, day__isnull=True)
     touchpoints = list(journey.touchpoints.order_by("pk").values_list("pk", flat=True))
@@ -151,7 +149,6 @@ def ensure_moments(journey) -> None:
     if rows.count() == expected:
         return
     rows.delete()
-    now = timezone.now()
     new = []
     for i, pk in enumerate(touchpoints):
         if i % 10 == 0:
@@ -159,41 +156,7 @@ def ensure_moments(journey) -> None:
         n = 12 if i % 10 == 1 else 30 + (i * 37) % 371  # too few, or 30..400
         glory = (i * 53) % (n + 1)
         pain = (i * 29) % (n - glory + 1)
-        neutral = n - glory - pain
-        counts = compute.Counts(
-            answers=n,
-            promoters=glory,
-            passives=neutral,
-            detractors=pain,
-            glory=glory,
-            neutral=neutral,
-            pain=pain,
-        )
-        nps, moment = compute.nps(counts), compute.moment(counts)
-        new.append(
-            MomentCounts(
-                workspace_id=journey.workspace_id,
-                journey_id=journey.pk,
-                scope=Scope.TOUCHPOINT,
-                key=str(pk),
-                day=None,
-                answers=n,
-                promoters=glory,
-                passives=neutral,
-                detractors=pain,
-                glory=glory,
-                neutral=neutral,
-                pain=pain,
-                nps=nps.score,
-                nps_margin=nps.margin,
-                glory_share=moment.glory_share,
-                neutral_share=moment.neutral_share,
-                pain_share=moment.pain_share,
-                moment_score=moment.score,
-                enough=moment.enough,
-                computed_at=now,
-            )
-        )
+        new.append(moment_row(pk, journey, glory, n - glory - pain, pain))
     MomentCounts.objects.bulk_create(new, batch_size=1000)
     print(f"stored {len(new)} metric rows for {JOURNEY_NAME}")
 

@@ -689,17 +689,6 @@ def test_card_swapped_on_a_filtered_board_has_no_move_controls(hx, filtered_map)
 # --- a fixed number of queries, whatever the map's size -------------------------------------------
 
 
-@pytest.fixture
-def small_and_large(personas) -> tuple[Journey, Journey]:
-    owners = list(personas.values())
-    workspace = owners[0].workspace
-    small = Journey.objects.create(workspace=workspace, name="Small")
-    build_map(small, stages=1, per_stage=1, owners=owners)
-    large = Journey.objects.create(workspace=workspace, name="Large")
-    build_map(large, stages=12, per_stage=200, owners=owners)
-    return small, large
-
-
 def _middle_card(journey: Journey) -> Touchpoint:
     stages = list(journey.stages.order_by("position"))
     stage = stages[len(stages) // 2]

@@ -27,8 +27,9 @@ from tests.journeys.test_map_htmx import HX, card_of, fragment, text_of
 SCRIPT = "<script>alert(1)</script>"
 
 
-def store_moment(
-    tp: Touchpoint,
+def moment_row(
+    tp_id: int,
+    journey: Journey,
     glory: int,
     neutral: int,
     pain: int,
@@ -36,9 +37,9 @@ def store_moment(
     day: date | None = None,
     min_sample: int = 30,
 ) -> MomentCounts:
-    """A touchpoint's MomentCounts row as the engine writes it: every answer with an NPS value
-    (glory = promoters, neutral = passives, pain = detractors), derived numbers on the all-time
-    row only."""
+    """A touchpoint's MomentCounts row as the engine writes it (unsaved): every answer with an
+    NPS value (glory = promoters, neutral = passives, pain = detractors), the derived numbers
+    (metrics.compute) on the all-time row only. Also used by bench/map_page.py."""
     counts = compute.Counts(
         answers=glory + neutral + pain,
         promoters=glory,
@@ -61,22 +62,28 @@ def store_moment(
             "moment_score": moment.score,
             "enough": moment.enough,
         }
-    return MomentCounts.objects.create(
-        workspace_id=tp.journey.workspace_id,
-        journey_id=tp.journey_id,
+    fields = {f: getattr(counts, f) for f in ("answers", "promoters", "passives", "detractors")}
+    return MomentCounts(
+        workspace_id=journey.workspace_id,
+        journey_id=journey.pk,
         scope=Scope.TOUCHPOINT,
-        key=str(tp.pk),
+        key=str(tp_id),
         day=day,
-        answers=counts.answers,
-        promoters=glory,
-        passives=neutral,
-        detractors=pain,
         glory=glory,
         neutral=neutral,
         pain=pain,
         computed_at=timezone.now(),
+        **fields,
         **derived,
     )
+
+
+def store_moment(
+    tp: Touchpoint, glory: int, neutral: int, pain: int, *, day: date | None = None
+) -> MomentCounts:
+    row = moment_row(tp.pk, tp.journey, glory, neutral, pain, day=day)
+    row.save()
+    return row
 
 
 def map_url(journey: Journey) -> str:

@@ -57,14 +57,9 @@ def _map_url(journey: Journey) -> str:
 
 @pytest.mark.parametrize("role", [Role.EDITOR, Role.STAFF])
 def test_map_page_runs_the_same_queries_for_one_card_and_for_2400(
-    client, personas, django_assert_num_queries, role
+    client, personas, small_and_large, django_assert_num_queries, role
 ):
-    owners = list(personas.values())
-    workspace = owners[0].workspace
-    small = Journey.objects.create(workspace=workspace, name="Small")
-    build_map(small, stages=1, per_stage=1, owners=owners)
-    large = Journey.objects.create(workspace=workspace, name="Large")
-    build_map(large, stages=12, per_stage=200, owners=owners)
+    small, large = small_and_large
     login(client, personas[role])
 
     with django_assert_num_queries(MAP_QUERIES):
@@ -81,47 +76,20 @@ def test_map_page_runs_the_same_queries_for_one_card_and_for_2400(
 
 def _store_moments(journey: Journey) -> int:
     """An all-time metric row for every touchpoint, scores spread over -100..100."""
-    from django.utils import timezone
+    from metrics.models import MomentCounts
+    from tests.journeys.test_map_overlays import moment_row
 
-    from metrics import compute
-    from metrics.models import MomentCounts, Scope
-
-    rows = []
-    for i, pk in enumerate(journey.touchpoints.order_by("pk").values_list("pk", flat=True)):
-        glory, neutral, pain = i % 41, 5 + i % 7, (3 * i) % 37
-        m = compute.moment(compute.Counts(glory=glory, neutral=neutral, pain=pain))
-        rows.append(
-            MomentCounts(
-                workspace_id=journey.workspace_id,
-                journey_id=journey.pk,
-                scope=Scope.TOUCHPOINT,
-                key=str(pk),
-                answers=glory + neutral + pain,
-                glory=glory,
-                neutral=neutral,
-                pain=pain,
-                glory_share=m.glory_share,
-                neutral_share=m.neutral_share,
-                pain_share=m.pain_share,
-                moment_score=m.score,
-                enough=m.enough,
-                computed_at=timezone.now(),
-            )
-        )
+    pks = journey.touchpoints.order_by("pk").values_list("pk", flat=True)
+    rows = [moment_row(pk, journey, i % 41, 5 + i % 7, (3 * i) % 37) for i, pk in enumerate(pks)]
     MomentCounts.objects.bulk_create(rows, batch_size=500)
     return len(rows)
 
 
 @pytest.mark.parametrize("query", ["", "?channel=website", "?mot=none&owner=unassigned"])
 def test_map_page_with_moments_runs_the_same_queries_filtered_or_not(
-    client, personas, django_assert_num_queries, query
+    client, personas, small_and_large, django_assert_num_queries, query
 ):
-    owners = list(personas.values())
-    workspace = owners[0].workspace
-    small = Journey.objects.create(workspace=workspace, name="Small")
-    build_map(small, stages=1, per_stage=1, owners=owners)
-    large = Journey.objects.create(workspace=workspace, name="Large")
-    build_map(large, stages=12, per_stage=200, owners=owners)
+    small, large = small_and_large
     assert _store_moments(small) == 1
     assert _store_moments(large) == 2400
     login(client, personas[Role.MANAGER])
