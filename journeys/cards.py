@@ -178,7 +178,6 @@ class CardRenderer:
                 "nobody": _("Nobody"),
                 "cancel": _("Cancel"),
                 "score": _("Moment score"),
-                "score_title": _("See the answers behind this score"),
                 "weakest": _("Weakest moment"),
                 "weakest_title": _("The lowest moment score of the journey"),
             }.items()
@@ -283,15 +282,14 @@ class CardRenderer:
             else ""
         )
         # One unit of the bar's width per answer (the drawing is stretched to the card): exact
-        # proportions from whole numbers.
-        glory, neutral = m.glory, m.neutral
+        # proportions from whole numbers. Neutral is the bar's own colour, between the glory
+        # segment (from the left) and the pain one (to the right).
         return (
-            f'<div class="moment"><svg class="moment-bar" role="img" focusable="false" '
-            f'viewBox="0 0 {m.n} 1" preserveAspectRatio="none"><title>{labels.shares(m)}</title>'
-            f'<rect class="bar-glory" width="{glory}" height="1"/>'
-            f'<rect class="bar-neutral" x="{glory}" width="{neutral}" height="1"/>'
-            f'<rect class="bar-pain" x="{glory + neutral}" width="{m.pain}" height="1"/>'
-            f'</svg><a class="moment-score score-{tone}" href="{url}" title="{t["score_title"]}">'
+            f'<div class="moment"><svg class="moment-bar" role="img" viewBox="0 0 {m.n} 1" '
+            f'preserveAspectRatio="none"><title>{labels.shares(m)}</title>'
+            f'<rect class="bar-glory" width="{m.glory}" height="1"/>'
+            f'<rect class="bar-pain" x="{m.n - m.pain}" width="{m.pain}" height="1"/></svg>'
+            f'<a class="moment-score score-{tone}" href="{url}">'
             f"{t['score']} <strong>{labels.signed(m.score)}</strong></a>{badge}</div>"
         )
 
