@@ -5,8 +5,9 @@ Deterministic (a seeded generator; the same external ids every run) and stored t
 feedback.services.responses_ingest, so loading twice stores everything once. Each touchpoint gets
 a character (mostly delighting, mostly painful, or forgettable) so the numbers have a story: the
 wait for delivery hurts, the product page delights, the order confirmation is forgettable. A
-customer's later purchases depend on how their answers went, so retention and moment impact show
-something true.
+customer's later purchases depend on how their answers went, and pain at a journey's critical wait
+(delivery, account provisioning, the food) drives customers away, so retention and moment impact
+show something true: each wait is the moment that loses the most customers.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from mot.models import Workspace
 SEED = 20261122
 CUSTOMERS = 1500
 # Chance of glory / pain per touchpoint character; the rest is neutral.
-CHARACTERS = {"glory": (0.62, 0.12), "pain": (0.18, 0.55), "neutral": (0.2, 0.15)}
+CHARACTERS = {"glory": (0.62, 0.12), "pain": (0.25, 0.5), "neutral": (0.2, 0.15)}
 PAINFUL = {
     "Waiting for delivery",
     "Waiting for the food",
@@ -44,6 +45,10 @@ DELIGHTING = {
     "Welcome at the door",
     "Reading customer reviews",
 }
+# The moments surveyed most (a survey goes out after them): they get this many times the answers.
+KEY_MOMENT_WEIGHT = 3
+# Pain at one of these makes a customer leave: each journey's wait, the moment that loses the most.
+CRITICAL = {"Waiting for delivery", "Waiting for account provisioning", "Waiting for the food"}
 FORGETTABLE = {
     "Order confirmation e-mail",
     "Contract signature",
@@ -158,15 +163,17 @@ def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[
     )
     if not touchpoints:
         return [], []
+    weights = [KEY_MOMENT_WEIGHT if t in PAINFUL | DELIGHTING else 1 for _pk, t in touchpoints]
     answers: list[AnswerIn] = []
     feelings: dict[str, list[str]] = {}
+    hurt_at_critical: set[str] = set()
     first_answer: dict[str, datetime] = {}
     for n in range(CUSTOMERS):
         customer = f"demo-customer-{n:04d}"
         language = rng.choice(LANGUAGES)
         first_seen = now - timedelta(days=rng.randint(0, 364))
         for k in range(rng.choice([1, 1, 2, 3, 4, 6, 8])):
-            tp_id, title = rng.choice(touchpoints)
+            ((tp_id, title),) = rng.choices(touchpoints, weights=weights)
             when = first_seen + timedelta(days=rng.randint(0, 60) * k, hours=rng.randint(8, 21))
             if when > now:
                 break
@@ -190,13 +197,18 @@ def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[
                 )
             )
             feelings.setdefault(customer, []).append(experience)
+            if experience == "pain" and title in CRITICAL:
+                hurt_at_critical.add(customer)
             first_answer.setdefault(customer, when)
     purchases = []
     for customer, seen in feelings.items():
-        # Customers who met a moment of pain come back less: the story moment impact tells.
+        # Customers who met a moment of pain come back less, and pain at a critical wait drives
+        # them away: the story moment impact tells.
         monthly = (
-            0.55 - 0.3 * seen.count("pain") / len(seen) + 0.15 * seen.count("glory") / len(seen)
+            0.5 - 0.15 * seen.count("pain") / len(seen) + 0.15 * seen.count("glory") / len(seen)
         )
+        if customer in hurt_at_critical:
+            monthly -= 0.3
         start = first_answer[customer] - timedelta(days=20)
         month = 0
         while start + timedelta(days=30 * month) <= now:
