@@ -150,7 +150,12 @@ def _query(request: HttpRequest) -> str:
 
 def _selection(request: HttpRequest, membership: Membership):
     journeys = workspace_journeys(workspace_id=membership.workspace_id)
-    form = DashboardForm(request.GET, journeys=journeys)
+    data = request.GET.copy()
+    if not data.get("period"):
+        # Show the period in use: custom when dates came alone, else the default preset.
+        dated = data.get("date_from") or data.get("date_to")
+        data["period"] = CUSTOM if dated else DEFAULT_PRESET
+    form = DashboardForm(data, journeys=journeys)
     filters, journey = form.selection(today=timezone.localdate())
     return form, filters, {"journeys": journeys, "journey": journey, "filters": filters}
 

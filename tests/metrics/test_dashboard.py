@@ -367,6 +367,20 @@ def test_htmx_swaps_only_the_body(client, manager, journey):
     assert "HX-Request" in response["Vary"]
 
 
+def test_the_period_in_use_is_the_one_selected(client, manager, journey):
+    login(client, manager)
+
+    def selected(params) -> str:
+        html = client.get(URL, params).content.decode()
+        select = html[html.index('name="period"') :]
+        select = select[: select.index("</select>")]
+        return select.split(" selected")[0].rsplit('value="', 1)[1].split('"')[0]
+
+    assert selected({}) == "90"  # the default preset, not the first option
+    assert selected({"date_from": "2026-01-01"}) == "custom"
+    assert selected({"period": "365"}) == "365"
+
+
 # --- query count -------------------------------------------------------------------------------
 
 
