@@ -359,15 +359,15 @@ def raw_sql(query: str, workspace_id: int, runs: int = 5) -> tuple[float, int]:
 # --- (a) and (c), in a child process -----------------------------------------------------------
 
 STEPS = [  # engine functions timed by wrapping, when the engine has them
-    "daily_touchpoint_counts",
-    "_touchpoints",
-    "journey_rows",
-    "_derive",
-    "_window",
-    "_stamp",
-    "_insert",
-    "_workspace_rows",
+    "_rebuild_journeys",
+    "_update_in_place",
+    "_changed_pairs",
+    "_rewrite_pairs",
+    "_workspace_daily",
+    "_all_time",
     "recompute_counts",
+    "update_counts",
+    "_load",
     "activity_frame",
     "recompute_retention",
     "_retained",

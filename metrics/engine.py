@@ -1,23 +1,49 @@
 """Computing the stored metric rows of a workspace from its answers and activities.
 
-The heavy counting happens in the database: one ``GROUP BY touchpoint, day`` with conditional
-counts (``COUNT(*) FILTER (WHERE …)`` on PostgreSQL, ``CASE`` on SQLite — the ORM writes either).
-pandas then adds those counts up into the other scopes (stage, MOT stage, journey, workspace) and
-all time; :mod:`metrics.compute` derives the numbers. Counts are additive, so a journey's rows can
-be recomputed alone and the workspace rows re-added from the journeys' rows.
+**Moment counts** never cross into Python row by row. One ``GROUP BY touchpoint, day`` with
+conditional counts over the answers (``COUNT(*) FILTER (WHERE …)``, written by the ORM for either
+database) fills a temporary table; SQL adds those up into the stage, MOT stage, journey and
+workspace rows and writes them with ``INSERT … SELECT`` / ``UPDATE … FROM``. Only the all-time
+rows (day null; a few hundred) come back to Python, as sums of their scope's daily rows, to get
+their derived numbers from :mod:`metrics.compute`, the one definition of every metric.
 
-Writes replace a set of rows inside one transaction; readers see the old set or the new one.
+Two ways to recompute, both inside one transaction under a per-workspace lock, so readers see the
+old rows or the new ones, never a mix:
+
+- :func:`recompute_counts` rebuilds every row of the given journeys (all when None) and the
+  workspace-wide rows: every row gets this run's ``computed_at`` and data window. On PostgreSQL
+  the daily rows are updated in place (``UPDATE … FROM`` the new rows, then inserting the new and
+  deleting the vanished ones): the table keeps half of each page free (fillfactor 50, migration
+  0004), so an update of counts stays on its page and touches no index (a HOT update), which
+  costs a third of deleting a row and inserting it again with its three index entries.
+- :func:`update_counts`, after new answers: per journey, counts the answers of each (touchpoint,
+  day) from the index alone, compares with the stored touchpoint rows, and rewrites only the
+  (touchpoint, day) rows whose number of answers changed, the stage, MOT stage, journey and
+  workspace rows of those days, and the all-time rows of the journey and of the workspace. Rows
+  of other days keep their values and their ``computed_at`` and window. A change that keeps a
+  day's number of answers (none exists: answers are never edited) or a map edit (a touchpoint
+  moved to another stage) reaches the stored rows at the next :func:`recompute_counts` (nightly,
+  the Recompute button, ``manage.py recompute_metrics``).
+
+Retention and moment impact load their activity and answers through ``COPY … TO STDOUT`` on
+PostgreSQL (the ORM elsewhere) and compute in pandas and :mod:`metrics.compute`.
 """
+
+# SQL here is assembled from this module's constants and the ORM's compiled queries; every
+# value goes as a query parameter.
+# ruff: noqa: S608
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import fields
-from datetime import date, datetime, timedelta
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Count, F, FloatField, Func, Max, Min, Q, Sum
+from django.db.models import Count, F, FloatField, Func, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -35,10 +61,63 @@ from metrics.models import (
 from mot.models import Workspace
 
 COUNT_FIELDS = [f.name for f in fields(compute.Counts)]
+DERIVED = [
+    "nps",
+    "nps_margin",
+    "csat_top2_share",
+    "csat_mean",
+    "glory_share",
+    "neutral_share",
+    "pain_share",
+    "moment_score",
+    "enough",
+]
 IMPACT_WINDOW_DAYS = 90
 CHURN_WINDOW_DAYS = 90
+# update_counts rebuilds a journey instead when more of its (touchpoint, day) rows changed: one
+# index range per changed day stops paying off against one pass over the journey's answers.
+CHANGED_PAIRS_LIMIT = 5_000
 
 Progress = Callable[[float], None]
+
+ROWS = MomentCounts._meta.db_table
+TOUCHPOINTS = Touchpoint._meta.db_table
+# Temporary tables of one recompute (dropped at its end; a failed run's go with its rollback).
+CHANGED = "metrics_tmp_changed"  # (journey, touchpoint, day) whose answers changed
+AFFECTED = "metrics_tmp_affected"  # (journey, day) whose rows are rewritten
+AFFECTED_DAYS = "metrics_tmp_days"  # days whose workspace-wide rows are rewritten
+
+COUNTS = ", ".join(COUNT_FIELDS)
+SUMS = ", ".join(f"SUM(d.{name})" for name in COUNT_FIELDS)
+TP, STAGE, MOT, JOURNEY, WORKSPACE = (
+    f"'{s.value}'"  # SQL literals of our own constants
+    for s in (Scope.TOUCHPOINT, Scope.STAGE, Scope.MOT_STAGE, Scope.JOURNEY, Scope.WORKSPACE)
+)
+TP_COLUMNS = f'journey_id, stage_id, mot_stage, touchpoint_id, "day", {COUNTS}'
+
+
+def _journey_rows(tp_sql: str, *, touchpoints: bool = True) -> str:
+    """A WITH clause naming ``fresh``: the daily rows of the touchpoint (when ``touchpoints``),
+    stage, MOT stage and journey scopes, added up from ``tp_sql``, a SELECT of TP_COLUMNS (one
+    row per touchpoint and day). Referenced several times, ``tp`` is computed once."""
+    sums = ", ".join(f"SUM({name})" for name in COUNT_FIELDS)
+    parts = [
+        f'SELECT {STAGE}, journey_id, CAST(stage_id AS VARCHAR(40)), "day", {sums} FROM tp '
+        'GROUP BY journey_id, stage_id, "day"',
+        f'SELECT {MOT}, journey_id, mot_stage, "day", {sums} FROM tp '
+        'GROUP BY journey_id, mot_stage, "day"',
+        f'SELECT {JOURNEY}, journey_id, CAST(journey_id AS VARCHAR(40)), "day", {sums} FROM tp '
+        'GROUP BY journey_id, "day"',
+    ]
+    if touchpoints:
+        parts.insert(
+            0,
+            f'SELECT {TP}, journey_id, CAST(touchpoint_id AS VARCHAR(40)), "day", {COUNTS} FROM tp',
+        )
+    return (
+        f"WITH tp ({TP_COLUMNS}) AS ({tp_sql}), "
+        f'fresh (scope, journey_id, "key", "day", {COUNTS}) AS ({" UNION ALL ".join(parts)}) '
+    )
 
 
 def _counting() -> dict:
@@ -57,181 +136,106 @@ def _counting() -> dict:
     }
 
 
-def daily_touchpoint_counts(workspace_id: int, journey_ids: Iterable[int] | None) -> pd.DataFrame:
-    """One row per touchpoint and day that has answers, with the counts."""
-    answers = Response.objects.filter(workspace_id=workspace_id)
-    if journey_ids is not None:
-        answers = answers.filter(touchpoint__journey_id__in=list(journey_ids))
-    rows = (
-        answers.annotate(day=TruncDate("submitted_at"))
+def _sql(queryset: QuerySet, columns: list[str]) -> tuple[str, list]:
+    """The SQL of a values() queryset, checked to select exactly ``columns`` in that order."""
+    query = queryset.query
+    selected = [*query.values_select, *query.annotation_select]
+    if selected != columns:
+        raise AssertionError(f"the query selects {selected}, not {columns}")
+    sql, params = query.sql_with_params()
+    return sql, list(params)
+
+
+def _per_touchpoint_day(rows: QuerySet, **counts) -> tuple[str, list]:
+    """SQL of (touchpoint_id, day, *counts) per touchpoint and day of the answers; the day in the
+    current time zone, as pages show it."""
+    query = (
+        rows.annotate(day=TruncDate("submitted_at"))
         .order_by()
         .values("touchpoint_id", "day")
-        .annotate(**_counting())
+        .annotate(**counts)
     )
-    frame = pd.DataFrame.from_records(list(rows), columns=["touchpoint_id", "day", *COUNT_FIELDS])
-    return frame
+    return _sql(query, ["touchpoint_id", "day", *counts])
 
 
-def _touchpoints(workspace_id: int, journey_ids: Iterable[int] | None) -> pd.DataFrame:
-    tps = Touchpoint.objects.filter(journey__workspace_id=workspace_id)
-    if journey_ids is not None:
-        tps = tps.filter(journey_id__in=list(journey_ids))
-    return pd.DataFrame.from_records(
-        list(tps.values_list("pk", "stage_id", "journey_id", "mot_stage")),
-        columns=["touchpoint_id", "stage_id", "journey_id", "mot_stage"],
-    )
-
-
-DERIVED = [
-    "nps",
-    "nps_margin",
-    "csat_top2_share",
-    "csat_mean",
-    "glory_share",
-    "neutral_share",
-    "pain_share",
-    "moment_score",
-    "enough",
-]
-COLUMNS = ["scope", "journey_id", "key", "day", *COUNT_FIELDS, *DERIVED]
-
-
-def _scope_rows(
-    frame: pd.DataFrame, *, scope: str, key_column: str | None, journey_column: str | None
-) -> pd.DataFrame:
-    """Daily rows and one all-time row per key of the scope, summed from the frame."""
-    keys = [c for c in (journey_column, key_column) if c]
-    daily = frame.groupby([*keys, "day"], sort=False)[COUNT_FIELDS].sum().reset_index()
-    totals = frame.groupby(keys, sort=False)[COUNT_FIELDS].sum().reset_index()
-    totals["day"] = None
-    both = pd.concat([daily.astype({"day": object}), totals], ignore_index=True)
-    both["scope"] = str(scope)
-    both["key"] = both[key_column].astype(str) if key_column else ""
-    if journey_column is None:
-        both["journey_id"] = None
-    return both
-
-
-def _derive(row: dict, min_sample: int) -> dict:
-    counts = compute.Counts(**{name: int(row[name]) for name in COUNT_FIELDS})
-    nps = compute.nps(counts, min_sample=min_sample)
-    csat = compute.csat(counts, min_sample=min_sample)
-    moment = compute.moment(counts, min_sample=min_sample)
-    row.update(
-        nps=nps.score,
-        nps_margin=nps.margin,
-        csat_top2_share=csat.top2_share,
-        csat_mean=csat.mean,
-        glory_share=moment.glory_share,
-        neutral_share=moment.neutral_share,
-        pain_share=moment.pain_share,
-        moment_score=moment.score,
-        enough=moment.enough,
-    )
-    return row
-
-
-def _with_derived(frame: pd.DataFrame, min_sample: int) -> pd.DataFrame:
-    """The derived numbers on the all-time rows (day is null); daily rows keep nulls there."""
-    frame = frame.reset_index(drop=True)
-    for name in DERIVED:
-        frame[name] = None
-    frame["enough"] = False
-    all_time = frame.index[frame["day"].isna()]
-    derived = [_derive(frame.loc[i, COUNT_FIELDS].to_dict(), min_sample) for i in all_time]
-    if derived:
-        frame.loc[all_time, DERIVED] = pd.DataFrame(derived, index=all_time)[DERIVED]
-    return frame
-
-
-def journey_rows(frame: pd.DataFrame, touchpoints: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the touchpoint, stage, MOT stage (within its journey) and journey scopes."""
-    if frame.empty:
-        return pd.DataFrame(columns=COLUMNS)
-    joined = frame.merge(touchpoints, on="touchpoint_id", how="inner")
-    parts = []
-    for scope, column in (
-        (Scope.TOUCHPOINT, "touchpoint_id"),
-        (Scope.STAGE, "stage_id"),
-        (Scope.MOT_STAGE, "mot_stage"),
-    ):
-        part = joined[["journey_id", column, "day", *COUNT_FIELDS]].rename(
-            columns={column: "key_value"}
-        )
-        parts.append(
-            _scope_rows(part, scope=scope, key_column="key_value", journey_column="journey_id")
-        )
-    journeys = _scope_rows(
-        joined[["journey_id", "day", *COUNT_FIELDS]],
-        scope=Scope.JOURNEY,
-        key_column=None,
-        journey_column="journey_id",
-    )
-    journeys["key"] = journeys["journey_id"].astype(str)
-    parts.append(journeys)
-    rows = pd.concat(parts, ignore_index=True)
-    return rows[["scope", "journey_id", "key", "day", *COUNT_FIELDS]]
-
-
-# --- writing ----------------------------------------------------------------------------------
-
-
-def _insert(model, rows: pd.DataFrame | list[dict]) -> None:
-    """Insert plain rows fast: COPY of a CSV that pandas writes on PostgreSQL, one executemany
-    elsewhere. Model instances and per-value preparation would cost more than the database's
-    work for the hundreds of thousands of rows a recompute can write."""
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
-    if frame.empty:
-        return
-    columns = list(frame.columns)
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+def _run(sql: str, params: Sequence = ()) -> int:
+    """Execute; the number of rows written."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            data = frame.to_csv(index=False, header=False, na_rep="\\N")
-            sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-            with cursor.cursor.copy(sql) as copy:
-                copy.write(data)
-            return
-        fields = [model._meta.get_field(c.removesuffix("_id")) for c in columns]
-        memo: dict = {}
-
-        def prepared(field, value):
-            # Numbers, text and None go as they are; dates and datetimes through the field,
-            # once per distinct value (most are the same computed_at/day over and over).
-            if value is None or (isinstance(value, float) and pd.isna(value)):
-                return None
-            if isinstance(value, int | float | str):
-                return value
-            if hasattr(value, "item"):  # a numpy scalar
-                return value.item()
-            key = (field.attname, value)
-            if key not in memo:
-                memo[key] = field.get_db_prep_save(value, connection)
-            return memo[key]
-
-        placeholders = ", ".join(["%s"] * len(columns))
-        cursor.executemany(
-            f"INSERT INTO {table} ({names}) VALUES ({placeholders})",  # noqa: S608
-            [
-                [prepared(f, v) for f, v in zip(fields, values, strict=True)]
-                for values in frame.itertuples(index=False, name=None)
-            ],
-        )
+        cursor.execute(sql, params)
+        if cursor.rowcount < 0 and connection.vendor == "sqlite":
+            # Python's sqlite3 reports no row count for a statement that starts with WITH.
+            cursor.execute("SELECT changes()")
+            return cursor.fetchone()[0]
+        return max(cursor.rowcount, 0)
 
 
-def _stamp(rows: pd.DataFrame, workspace_id: int, now: datetime, window: dict) -> pd.DataFrame:
-    rows["workspace_id"] = workspace_id
-    rows["computed_at"] = now
-    rows["window_start"] = window["first"]
-    rows["window_end"] = window["last"]
-    return rows
+def _fetch(sql: str, params: Sequence = ()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
-def _window(workspace_id: int) -> dict:
-    return Response.objects.filter(workspace_id=workspace_id).aggregate(
+def _temporary(name: str, columns: str) -> None:
+    _run(f"DROP TABLE IF EXISTS {name}")
+    _run(f"CREATE TEMPORARY TABLE {name} ({columns})")
+
+
+def _drop(*names: str) -> None:
+    for name in names:
+        _run(f"DROP TABLE IF EXISTS {name}")
+
+
+def _in(values: Sequence) -> str:
+    return ", ".join(["%s"] * len(values)) or "NULL"
+
+
+@contextmanager
+def _hash_joins() -> Iterator[None]:
+    """PostgreSQL plans the joins of the enclosed statements as hash joins. The tables they join
+    are large, and freshly written (no statistics): a nested loop over them would take minutes."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    names = ("enable_nestloop", "enable_mergejoin")
+    before = _fetch("SELECT current_setting(%s), current_setting(%s)", names)[0]
+    for name in names:
+        _run("SELECT set_config(%s, 'off', true)", [name])
+    try:
+        yield
+    finally:
+        for name, value in zip(names, before, strict=True):
+            _run("SELECT set_config(%s, %s, true)", [name, value])
+
+
+STAMPED = "workspace_id, enough, computed_at, window_start, window_end"
+STAMP_VALUES = "%s, FALSE, %s, %s, %s"  # Stamp.params; derived numbers are for all-time rows
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What every row written by one run carries: its workspace, when, and the data window."""
+
+    workspace_id: int
+    computed_at: datetime
+    window_start: datetime | None
+    window_end: datetime | None
+
+    @property
+    def params(self) -> list:
+        adapt = connection.ops.adapt_datetimefield_value
+        return [
+            self.workspace_id,
+            adapt(self.computed_at),
+            adapt(self.window_start),
+            adapt(self.window_end),
+        ]
+
+
+def _stamp(workspace_id: int) -> Stamp:
+    window = Response.objects.filter(workspace_id=workspace_id).aggregate(
         first=Min("submitted_at"), last=Max("submitted_at")
     )
+    return Stamp(workspace_id, timezone.now(), window["first"], window["last"])
 
 
 def _lock_workspace_metrics(workspace_id: int) -> None:
@@ -239,72 +243,343 @@ def _lock_workspace_metrics(workspace_id: int) -> None:
     before reading, so a run that read older data can never commit after a newer one. On
     PostgreSQL an advisory lock (nothing else waits on it); SQLite runs one writer anyway."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [METRICS_LOCK, workspace_id])
+        _run("SELECT pg_advisory_xact_lock(%s, %s)", [METRICS_LOCK, workspace_id])
+        # The day-by-touchpoint grouping of a million answers spills to disk at the default
+        # 4 MB; JIT compiling costs more than it saves on these short queries. This run only.
+        _run("SET LOCAL work_mem = '64MB'")
+        _run("SET LOCAL jit = off")
 
 
 METRICS_LOCK = 0x4D4F54  # "MOT": the advisory-lock namespace of metric writers
 
 
+def _journeys_of(workspace_id: int, journey_ids: Iterable[int] | None) -> list[int] | None:
+    if journey_ids is None:
+        return None
+    return sorted(set(journey_ids))
+
+
+def _journey_filter(journeys: list[int] | None, column: str = "journey_id") -> tuple[str, list]:
+    """SQL restricting rows to the journeys' (all journey-level rows when None)."""
+    if journeys is None:
+        return f"{column} IS NOT NULL", []
+    return f"{column} IN ({_in(journeys)})", list(journeys)
+
+
+# --- rebuilding journeys -----------------------------------------------------------------------
+
+
 def recompute_counts(
     workspace_id: int, *, journey_ids: Iterable[int] | None = None, progress: Progress | None = None
 ) -> int:
-    """Replace the moment-count rows of the given journeys (all when None) and the workspace-wide
-    rows, in one transaction. Returns the number of rows written."""
+    """Rebuild every moment-count row of the given journeys (all when None) and the
+    workspace-wide rows, in one transaction. Returns the number of rows written."""
     progress = progress or (lambda fraction: None)
-    journeys = None if journey_ids is None else sorted(set(journey_ids))
+    journeys = _journeys_of(workspace_id, journey_ids)
     with transaction.atomic():
         _lock_workspace_metrics(workspace_id)
-        if connection.vendor == "postgresql":
-            # The day-by-touchpoint grouping of a million answers spills to disk at the
-            # default 4 MB; this transaction only.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL work_mem = '64MB'")
-        min_sample = Workspace.objects.values_list("min_sample", flat=True).get(pk=workspace_id)
-        frame = daily_touchpoint_counts(workspace_id, journeys)
-        progress(0.4)
-        rows = journey_rows(frame, _touchpoints(workspace_id, journeys))
-        rows = _with_derived(rows, min_sample)
+        stamp = _stamp(workspace_id)
+        written = _rebuild_journeys(stamp, journeys)
         progress(0.6)
-        now = timezone.now()
-        window = _window(workspace_id)
-        rows = _stamp(rows, workspace_id, now, window)
-        stale = MomentCounts.objects.filter(workspace_id=workspace_id)
-        if journeys is not None:
-            stale = stale.filter(Q(journey_id__in=journeys) | Q(journey__isnull=True))
-        stale.delete()
-        _insert(MomentCounts, rows)
-        workspace_rows = _workspace_rows(workspace_id)
-        workspace_rows = _stamp(
-            _with_derived(workspace_rows, min_sample), workspace_id, now, window
-        )
-        _insert(MomentCounts, workspace_rows)
+        written += _workspace_daily(stamp, days=False)
+        written += _all_time(stamp, journeys)
     progress(0.8)
-    return len(rows) + len(workspace_rows)
+    return written
 
 
-def _workspace_rows(workspace_id: int) -> pd.DataFrame:
-    """Workspace and workspace-wide MOT stage rows, added up from the stored journey-level rows
-    (inside the writing transaction, so they match the journey rows just written)."""
-    stored = MomentCounts.objects.filter(workspace_id=workspace_id, journey__isnull=False)
-    rows: list[dict] = []
-    sums = {name: Sum(name) for name in COUNT_FIELDS}
-    for scope, key_field, source_scope in (
-        (Scope.WORKSPACE, None, Scope.JOURNEY),
-        (Scope.MOT_STAGE, "key", Scope.MOT_STAGE),
-    ):
-        group = ["day", key_field] if key_field else ["day"]
-        for values in stored.filter(scope=source_scope).order_by().values(*group).annotate(**sums):
-            rows.append(
-                {
-                    "scope": scope,
-                    "journey_id": None,
-                    "key": values.get("key", "") if key_field else "",
-                    "day": values["day"],
-                    **{name: int(values[name]) for name in COUNT_FIELDS},
-                }
+def _rebuild_journeys(stamp: Stamp, journeys: list[int] | None) -> int:
+    """Compute and write the daily rows of the journeys (all when None)."""
+    answers = Response.objects.filter(workspace_id=stamp.workspace_id)
+    if journeys is not None:
+        answers = answers.filter(touchpoint__journey_id__in=journeys)
+    sql, params = _per_touchpoint_day(answers, **_counting())
+    fresh = _journey_rows(
+        f"SELECT t.journey_id, t.stage_id, t.mot_stage, q.touchpoint_id, q.day, "
+        f"{', '.join(f'q.{name}' for name in COUNT_FIELDS)} "
+        f"FROM ({sql}) q JOIN {TOUCHPOINTS} t ON t.id = q.touchpoint_id"
+    )
+    where, where_params = _journey_filter(journeys, "m.journey_id")
+    if connection.vendor == "postgresql":
+        return _update_in_place(stamp, fresh, params, where, where_params)
+    _run(
+        f'DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s AND m."day" IS NOT NULL AND {where}',
+        [stamp.workspace_id, *where_params],
+    )
+    return _run(fresh + _insert_from("fresh d"), [*params, *stamp.params])
+
+
+def _insert_from(source: str, where: str = "") -> str:
+    """INSERT of the daily rows selected from ``source`` (aliased d), stamped."""
+    return (
+        f'INSERT INTO {ROWS} (journey_id, scope, "key", "day", {COUNTS}, {STAMPED}) '
+        f'SELECT d.journey_id, d.scope, d."key", d."day", '
+        f"{', '.join(f'd.{name}' for name in COUNT_FIELDS)}, {STAMP_VALUES} FROM {source} {where}"
+    )
+
+
+def _update_in_place(stamp: Stamp, fresh: str, params: list, where: str, where_params: list) -> int:
+    """Write the new daily rows over the stored ones, in one statement: update the rows that are
+    there (their indexed columns stay, so each is a HOT update on its own page), insert the
+    others; then delete the rows this run did not stamp (no answers left)."""
+    same = (
+        'u.journey_id = d.journey_id AND u.scope = d.scope AND u."key" = d."key" '
+        'AND u."day" = d."day"'
+    )
+    with _hash_joins():
+        (written,) = _fetch(
+            fresh
+            + f", updated AS (UPDATE {ROWS} AS m SET "
+            + ", ".join(f"{name} = d.{name}" for name in COUNT_FIELDS)
+            + ", computed_at = %s, window_start = %s, window_end = %s FROM fresh d "
+            "WHERE m.workspace_id = %s AND m.journey_id = d.journey_id AND m.scope = d.scope "
+            'AND m."key" = d."key" AND m."day" = d."day" '
+            'RETURNING m.journey_id, m.scope, m."key", m."day"), inserted AS ('
+            + _insert_from("fresh d", f"WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE {same})")
+            + " RETURNING 1) "
+            "SELECT (SELECT COUNT(*) FROM updated) + (SELECT COUNT(*) FROM inserted)",
+            [*params, *stamp.params[1:], stamp.workspace_id, *stamp.params],
+        )[0]
+    _run(
+        f'DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s AND m."day" IS NOT NULL '
+        f"AND {where} AND m.computed_at <> %s",
+        [stamp.workspace_id, *where_params, stamp.params[1]],
+    )
+    return int(written)
+
+
+def _workspace_daily(stamp: Stamp, *, days: bool) -> int:
+    """Replace the workspace's own daily rows and its MOT stages' (all days, or the days in the
+    AFFECTED_DAYS table), added up from the stored journey-level rows of those days."""
+    chosen = f'AND d."day" IN (SELECT "day" FROM {AFFECTED_DAYS})' if days else ""
+    _run(
+        f"DELETE FROM {ROWS} AS d WHERE d.workspace_id = %s AND d.journey_id IS NULL "
+        f'AND d."day" IS NOT NULL {chosen}',
+        [stamp.workspace_id],
+    )
+    written = 0
+    for scope, source, key in ((WORKSPACE, JOURNEY, "''"), (MOT, MOT, 'd."key"')):
+        grouping = 'd."day"' if key == "''" else f'{key}, d."day"'
+        written += _run(
+            f'INSERT INTO {ROWS} (journey_id, scope, "key", "day", {COUNTS}, {STAMPED}) '
+            f'SELECT NULL, {scope}, {key}, d."day", {SUMS}, {STAMP_VALUES} FROM {ROWS} d '
+            f"WHERE d.workspace_id = %s AND d.scope = {source} AND d.journey_id IS NOT NULL "
+            f'AND d."day" IS NOT NULL {chosen} GROUP BY {grouping}',
+            [*stamp.params, stamp.workspace_id],
+        )
+    return written
+
+
+# --- all-time rows -----------------------------------------------------------------------------
+
+
+def _derived(counts: compute.Counts, min_sample: int) -> dict:
+    nps = compute.nps(counts, min_sample=min_sample)
+    csat = compute.csat(counts, min_sample=min_sample)
+    moment = compute.moment(counts, min_sample=min_sample)
+    return {
+        "nps": nps.score,
+        "nps_margin": nps.margin,
+        "csat_top2_share": csat.top2_share,
+        "csat_mean": csat.mean,
+        "glory_share": moment.glory_share,
+        "neutral_share": moment.neutral_share,
+        "pain_share": moment.pain_share,
+        "moment_score": moment.score,
+        "enough": moment.enough,
+    }
+
+
+def _all_time(stamp: Stamp, journeys: list[int] | None) -> int:
+    """Replace the all-time rows of the journeys (all when None) and the workspace-wide ones:
+    each the sum of its scope's stored daily rows, with the numbers compute.py derives."""
+    min_sample = Workspace.objects.values_list("min_sample", flat=True).get(pk=stamp.workspace_id)
+    where, params = _journey_filter(journeys, "m.journey_id")
+    where = f"({where} OR m.journey_id IS NULL)"
+    sums = _fetch(
+        f'SELECT m.scope, m.journey_id, m."key", '
+        f"{', '.join(f'SUM(m.{name})' for name in COUNT_FIELDS)} FROM {ROWS} m "
+        f'WHERE m.workspace_id = %s AND m."day" IS NOT NULL AND {where} '
+        f'GROUP BY m.scope, m.journey_id, m."key"',
+        [stamp.workspace_id, *params],
+    )
+    _run(
+        f'DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s AND m."day" IS NULL AND {where}',
+        [stamp.workspace_id, *params],
+    )
+    columns = ["journey_id", "scope", "key", "day", *COUNT_FIELDS, *DERIVED]
+    rows = []
+    for scope, journey_id, key, *counts in sums:
+        values = compute.Counts(*(int(c) for c in counts))
+        derived = _derived(values, min_sample)
+        rows.append(
+            [journey_id, scope, key, None, *map(int, counts), *(derived[n] for n in DERIVED)]
+        )
+    if rows:
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        placeholders = ", ".join(["%s"] * len(columns))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {ROWS} ({names}, workspace_id, computed_at, window_start, "
+                f"window_end) VALUES ({placeholders}, %s, %s, %s, %s)",
+                [[*row, *stamp.params] for row in rows],
             )
-    return pd.DataFrame(rows, columns=["scope", "journey_id", "key", "day", *COUNT_FIELDS])
+    return len(rows)
+
+
+# --- updating journeys after new answers -------------------------------------------------------
+
+
+def update_counts(
+    workspace_id: int, *, journey_ids: Iterable[int], progress: Progress | None = None
+) -> int:
+    """Rewrite the rows of the given journeys' (touchpoint, day) pairs whose number of answers
+    changed, the stage, MOT stage, journey and workspace rows of those days, and the all-time
+    rows of the journeys and the workspace, in one transaction. Returns the rows written.
+
+    A journey with more than CHANGED_PAIRS_LIMIT changed pairs is rebuilt instead."""
+    progress = progress or (lambda fraction: None)
+    journeys = _journeys_of(workspace_id, journey_ids) or []
+    with transaction.atomic():
+        _lock_workspace_metrics(workspace_id)
+        stamp = _stamp(workspace_id)
+        changed = _changed_pairs(workspace_id, journeys)
+        progress(0.4)
+        if len(changed) > CHANGED_PAIRS_LIMIT:
+            written = _rebuild_journeys(stamp, journeys)
+            written += _workspace_daily(stamp, days=False)
+        else:
+            written = _rewrite_pairs(stamp, journeys, changed)
+        _drop(CHANGED, AFFECTED, AFFECTED_DAYS)
+        progress(0.6)
+        written += _all_time(stamp, journeys)
+    progress(0.8)
+    return written
+
+
+def _changed_pairs(workspace_id: int, journeys: list[int]) -> list[tuple[int, date]]:
+    """Fill CHANGED with the (journey, touchpoint, day) of the journeys whose number of answers
+    differs from the stored touchpoint row's (or that has no row, or a row but no answers left);
+    return their (touchpoint, day) pairs. The answers are counted from the (touchpoint,
+    submitted_at) index alone; both sides are a row per touchpoint and day, compared here."""
+    touchpoints = Touchpoint.objects.filter(
+        journey_id__in=journeys, journey__workspace_id=workspace_id
+    )
+    sql, params = _per_touchpoint_day(
+        Response.objects.filter(touchpoint__in=touchpoints.values("pk")), answers=Count("*")
+    )
+    counted = {
+        (journey_id, str(touchpoint_id), _as_date(day)): answers
+        for journey_id, touchpoint_id, day, answers in _fetch(
+            f"SELECT t.journey_id, q.touchpoint_id, q.day, q.answers "
+            f"FROM ({sql}) q JOIN {TOUCHPOINTS} t ON t.id = q.touchpoint_id",
+            params,
+        )
+    }
+    in_journeys, journey_params = _journey_filter(journeys, "m.journey_id")
+    stored = {
+        (journey_id, key, _as_date(day)): answers
+        for journey_id, key, day, answers in _fetch(
+            f'SELECT m.journey_id, m."key", m."day", m.answers FROM {ROWS} m '
+            f'WHERE m.workspace_id = %s AND m.scope = {TP} AND m."day" IS NOT NULL '
+            f"AND {in_journeys}",
+            [workspace_id, *journey_params],
+        )
+    }
+    changed = sorted(
+        (journey_id, int(key), day)
+        for (journey_id, key, day) in counted.keys() | stored.keys()
+        if counted.get((journey_id, key, day)) != stored.get((journey_id, key, day))
+    )
+    _temporary(CHANGED, 'journey_id BIGINT, touchpoint_id BIGINT, "day" DATE')
+    if changed:
+        adapt = connection.ops.adapt_datefield_value
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f'INSERT INTO {CHANGED} (journey_id, touchpoint_id, "day") VALUES (%s, %s, %s)',
+                [(journey, touchpoint, adapt(day)) for journey, touchpoint, day in changed],
+            )
+    return sorted({(touchpoint, day) for _journey, touchpoint, day in changed})
+
+
+def _as_date(value: date | str) -> date:
+    # SQLite returns a computed day as text, a stored one as a date.
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _day_ranges(pairs: list[tuple[int, date]]) -> Q:
+    """Answers of the (touchpoint, day) pairs: one submitted_at range per run of consecutive days
+    of a touchpoint (days start at midnight in the current time zone, as TruncDate counts)."""
+    condition = Q(pk__in=[])
+    runs: list[list] = []
+    for touchpoint_id, day in pairs:
+        if runs and runs[-1][0] == touchpoint_id and runs[-1][2] + timedelta(days=1) == day:
+            runs[-1][2] = day
+        else:
+            runs.append([touchpoint_id, day, day])
+    for touchpoint_id, first, last in runs:
+        condition |= Q(
+            touchpoint_id=touchpoint_id,
+            submitted_at__gte=_midnight(first),
+            submitted_at__lt=_midnight(last + timedelta(days=1)),
+        )
+    return condition
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _rewrite_pairs(stamp: Stamp, journeys: list[int], pairs: list[tuple[int, date]]) -> int:
+    """Replace the touchpoint rows of the changed pairs, then the other journey-level rows and
+    the workspace-wide rows of their days."""
+    ws = stamp.workspace_id
+    in_journeys, journey_params = _journey_filter(journeys, "m.journey_id")
+    _run(
+        f"DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s AND m.scope = {TP} "
+        f'AND m."day" IS NOT NULL AND {in_journeys} AND EXISTS (SELECT 1 FROM {CHANGED} c '
+        f'WHERE CAST(c.touchpoint_id AS VARCHAR(40)) = m."key" AND c."day" = m."day")',
+        [ws, *journey_params],
+    )
+    written = 0
+    if pairs:
+        sql, params = _per_touchpoint_day(
+            Response.objects.filter(_day_ranges(pairs)), **_counting()
+        )
+        in_tp_journeys, tp_params = _journey_filter(journeys, "t.journey_id")
+        written += _run(
+            f'INSERT INTO {ROWS} (journey_id, scope, "key", "day", {COUNTS}, {STAMPED}) '
+            f"SELECT t.journey_id, {TP}, CAST(q.touchpoint_id AS VARCHAR(40)), q.day, "
+            f"{', '.join(f'q.{name}' for name in COUNT_FIELDS)}, {STAMP_VALUES} "
+            f"FROM ({sql}) q JOIN {TOUCHPOINTS} t ON t.id = q.touchpoint_id "
+            f"WHERE {in_tp_journeys}",
+            [*stamp.params, *params, *tp_params],
+        )
+    _temporary(AFFECTED, 'journey_id BIGINT, "day" DATE')
+    _run(
+        f'INSERT INTO {AFFECTED} (journey_id, "day") '
+        f'SELECT DISTINCT journey_id, "day" FROM {CHANGED}'
+    )
+    affected = (
+        f"EXISTS (SELECT 1 FROM {AFFECTED} a "
+        'WHERE a.journey_id = {0}.journey_id AND a."day" = {0}."day")'
+    )
+    _run(
+        f"DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s "
+        f'AND m.scope IN ({STAGE}, {MOT}, {JOURNEY}) AND m."day" IS NOT NULL '
+        f"AND {affected.format('m')}",
+        [ws],
+    )
+    fresh = _journey_rows(
+        f'SELECT d.journey_id, t.stage_id, t.mot_stage, t.id, d."day", '
+        f"{', '.join(f'd.{name}' for name in COUNT_FIELDS)} FROM {ROWS} d "
+        f'JOIN {TOUCHPOINTS} t ON CAST(t.id AS VARCHAR(40)) = d."key" '
+        f"WHERE d.workspace_id = %s AND d.scope = {TP} AND {affected.format('d')}",
+        touchpoints=False,
+    )
+    written += _run(fresh + _insert_from("fresh d"), [ws, *stamp.params])
+    _temporary(AFFECTED_DAYS, '"day" DATE')
+    _run(f'INSERT INTO {AFFECTED_DAYS} ("day") SELECT DISTINCT "day" FROM {CHANGED}')
+    return written + _workspace_daily(stamp, days=True)
 
 
 # --- retention and moment impact ---------------------------------------------------------------
@@ -324,6 +599,26 @@ def _times(seconds: pd.Series) -> pd.Series:
     return pd.to_datetime(seconds.astype("float64"), unit="s", utc=True).dt.round("ms")
 
 
+def _load(rows: QuerySet, columns: list[str]) -> pd.DataFrame:
+    """The rows of a values_list() queryset as a frame. On PostgreSQL through ``COPY (…) TO
+    STDOUT`` as CSV, parsed by pandas' C reader: several times faster than building a Python
+    tuple per row, for the hundreds of thousands of rows retention and impact read."""
+    if connection.vendor != "postgresql":
+        return pd.DataFrame.from_records(list(rows.iterator(chunk_size=20_000)), columns=columns)
+    sql, params = rows.query.sql_with_params()
+    buffer = io.BytesIO()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
+    ):
+        for data in copy:
+            buffer.write(data)
+    if not buffer.tell():
+        return pd.DataFrame(columns=columns)
+    buffer.seek(0)
+    return pd.read_csv(buffer, names=columns, header=None)
+
+
 def activity_frame(workspace_id: int) -> tuple[pd.DataFrame, str]:
     """(customer, occurred_at) of every activity, or of every answer with a customer when the
     workspace records no activity (product.md: retention falls back to responses)."""
@@ -338,9 +633,7 @@ def activity_frame(workspace_id: int) -> tuple[pd.DataFrame, str]:
             .values_list("customer_id", "t")
         )
         basis = "responses"
-    frame = pd.DataFrame.from_records(
-        list(records.iterator(chunk_size=20_000)), columns=["customer", "occurred_at"]
-    )
+    frame = _load(records, ["customer", "occurred_at"])
     if not frame.empty:
         frame["occurred_at"] = _times(frame["occurred_at"])
     return frame, basis
@@ -387,7 +680,7 @@ def recompute_retention(
         )
     with transaction.atomic():
         RetentionCohort.objects.filter(workspace_id=workspace_id).delete()
-        _insert(RetentionCohort, rows)
+        RetentionCohort.objects.bulk_create([RetentionCohort(**row) for row in rows])
         RetentionSummary.objects.filter(workspace_id=workspace_id).delete()
         if summary is not None:
             RetentionSummary.objects.create(
@@ -416,16 +709,13 @@ def recompute_impact(workspace_id: int, *, activity: tuple[pd.DataFrame, str] | 
     frame, basis = activity or activity_frame(workspace_id)
     now = timezone.now()
     window = timedelta(days=IMPACT_WINDOW_DAYS)
-    answers = pd.DataFrame.from_records(
-        list(
-            Response.objects.filter(
-                workspace_id=workspace_id, customer__isnull=False, submitted_at__lte=now - window
-            )
-            .annotate(t=_epoch("submitted_at"))
-            .values_list("touchpoint_id", "customer_id", "t", "experience", "pk")
-            .iterator(chunk_size=20_000)
-        ),
-        columns=["touchpoint_id", "customer", "submitted_at", "experience", "pk"],
+    answers = _load(
+        Response.objects.filter(
+            workspace_id=workspace_id, customer__isnull=False, submitted_at__lte=now - window
+        )
+        .annotate(t=_epoch("submitted_at"))
+        .values_list("touchpoint_id", "customer_id", "t", "experience", "pk"),
+        ["touchpoint_id", "customer", "submitted_at", "experience", "pk"],
     )
     rows: list[dict] = []
     if not answers.empty:
@@ -480,7 +770,7 @@ def recompute_impact(workspace_id: int, *, activity: tuple[pd.DataFrame, str] | 
             )
     with transaction.atomic():
         MomentImpact.objects.filter(workspace_id=workspace_id).delete()
-        _insert(MomentImpact, rows)
+        MomentImpact.objects.bulk_create([MomentImpact(**row) for row in rows])
     return len(rows)
 
 

@@ -99,7 +99,10 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
         # would stay invisible to the page polling it.
         cache.set(progress_key(workspace_id), fraction, timeout=3600)
 
-    engine.recompute_counts(workspace_id, journey_ids=journeys, progress=progress)
+    if journeys is None:
+        engine.recompute_counts(workspace_id, progress=progress)
+    else:
+        engine.update_counts(workspace_id, journey_ids=journeys, progress=progress)
     if full:
         activity = engine.activity_frame(workspace_id)  # read once for both
         engine.recompute_retention(workspace_id, activity=activity)

@@ -89,7 +89,7 @@ def test_work_asked_for_during_a_run_stays_pending(journey, monkeypatch, queued)
     """A request that lands while a run is computing is not cleared by that run's end."""
     tp = journey.touchpoints.first()
     services.metrics_request(workspace_id=journey.workspace_id, journey_ids=[journey.pk])
-    real = services.engine.recompute_counts
+    real = services.engine.update_counts  # pending journeys: the incremental path
 
     def slow(*args, **kwargs):
         result = real(*args, **kwargs)
@@ -98,7 +98,7 @@ def test_work_asked_for_during_a_run_stays_pending(journey, monkeypatch, queued)
         )
         return result
 
-    monkeypatch.setattr(services.engine, "recompute_counts", slow)
+    monkeypatch.setattr(services.engine, "update_counts", slow)
     assert tp  # the journey has touchpoints
     services.metrics_recompute(workspace_id=journey.workspace_id)
     run = RecomputeRun.objects.get(workspace_id=journey.workspace_id)
@@ -163,10 +163,10 @@ def test_a_run_cut_off_midway_keeps_the_old_rows_and_is_redone(journey, monkeypa
     ingest(journey.workspace_id, answers(tp, 4, nps=[0, 0, 0, 0], prefix="new"))
     services.metrics_request(workspace_id=journey.workspace_id, journey_ids=[journey.pk])
 
-    def killed(model, rows):  # the worker dies after the old rows were deleted
+    def killed(*args, **kwargs):  # the worker dies after the journey's rows were rewritten
         raise SystemExit("worker lost")
 
-    monkeypatch.setattr(services.engine, "_insert", killed)
+    monkeypatch.setattr(services.engine, "_workspace_daily", killed)
     with pytest.raises(SystemExit):
         services.metrics_recompute(workspace_id=journey.workspace_id)
     after = list(MomentCounts.objects.order_by("pk").values("scope", "key", "day", "answers"))
