@@ -12,7 +12,9 @@ meet in the middle of the gap: the line reads as one curve across the stages. Th
 SVG in percentages (no inline styles); inside it a stretched plot draws the line and the dots
 (non-scaling strokes keep them round), and the weakest moment is a true circle with a label.
 
-The same numbers are given as a table (a disclosure above the board): the text alternative.
+The same numbers are given as a table (a disclosure above the board): the text alternative. It
+is drawn when asked for (the disclosure fetches it when opened; without JavaScript its link
+reloads the page with it), as a 2,400-touchpoint table would weigh on every map load.
 Everything is built as one string per request, like the cards (journeys/cards.py): a board of
 2,400 touchpoints must still render in under 100 ms.
 """
@@ -104,7 +106,6 @@ class CurveRenderer:
             for key, text in {
                 "weakest": _("Weakest"),
                 "weakest_moment": _("Weakest moment"),
-                "toggle": _("Show the emotion curve as a table"),
                 "stage": _("Stage"),
                 "touchpoint": _("Touchpoint"),
                 "score": _("Moment score"),
@@ -182,7 +183,7 @@ class CurveRenderer:
                 f"<td>{score}</td><td>{m.n if m is not None else 0}</td></tr>"
             )
         return (
-            f'<summary>{t["toggle"]}</summary><table class="table curve-numbers">'
+            f'<table class="table curve-numbers">'
             f'<caption class="visually-hidden">{t["caption"]}</caption><thead><tr>'
             f'<th scope="col">{t["stage"]}</th><th scope="col">{t["touchpoint"]}</th>'
             f'<th scope="col">{t["score"]}</th><th scope="col">{t["answers"]}</th></tr></thead>'

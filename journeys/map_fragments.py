@@ -16,6 +16,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from journeys import selectors
@@ -29,6 +30,7 @@ from mot.policy import Action, can
 from mot.selectors import workspace_members
 
 TEMPLATE = "journeys/map.html"
+CURVE_TABLE = "curve"  # ?curve=table: the page with the emotion curve's table drawn
 # Where focus may return after a keyboard move: the same arrow, or the card itself.
 MOVE_FOCUS = {"up", "down", "prev", "next", "card"}
 
@@ -89,6 +91,13 @@ def map_context(
         can_reorder=context["can_reorder"],
         min_sample=membership.workspace.min_sample,
     )
+    # The curve's table is drawn only when asked for (see journeys/emotion_curve.py); its link
+    # keeps the filters in force.
+    table_query = query.copy() if isinstance(query, QueryDict) else QueryDict(mutable=True)
+    table_query[CURVE_TABLE] = "table"
+    map_url = reverse("journeys:map", kwargs={"ws": context["ws"], "pk": journey.pk})
+    context["curve_table_url"] = f"{map_url}?{table_query.urlencode()}"
+    context["with_curve_table"] = query.get(CURVE_TABLE) == "table"
     if with_columns:
         board = selectors.journey_map(journey=journey, filters=filters)
         context["columns"] = board.columns
@@ -114,11 +123,22 @@ def _add_moments(
         drawer = CurveRenderer(min_sample=renderer.labels.min_sample, labels=renderer.labels)
         context["curve"] = {
             "cells": mark_safe(drawer.cells(outline, moments)),  # noqa: S308 (escaped parts)
-            "table": mark_safe(drawer.table(outline, moments)),  # noqa: S308
+            "table": mark_safe(drawer.table(outline, moments))  # noqa: S308
+            if context.get("with_curve_table")
+            else "",
             "summary": drawer.summary(outline, moments),
-            "drawn": outline.stages and outline.touchpoints,
         }
     return moments
+
+
+def curve_table_response(
+    request: HttpRequest, membership: Membership, journey: Journey
+) -> HttpResponse:
+    """The emotion curve's table alone, for its disclosure: two queries (outline, moments)."""
+    outline = selectors.journey_outline(journey_id=journey.pk)
+    min_sample = membership.workspace.min_sample
+    moments = journey_moments(journey_id=journey.pk, order=outline.order, min_sample=min_sample)
+    return HttpResponse(CurveRenderer(min_sample=min_sample).table(outline, moments))
 
 
 def _render(

@@ -27,6 +27,7 @@ from journeys.map_fragments import (
     board_response,
     card_response,
     columns_response,
+    curve_table_response,
     map_context,
     stage_head_response,
 )
@@ -88,6 +89,10 @@ def _map_invalid(
 def journey_map(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, journey = get_journey_for(request, ws, pk, Action.VIEW)
     htmx = request.htmx
+    if htmx and htmx.target == "curve-table-body":
+        response = curve_table_response(request, membership, journey)
+        patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response
     if htmx and htmx.target == "board" and not htmx.history_restore_request:
         # A filter change: only the board is swapped (the URL, pushed by htmx, carries it).
         response = board_response(request, membership, journey, filters_source=request.GET)

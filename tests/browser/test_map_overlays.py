@@ -100,12 +100,15 @@ def test_curve_lines_up_with_the_columns_and_the_weakest_moment_is_marked(
         "href", f"/w/{WORKSPACE_SLUG}/answers/?touchpoint={weakest}"
     )
 
-    # The text alternative: the same numbers as a table, behind a toggle.
+    # The text alternative: the same numbers as a table, fetched when its toggle opens.
     table = page.locator(".curve-table table")
-    expect(table).to_be_hidden()
+    expect(table).to_have_count(0)
     page.get_by_text("Show the emotion curve as a table").click()
     expect(table).to_be_visible()
-    expect(table.locator("tr", has=page.locator(".weakest-note"))).to_have_count(1)
+    expect(table.locator("tbody tr")).to_have_count(journey.touchpoints.count())
+    weakest_row = table.locator("tr", has=page.locator(".weakest-note"))
+    expect(weakest_row).to_have_count(1)
+    expect(weakest_row.get_by_role("link")).to_have_attribute("href", f"#tp-{weakest}")
 
 
 def test_a_link_to_a_card_scrolls_it_into_view_and_highlights_it(page: Page, live_server, demo):

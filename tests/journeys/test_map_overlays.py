@@ -304,26 +304,53 @@ def test_curve_pieces_meet_between_the_stages(client, editor, journey):
     assert right[-1] == (26.5, 83)  # and nothing after the last point
 
 
-def test_curve_table_gives_the_same_numbers_as_text(client, manager, journey, scored):
+def table_rows(html: str) -> list[list[str]]:
+    table = re.search(r'<table class="table curve-numbers">.*?</table>', html, re.S).group(0)
+    return [
+        [text_of(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr><td>.*?</tr>", table, re.S)
+    ]
+
+
+CURVE_TABLE = {**HX, "HX-Target": "curve-table-body"}
+# session, user, membership (+ workspace), journey, the journey's outline, its moments
+CURVE_TABLE_QUERIES = 6
+
+
+def test_curve_table_gives_the_same_numbers_as_text(
+    client, manager, journey, scored, django_assert_num_queries
+):
     product = scored["Product page"]
     product.title = SCRIPT
     product.save()
     login(client, manager)
-    html = page(client, journey)
-
-    table = re.search(r'<details class="curve-table">(.*?)</details>', html, re.S).group(1)
-    rows = [
-        [text_of(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
-        for row in re.findall(r"<tr><td>.*?</tr>", table, re.S)
-    ]
-    assert rows == [
+    expected = [
         ["Research", "Reviews", "Not enough answers — 12 of 30", "12"],
-        ["Buy", SCRIPT, "+32 Weakest moment", "57"],
+        ["Buy", SCRIPT, "+32 Weakest moment", "57"],  # (text of the escaped title)
         ["Buy", "Checkout", "No answers yet", "0"],
     ]
-    assert SCRIPT not in html
-    assert html_lib.escape(SCRIPT) in table
+
+    # The map loads without the table; its disclosure fetches it when opened (htmx) ...
+    html = page(client, journey)
+    assert "curve-numbers" not in html
     assert "1 of 3 touchpoints have enough answers to be drawn." in text_of(html)
+    details = re.search(r'<details class="curve-table"[^>]*>', html).group(0)
+    assert f'hx-get="{map_url(journey)}?curve=table"' in details
+    assert 'hx-trigger="toggle once"' in details
+    with django_assert_num_queries(CURVE_TABLE_QUERIES):
+        fragment = client.get(map_url(journey) + "?curve=table", headers=CURVE_TABLE)
+    assert fragment.status_code == 200
+    assert table_rows(fragment.content.decode()) == expected
+    # ... and, without JavaScript, its link reloads the map with the table open, filters kept.
+    link = re.search(r'<div id="curve-table-body"><a href="([^"]+)"', html).group(1)
+    assert link == f"{map_url(journey)}?curve=table#curve-head"
+    filtered = page(client, journey, "?channel=website")
+    assert f"{map_url(journey)}?channel=website&amp;curve=table#curve-head" in filtered
+    opened = page(client, journey, "?curve=table")
+    assert '<details class="curve-table" open>' in opened
+    assert table_rows(opened) == expected
+    assert SCRIPT not in opened + fragment.content.decode()
+    assert html_lib.escape(SCRIPT) in opened
 
 
 def test_curve_without_enough_answers_says_so(client, editor, journey):
@@ -397,7 +424,11 @@ def test_saving_an_edit_updates_the_card_and_the_curve_table(client, editor, jou
     assert "Moment score +32" in text_of(card)
     assert re.search(r'<div class="curve-head" id="curve-head" hx-swap-oob="true">', html)
     assert re.search(r'<div class="curve-row" id="curve"[^>]* hx-swap-oob="true">', html)
-    assert "Product page v2" in re.search(r"<table.*?</table>", html, re.S).group(0)
+    # The table comes back closed, so an open one never shows the old title; opened again, it
+    # has the new one.
+    assert f'hx-get="{map_url(journey)}?curve=table"' in html
+    table = client.get(map_url(journey), headers=CURVE_TABLE).content.decode()
+    assert ["Buy", "Product page v2", "+32 Weakest moment", "57"] in table_rows(table)
 
 
 def test_moving_a_card_redraws_the_curve(client, editor, journey, scored):
@@ -426,7 +457,8 @@ def test_a_new_card_says_it_has_no_answers_yet(client, editor, journey, scored):
     new = Touchpoint.objects.get(title="Gift wrap")
     assert "No answers yet" in text_of(card_of(html, new))
     assert "Weakest moment" in text_of(card_of(html, scored["Product page"]))
-    assert "Gift wrap" in re.search(r"<table.*?</table>", html, re.S).group(0)
+    assert "2 of 4 touchpoints" not in text_of(html)
+    assert "1 of 4 touchpoints have enough answers to be drawn." in text_of(html)  # OOB head
 
 
 # --- access -------------------------------------------------------------------------------------
