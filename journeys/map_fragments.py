@@ -258,7 +258,8 @@ def card_response(
 
     A card shows its moment and whether it is the journey's weakest: one query more than the
     card alone (the journey's moments; the outline comes with the card). With ``curve`` (a
-    saved edit: the title may have changed) the curve and its table come along out of band.
+    saved edit: the title may have changed) the curve comes along out of band, its table closed
+    (opened again, it is fetched anew).
     """
     context = map_context(request, membership, touchpoint.journey, with_columns=False)
     if form is not None:
@@ -278,6 +279,6 @@ def card_response(
 
 
 def _curve_parts(context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The curve's title and table, and its row of cells, to swap out of band."""
+    """The curve's head (title, summary, table toggle) and its row of cells, out of band."""
     oob = {**context, "oob": True}
     return [("curve_head", oob), ("curve_row", oob)]
