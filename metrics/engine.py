@@ -94,20 +94,24 @@ TP, STAGE, MOT, JOURNEY, WORKSPACE = (
     for s in (Scope.TOUCHPOINT, Scope.STAGE, Scope.MOT_STAGE, Scope.JOURNEY, Scope.WORKSPACE)
 )
 TP_COLUMNS = f'journey_id, stage_id, mot_stage, touchpoint_id, "day", {COUNTS}'
+# Sums of integers (tp casts its counts to INTEGER): PostgreSQL adds them up as bigint, several
+# times faster than the numeric it uses for sums of bigint.
+TP_SUMS = ", ".join(f"SUM({name})" for name in COUNT_FIELDS)
 
 
-def _journey_rows(tp_sql: str, *, touchpoints: bool = True) -> str:
-    """A WITH clause naming ``fresh``: the daily rows of the touchpoint (when ``touchpoints``),
-    stage, MOT stage and journey scopes, added up from ``tp_sql``, a SELECT of TP_COLUMNS (one
-    row per touchpoint and day). Referenced several times, ``tp`` is computed once."""
-    sums = ", ".join(f"SUM({name})" for name in COUNT_FIELDS)
+def _with_tp(tp_sql: str) -> str:
+    """A WITH clause naming ``tp``: ``tp_sql``, a SELECT of TP_COLUMNS, one row per touchpoint
+    and day. Referenced several times, it is computed once."""
+    return f"WITH tp ({TP_COLUMNS}) AS ({tp_sql}) "
+
+
+def _daily_rows(tp_sql: str, *, touchpoints: bool = True) -> str:
+    """A WITH clause naming ``tp`` and ``fresh``: the daily rows of the touchpoints (when
+    ``touchpoints``) and of their journeys. (Stages and MOT stages have all-time rows only: no
+    page reads them by day, and they would be a fifth of all the rows a recompute writes.)"""
     parts = [
-        f'SELECT {STAGE}, journey_id, CAST(stage_id AS VARCHAR(40)), "day", {sums} FROM tp '
-        'GROUP BY journey_id, stage_id, "day"',
-        f'SELECT {MOT}, journey_id, mot_stage, "day", {sums} FROM tp '
-        'GROUP BY journey_id, mot_stage, "day"',
-        f'SELECT {JOURNEY}, journey_id, CAST(journey_id AS VARCHAR(40)), "day", {sums} FROM tp '
-        'GROUP BY journey_id, "day"',
+        f'SELECT {JOURNEY}, journey_id, CAST(journey_id AS VARCHAR(40)), "day", {TP_SUMS} '
+        'FROM tp GROUP BY journey_id, "day"'
     ]
     if touchpoints:
         parts.insert(
@@ -115,8 +119,33 @@ def _journey_rows(tp_sql: str, *, touchpoints: bool = True) -> str:
             f'SELECT {TP}, journey_id, CAST(touchpoint_id AS VARCHAR(40)), "day", {COUNTS} FROM tp',
         )
     return (
-        f"WITH tp ({TP_COLUMNS}) AS ({tp_sql}), "
-        f'fresh (scope, journey_id, "key", "day", {COUNTS}) AS ({" UNION ALL ".join(parts)}) '
+        _with_tp(tp_sql)
+        + f', fresh (scope, journey_id, "key", "day", {COUNTS}) AS ({" UNION ALL ".join(parts)}) '
+    )
+
+
+def _totals() -> str:
+    """SELECT of the all-time counts of every touchpoint, stage, MOT stage and journey in ``tp``:
+    (scope, journey_id, key, *COUNT_FIELDS)."""
+    return " UNION ALL ".join(
+        f"SELECT {scope}, journey_id, {key}, {TP_SUMS} FROM tp GROUP BY journey_id{group}"
+        for scope, key, group in (
+            (TP, "CAST(touchpoint_id AS VARCHAR(40))", ", touchpoint_id"),
+            (STAGE, "CAST(stage_id AS VARCHAR(40))", ", stage_id"),
+            (MOT, "mot_stage", ", mot_stage"),
+            (JOURNEY, "CAST(journey_id AS VARCHAR(40))", ""),
+        )
+    )
+
+
+def _stored_tp(where: str) -> str:
+    """SELECT of TP_COLUMNS from the stored touchpoint daily rows (``d``) matching ``where``,
+    placed on the map as it is now."""
+    return (
+        f'SELECT d.journey_id, t.stage_id, t.mot_stage, t.id, d."day", '
+        f"{', '.join(f'd.{name}' for name in COUNT_FIELDS)} FROM {ROWS} d "
+        f'JOIN {TOUCHPOINTS} t ON CAST(t.id AS VARCHAR(40)) = d."key" '
+        f'WHERE d.workspace_id = %s AND d.scope = {TP} AND d."day" IS NOT NULL AND {where}'
     )
 
 
@@ -279,33 +308,40 @@ def recompute_counts(
     with transaction.atomic():
         _lock_workspace_metrics(workspace_id)
         stamp = _stamp(workspace_id)
-        written = _rebuild_journeys(stamp, journeys)
+        written, totals = _rebuild_journeys(stamp, journeys)
         progress(0.6)
         written += _workspace_daily(stamp, days=False)
-        written += _all_time(stamp, journeys)
+        written += _all_time(stamp, journeys, totals)
     progress(0.8)
     return written
 
 
-def _rebuild_journeys(stamp: Stamp, journeys: list[int] | None) -> int:
-    """Compute and write the daily rows of the journeys (all when None)."""
+def _rebuild_journeys(stamp: Stamp, journeys: list[int] | None) -> tuple[int, list[tuple]]:
+    """Compute and write the daily rows of the journeys (all when None). Returns the number of
+    rows written and the journeys' all-time totals (see _totals)."""
     answers = Response.objects.filter(workspace_id=stamp.workspace_id)
     if journeys is not None:
         answers = answers.filter(touchpoint__journey_id__in=journeys)
     sql, params = _per_touchpoint_day(answers, **_counting())
-    fresh = _journey_rows(
+    tp_sql = (
         f"SELECT t.journey_id, t.stage_id, t.mot_stage, q.touchpoint_id, q.day, "
-        f"{', '.join(f'q.{name}' for name in COUNT_FIELDS)} "
+        f"{', '.join(f'CAST(q.{name} AS INTEGER)' for name in COUNT_FIELDS)} "
         f"FROM ({sql}) q JOIN {TOUCHPOINTS} t ON t.id = q.touchpoint_id"
     )
     where, where_params = _journey_filter(journeys, "m.journey_id")
     if connection.vendor == "postgresql":
-        return _update_in_place(stamp, fresh, params, where, where_params)
+        return _update_in_place(stamp, _daily_rows(tp_sql), params, where, where_params)
     _run(
         f'DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s AND m."day" IS NOT NULL AND {where}',
         [stamp.workspace_id, *where_params],
     )
-    return _run(fresh + _insert_from("fresh d"), [*params, *stamp.params])
+    written = _run(_daily_rows(tp_sql) + _insert_from("fresh d"), [*params, *stamp.params])
+    return written, _stored_totals(stamp.workspace_id, journeys)
+
+
+def _stored_totals(workspace_id: int, journeys: list[int] | None) -> list[tuple]:
+    where, params = _journey_filter(journeys, "d.journey_id")
+    return _fetch(_with_tp(_stored_tp(where)) + _totals(), [workspace_id, *params])
 
 
 def _insert_from(source: str, where: str = "") -> str:
@@ -317,16 +353,19 @@ def _insert_from(source: str, where: str = "") -> str:
     )
 
 
-def _update_in_place(stamp: Stamp, fresh: str, params: list, where: str, where_params: list) -> int:
-    """Write the new daily rows over the stored ones, in one statement: update the rows that are
-    there (their indexed columns stay, so each is a HOT update on its own page), insert the
-    others; then delete the rows this run did not stamp (no answers left)."""
+def _update_in_place(
+    stamp: Stamp, fresh: str, params: list, where: str, where_params: list
+) -> tuple[int, list[tuple]]:
+    """Write the new daily rows over the stored ones, in one statement that also returns the
+    all-time totals: update the rows that are there (their indexed columns stay, so each is a
+    HOT update on its own page), insert the others; then delete the rows this run did not stamp
+    (no answers left)."""
     same = (
         'u.journey_id = d.journey_id AND u.scope = d.scope AND u."key" = d."key" '
         'AND u."day" = d."day"'
     )
     with _hash_joins():
-        (written,) = _fetch(
+        rows = _fetch(
             fresh
             + f", updated AS (UPDATE {ROWS} AS m SET "
             + ", ".join(f"{name} = d.{name}" for name in COUNT_FIELDS)
@@ -336,37 +375,34 @@ def _update_in_place(stamp: Stamp, fresh: str, params: list, where: str, where_p
             'RETURNING m.journey_id, m.scope, m."key", m."day"), inserted AS ('
             + _insert_from("fresh d", f"WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE {same})")
             + " RETURNING 1) "
-            "SELECT (SELECT COUNT(*) FROM updated) + (SELECT COUNT(*) FROM inserted)",
+            "SELECT (SELECT COUNT(*) FROM updated) + (SELECT COUNT(*) FROM inserted), totals.* "
+            f"FROM (SELECT 1) one LEFT JOIN ({_totals()}) totals ON TRUE",
             [*params, *stamp.params[1:], stamp.workspace_id, *stamp.params],
-        )[0]
+        )
     _run(
         f'DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s AND m."day" IS NOT NULL '
         f"AND {where} AND m.computed_at <> %s",
         [stamp.workspace_id, *where_params, stamp.params[1]],
     )
-    return int(written)
+    return int(rows[0][0]), [row[1:] for row in rows if row[1] is not None]
 
 
 def _workspace_daily(stamp: Stamp, *, days: bool) -> int:
-    """Replace the workspace's own daily rows and its MOT stages' (all days, or the days in the
-    AFFECTED_DAYS table), added up from the stored journey-level rows of those days."""
+    """Replace the workspace's daily rows (all days, or the days in the AFFECTED_DAYS table),
+    added up from the stored journey rows of those days."""
     chosen = f'AND d."day" IN (SELECT "day" FROM {AFFECTED_DAYS})' if days else ""
     _run(
         f"DELETE FROM {ROWS} AS d WHERE d.workspace_id = %s AND d.journey_id IS NULL "
         f'AND d."day" IS NOT NULL {chosen}',
         [stamp.workspace_id],
     )
-    written = 0
-    for scope, source, key in ((WORKSPACE, JOURNEY, "''"), (MOT, MOT, 'd."key"')):
-        grouping = 'd."day"' if key == "''" else f'{key}, d."day"'
-        written += _run(
-            f'INSERT INTO {ROWS} (journey_id, scope, "key", "day", {COUNTS}, {STAMPED}) '
-            f'SELECT NULL, {scope}, {key}, d."day", {SUMS}, {STAMP_VALUES} FROM {ROWS} d '
-            f"WHERE d.workspace_id = %s AND d.scope = {source} AND d.journey_id IS NOT NULL "
-            f'AND d."day" IS NOT NULL {chosen} GROUP BY {grouping}',
-            [*stamp.params, stamp.workspace_id],
-        )
-    return written
+    return _run(
+        f'INSERT INTO {ROWS} (journey_id, scope, "key", "day", {COUNTS}, {STAMPED}) '
+        f"SELECT NULL, {WORKSPACE}, '', d.\"day\", {SUMS}, {STAMP_VALUES} FROM {ROWS} d "
+        f"WHERE d.workspace_id = %s AND d.scope = {JOURNEY} AND d.journey_id IS NOT NULL "
+        f'AND d."day" IS NOT NULL {chosen} GROUP BY d."day"',
+        [*stamp.params, stamp.workspace_id],
+    )
 
 
 # --- all-time rows -----------------------------------------------------------------------------
@@ -389,41 +425,59 @@ def _derived(counts: compute.Counts, min_sample: int) -> dict:
     }
 
 
-def _all_time(stamp: Stamp, journeys: list[int] | None) -> int:
-    """Replace the all-time rows of the journeys (all when None) and the workspace-wide ones:
-    each the sum of its scope's stored daily rows, with the numbers compute.py derives."""
-    min_sample = Workspace.objects.values_list("min_sample", flat=True).get(pk=stamp.workspace_id)
+def _all_time(stamp: Stamp, journeys: list[int] | None, totals: list[tuple]) -> int:
+    """Replace the all-time rows of the journeys (all when None) with their ``totals`` (see
+    _totals), then the workspace-wide ones with the sums of every journey's all-time rows; each
+    with the numbers compute.py derives."""
     where, params = _journey_filter(journeys, "m.journey_id")
-    where = f"({where} OR m.journey_id IS NULL)"
-    sums = _fetch(
-        f'SELECT m.scope, m.journey_id, m."key", '
-        f"{', '.join(f'SUM(m.{name})' for name in COUNT_FIELDS)} FROM {ROWS} m "
-        f'WHERE m.workspace_id = %s AND m."day" IS NOT NULL AND {where} '
-        f'GROUP BY m.scope, m.journey_id, m."key"',
-        [stamp.workspace_id, *params],
-    )
     _run(
-        f'DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s AND m."day" IS NULL AND {where}',
+        f'DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s AND m."day" IS NULL '
+        f"AND ({where} OR m.journey_id IS NULL)",
         [stamp.workspace_id, *params],
     )
-    columns = ["journey_id", "scope", "key", "day", *COUNT_FIELDS, *DERIVED]
-    rows = []
-    for scope, journey_id, key, *counts in sums:
-        values = compute.Counts(*(int(c) for c in counts))
-        derived = _derived(values, min_sample)
-        rows.append(
-            [journey_id, scope, key, None, *map(int, counts), *(derived[n] for n in DERIVED)]
+    written = _insert_all_time(
+        stamp,
+        [(scope, journey, key, compute.Counts(*counts)) for scope, journey, key, *counts in totals],
+    )
+    workspace: dict[tuple[str, str], compute.Counts] = {}
+    for scope, key, *counts in _fetch(
+        f'SELECT m.scope, m."key", {COUNTS} FROM {ROWS} m WHERE m.workspace_id = %s '
+        f'AND m."day" IS NULL AND m.journey_id IS NOT NULL AND m.scope IN ({JOURNEY}, {MOT})',
+        [stamp.workspace_id],
+    ):
+        total = (Scope.WORKSPACE.value, "") if scope == Scope.JOURNEY else (scope, key)
+        workspace[total] = workspace.get(total, compute.Counts()) + compute.Counts(*counts)
+    return written + _insert_all_time(
+        stamp, [(scope, None, key, counts) for (scope, key), counts in sorted(workspace.items())]
+    )
+
+
+def _insert_all_time(stamp: Stamp, rows: list[tuple[str, int | None, str, compute.Counts]]) -> int:
+    if not rows:
+        return 0
+    min_sample = Workspace.objects.values_list("min_sample", flat=True).get(pk=stamp.workspace_id)
+    columns = ["journey_id", "scope", "key", *COUNT_FIELDS, *DERIVED]
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    values = []
+    for scope, journey_id, key, counts in rows:
+        derived = _derived(counts, min_sample)
+        values.append(
+            [
+                journey_id,
+                scope,
+                key,
+                *(int(getattr(counts, n)) for n in COUNT_FIELDS),
+                *(derived[n] for n in DERIVED),
+                *stamp.params,
+            ]
         )
-    if rows:
-        names = ", ".join(connection.ops.quote_name(c) for c in columns)
-        placeholders = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {ROWS} ({names}, workspace_id, computed_at, window_start, "
-                f"window_end) VALUES ({placeholders}, %s, %s, %s, %s)",
-                [[*row, *stamp.params] for row in rows],
-            )
-    return len(rows)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {ROWS} ({names}, workspace_id, computed_at, window_start, window_end) "
+            f"VALUES ({', '.join(['%s'] * len(columns))}, %s, %s, %s, %s)",
+            values,
+        )
+    return len(values)
 
 
 # --- updating journeys after new answers -------------------------------------------------------
@@ -445,13 +499,14 @@ def update_counts(
         changed = _changed_pairs(workspace_id, journeys)
         progress(0.4)
         if len(changed) > CHANGED_PAIRS_LIMIT:
-            written = _rebuild_journeys(stamp, journeys)
+            written, totals = _rebuild_journeys(stamp, journeys)
             written += _workspace_daily(stamp, days=False)
         else:
             written = _rewrite_pairs(stamp, journeys, changed)
+            totals = _stored_totals(workspace_id, journeys)
         _drop(CHANGED, AFFECTED, AFFECTED_DAYS)
         progress(0.6)
-        written += _all_time(stamp, journeys)
+        written += _all_time(stamp, journeys, totals)
     progress(0.8)
     return written
 
@@ -565,17 +620,10 @@ def _rewrite_pairs(stamp: Stamp, journeys: list[int], pairs: list[tuple[int, dat
     )
     _run(
         f"DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s "
-        f'AND m.scope IN ({STAGE}, {MOT}, {JOURNEY}) AND m."day" IS NOT NULL '
-        f"AND {affected.format('m')}",
+        f'AND m.scope = {JOURNEY} AND m."day" IS NOT NULL AND {affected.format("m")}',
         [ws],
     )
-    fresh = _journey_rows(
-        f'SELECT d.journey_id, t.stage_id, t.mot_stage, t.id, d."day", '
-        f"{', '.join(f'd.{name}' for name in COUNT_FIELDS)} FROM {ROWS} d "
-        f'JOIN {TOUCHPOINTS} t ON CAST(t.id AS VARCHAR(40)) = d."key" '
-        f"WHERE d.workspace_id = %s AND d.scope = {TP} AND {affected.format('d')}",
-        touchpoints=False,
-    )
+    fresh = _daily_rows(_stored_tp(affected.format("d")), touchpoints=False)
     written += _run(fresh + _insert_from("fresh d"), [ws, *stamp.params])
     _temporary(AFFECTED_DAYS, '"day" DATE')
     _run(f'INSERT INTO {AFFECTED_DAYS} ("day") SELECT DISTINCT "day" FROM {CHANGED}')
