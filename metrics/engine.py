@@ -2,28 +2,36 @@
 
 **Moment counts** never cross into Python row by row. One ``GROUP BY touchpoint, day`` with
 conditional counts over the answers (``COUNT(*) FILTER (WHERE …)``, written by the ORM for either
-database) fills a temporary table; SQL adds those up into the stage, MOT stage, journey and
-workspace rows and writes them with ``INSERT … SELECT`` / ``UPDATE … FROM``. Only the all-time
-rows (day null; a few hundred) come back to Python, as sums of their scope's daily rows, to get
-their derived numbers from :mod:`metrics.compute`, the one definition of every metric.
+database) is added up in SQL into the journey and workspace daily rows and the all-time totals,
+and written with ``INSERT … SELECT`` / ``UPDATE … FROM``. Only the all-time totals (a few hundred
+rows) come back to Python, to get their derived numbers from :mod:`metrics.compute`, the one
+definition of every metric.
 
-Two ways to recompute, both inside one transaction under a per-workspace lock, so readers see the
+Stored rows: daily rows (counts only) for touchpoints, journeys and the workspace; all-time rows
+(counts and derived numbers) for every scope: touchpoint, stage, MOT stage (within a journey and
+workspace-wide), journey, workspace. Stages and MOT stages have no daily rows: no page reads them
+by day, and they were a fifth of all rows. A stage's or MOT stage's all-time counts are those of
+its touchpoints' daily rows, placed on the map as it is at the recompute.
+
+Two ways to recompute, each in one transaction under a per-workspace lock, so readers see the
 old rows or the new ones, never a mix:
 
 - :func:`recompute_counts` rebuilds every row of the given journeys (all when None) and the
   workspace-wide rows: every row gets this run's ``computed_at`` and data window. On PostgreSQL
-  the daily rows are updated in place (``UPDATE … FROM`` the new rows, then inserting the new and
-  deleting the vanished ones): the table keeps half of each page free (fillfactor 50, migration
-  0004), so an update of counts stays on its page and touches no index (a HOT update), which
-  costs a third of deleting a row and inserting it again with its three index entries.
+  the daily rows are updated in place by one statement (``UPDATE … FROM`` the new rows, inserting
+  the new ones; then the rows no longer computed are deleted). The table keeps half of each page
+  free (fillfactor 50, migration 0004), so an update of counts stays on its page and touches no
+  index (a HOT update): a third of the cost of deleting a row and inserting it again with its
+  three index entries. (HOT needs the previous run's row versions cleared: autovacuum or page
+  pruning does it; the bench runs VACUUM first.)
 - :func:`update_counts`, after new answers: per journey, counts the answers of each (touchpoint,
-  day) from the index alone, compares with the stored touchpoint rows, and rewrites only the
-  (touchpoint, day) rows whose number of answers changed, the stage, MOT stage, journey and
-  workspace rows of those days, and the all-time rows of the journey and of the workspace. Rows
-  of other days keep their values and their ``computed_at`` and window. A change that keeps a
-  day's number of answers (none exists: answers are never edited) or a map edit (a touchpoint
-  moved to another stage) reaches the stored rows at the next :func:`recompute_counts` (nightly,
-  the Recompute button, ``manage.py recompute_metrics``).
+  day) from the (touchpoint, submitted_at) index alone, compares with the stored touchpoint rows,
+  and rewrites only the touchpoint rows whose number of answers changed, the journey and
+  workspace rows of those days, and the all-time rows of the journey and of the workspace. Other
+  daily rows keep their values, ``computed_at`` and data window. A change that keeps a day's
+  number of answers (there is none: answers are never edited) or a map edit (a touchpoint moved
+  to another stage) reaches the stored rows at the next :func:`recompute_counts` (nightly, the
+  Recompute button, ``manage.py recompute_metrics``).
 
 Retention and moment impact load their activity and answers through ``COPY … TO STDOUT`` on
 PostgreSQL (the ORM elsewhere) and compute in pandas and :mod:`metrics.compute`.
@@ -41,9 +49,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
+import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Count, F, FloatField, Func, Max, Min, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    Func,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -73,6 +95,7 @@ DERIVED = [
     "enough",
 ]
 IMPACT_WINDOW_DAYS = 90
+IMPACT_CODES = {Experience.GLORY: 1, Experience.PAIN: 2}  # how impact loads the experience
 CHURN_WINDOW_DAYS = 90
 # update_counts rebuilds a journey instead when more of its (touchpoint, day) rows changed: one
 # index range per changed day stops paying off against one pass over the journey's answers.
@@ -647,24 +670,54 @@ def _times(seconds: pd.Series) -> pd.Series:
     return pd.to_datetime(seconds.astype("float64"), unit="s", utc=True).dt.round("ms")
 
 
-def _load(rows: QuerySet, columns: list[str]) -> pd.DataFrame:
-    """The rows of a values_list() queryset as a frame. On PostgreSQL through ``COPY (…) TO
-    STDOUT`` as CSV, parsed by pandas' C reader: several times faster than building a Python
-    tuple per row, for the hundreds of thousands of rows retention and impact read."""
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def _load(rows: QuerySet, columns: dict[str, str]) -> pd.DataFrame:
+    """The rows of a values_list() queryset as a frame; ``columns`` names them and gives each
+    one's type, "bigint" or "float8" (none may be NULL). On PostgreSQL through ``COPY (…) TO
+    STDOUT`` in the binary format: every row is then the same fixed-width record, which numpy
+    reads in one call, where a Python tuple per row would cost seconds for the hundreds of
+    thousands of rows retention and impact read."""
     if connection.vendor != "postgresql":
-        return pd.DataFrame.from_records(list(rows.iterator(chunk_size=20_000)), columns=columns)
+        return pd.DataFrame.from_records(
+            list(rows.iterator(chunk_size=20_000)), columns=list(columns)
+        )
     sql, params = rows.query.sql_with_params()
+    names = [f"c{i}" for i in range(len(columns))]
+    typed = ", ".join(f"CAST({n} AS {t})" for n, t in zip(names, columns.values(), strict=True))
     buffer = io.BytesIO()
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
+        cursor.cursor.copy(
+            f"COPY (SELECT {typed} FROM ({sql}) AS q ({', '.join(names)})) "
+            "TO STDOUT WITH (FORMAT binary)",
+            params,
+        ) as copy,
     ):
         for data in copy:
             buffer.write(data)
-    if not buffer.tell():
-        return pd.DataFrame(columns=columns)
-    buffer.seek(0)
-    return pd.read_csv(buffer, names=columns, header=None)
+    data = buffer.getvalue()
+    if not data.startswith(COPY_SIGNATURE):
+        raise ValueError("not PostgreSQL's binary COPY format")
+    start = len(COPY_SIGNATURE) + 8 + int.from_bytes(data[15:19], "big")  # flags, extension
+    record = np.dtype(
+        [("fields", ">i2")]
+        + [
+            item
+            for i, kind in enumerate(columns.values())
+            for item in ((f"length{i}", ">i4"), (f"value{i}", ">i8" if kind == "bigint" else ">f8"))
+        ]
+    )
+    values = np.frombuffer(data[start : len(data) - 2], dtype=record)  # the trailer: -1
+    if len(values) and (values["fields"] != len(columns)).any():
+        raise ValueError("unexpected record in PostgreSQL's binary COPY")
+    return pd.DataFrame(
+        {
+            name: values[f"value{i}"].astype("int64" if kind == "bigint" else "float64")
+            for i, (name, kind) in enumerate(columns.items())
+        }
+    )
 
 
 def activity_frame(workspace_id: int) -> tuple[pd.DataFrame, str]:
@@ -681,7 +734,7 @@ def activity_frame(workspace_id: int) -> tuple[pd.DataFrame, str]:
             .values_list("customer_id", "t")
         )
         basis = "responses"
-    frame = _load(records, ["customer", "occurred_at"])
+    frame = _load(records, {"customer": "bigint", "occurred_at": "float8"})
     if not frame.empty:
         frame["occurred_at"] = _times(frame["occurred_at"])
     return frame, basis
@@ -757,13 +810,23 @@ def recompute_impact(workspace_id: int, *, activity: tuple[pd.DataFrame, str] | 
     frame, basis = activity or activity_frame(workspace_id)
     now = timezone.now()
     window = timedelta(days=IMPACT_WINDOW_DAYS)
+    # The experience as a number, so that every column loads as one: glory 1, pain 2, else 0.
+    code = Case(
+        *(When(experience=e, then=Value(c)) for e, c in IMPACT_CODES.items()), default=Value(0)
+    )
     answers = _load(
         Response.objects.filter(
             workspace_id=workspace_id, customer__isnull=False, submitted_at__lte=now - window
         )
-        .annotate(t=_epoch("submitted_at"))
-        .values_list("touchpoint_id", "customer_id", "t", "experience", "pk"),
-        ["touchpoint_id", "customer", "submitted_at", "experience", "pk"],
+        .annotate(t=_epoch("submitted_at"), code=code)
+        .values_list("touchpoint_id", "customer_id", "t", "code", "pk"),
+        {
+            "touchpoint_id": "bigint",
+            "customer": "bigint",
+            "submitted_at": "float8",
+            "experience": "bigint",
+            "pk": "bigint",
+        },
     )
     rows: list[dict] = []
     if not answers.empty:
@@ -773,7 +836,7 @@ def recompute_impact(workspace_id: int, *, activity: tuple[pd.DataFrame, str] | 
         latest = answers.sort_values(["submitted_at", "pk"]).drop_duplicates(
             ["touchpoint_id", "customer"], keep="last"
         )
-        latest = latest[latest["experience"].isin([Experience.GLORY, Experience.PAIN])]
+        latest = latest[latest["experience"].isin(IMPACT_CODES.values())]
     if not answers.empty and not latest.empty:
         if not frame.empty:
             frame = frame.assign(occurred_at=pd.to_datetime(frame["occurred_at"], utc=True))
@@ -788,7 +851,7 @@ def recompute_impact(workspace_id: int, *, activity: tuple[pd.DataFrame, str] | 
         min_sample = Workspace.objects.values_list("min_sample", flat=True).get(pk=workspace_id)
 
         def cell(kind: str, experience: str, touchpoint_id) -> int:
-            column = (kind, experience)
+            column = (kind, IMPACT_CODES[experience])
             return int(counts.at[touchpoint_id, column]) if column in counts.columns else 0
 
         for touchpoint_id in counts.index:

@@ -1,12 +1,14 @@
 """Stored metric rows: what dashboards and the map read (never raw answers on a page load).
 
-``MomentCounts`` holds additive counts per scope and day plus an all-time row per scope (``day`` is
-null) with the derived numbers. Because counts add up, a page can sum the daily rows of any date
-range and derive NPS, margins and moment scores with :mod:`metrics.compute`. Retention cohorts and
+``MomentCounts`` holds additive counts per day for touchpoints, journeys and the workspace, plus
+an all-time row (``day`` is null) with the derived numbers for every scope (stages and MOT stages
+have all-time rows only). Because counts add up, a page can sum the daily rows of any date range
+and derive NPS, margins and moment scores with :mod:`metrics.compute`. Retention cohorts and
 moment impact have their own tables. Every row carries when it was computed and the data window.
 
-A recompute replaces a set of rows in one transaction (delete, then insert), so a reader sees the
-old set or the new one, never a mix.
+A recompute replaces a set of rows in one transaction (updating them in place, or deleting and
+inserting them; see :mod:`metrics.engine`), so a reader sees the old set or the new one, never a
+mix.
 """
 
 from __future__ import annotations
