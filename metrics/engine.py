@@ -43,7 +43,6 @@ PostgreSQL (the ORM elsewhere) and compute in pandas and :mod:`metrics.compute`.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -660,7 +659,7 @@ def _epoch(field: str) -> Func:
     """The timestamp as seconds since 1970, computed by the database: hundreds of thousands of
     numbers load far faster than as many Python datetimes."""
     if connection.vendor == "postgresql":
-        template = "EXTRACT(EPOCH FROM %(expressions)s)"
+        template = "date_part('epoch', %(expressions)s)"  # a float8, not EXTRACT's numeric
     else:  # SQLite keeps UTC text; julianday keeps the fraction of a second
         template = "((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
     return Func(F(field), template=template, output_field=FloatField())
@@ -670,53 +669,30 @@ def _times(seconds: pd.Series) -> pd.Series:
     return pd.to_datetime(seconds.astype("float64"), unit="s", utc=True).dt.round("ms")
 
 
-COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
-
-
 def _load(rows: QuerySet, columns: dict[str, str]) -> pd.DataFrame:
     """The rows of a values_list() queryset as a frame; ``columns`` names them and gives each
-    one's type, "bigint" or "float8" (none may be NULL). On PostgreSQL through ``COPY (…) TO
-    STDOUT`` in the binary format: every row is then the same fixed-width record, which numpy
-    reads in one call, where a Python tuple per row would cost seconds for the hundreds of
-    thousands of rows retention and impact read."""
+    one's type, "int8" or "float8" (none may be NULL). On PostgreSQL the database packs every
+    row into a fixed-width binary record (``int8send``, ``float8send``) and all of them into one
+    value (``string_agg``), which numpy reads in one call: a Python object per row, or per row of
+    a COPY, would cost seconds for the hundreds of thousands of rows retention and impact read."""
     if connection.vendor != "postgresql":
         return pd.DataFrame.from_records(
             list(rows.iterator(chunk_size=20_000)), columns=list(columns)
         )
     sql, params = rows.query.sql_with_params()
     names = [f"c{i}" for i in range(len(columns))]
-    typed = ", ".join(f"CAST({n} AS {t})" for n, t in zip(names, columns.values(), strict=True))
-    buffer = io.BytesIO()
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY (SELECT {typed} FROM ({sql}) AS q ({', '.join(names)})) "
-            "TO STDOUT WITH (FORMAT binary)",
-            params,
-        ) as copy,
-    ):
-        for data in copy:
-            buffer.write(data)
-    data = buffer.getvalue()
-    if not data.startswith(COPY_SIGNATURE):
-        raise ValueError("not PostgreSQL's binary COPY format")
-    start = len(COPY_SIGNATURE) + 8 + int.from_bytes(data[15:19], "big")  # flags, extension
-    record = np.dtype(
-        [("fields", ">i2")]
-        + [
-            item
-            for i, kind in enumerate(columns.values())
-            for item in ((f"length{i}", ">i4"), (f"value{i}", ">i8" if kind == "bigint" else ">f8"))
-        ]
+    record = " || ".join(
+        f"{kind}send(CAST({name} AS {kind}))"
+        for name, kind in zip(names, columns.values(), strict=True)
     )
-    values = np.frombuffer(data[start : len(data) - 2], dtype=record)  # the trailer: -1
-    if len(values) and (values["fields"] != len(columns)).any():
-        raise ValueError("unexpected record in PostgreSQL's binary COPY")
+    (data,) = _fetch(
+        f"SELECT string_agg({record}, ''::bytea) FROM ({sql}) AS q ({', '.join(names)})", params
+    )[0]
+    dtypes = {"int8": (">i8", "int64"), "float8": (">f8", "float64")}
+    packed = np.dtype([(name, dtypes[kind][0]) for name, kind in columns.items()])
+    values = np.frombuffer(bytes(data or b""), dtype=packed)
     return pd.DataFrame(
-        {
-            name: values[f"value{i}"].astype("int64" if kind == "bigint" else "float64")
-            for i, (name, kind) in enumerate(columns.items())
-        }
+        {name: values[name].astype(dtypes[kind][1]) for name, kind in columns.items()}
     )
 
 
@@ -734,7 +710,7 @@ def activity_frame(workspace_id: int) -> tuple[pd.DataFrame, str]:
             .values_list("customer_id", "t")
         )
         basis = "responses"
-    frame = _load(records, {"customer": "bigint", "occurred_at": "float8"})
+    frame = _load(records, {"customer": "int8", "occurred_at": "float8"})
     if not frame.empty:
         frame["occurred_at"] = _times(frame["occurred_at"])
     return frame, basis
@@ -821,11 +797,11 @@ def recompute_impact(workspace_id: int, *, activity: tuple[pd.DataFrame, str] | 
         .annotate(t=_epoch("submitted_at"), code=code)
         .values_list("touchpoint_id", "customer_id", "t", "code", "pk"),
         {
-            "touchpoint_id": "bigint",
-            "customer": "bigint",
+            "touchpoint_id": "int8",
+            "customer": "int8",
             "submitted_at": "float8",
-            "experience": "bigint",
-            "pk": "bigint",
+            "experience": "int8",
+            "pk": "int8",
         },
     )
     rows: list[dict] = []
