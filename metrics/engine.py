@@ -116,8 +116,8 @@ TP, STAGE, MOT, JOURNEY, WORKSPACE = (
     for s in (Scope.TOUCHPOINT, Scope.STAGE, Scope.MOT_STAGE, Scope.JOURNEY, Scope.WORKSPACE)
 )
 TP_COLUMNS = f'journey_id, stage_id, mot_stage, touchpoint_id, "day", {COUNTS}'
-# Sums of integers (tp casts its counts to INTEGER): PostgreSQL adds them up as bigint, several
-# times faster than the numeric it uses for sums of bigint.
+# Sums of integers (tp casts its counts to INTEGER): PostgreSQL adds them up as bigint, faster
+# than the numeric it uses for sums of bigint.
 TP_SUMS = ", ".join(f"SUM({name})" for name in COUNT_FIELDS)
 
 
@@ -304,7 +304,7 @@ def _lock_workspace_metrics(workspace_id: int) -> None:
 METRICS_LOCK = 0x4D4F54  # "MOT": the advisory-lock namespace of metric writers
 
 
-def _journeys_of(workspace_id: int, journey_ids: Iterable[int] | None) -> list[int] | None:
+def _journeys_of(journey_ids: Iterable[int] | None) -> list[int] | None:
     if journey_ids is None:
         return None
     return sorted(set(journey_ids))
@@ -326,7 +326,7 @@ def recompute_counts(
     """Rebuild every moment-count row of the given journeys (all when None) and the
     workspace-wide rows, in one transaction. Returns the number of rows written."""
     progress = progress or (lambda fraction: None)
-    journeys = _journeys_of(workspace_id, journey_ids)
+    journeys = _journeys_of(journey_ids)
     with transaction.atomic():
         _lock_workspace_metrics(workspace_id)
         stamp = _stamp(workspace_id)
@@ -514,7 +514,7 @@ def update_counts(
 
     A journey with more than CHANGED_PAIRS_LIMIT changed pairs is rebuilt instead."""
     progress = progress or (lambda fraction: None)
-    journeys = _journeys_of(workspace_id, journey_ids) or []
+    journeys = _journeys_of(journey_ids) or []
     with transaction.atomic():
         _lock_workspace_metrics(workspace_id)
         stamp = _stamp(workspace_id)
