@@ -6,10 +6,12 @@ Requests coalesce twice over: the journeys to recompute pile up on the workspace
 ``add``), delayed by ``METRICS_COALESCE_SECONDS`` so the rest of the burst joins it — a
 1,000,000-row import or a thousand API batches lead to one or two recomputes, not thousands.
 
-A run takes what is pending and recomputes it (:func:`metrics_recompute`): the moment counts of
-the pending journeys (or all), then the workspace-wide rows; a full run (nightly, the button, the
-command, an activities import) also recomputes retention and moment impact, which look months
-ahead and change little from one answer to the next. Each step replaces its rows in one
+A run takes what is pending and recomputes it (:func:`metrics_recompute`): for pending journeys,
+the rows of the days whose answers changed and the totals they feed (``engine.update_counts``);
+when everything is pending, every moment-count row (``engine.recompute_counts``). A full run
+(nightly, the button, the command, an activities import) rebuilds every row and also recomputes
+retention and moment impact, which look months ahead and change little from one answer to the
+next. Each step replaces its rows in one
 transaction, so a run cut off midway leaves the previous results and the pending work in place;
 Celery redelivers the task (acks late) and it is redone.
 """
