@@ -16,7 +16,9 @@ when the words match in one of them. Guessing one language would miss the other 
 the price is a larger index entry for those answers and, rarely, a match through another
 language's stemming.
 
-Migration 0005 builds a GIN index on exactly :data:`VECTOR_SQL`, so the planner can use it. A
+Migration 0005 builds a GIN index on exactly :data:`VECTOR_SQL`, so the planner can use it;
+since migration 0009 the index leaves out the answers without a comment (every import paid for
+their entries), so a search also says ``comment <> ''``, which they could never match anyway. A
 condition whose query depends on the row cannot use an index, so a search is two conditions: the
 vector against the words' queries in every configuration OR-ed together (a constant: the index
 finds the candidates), and the vector against the query in the answer's own configuration (a
@@ -209,7 +211,9 @@ class CommentMatches(Expression):
         assert not comment_params
         vector = VECTOR_SQL.replace("{language}", language).replace("{comment}", comment)
         row_query = ROW_QUERY_SQL.replace("{language}", language)
-        sql = f"(({vector}) @@ {ANY_QUERY_SQL} AND ({vector}) @@ ({row_query}))"
+        # An empty comment matches nothing; saying so lets the planner use the index, which
+        # leaves those answers out (migration 0009).
+        sql = f"({comment} <> '' AND ({vector}) @@ {ANY_QUERY_SQL} AND ({vector}) @@ ({row_query}))"
         return sql, [self.words] * sql.count("%s")
 
 

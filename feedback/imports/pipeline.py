@@ -3,7 +3,9 @@
 Each row is read, validated and, if valid, handed to ``store_records`` as it comes, so a file of
 a million rows is never held in memory: only the first ``keep_errors`` row errors are kept, and
 the rejected rows go straight to the ``rejected`` CSV. All the writes happen in one transaction,
-so "all or nothing" is a rollback, and a dry run simply never stores.
+so "all or nothing" is a rollback, and a dry run simply never stores. On PostgreSQL the store
+draws the rows in a thread of its own, so reading overlaps writing (feedback.imports.ahead): the
+rows' validation and progress reports must not use the database connection.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from mot.csvsafe import safe_cell
 
 PROGRESS_ROWS = 1_000  # rows between two looks at the clock
 PROGRESS_SECONDS = 0.5  # at most one progress report per this long
-READ_SHARE = 0.99  # reading ends here; the rest is the store's final INSERT
+READ_SHARE = 0.99  # reading ends here; the rest is storing the last chunk, and commit
 _SURROGATES = re.compile("[\ud800-\udfff]")  # undecodable bytes, as reading passes them on
 
 
@@ -162,7 +164,8 @@ class _Run:
         if progress is not None:
             progress(READ_SHARE)
         if not storing:
-            # Raised here, from inside the store's transaction, before its final INSERT runs.
+            # Raised here, inside the store's transaction (on PostgreSQL, in the thread that
+            # draws the records, and handed to the store): the chunks stored before are undone.
             raise _RollBack
 
     def _reject(self, raw: RawRow, errors: list[RowError]) -> None:

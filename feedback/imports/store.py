@@ -7,14 +7,22 @@ is stored once per (workspace, source, external id) for answers and (workspace, 
 for activities; the first occurrence in the file wins, later ones and those already stored
 count as duplicates.
 
-PostgreSQL: the records are sent with binary COPY, in chunks, into a temporary staging table
-(no indexes: the server's share of that is small), then customers and records are each written
-by one INSERT … SELECT … ON CONFLICT DO NOTHING, in key order. One ordered INSERT per table, not
-one per chunk: concurrent writers of the same customers or answers then always take their keys
-in the same order and cannot deadlock, and a foreign touchpoint is refused before anything is
-written. Its price: the server's INSERT does not overlap Python's reading (bench/ingest.py
-measures the whole). Other databases: batches through ``feedback.services.responses_ingest``
-(answers) or a batched equivalent here (activities).
+PostgreSQL: the records come in chunks of 50,000, drawn one chunk ahead by a thread of their
+own (``feedback.imports.ahead``), so that reading and validating the next chunk overlaps the
+server storing this one. Each chunk goes by binary COPY into a temporary staging table (no
+indexes), then its customers and its answers are written by one INSERT … SELECT … ON CONFLICT
+DO NOTHING each, in key order; chunks are stored in file order, so a later chunk's repeat of
+an id is a duplicate. Its touchpoints not seen before are checked first (in the workspace, and
+locked against deletion until the caller commits): a foreign one refuses the whole import.
+
+Imports into one workspace take turns (a transaction-scoped advisory lock, held to the caller's
+commit): two imports of overlapping files would otherwise take the same keys in different
+orders, chunk by chunk, and deadlock. Other writers never share an answer's key (their source
+differs). Customers they can share: an API call that creates a customer a running import has
+just created waits for the import to commit, as for any uncommitted row; should the call have
+created, first, another customer the import reaches later, PostgreSQL finds the deadlock and
+fails one of the two (an API batch is safe to replay). Other databases: batches through
+``feedback.services.responses_ingest`` (answers) or a batched equivalent here (activities).
 
 Everything happens in one transaction (a savepoint inside the caller's): nothing is visible
 before the caller commits, and a refusal leaves nothing behind.
@@ -29,6 +37,7 @@ from itertools import islice
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from feedback.imports.ahead import chunks_drawn_ahead
 from feedback.imports.types import ActivityIn, Target
 from feedback.models import Activity, Customer, Response, Source
 from feedback.services import (
@@ -41,7 +50,8 @@ from journeys.models import Journey, Touchpoint
 
 PROGRESS_EVERY = 10_000  # records between two on_batch calls
 BATCH = 1_000  # records per write on databases without COPY
-COPY_CHUNK = 10_000  # records per COPY statement on PostgreSQL
+CHUNK = 50_000  # records per COPY and INSERT on PostgreSQL
+IMPORT_LOCK = 0x4D4F5449  # "MOTI": the advisory-lock namespace of import writers
 
 
 class StoreRefused(ValueError):
@@ -71,10 +81,18 @@ def store_records(
     # caller catches the exception and goes on with its transaction.
     with transaction.atomic():
         if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, workspace_id])
+                deferred = _deferred_foreign_keys(cursor)
+                if deferred:
+                    cursor.execute(f"SET CONSTRAINTS {deferred} IMMEDIATE")
             if target == Target.RESPONSES:
                 result = _pg_responses(workspace_id, source, counted)
             else:
                 result = _pg_activities(workspace_id, counted)
+            if deferred:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET CONSTRAINTS {deferred} DEFERRED")
         elif target == Target.RESPONSES:
             result = _batched_responses(workspace_id, source, counted)
         else:
@@ -95,6 +113,25 @@ def _counting(
             on_batch(n)
     if n % PROGRESS_EVERY:
         on_batch(n)
+
+
+def _deferred_foreign_keys(cursor) -> str:
+    """The deferred foreign keys of the tables an import writes, as SET CONSTRAINTS names them.
+
+    Checked at commit, a million answers' foreign keys are a million checks after the last
+    row is read, which nothing overlaps; made immediate for the store, each chunk's checks
+    run with its INSERT, while the next chunk is drawn. The same checks, only sooner.
+    """
+    tables = [m._meta.db_table for m in (Response, Customer, Activity)]
+    cursor.execute(
+        """
+        SELECT string_agg(format('%%I.%%I', n.nspname, c.conname), ', ' ORDER BY c.conname)
+        FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+        WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype = 'f' AND c.condeferred
+        """,
+        [tables],
+    )
+    return cursor.fetchone()[0] or ""
 
 
 def _foreign_touchpoint_message(touchpoint_id: int) -> str:
@@ -149,24 +186,25 @@ _ACTIVITY_COPY = """
 _ACTIVITY_TYPES = ["int8", "text", "text", "timestamptz", "text", "numeric"]
 
 
-def _copy_rows(cursor, copy_sql: str, types: list[str], rows: Iterable[tuple]) -> int:
-    """COPY the rows into staging, one COPY per chunk; returns how many were staged.
+def _copy_chunk(cursor, copy_sql: str, types: list[str], chunk: list[tuple]) -> None:
+    """COPY one chunk of rows into staging. Binary: no text formatting on our side, no
+    parsing on the server's."""
+    with cursor.copy(copy_sql) as copy:
+        copy.set_types(types)
+        write_row = copy.write_row
+        for row in chunk:
+            write_row(row)
 
-    A COPY holds the connection until it ends, so the producer (parser, touchpoint resolver,
-    progress callback) must not run during one: each chunk is drawn first, with the
-    connection free for their queries, then sent. Binary: no text formatting on our side,
-    no parsing on the server's; measured as fast as one COPY streaming the whole file.
-    """
-    staged = 0
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, COPY_CHUNK)):
-        with cursor.copy(copy_sql) as copy:
-            copy.set_types(types)
-            write_row = copy.write_row
-            for row in chunk:
-                write_row(row)
-        staged += len(chunk)
-    return staged
+
+# For the bulk statements: sorting a chunk's staged rows (a whole file's activities) and hashing
+# their customers spill to disk at the default 4 MB of work memory, and JIT-compiling them costs
+# more than it saves. Set for the rest of the transaction (SET LOCAL): the import's.
+_BULK_SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
+
+
+def _tune_for_bulk(cursor) -> None:
+    for statement in _BULK_SETTINGS:
+        cursor.execute(statement)
 
 
 def _insert_customers(cursor, workspace_id: int, staging: str) -> None:
@@ -181,6 +219,28 @@ def _insert_customers(cursor, workspace_id: int, staging: str) -> None:
         """,  # noqa: S608 — table names come from the models, values are parameters
         [workspace_id],
     )
+
+
+def _lock_touchpoints(cursor, workspace_id: int, wanted: set[int]) -> None:
+    """Refuse the import unless every touchpoint in ``wanted`` is the workspace's.
+
+    The resolver already scoped touchpoints to the workspace; this re-check also catches one
+    deleted since, and FOR KEY SHARE keeps the ones found from being deleted before the
+    caller commits the answers that reference them.
+    """
+    touchpoint, journey = Touchpoint._meta.db_table, Journey._meta.db_table
+    cursor.execute(
+        f"""
+        SELECT t.id FROM {touchpoint} t JOIN {journey} j ON j.id = t.journey_id
+        WHERE t.id = ANY(%s) AND j.workspace_id = %s
+        ORDER BY t.id
+        FOR KEY SHARE OF t
+        """,  # noqa: S608 — table names come from the models, values are parameters
+        [sorted(wanted), workspace_id],
+    )
+    foreign = sorted(wanted - {row[0] for row in cursor.fetchall()})
+    if foreign:
+        raise StoreRefused(_foreign_touchpoint_message(foreign[0]))
 
 
 def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -> StoreResult:
@@ -203,52 +263,40 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
         for line, a in enumerate(records)
     )
     response, customer = Response._meta.db_table, Customer._meta.db_table
-    touchpoint, journey = Touchpoint._meta.db_table, Journey._meta.db_table
+    # DISTINCT ON keeps each id's first line in the chunk; ON CONFLICT skips ids already
+    # stored, by an earlier chunk or an earlier import.
+    insert = f"""
+        INSERT INTO {response} (workspace_id, touchpoint_id, customer_id, source,
+            external_id, submitted_at, nps, csat, respect, solutions, simplicity,
+            responsibility, comment, language, created_at)
+        SELECT DISTINCT ON (s.external_id)
+            %s, s.touchpoint_id, c.id, %s, s.external_id, s.submitted_at, s.nps, s.csat,
+            s.respect, s.solutions, s.simplicity, s.responsibility, s.comment, s.language,
+            now()
+        FROM mot_staging_responses s
+        LEFT JOIN {customer} c ON c.workspace_id = %s AND c.external_id = s.customer
+        ORDER BY s.external_id, s.line
+        ON CONFLICT (workspace_id, source, external_id) DO NOTHING
+    """  # noqa: S608 — table names come from the models, values are parameters
+    staged = created = 0
+    checked: set[int] = set()
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor  # psycopg's own cursor, for COPY
         cursor.execute(_RESPONSE_STAGING)
-        staged = _copy_rows(cursor, _RESPONSE_COPY, _RESPONSE_TYPES, rows)
-        if not staged:
-            cursor.execute("DROP TABLE mot_staging_responses")
-            return StoreResult(0, 0)
-        # The resolver already scoped touchpoints to the workspace; this re-check also catches
-        # one deleted since, and FOR KEY SHARE keeps the ones found from being deleted before
-        # the insert below references them.
-        cursor.execute("SELECT DISTINCT touchpoint_id FROM mot_staging_responses")
-        wanted = [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            f"""
-            SELECT t.id FROM {touchpoint} t JOIN {journey} j ON j.id = t.journey_id
-            WHERE t.id = ANY(%s) AND j.workspace_id = %s
-            ORDER BY t.id
-            FOR KEY SHARE OF t
-            """,  # noqa: S608 — table names come from the models, values are parameters
-            [wanted, workspace_id],
-        )
-        found = {row[0] for row in cursor.fetchall()}
-        foreign = sorted(set(wanted) - found)
-        if foreign:
-            raise StoreRefused(_foreign_touchpoint_message(foreign[0]))
-        _insert_customers(cursor, workspace_id, "mot_staging_responses")
-        # DISTINCT ON keeps each id's first line; ON CONFLICT skips ids already stored, also
-        # by a concurrent import (it waits for that one to commit or roll back).
-        cursor.execute(
-            f"""
-            INSERT INTO {response} (workspace_id, touchpoint_id, customer_id, source,
-                external_id, submitted_at, nps, csat, respect, solutions, simplicity,
-                responsibility, comment, language, created_at)
-            SELECT DISTINCT ON (s.external_id)
-                %s, s.touchpoint_id, c.id, %s, s.external_id, s.submitted_at, s.nps, s.csat,
-                s.respect, s.solutions, s.simplicity, s.responsibility, s.comment, s.language,
-                now()
-            FROM mot_staging_responses s
-            LEFT JOIN {customer} c ON c.workspace_id = %s AND c.external_id = s.customer
-            ORDER BY s.external_id, s.line
-            ON CONFLICT (workspace_id, source, external_id) DO NOTHING
-            """,  # noqa: S608 — table names come from the models, values are parameters
-            [workspace_id, str(source), workspace_id],
-        )
-        created = cursor.rowcount
+        _tune_for_bulk(cursor)
+        with chunks_drawn_ahead(rows, CHUNK) as chunks:
+            for chunk in chunks:
+                touchpoints = {row[1] for row in chunk} - checked
+                if touchpoints:
+                    _lock_touchpoints(cursor, workspace_id, touchpoints)
+                    checked |= touchpoints
+                _copy_chunk(cursor, _RESPONSE_COPY, _RESPONSE_TYPES, chunk)
+                staged += len(chunk)
+                del chunk  # in staging now, while the thread draws the next one
+                _insert_customers(cursor, workspace_id, "mot_staging_responses")
+                cursor.execute(insert, [workspace_id, str(source), workspace_id])
+                created += cursor.rowcount
+                cursor.execute("TRUNCATE mot_staging_responses")
         # Also dropped at commit; dropping now lets the caller store twice in one transaction.
         cursor.execute("DROP TABLE mot_staging_responses")
     return StoreResult(created=created, duplicates=staged - created)
@@ -260,11 +308,17 @@ def _pg_activities(workspace_id: int, records: Iterable[ActivityIn]) -> StoreRes
         for line, a in enumerate(records)
     )
     activity, customer = Activity._meta.db_table, Customer._meta.db_table
+    staged = 0
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor
         cursor.execute(_ACTIVITY_STAGING)
-        staged = _copy_rows(cursor, _ACTIVITY_COPY, _ACTIVITY_TYPES, rows)
+        with chunks_drawn_ahead(rows, CHUNK) as chunks:
+            for chunk in chunks:
+                _copy_chunk(cursor, _ACTIVITY_COPY, _ACTIVITY_TYPES, chunk)
+                staged += len(chunk)
         if staged:
+            # Activities are few next to answers: one statement each for the whole file.
+            _tune_for_bulk(cursor)
             _insert_customers(cursor, workspace_id, "mot_staging_activities")
             cursor.execute(
                 f"""

@@ -7,11 +7,12 @@ PostgreSQL, batches on SQLite); those needing PostgreSQL pin the COPY path's own
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 
 from feedback.imports import store
 from feedback.imports.store import StoreRefused, StoreResult, store_records
@@ -180,10 +181,12 @@ def test_customers_of_another_workspace_are_not_reused(workspace, other_workspac
     assert Response.objects.get().customer.workspace_id == workspace.pk
 
 
+@pytest.mark.parametrize("before", [5, 20])  # on PostgreSQL: in the first chunk, or the third
 def test_a_touchpoint_of_another_workspace_is_refused_and_nothing_written(
-    workspace, tps, foreign_tp
+    workspace, tps, foreign_tp, before, monkeypatch
 ):
-    answers = [answer(tps[0], f"a{i}", customer=f"c{i}") for i in range(5)]
+    monkeypatch.setattr(store, "CHUNK", 7)  # the chunks stored before it are undone too
+    answers = [answer(tps[0], f"a{i}", customer=f"c{i}") for i in range(before)]
     answers.append(answer(foreign_tp, "sneaky"))
 
     with transaction.atomic():
@@ -193,9 +196,13 @@ def test_a_touchpoint_of_another_workspace_is_refused_and_nothing_written(
         assert Response.objects.count() == 0
         assert Customer.objects.count() == 0
     assert isinstance(StoreRefused("x"), ValueError)
+    assert not [t for t in threading.enumerate() if t.name == "mot-import-draw"]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_touchpoint_deleted_during_the_import_is_refused(workspace, tps):
+    # Committed data: on PostgreSQL the records are drawn by a thread with a connection of its
+    # own, so this deletion is another user's, made while the import runs.
     def answers():
         yield answer(tps[0], "a1")
         Touchpoint.objects.filter(pk=tps[1].pk).delete()
@@ -332,3 +339,102 @@ def test_concurrent_imports_of_the_same_answers_store_each_once(require_postgres
     assert sum(r.duplicates for r in results) == 2_000
     assert Response.objects.count() == 2_000
     assert Customer.objects.count() == 40
+
+
+# --- chunks (PostgreSQL: each chunk is stored while the next one is drawn) -----------------
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(store, "CHUNK", 7)
+
+
+def test_repeats_in_later_chunks_are_duplicates_and_the_first_wins(
+    require_postgres, small_chunks, workspace, tps
+):
+    answers = [
+        answer(tps[i % 3], f"a{i % 10}", nps=i % 11, customer=f"c{i % 4}") for i in range(30)
+    ]
+
+    result = store_answers(workspace, answers)
+
+    assert result == StoreResult(created=10, duplicates=20)
+    assert {r.external_id: r.nps for r in Response.objects.all()} == {f"a{i}": i for i in range(10)}
+    assert Customer.objects.count() == 4
+    assert store_answers(workspace, answers) == StoreResult(created=0, duplicates=30)
+
+
+def test_activities_over_several_chunks(require_postgres, small_chunks, workspace):
+    activities = [activity(f"p{i % 12}", f"c{i % 5}") for i in range(30)]
+
+    assert store_activities(workspace, activities) == StoreResult(created=12, duplicates=18)
+    assert Customer.objects.count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_imports_into_one_workspace_take_turns(require_postgres, journey):
+    """The second import waits for the first to commit (no deadlock over their keys), then
+    finds every answer stored."""
+    workspace_id = journey.workspace_id
+    tp_id = journey.touchpoints.values_list("pk", flat=True).first()
+    first_stored, second_started = threading.Event(), threading.Event()
+    results, errors = {}, []
+
+    def first():
+        try:
+            with transaction.atomic():
+                results["first"] = store_records(
+                    workspace_id=workspace_id,
+                    target=Target.RESPONSES,
+                    records=[answer(tp_id, "a1"), answer(tp_id, "a2")],
+                )
+                first_stored.set()
+                second_started.wait(5)
+                time.sleep(0.3)  # the second is waiting on the lock by now
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def second():
+        try:
+            first_stored.wait(5)
+            second_started.set()
+            with transaction.atomic():
+                results["second"] = store_records(
+                    workspace_id=workspace_id,
+                    target=Target.RESPONSES,
+                    records=[answer(tp_id, "a2"), answer(tp_id, "a1")],
+                )
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    assert results == {"first": StoreResult(2, 0), "second": StoreResult(0, 2)}
+
+
+def test_the_callers_foreign_keys_are_deferred_again_after_the_store(
+    require_postgres, workspace, tps
+):
+    # The store checks its own rows' foreign keys as it goes (immediate), then gives the
+    # caller's transaction back as it was: a dangling reference is still only refused when
+    # the constraints are checked, at commit.
+    with transaction.atomic():
+        store_answers(workspace, [answer(tps[0], "a1", customer="c-1")])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO feedback_customer (workspace_id, external_id, created_at) "
+                "VALUES (%s, 'dangling', now())",
+                [workspace.pk + 1000],
+            )
+            with pytest.raises(IntegrityError), transaction.atomic():
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("DELETE FROM feedback_customer WHERE external_id = 'dangling'")
