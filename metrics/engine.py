@@ -22,8 +22,8 @@ old rows or the new ones, never a mix:
   the new ones; then the rows no longer computed are deleted). The table keeps half of each page
   free (fillfactor 50, migration 0004), so an update of counts stays on its page and touches no
   index (a HOT update): a third of the cost of deleting a row and inserting it again with its
-  three index entries. (HOT needs the previous run's row versions cleared: autovacuum or page
-  pruning does it; the bench runs VACUUM first.)
+  three index entries. HOT needs the previous run's row versions cleared, so after a full run
+  :func:`tidy_counts` vacuums the table (autovacuum would, if on and when it comes round).
 - :func:`update_counts`, after new answers: per journey, counts the answers of each (touchpoint,
   day) from the (touchpoint, submitted_at) index alone, compares with the stored touchpoint rows,
   and rewrites only the touchpoint rows whose number of answers changed, the journey and
@@ -318,6 +318,18 @@ def _journey_filter(journeys: list[int] | None, column: str = "journey_id") -> t
 
 
 # --- rebuilding journeys -----------------------------------------------------------------------
+
+
+def tidy_counts() -> None:
+    """``VACUUM (ANALYZE)`` the counts table after a full recompute, on PostgreSQL: it clears the
+    row versions the run replaced, so the next run's updates stay in place (HOT) instead of
+    getting slower run after run where autovacuum is off or behind, and refreshes the statistics
+    the dashboard's plans use. VACUUM cannot run in a transaction: inside a caller's (a test's)
+    it is left to autovacuum."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {ROWS}")
 
 
 def recompute_counts(

@@ -121,4 +121,6 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
         done.progress = 1
         done.save()
     cache.delete(progress_key(workspace_id))
+    if full:
+        engine.tidy_counts()
     return True

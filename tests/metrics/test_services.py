@@ -8,6 +8,7 @@ import pytest
 from celery.signals import before_task_publish
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 
 from feedback.models import Source
 from feedback.services import AnswerIn, responses_ingest
@@ -178,3 +179,24 @@ def test_a_run_cut_off_midway_keeps_the_old_rows_and_is_redone(journey, monkeypa
     monkeypatch.undo()  # redelivered (acks late), the task runs again and finishes
     assert services.metrics_recompute(workspace_id=journey.workspace_id)
     assert MomentCounts.objects.get(scope=Scope.WORKSPACE, day=None).answers == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_run_vacuums_the_counts_table_on_postgresql(require_postgres, journey):
+    """Its updates stay in place only while the replaced row versions are cleared: a full run
+    vacuums the table itself rather than wait for autovacuum (off on some servers)."""
+
+    def vacuums() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = %s",
+                [MomentCounts._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+    tp = Touchpoint.objects.filter(journey=journey).first()
+    ingest(journey.workspace_id, answers(tp, 3, nps=[9, 7, 0]))
+    before = vacuums()
+    services.metrics_recompute(workspace_id=journey.workspace_id, full=True)
+    assert vacuums() == before + 1
+    assert MomentCounts.objects.get(scope=Scope.WORKSPACE, day=None).answers == 3
