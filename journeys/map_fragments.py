@@ -24,7 +24,7 @@ from journeys.cards import CardRenderer
 from journeys.emotion_curve import CurveRenderer
 from journeys.map_forms import MapFilterForm
 from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
-from metrics.moments import JourneyMoments, journey_moments
+from metrics.moments import JourneyMoments, card_moments, journey_moments
 from mot.models import Membership
 from mot.policy import Action, can
 from mot.selectors import workspace_members
@@ -257,17 +257,25 @@ def card_response(
     """One card; or its in-place edit form (``form``); or the card with its owner picker open.
 
     A card shows its moment and whether it is the journey's weakest: one query more than the
-    card alone (the journey's moments; the outline comes with the card). With ``curve`` (a
-    saved edit: the title may have changed) the curve comes along out of band, its table closed
-    (opened again, it is fetched anew).
+    card alone (metrics.moments.card_moments). With ``curve`` (a saved edit: the title may have
+    changed) the curve comes along out of band (two queries: the outline, every moment), its
+    table closed (opened again, it is fetched anew).
     """
     context = map_context(request, membership, touchpoint.journey, with_columns=False)
     if form is not None:
         context.update(tp=touchpoint, form=form)
         return _render(request, [("card_form", context)], status=status)
-    card, where, outline = selectors.map_card(touchpoint=touchpoint)
-    _add_moments(context, touchpoint.journey, outline, curve=curve)
+    card, where = selectors.map_card(touchpoint=touchpoint)
     renderer = context["card_renderer"]
+    if curve:
+        outline = selectors.journey_outline(journey_id=touchpoint.journey_id)
+        _add_moments(context, touchpoint.journey, outline, curve=True)
+    else:
+        renderer.moments = card_moments(
+            journey_id=touchpoint.journey_id,
+            touchpoint_id=card.pk,
+            min_sample=renderer.labels.min_sample,
+        )
     renderer.focus, renderer.focus_tp = focus, card.pk
     html = [renderer.render(card, where, members=context["members"], owner_form=owner_form)]
     if curve:

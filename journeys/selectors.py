@@ -191,19 +191,17 @@ def stage_or_none(*, stage_id: int) -> Stage | None:
     return Stage.objects.select_related("journey").filter(pk=stage_id).first()
 
 
-def map_card(*, touchpoint: Touchpoint) -> tuple[Card, Neighbours, Outline]:
-    """One card with what its controls need, and its journey's outline (for the card's moment):
-    two queries (the card, the outline, which gives the stages and their sizes)."""
+def map_card(*, touchpoint: Touchpoint) -> tuple[Card, Neighbours]:
+    """One card with what its controls need: two queries (the card, its journey's stages with
+    their sizes)."""
     (card,) = card_rows(Touchpoint.objects.filter(pk=touchpoint.pk))
-    outline = journey_outline(journey_id=touchpoint.journey_id)
-    ids = [stage_id for stage_id, _name in outline.stages]
-    index = ids.index(card.stage_id)
-    where = Neighbours(
-        total=sum(1 for _pk, stage_id, _title in outline.touchpoints if stage_id == card.stage_id),
-        previous_stage=ids[index - 1] if index > 0 else None,
-        next_stage=ids[index + 1] if index + 1 < len(ids) else None,
+    siblings = list(
+        Stage.objects.filter(journey_id=touchpoint.journey_id)
+        .annotate(size=Count("touchpoints"))
+        .order_by("position")
     )
-    return card, where, outline
+    size = next(s.size for s in siblings if s.pk == card.stage_id)
+    return card, _column(siblings, card.stage_id, [card], size).neighbours
 
 
 # --- owners -----------------------------------------------------------------------------------

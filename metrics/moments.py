@@ -16,8 +16,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Q, Sum
+from django.db.models import BigIntegerField, CharField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast
 
+from journeys.models import Touchpoint
 from metrics import compute
 from metrics.models import MomentCounts, Scope
 
@@ -96,6 +98,51 @@ def journey_moments(*, journey_id: int, order: Iterable[int], min_sample: int) -
     found = {int(row[0]): _moment(row, min_sample) for row in rows}
     moments = {pk: found[pk] for pk in order if pk in found}
     return JourneyMoments(moments=moments, weakest=compute.weakest(moments))
+
+
+def card_moments(*, journey_id: int, touchpoint_id: int, min_sample: int) -> JourneyMoments:
+    """One touchpoint's moment and its journey's weakest moment, for a card drawn alone (an htmx
+    swap): one query that reads that touchpoint's row and the rows tied for the journey's lowest
+    score, each with its place on the map for the tie, instead of every row of the journey.
+
+    Same answer as :func:`journey_moments`: the lowest score among touchpoints on the map with
+    enough answers (a row whose touchpoint was deleted since the last recompute is not one),
+    a tie going to the earlier touchpoint in map order.
+    """
+    min_sample = max(min_sample, 1)
+    rows = _touchpoint_rows(journey_id=journey_id)
+    on_map = (
+        Touchpoint.objects.filter(journey_id=journey_id)
+        .annotate(as_key=Cast("pk", output_field=CharField()))
+        .values("as_key")
+    )
+    # answers == glory + neutral + pain (a constraint of the table): "enough" in SQL.
+    enough = rows.filter(answers__gte=min_sample, key__in=on_map)
+    lowest = enough.order_by("moment_score").values("moment_score")[:1]
+    place = Touchpoint.objects.filter(pk=Cast(OuterRef("key"), output_field=BigIntegerField()))
+    found = (
+        rows.filter(
+            Q(key=str(touchpoint_id))
+            | Q(pk__in=enough.filter(moment_score=Subquery(lowest)).values("pk"))
+        )
+        .annotate(
+            stage_position=Subquery(place.values("stage__position")[:1]),
+            position=Subquery(place.values("position")[:1]),
+        )
+        .values_list(*_MOMENT_FIELDS, "stage_position", "position")
+    )
+    own: dict[int, TouchpointMoment] = {}
+    candidates = []
+    for row in found:
+        pk, m = int(row[0]), _moment(row[: len(_MOMENT_FIELDS)], min_sample)
+        if pk == touchpoint_id:
+            own[pk] = m
+        stage_position, position = row[len(_MOMENT_FIELDS) :]
+        if stage_position is not None:  # on the map
+            candidates.append(((stage_position, position), pk, m))
+    candidates.sort(key=lambda c: c[0])  # map order, for the tie
+    weakest = compute.weakest({pk: m for _place, pk, m in candidates})
+    return JourneyMoments(moments=own, weakest=weakest)
 
 
 @dataclass(frozen=True)

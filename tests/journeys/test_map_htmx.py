@@ -33,9 +33,8 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 REQUIRED = "This field is required."
 
 # A card swap: session, user, membership (+ workspace), the touchpoint (+ journey, stage, owner),
-# members, the card, the journey's outline (stages, their sizes, map order), the journey's
-# moments (the card's score and the weakest moment); setting the owner adds the owner's lookup
-# and the save.
+# members, the card, the journey's stages with their sizes, the card's moment with the journey's
+# weakest moment (one query); setting the owner adds the owner's lookup and the save.
 CARD_GET_QUERIES = 8
 OWNER_POST_QUERIES = 10
 # The board alone: the page's queries (session, user, membership, journey, members, stages,

@@ -494,3 +494,30 @@ def test_another_workspaces_rows_never_reach_the_map(client, editor, outsider, j
     row.save()
     login(client, editor)
     assert "No answers yet" in text_of(card_of(page(client, journey), scored["Checkout"]))
+
+
+@pytest.mark.parametrize("min_sample", [30, 45])
+def test_a_card_drawn_alone_finds_the_same_weakest_moment_as_the_board(
+    client, editor, journey, min_sample
+):
+    """Drawn alone, a card reads only its own row and the rows tied for the lowest score: the
+    weakest moment must still be the board's, through ties, too few answers and stale rows."""
+    workspace = journey.workspace
+    workspace.min_sample = min_sample
+    workspace.save()
+    t = tps(journey)
+    store_moment(t["Checkout"], 10, 10, 20)  # -25, 40 answers: Buy, second
+    store_moment(t["Reviews"], 10, 10, 20)  # -25, 40 answers: Research, first on the map
+    store_moment(t["Product page"], 25, 10, 15)  # +20, 50 answers
+    moment_row(999999, journey, 0, 0, 40).save()  # -100: a touchpoint deleted since
+    login(client, editor)
+    board = page(client, journey)
+    expected = weakest_cards(board)
+    # 30: the two at -25 tie, the earlier wins; 45: only Product page has enough.
+    assert expected == [f"tp-{t['Reviews' if min_sample == 30 else 'Product page'].pk}"]
+
+    for tp in t.values():
+        alone = fragment(client.get(url("touchpoint_card", tp.pk), headers=HX))
+        marked = weakest_cards(alone)
+        assert marked == ([f"tp-{tp.pk}"] if [f"tp-{tp.pk}"] == expected else [])
+        assert overlay(card_of(alone, tp)) == overlay(card_of(board, tp))
