@@ -23,21 +23,14 @@ from journeys.models import Touchpoint
 from metrics import compute
 from metrics.models import MomentCounts, Scope
 
-_MOMENT_FIELDS = (
-    "key",
-    "glory",
-    "neutral",
-    "pain",
-    "glory_share",
-    "neutral_share",
-    "pain_share",
-    "moment_score",
-)
+# The counts and the stored score: the shares follow from the counts (below), and the page
+# reads 2,400 of these rows, where every float column read costs more than the division.
+_MOMENT_FIELDS = ("key", "glory", "neutral", "pain", "moment_score")
 
 
 @dataclass(slots=True)
 class TouchpointMoment:
-    """A touchpoint's all-time moment: read as a :class:`metrics.compute.Moment` (same fields,
+    """A touchpoint's all-time moment: read as a :class:`metrics.compute.Moment` (same names,
     so ``compute.weakest`` and ``compute.forgettable`` take it) with the counts behind it (the
     map's bar is drawn from them).
 
@@ -48,24 +41,32 @@ class TouchpointMoment:
     glory: int
     neutral: int
     pain: int
-    glory_share: float | None
-    neutral_share: float | None
-    pain_share: float | None
-    score: float | None  # glory% - pain%
+    score: float | None  # glory% - pain%, as the engine stored it
     n: int
     enough: bool
 
+    # Shares as metrics.compute derives them (one division of 100 x count by n, so the same
+    # floats as the stored ones).
+    @property
+    def glory_share(self) -> float | None:
+        return 100 * self.glory / self.n if self.n else None
+
+    @property
+    def neutral_share(self) -> float | None:
+        return 100 * self.neutral / self.n if self.n else None
+
+    @property
+    def pain_share(self) -> float | None:
+        return 100 * self.pain / self.n if self.n else None
+
 
 def _moment(row: tuple, min_sample: int) -> TouchpointMoment:
-    """As metrics.selectors.moment_of, on a values_list row: the shares and score the engine
-    derived; "enough" against the workspace's minimum sample as it is now, so a page never says
-    "not enough answers — 40 of 30" after the minimum was lowered and before the next
-    recompute."""
-    _key, glory, neutral, pain, glory_share, neutral_share, pain_share, score = row
+    """As metrics.selectors.moment_of, on a values_list row: the score the engine derived;
+    "enough" against the workspace's minimum sample as it is now, so a page never says "not
+    enough answers — 40 of 30" after the minimum was lowered and before the next recompute."""
+    _key, glory, neutral, pain, score = row
     n = glory + neutral + pain
-    return TouchpointMoment(
-        glory, neutral, pain, glory_share, neutral_share, pain_share, score, n, n >= min_sample
-    )
+    return TouchpointMoment(glory, neutral, pain, score, n, n >= min_sample)
 
 
 def _touchpoint_rows(**filters):

@@ -521,3 +521,28 @@ def test_a_card_drawn_alone_finds_the_same_weakest_moment_as_the_board(
         marked = weakest_cards(alone)
         assert marked == ([f"tp-{tp.pk}"] if [f"tp-{tp.pk}"] == expected else [])
         assert overlay(card_of(alone, tp)) == overlay(card_of(board, tp))
+
+
+def test_moments_read_for_the_map_agree_with_the_engines_maths(journey):
+    """The map reads counts and the stored score; its shares must be compute's, to the bit."""
+    from metrics.moments import journey_moments
+
+    t = tps(journey)
+    counts = {"Reviews": (1, 2, 4), "Product page": (30, 15, 12), "Checkout": (7, 0, 93)}
+    for title, (g, n, p) in counts.items():
+        store_moment(t[title], g, n, p)
+    order = [t["Reviews"].pk, t["Product page"].pk, t["Checkout"].pk]
+    read = journey_moments(journey_id=journey.pk, order=order, min_sample=5)
+    for title, (g, n, p) in counts.items():
+        expected = compute.moment(compute.Counts(answers=g + n + p, glory=g, neutral=n, pain=p))
+        m = read.of(t[title].pk)
+        got = (m.glory_share, m.neutral_share, m.pain_share, m.score, m.n)
+        assert got == (
+            expected.glory_share,
+            expected.neutral_share,
+            expected.pain_share,
+            expected.score,
+            expected.n,
+        )
+        assert m.enough == (m.n >= 5)
+    assert read.weakest == t["Checkout"].pk
