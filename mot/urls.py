@@ -35,6 +35,6 @@ urlpatterns = [
     path("w/<slug:ws>/", include("feedback.import_urls")),
     path("w/<slug:ws>/", include("metrics.urls")),
     path("api/v1/", feedback_api.urls),
-    path("s/<str:token>/", survey_views.survey_page, name="survey"),
-    path("s/<str:token>/thanks/", survey_views.survey_thanks, name="survey_thanks"),
+    path("s/<slug:token>/", survey_views.survey_page, name="survey"),
+    path("s/<slug:token>/thanks/", survey_views.survey_thanks, name="survey_thanks"),
 ]

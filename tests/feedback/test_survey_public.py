@@ -286,3 +286,12 @@ def test_fuzz_never_500(client, link, settings, data, token):
     assert Response.objects.count() - before == (1 if response.status_code == 302 else 0)
     assert client.get(survey_url(link), {"c": data.get("customer", "")}).status_code == 200
     assert client.get(f"/s/{quote(token, safe='')}x/").status_code in (200, 404, 410)
+
+
+def test_a_token_outside_the_url_safe_alphabet_is_not_looked_up(client, link):
+    # Tokens are URL-safe base64; a NUL or other character never reaches the database (where a
+    # NUL would be an error rather than "no such link").
+    assert client.get("/s/abc%00def/").status_code == 404
+    assert client.get("/s/abc%20def/").status_code == 404
+    assert client.post(f"/s/{link.token}%00/", {}).status_code == 404
+    assert client.get(f"/s/{link.token}/").status_code == 200
