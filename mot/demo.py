@@ -44,6 +44,7 @@ DEMO_OWNERS = {
     "Product page": Role.EDITOR,
     "Waiting for the food": Role.STAFF,
     "Kick-off call": Role.MANAGER,
+    "Waiting for account provisioning": Role.EDITOR,
 }
 
 
