@@ -465,11 +465,13 @@ def test_csv_has_one_row_per_touchpoint_and_is_formula_safe(client, manager, jou
 def test_plotly_js_is_a_static_file_loaded_only_by_the_dashboard(client, manager, journey):
     from django.contrib.staticfiles import finders
 
-    assert finders.find("vendor/plotly/plotly.min.js")
+    library = finders.find("vendor/plotly/plotly-cartesian.min.js")
     assert finders.find("vendor/plotly/LICENSE")
+    with open(library, encoding="utf-8") as vendored:
+        assert "cdn" not in vendored.read().lower()  # nothing in it can reach a CDN
     login(client, manager)
     html = client.get(URL).content.decode()
-    assert html.count('src="/static/vendor/plotly/plotly.min.js"') == 1
+    assert html.count('src="/static/vendor/plotly/plotly-cartesian.min.js"') == 1
     assert "cdn" not in html.lower()
-    assert len(html) < 200_000  # never inlined (the library alone is ~4.8 MB)
+    assert len(html) < 200_000  # never inlined (the library alone is ~1.5 MB)
     assert "plotly" not in client.get("/w/acme/journeys/").content.decode()
