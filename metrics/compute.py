@@ -87,14 +87,37 @@ class Counts:
     pain: int = 0  # glory + neutral + pain == answers (every answer has nps or csat)
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            if getattr(self, f.name) < 0:
-                raise ValueError(f"Counts.{f.name} cannot be negative")
+        # Written out: dashboards build and add thousands of these per page.
+        if (
+            self.answers < 0
+            or self.promoters < 0
+            or self.passives < 0
+            or self.detractors < 0
+            or self.csat_answers < 0
+            or self.csat_top2 < 0
+            or self.csat_sum < 0
+            or self.glory < 0
+            or self.neutral < 0
+            or self.pain < 0
+        ):
+            negative = next(n for n in _COUNT_FIELDS if getattr(self, n) < 0)
+            raise ValueError(f"Counts.{negative} cannot be negative")
 
     def __add__(self, other: Counts) -> Counts:
         if not isinstance(other, Counts):
             return NotImplemented
-        return Counts(*(getattr(self, n) + getattr(other, n) for n in _COUNT_FIELDS))
+        return Counts(
+            self.answers + other.answers,
+            self.promoters + other.promoters,
+            self.passives + other.passives,
+            self.detractors + other.detractors,
+            self.csat_answers + other.csat_answers,
+            self.csat_top2 + other.csat_top2,
+            self.csat_sum + other.csat_sum,
+            self.glory + other.glory,
+            self.neutral + other.neutral,
+            self.pain + other.pain,
+        )
 
     @property
     def nps_answers(self) -> int:

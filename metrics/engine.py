@@ -75,6 +75,7 @@ from metrics import compute
 from metrics.models import (
     MomentCounts,
     MomentImpact,
+    MonthCounts,
     RetentionCohort,
     RetentionSummary,
     Scope,
@@ -103,11 +104,13 @@ CHANGED_PAIRS_LIMIT = 5_000
 Progress = Callable[[float], None]
 
 ROWS = MomentCounts._meta.db_table
+MONTHS = MonthCounts._meta.db_table
 TOUCHPOINTS = Touchpoint._meta.db_table
 # Temporary tables of one recompute (dropped at its end; a failed run's go with its rollback).
 CHANGED = "metrics_tmp_changed"  # (journey, touchpoint, day) whose answers changed
 AFFECTED = "metrics_tmp_affected"  # (journey, day) whose rows are rewritten
 AFFECTED_DAYS = "metrics_tmp_days"  # days whose workspace-wide rows are rewritten
+CHANGED_MONTHS = "metrics_tmp_months"  # (touchpoint, month) whose month rows are rewritten
 
 COUNTS = ", ".join(COUNT_FIELDS)
 SUMS = ", ".join(f"SUM(d.{name})" for name in COUNT_FIELDS)
@@ -343,6 +346,7 @@ def recompute_counts(
         _lock_workspace_metrics(workspace_id)
         stamp = _stamp(workspace_id)
         written, totals = _rebuild_journeys(stamp, journeys)
+        _refresh_months(workspace_id, journeys)
         progress(0.6)
         written += _workspace_daily(stamp, days=False)
         written += _all_time(stamp, journeys, totals)
@@ -379,11 +383,14 @@ def _stored_totals(workspace_id: int, journeys: list[int] | None) -> list[tuple]
 
 
 def _insert_from(source: str, where: str = "") -> str:
-    """INSERT of the daily rows selected from ``source`` (aliased d), stamped."""
+    """INSERT of the daily rows selected from ``source`` (aliased d), stamped, in day order: the
+    rows of a day land on neighbouring pages, so a page summing a few days reads few pages (an
+    in-place update keeps a row where it is)."""
     return (
         f'INSERT INTO {ROWS} (journey_id, scope, "key", "day", {COUNTS}, {STAMPED}) '
         f'SELECT d.journey_id, d.scope, d."key", d."day", '
-        f"{', '.join(f'd.{name}' for name in COUNT_FIELDS)}, {STAMP_VALUES} FROM {source} {where}"
+        f"{', '.join(f'd.{name}' for name in COUNT_FIELDS)}, {STAMP_VALUES} FROM {source} {where} "
+        'ORDER BY d."day"'
     )
 
 
@@ -436,6 +443,52 @@ def _workspace_daily(stamp: Stamp, *, days: bool) -> int:
         f"WHERE d.workspace_id = %s AND d.scope = {JOURNEY} AND d.journey_id IS NOT NULL "
         f'AND d."day" IS NOT NULL {chosen} GROUP BY d."day"',
         [*stamp.params, stamp.workspace_id],
+    )
+
+
+def _month_of(column: str) -> str:
+    """SQL of the first day of the month of a date column."""
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS DATE)"
+    return f"date({column}, 'start of month')"
+
+
+def _refresh_months(workspace_id: int, journeys: list[int] | None, *, changed: bool = False) -> int:
+    """Replace the month rows (MonthCounts) of the journeys (all when None), or, when
+    ``changed``, only those of the touchpoints and months of the CHANGED table, with the sums of
+    the stored touchpoint daily rows. Returns the number of month rows written (the callers
+    count moment-count rows only)."""
+    month = _month_of('d."day"')
+    if changed:
+        changed_day = 'c."day"'
+        _temporary(CHANGED_MONTHS, '"touchpoint_id" BIGINT, "month" DATE')
+        _run(
+            f'INSERT INTO {CHANGED_MONTHS} ("touchpoint_id", "month") '
+            f"SELECT DISTINCT c.touchpoint_id, {_month_of(changed_day)} FROM {CHANGED} c"
+        )
+        old = (
+            f"EXISTS (SELECT 1 FROM {CHANGED_MONTHS} c "
+            "WHERE c.touchpoint_id = m.touchpoint_id AND c.month = m.month)"
+        )
+        new = (
+            f'd."day" >= (SELECT MIN(c.month) FROM {CHANGED_MONTHS} c) '
+            f"AND EXISTS (SELECT 1 FROM {CHANGED_MONTHS} c WHERE "
+            f'CAST(c.touchpoint_id AS VARCHAR(40)) = d."key" AND c.month = {month})'
+        )
+        old_params, new_params = [], []
+    else:
+        old, old_params = _journey_filter(journeys, "m.journey_id")
+        new, new_params = _journey_filter(journeys, "d.journey_id")
+    _run(
+        f"DELETE FROM {MONTHS} AS m WHERE m.workspace_id = %s AND {old}",
+        [workspace_id, *old_params],
+    )
+    return _run(
+        f"INSERT INTO {MONTHS} (workspace_id, journey_id, touchpoint_id, month, {COUNTS}) "
+        f'SELECT d.workspace_id, d.journey_id, CAST(d."key" AS BIGINT), {month}, {SUMS} '
+        f'FROM {ROWS} d WHERE d.workspace_id = %s AND d.scope = {TP} AND d."day" IS NOT NULL '
+        f'AND {new} GROUP BY d.workspace_id, d.journey_id, d."key", {month}',
+        [workspace_id, *new_params],
     )
 
 
@@ -534,11 +587,13 @@ def update_counts(
         progress(0.4)
         if len(changed) > CHANGED_PAIRS_LIMIT:
             written, totals = _rebuild_journeys(stamp, journeys)
+            _refresh_months(workspace_id, journeys)
             written += _workspace_daily(stamp, days=False)
         else:
             written = _rewrite_pairs(stamp, journeys, changed)
+            _refresh_months(workspace_id, journeys, changed=True)
             totals = _stored_totals(workspace_id, journeys)
-        _drop(CHANGED, AFFECTED, AFFECTED_DAYS)
+        _drop(CHANGED, AFFECTED, AFFECTED_DAYS, CHANGED_MONTHS)
         progress(0.6)
         written += _all_time(stamp, journeys, totals)
     progress(0.8)

@@ -15,7 +15,7 @@ from journeys.models import Channel, MotStage, Touchpoint
 from journeys.services import journey_create, stage_create, touchpoint_create
 from metrics import compute
 from metrics.dashboard import DashboardFilter, Period, dashboard, workspace_journeys
-from metrics.models import MomentCounts, MomentImpact, RetentionCohort, Scope
+from metrics.models import MomentCounts, MomentImpact, MonthCounts, RetentionCohort, Scope
 from mot.models import Role
 from tests.conftest import login
 
@@ -29,8 +29,8 @@ def add_day(
     tp: Touchpoint, day: date | None, promoters=0, passives=0, detractors=0, **csat
 ) -> None:
     """One day of NPS-only answers at a touchpoint, stored as the engine would: the touchpoint's
-    daily row and the same counts added to its journey's and the workspace's daily rows (the
-    all-time rows when ``day`` is None)."""
+    daily row and the same counts added to its month row and to its journey's and the
+    workspace's daily rows (the all-time rows when ``day`` is None)."""
     values = {
         "promoters": promoters,
         "passives": passives,
@@ -58,6 +58,16 @@ def add_day(
         for name, value in values.items():
             setattr(row, name, getattr(row, name) + value)
         row.save()
+    if day is not None:  # and the touchpoint's month row
+        month, _ = MonthCounts.objects.get_or_create(
+            workspace_id=tp.journey.workspace_id,
+            journey_id=tp.journey_id,
+            touchpoint=tp,
+            month=day.replace(day=1),
+        )
+        for name, value in values.items():
+            setattr(month, name, getattr(month, name) + value)
+        month.save()
 
 
 def tps(journey) -> dict[str, Touchpoint]:
