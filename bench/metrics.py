@@ -364,6 +364,7 @@ STEPS = [  # engine functions timed by wrapping, when the engine has them
     "_changed_pairs",
     "_rewrite_pairs",
     "_workspace_daily",
+    "_refresh_months",
     "_all_time",
     "recompute_counts",
     "update_counts",
