@@ -15,10 +15,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 
 import plotly.io as pio
 from django.utils.formats import get_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from metrics.dashboard import Heatmap, ImpactRow, MomentRow, TrendPoint
@@ -397,25 +400,64 @@ def impact_figure(impacts: list[ImpactRow]) -> dict | None:
 # --- the same numbers as tables (the text alternative, and the page without JavaScript) ----
 
 
-def heatmap_table(heat: Heatmap, links: dict[tuple[int, str], str], no_moment: str) -> dict:
-    """Rows of (label, [(cell or None, link), ...]) under the MOT stage columns."""
+def heatmap_table(
+    heat: Heatmap, links: dict[tuple[int, str], str], no_moment: str, min_sample: int
+) -> dict:
+    """Rows of (label, the row's cells as HTML) under the MOT stage columns: a cell links to
+    its answers and shows its moment score and n, or "not enough answers"; "—" when no
+    touchpoint of the row has answers in that moment.
+
+    The cells are built here with ``format_html`` (every value escaped): through the template
+    they were a tenth of the page's time."""
+    one = _formatter(1)
+    columns = [code for code, _label in heat.columns]
+
+    def cell_html(row_id: int, code: str) -> str:
+        cell = heat.cell(row_id, code)
+        if cell is None:
+            return "<td>—</td>"
+        link, m = links.get((row_id, code), ""), cell.moment
+        if m.enough:
+            return format_html(
+                '<td><a href="{}">{}</a> <span class="sub">n={}</span></td>',
+                link,
+                one(m.score),
+                m.n,
+            )
+        return format_html(
+            '<td><a href="{}"><span class="not-enough">{}</span></a></td>',
+            link,
+            not_enough(m.n, min_sample),
+        )
+
     return {
         "columns": [label or no_moment for _code, label in heat.columns],
         "rows": [
-            (
-                label,
-                [
-                    (heat.cell(row_id, code), links.get((row_id, code), ""))
-                    for code, _col in heat.columns
-                ],
-            )
+            (label, mark_safe("".join(cell_html(row_id, code) for code in columns)))  # noqa: S308 (format_html above)
             for row_id, label in heat.rows
         ],
     }
 
 
+def not_enough(n: int, min_sample: int) -> str:
+    """The page's "not enough answers" text (the template's own words, one translation)."""
+    return _("not enough answers — %(n)s of %(min_sample)s") % {"n": n, "min_sample": min_sample}
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    month: date
+    customers: int
+    shares: list[str | None]  # whole-percent text per month since, None after the data
+
+    @property
+    def cells(self) -> str:
+        """The shares as table cells (a few hundred of them: built here, not by the template)."""
+        return format_html_join("", '<td class="num">{}</td>', ((s or "",) for s in self.shares))
+
+
 def cohort_table(cohorts: Iterable[RetentionCohort]) -> dict:
-    """Rows of (cohort month, customers, [share or None per month since]) for every cohort.
+    """A CohortRow for every cohort, under the months since (offsets).
 
     Shares come as whole-percent text ("42%"): a few hundred cells through the template's
     ``floatformat`` cost more than the rest of the page, and whole numbers need no locale."""
@@ -426,7 +468,8 @@ def cohort_table(cohorts: Iterable[RetentionCohort]) -> dict:
     return {
         "offsets": list(range(width)),
         "rows": [
-            (month, n, [shares.get(o) for o in range(width)]) for month, (n, shares) in rows.items()
+            CohortRow(month, n, [shares.get(o) for o in range(width)])
+            for month, (n, shares) in rows.items()
         ],
     }
 

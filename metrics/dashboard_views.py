@@ -195,7 +195,7 @@ def _context(membership: Membership, form: DashboardForm, data: Dashboard, query
         "may_export": can(membership, Action.EXPORT, membership.workspace),
         "trend_figure": charts.trend_figure(data.trend),
         "heatmap_figure": charts.heatmap_figure(data.heatmap, links, no_moment),
-        "heatmap_table": charts.heatmap_table(data.heatmap, links, no_moment),
+        "heatmap_table": charts.heatmap_table(data.heatmap, links, no_moment, data.min_sample),
         "curve_figure": charts.curve_figure(data.moments, data.weakest) if data.journey else None,
         "curve_table": charts.curve_table(data.moments, data.weakest) if data.journey else [],
         "trend_table": charts.trend_table(data.trend),

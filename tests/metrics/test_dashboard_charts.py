@@ -114,7 +114,10 @@ def test_small_cohorts_are_left_out_of_the_retention_chart(journey):
     )  # fmt: skip
     assert charts.cohort_figure(RetentionCohort.objects.all(), 30) is None
     table = charts.cohort_table(RetentionCohort.objects.all())
-    assert table["rows"] == [(date(2026, 2, 1), 29, ["100%"])]
+    assert [(r.month, r.customers, r.shares) for r in table["rows"]] == [
+        (date(2026, 2, 1), 29, ["100%"])
+    ]
+    assert table["rows"][0].cells == '<td class="num">100%</td>'
 
 
 def test_tables_hold_the_same_numbers_as_the_charts(data):
@@ -129,3 +132,21 @@ def test_tables_hold_the_same_numbers_as_the_charts(data):
     assert trend[0].nps == f"62.5 ± {data.trend[0].nps.margin:.1f}"
     assert nps["y"][0] == pytest.approx(62.5)
     assert trend[2].nps == ""
+
+
+def test_heatmap_table_cells_link_their_answers_and_flag_small_samples(data):
+    links = {key: f"/answers/?cell={key[0]}&mot={key[1]}" for key in data.heatmap.cells}
+    table = charts.heatmap_table(data.heatmap, links, "No moment", data.min_sample)
+    rows = dict(table["rows"])
+    fmot = [code for code, _label in data.heatmap.columns].index(MotStage.FMOT)
+    buy_id = Touchpoint.objects.get(title="Product page").stage_id
+    cells = rows["Buy"].split("</td>")
+    score = '<a href="/answers/?cell={}&amp;mot=fmot">-57.1</a> <span class="sub">n=35</span>'
+    assert cells[fmot] == "<td>" + score.format(buy_id)
+    # Checkout (untagged, 3 answers) is in the last column; the other moments have none.
+    assert cells[-2] == (
+        f'<td><a href="/answers/?cell={buy_id}&amp;mot="><span class="not-enough">'
+        "not enough answers — 3 of 30</span></a>"
+    )
+    assert cells.count("<td>—") == len(data.heatmap.columns) - 2
+    assert table["columns"][-1] == "No moment"
