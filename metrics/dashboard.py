@@ -3,9 +3,11 @@
 A fixed number of queries whatever the number of answers or touchpoints:
 
 - the touchpoints in scope (journey, stage, owner), in map order;
-- the period's counts per touchpoint: ``SUM`` of the touchpoint daily rows grouped by touchpoint
-  (the all-time rows when the period is "all time"). KPI tiles, the heatmap, the emotion curve,
-  weakest and forgettable moments and the CSV all add these (one row per touchpoint) in Python;
+- the period's counts per touchpoint: ``SUM`` grouped by touchpoint of the month rows of the
+  whole months inside the period and of the touchpoint daily rows of the days around them (the
+  all-time rows when the period is "all time"): a year is about 12 + 30 rows per touchpoint, not
+  365. KPI tiles, the heatmap, the emotion curve, weakest and forgettable moments and the CSV all
+  add these (one row per touchpoint) in Python;
 - the trend and the previous period's total: ``SUM`` of daily rows grouped by day, week or month
   and by period (current or previous): the workspace's or journey's own rows, or, with a channel
   or moment filter, the matching touchpoints' rows. Only the current period's KPIs need the

@@ -3,7 +3,9 @@
 ``MomentCounts`` holds additive counts per day for touchpoints, journeys and the workspace, plus
 an all-time row (``day`` is null) with the derived numbers for every scope (stages and MOT stages
 have all-time rows only). Because counts add up, a page can sum the daily rows of any date range
-and derive NPS, margins and moment scores with :mod:`metrics.compute`. Retention cohorts and
+and derive NPS, margins and moment scores with :mod:`metrics.compute`. ``MonthCounts`` holds each
+touchpoint's calendar months (the sums of its daily rows), so a period's whole months are read
+as one row per touchpoint each. Retention cohorts and
 moment impact have their own tables. Every row carries when it was computed and the data window.
 
 A recompute replaces a set of rows in one transaction (updating them in place, or deleting and
