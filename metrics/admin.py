@@ -5,6 +5,7 @@ from django.contrib import admin
 from metrics.models import (
     MomentCounts,
     MomentImpact,
+    MonthCounts,
     RecomputeRun,
     RetentionCohort,
     RetentionSummary,
@@ -23,6 +24,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class MomentCountsAdmin(ReadOnlyAdmin):
     list_display = ["scope", "key", "day", "answers", "nps", "moment_score", "enough", "workspace"]
     list_filter = ["scope", "enough", "workspace"]
+
+
+@admin.register(MonthCounts)
+class MonthCountsAdmin(ReadOnlyAdmin):
+    list_display = ["touchpoint", "month", "answers", "promoters", "detractors", "pain"]
+    list_filter = ["workspace"]
+    list_select_related = ["touchpoint"]
 
 
 @admin.register(RetentionCohort)
