@@ -11,10 +11,10 @@ Stored rows: daily rows (counts only) for touchpoints, journeys and the workspac
 (counts and derived numbers) for every scope: touchpoint, stage, MOT stage (within a journey and
 workspace-wide), journey, workspace; and month rows of touchpoints (``MonthCounts``), summed from
 their daily rows in the same transaction (all of a rebuilt journey's; only the changed touchpoints'
-months after new answers), so a page reads a year as twelve rows per touchpoint. Stages and MOT
-stages have no daily rows: no page reads them by day, and they were a fifth of all rows. A stage's
-or MOT stage's all-time counts are those of its touchpoints' daily rows, placed on the map as it is
-at the recompute.
+months after new answers), so a page reads a period's whole months as one row each per touchpoint.
+Stages and MOT stages have no daily rows: no page reads them by day, and they were a fifth of all
+rows. A stage's or MOT stage's all-time counts are those of its touchpoints' daily rows, placed on
+the map as it is at the recompute.
 
 Two ways to recompute, each in one transaction under a per-workspace lock, so readers see the
 old rows or the new ones, never a mix:

@@ -109,7 +109,7 @@ class MonthCounts(models.Model):
     """A touchpoint's counts over one calendar month: the sum of its daily ``MomentCounts`` rows,
     kept by the engine with them (the same run, the same transaction). A page summing a period
     reads the whole months inside it from here and only the days at its edges from the daily
-    rows: a year is about 12 rows per touchpoint instead of 365."""
+    rows: a year is about 12 month rows and 30 daily rows per touchpoint instead of 365."""
 
     # Derived rows, like MomentCounts: no database-level foreign-key checks; Django still
     # deletes them with their workspace, journey or touchpoint.
