@@ -1,9 +1,10 @@
 """The dashboard's plotly figures, built on the server from metrics.dashboard's results.
 
-Each function returns the figure as plain JSON data (``plotly.io.to_json`` of a validated
-``go.Figure``, parsed back so the template's ``json_script`` escapes it into the page), or ``None``
-when there is too little to draw: the page then shows its empty state instead. plotly.js draws
-the figures in the browser (static/js/dashboard.js); the page's tables show the same numbers.
+Each function returns the figure as plain JSON data (its data and layout through
+``plotly.io.to_json``, parsed back so the template's ``json_script`` escapes it; not validated per
+request: tests/metrics/test_dashboard_charts.py checks every figure with ``go.Figure``), or ``None``
+when there is too little to draw: the page then shows its empty state instead. plotly.js draws the
+figures in the browser (static/js/dashboard.js); the page's tables show the same numbers.
 
 Scores below the minimum sample are left out of the lines and cells (a gap, not a number), so a
 chart never shows a value that looks trustworthy when it is not. Text that people typed (journey,
@@ -24,6 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from metrics.compute import Moment
 from metrics.dashboard import Heatmap, ImpactRow, MomentRow, TrendPoint
 from metrics.models import RetentionCohort
 
@@ -55,6 +57,12 @@ def _json(data: list[dict], layout: dict) -> dict:
     # Not validated here: building a validated go.Figure costs ~10 ms a chart, which every page
     # view would pay; tests/metrics/test_dashboard_charts.py validates every figure instead.
     return json.loads(pio.to_json({"data": data, "layout": layout}, validate=False))
+
+
+def fullest(moments: Iterable[Moment]) -> int:
+    """The most answers behind one point, cell or bar: what an empty chart reports against the
+    minimum sample each of them needs ("not enough answers yet — n of 30")."""
+    return max((m.n for m in moments), default=0)
 
 
 def _text(value: str) -> str:

@@ -26,7 +26,6 @@ from journeys.models import Channel, Journey, MotStage
 from journeys.selectors import NO_MOMENT
 from metrics import charts
 from metrics.dashboard import (
-    GRANULARITIES,
     Dashboard,
     DashboardFilter,
     Period,
@@ -94,8 +93,9 @@ class DashboardForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, journeys: list[Journey], **kwargs) -> None:
+    def __init__(self, *args, journeys: list[Journey], today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.today = today
         self.journeys = {j.pk: j for j in journeys}
         self.fields["journey"].choices = [
             ("", _("All journeys")),
@@ -107,16 +107,21 @@ class DashboardForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("date_from", "date_to"):  # answers are never in the future
+            if data.get(name) and data[name] > self.today:
+                self.add_error(name, _("Must not be after today."))
+                data.pop(name, None)
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("Must not be before “From”."))
             data.pop("date_to", None)
         return data
 
-    def selection(self, *, today: date) -> tuple[DashboardFilter, Journey | None]:
+    def selection(self) -> tuple[DashboardFilter, Journey | None]:
         """The valid filters; a value that does not validate (a stale link) is left out."""
         self.is_valid()
         data = self.cleaned_data
+        today = self.today
         start, end = data.get("date_from"), data.get("date_to")
         preset = data.get("period") or (CUSTOM if start or end else DEFAULT_PRESET)
         if preset == ALL_TIME:
@@ -127,13 +132,12 @@ class DashboardForm(forms.Form):
         else:
             period = Period.last(PRESETS[preset], today=today)
         journey = self.journeys.get(data.get("journey"))
-        granularity = data.get("granularity") or ""
         filters = DashboardFilter(
             period=period,
             journey_id=journey.pk if journey else None,
             channel=data.get("channel") or "",
             mot_stage=data.get("mot_stage") or "",
-            granularity=granularity if granularity in GRANULARITIES else "",
+            granularity=data.get("granularity") or "",  # the field's choices, or ""
         )
         return filters, journey
 
@@ -155,8 +159,8 @@ def _selection(request: HttpRequest, membership: Membership):
         # Show the period in use: custom when dates came alone, else the default preset.
         dated = data.get("date_from") or data.get("date_to")
         data["period"] = CUSTOM if dated else DEFAULT_PRESET
-    form = DashboardForm(data, journeys=journeys)
-    filters, journey = form.selection(today=timezone.localdate())
+    form = DashboardForm(data, journeys=journeys, today=timezone.localdate())
+    filters, journey = form.selection()
     return form, filters, {"journeys": journeys, "journey": journey, "filters": filters}
 
 
@@ -194,6 +198,9 @@ def _context(membership: Membership, form: DashboardForm, data: Dashboard, query
         "period_query": urlencode(_period_params(data.filters.period)),
         "may_export": can(membership, Action.EXPORT, membership.workspace),
         "trend_figure": charts.trend_figure(data.trend),
+        "trend_n": charts.fullest(p.moment for p in data.trend),
+        "heatmap_n": charts.fullest(c.moment for c in data.heatmap.cells.values()),
+        "curve_n": charts.fullest(m.moment for m in data.moments),
         "heatmap_figure": charts.heatmap_figure(data.heatmap, links, no_moment),
         "heatmap_table": charts.heatmap_table(data.heatmap, links, no_moment, data.min_sample),
         "curve_figure": charts.curve_figure(data.moments, data.weakest) if data.journey else None,

@@ -391,6 +391,44 @@ def test_the_period_in_use_is_the_one_selected(client, manager, journey):
     assert selected({"period": "365"}) == "365"
 
 
+def test_an_empty_chart_counts_the_answers_of_its_fullest_point(client, manager, journey):
+    t = tps(journey)
+    today = timezone.localdate()
+    for days_ago, tp in ((0, "Reviews"), (1, "Reviews"), (2, "Checkout")):  # 20 a day
+        add_day(t[tp], today - timedelta(days=days_ago), promoters=10, detractors=10)
+    login(client, manager)
+    html = client.get(URL, {"journey": journey.pk, "period": "30"}).content.decode()
+    # 60 answers in all, but no day (trend), cell or touchpoint reaches 30: the fullest has 40.
+    trend = html.split('id="chart-trend"')[1].split("</figure>")[0]
+    assert "Not enough answers yet — 20 of 30." in trend  # per day
+    for chart in ("chart-heatmap", "chart-curve"):  # Reviews has 40 answers: these are drawn
+        part = html.split(f'id="{chart}"')[1].split("</figure>")[0]
+        assert "figure-" in part
+        assert "Not enough answers yet" not in part
+    assert "60 of 30" not in html
+
+
+def test_dates_after_today_are_refused_and_the_page_still_draws(client, manager, journey):
+    add_day(tps(journey)["Reviews"], timezone.localdate(), promoters=40)
+    Response.objects.create(
+        workspace_id=journey.workspace_id, touchpoint=tps(journey)["Reviews"], nps=0,
+        source=Source.API, external_id="p1", comment="Too slow", submitted_at=timezone.now(),
+    )  # fmt: skip
+    login(client, manager)
+    today = timezone.localdate()
+    for params in (
+        {"date_from": "2024-01-01", "date_to": "9999-12-31"},
+        {"date_from": (today + timedelta(days=3)).isoformat()},
+    ):
+        response = client.get(URL, params)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Must not be after today." in html
+        period = html.split('id="dashboard-period"')[1].split("</p>")[0]
+        days = int(period.split(" days)")[0].rsplit("(", 1)[1])
+        assert 1 <= days <= (today - date(2024, 1, 1)).days + 1  # ends today at the latest
+
+
 # --- query count -------------------------------------------------------------------------------
 
 
