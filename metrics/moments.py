@@ -11,10 +11,10 @@ model instances would cost more than the rest of the page's data.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from django.db.models import BigIntegerField, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast
@@ -186,39 +186,27 @@ TREND_DAYS = 30
 UP, DOWN, STEADY = "up", "down", "steady"
 
 
-def score_change_margin(recent: compute.Moment, previous: compute.Moment) -> float | None:
-    """The 95% margin of error of the change in moment score between two independent periods.
-
-    A moment score is 100 x the mean of +1 (glory), 0 (neutral) and -1 (pain) per answer, so,
-    as for NPS (compute.nps), each period's variance is ``g + p - (g - p)^2`` in shares, and the
-    difference of two independent means has the square root of the summed variances over n.
-    """
-    terms = []
-    for m in (recent, previous):
-        if not m.n or m.glory_share is None or m.pain_share is None:
-            return None
-        g, p = m.glory_share / 100, m.pain_share / 100
-        terms.append(max(g + p - (g - p) ** 2, 0.0) / m.n)
-    return float(compute.Z95 * math.sqrt(sum(terms)) * 100)
-
-
 @dataclass(frozen=True)
 class Trend:
-    """A touchpoint's moment score in the last ``TREND_DAYS`` days against the days before."""
+    """A touchpoint's moment score in the last ``TREND_DAYS`` days against the days before: the
+    change and its 95% margin are :func:`compute.moment_change`'s."""
 
-    recent: compute.Moment
-    previous: compute.Moment
+    recent: compute.Counts
+    previous: compute.Counts
+    min_sample: int = compute.DEFAULT_MIN_SAMPLE
+
+    @cached_property
+    def _change(self) -> compute.Change:
+        return compute.moment_change(self.recent, self.previous, min_sample=self.min_sample)
 
     @property
     def shown(self) -> bool:
         """A direction is only given when both periods have enough answers."""
-        return self.recent.enough and self.previous.enough
+        return self._change.enough
 
     @property
     def change(self) -> float | None:
-        if not self.shown or self.recent.score is None or self.previous.score is None:
-            return None
-        return self.recent.score - self.previous.score
+        return self._change.difference if self.shown else None
 
     @property
     def points(self) -> int | None:
@@ -228,17 +216,17 @@ class Trend:
 
     @property
     def margin(self) -> float | None:
-        return score_change_margin(self.recent, self.previous) if self.shown else None
+        c = self._change
+        return c.high - c.difference if self.shown and c.difference is not None else None
 
     @property
     def direction(self) -> str | None:
         """Up or down when the change is beyond its margin of error, else steady."""
-        change, margin = self.change, self.margin
-        if change is None or margin is None:
+        if self.change is None:
             return None
-        if abs(change) <= margin:
+        if not self._change.beyond_noise:
             return STEADY
-        return UP if change > 0 else DOWN
+        return UP if self.change > 0 else DOWN
 
 
 def trend_periods(today: date, days: int = TREND_DAYS) -> tuple[date, date, date]:
@@ -282,12 +270,11 @@ def touchpoint_trends(
     for row in rows:
         periods = []
         for period in ("recent", "previous"):
-            counts = compute.Counts(
-                answers=row[f"{period}_glory"] + row[f"{period}_neutral"] + row[f"{period}_pain"],
-                glory=row[f"{period}_glory"],
-                neutral=row[f"{period}_neutral"],
-                pain=row[f"{period}_pain"],
+            glory, neutral, pain = (row[f"{period}_{f}"] for f in ("glory", "neutral", "pain"))
+            periods.append(
+                compute.Counts(
+                    answers=glory + neutral + pain, glory=glory, neutral=neutral, pain=pain
+                )
             )
-            periods.append(compute.moment(counts, min_sample=min_sample))
-        trends[int(row["key"])] = Trend(recent=periods[0], previous=periods[1])
+        trends[int(row["key"])] = Trend(*periods, min_sample=min_sample)
     return trends

@@ -18,7 +18,7 @@ from journeys.models import Journey, Touchpoint
 from journeys.selectors import latest_pain_answers
 from metrics import compute
 from metrics.models import MomentCounts
-from metrics.moments import STEADY, Trend, score_change_margin, trend_periods
+from metrics.moments import STEADY, Trend, trend_periods
 from mot.models import Role
 from tests.conftest import login
 from tests.journeys.test_map_htmx import text_of
@@ -144,16 +144,14 @@ def test_trend_needs_enough_answers_in_both_periods(client, staff, mine):
 
 def test_trend_direction_is_steady_within_the_margin_of_error():
     def moment(g, n, p):
-        return compute.moment(compute.Counts(answers=g + n + p, glory=g, neutral=n, pain=p))
+        return compute.Counts(answers=g + n + p, glory=g, neutral=n, pain=p)
 
     trend = Trend(recent=moment(30, 10, 20), previous=moment(32, 10, 18))
     assert trend.change == pytest.approx(-6.667, abs=1e-3)
     # Each period: variance g + p - (g - p)^2 over n, summed; 1.96 x its root.
     v1 = (0.5 + 1 / 3 - (0.5 - 1 / 3) ** 2) / 60
     v2 = (32 / 60 + 0.3 - (32 / 60 - 0.3) ** 2) / 60
-    assert score_change_margin(trend.recent, trend.previous) == pytest.approx(
-        compute.Z95 * (v1 + v2) ** 0.5 * 100
-    )
+    assert trend.margin == pytest.approx(compute.Z95 * (v1 + v2) ** 0.5 * 100)
     assert trend.direction == STEADY
     assert Trend(recent=moment(10, 0, 50), previous=moment(50, 0, 10)).direction == "down"
 
