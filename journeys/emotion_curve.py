@@ -65,8 +65,8 @@ def _stage_points(outline: Outline, moments: JourneyMoments) -> list[list[_Point
         points: list[_Point] = []
         for j, (pk, m) in enumerate(own):
             if m is not None and m.enough and m.score is not None:
-                x, y = start + step * j, 50 - 0.44 * m.score
-                points.append((x, y, f"{x:.3g}", f"{y:.3g}", pk, m.score >= 0))
+                x, y = start + step * j, y_of(m.score)
+                points.append((x, y, _num(x), _num(y), pk, m.score >= 0))
         stages.append(points)
     return stages
 

@@ -24,7 +24,7 @@ from journeys.cards import CardRenderer
 from journeys.emotion_curve import CurveRenderer
 from journeys.map_forms import MapFilterForm
 from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
-from metrics.moments import JourneyMoments, card_moments, journey_moments
+from metrics.moments import card_moments, journey_moments
 from mot.models import Membership
 from mot.policy import Action, can
 from mot.selectors import workspace_members
@@ -102,14 +102,12 @@ def map_context(
         board = selectors.journey_map(journey=journey, filters=filters)
         context["columns"] = board.columns
         context["shown"] = sum(len(column.cards) for column in board.columns)
-        _add_moments(context, journey, board.outline, curve=True)
+        _add_moments(context, journey, board.outline)
     return context
 
 
-def _add_moments(
-    context: dict[str, Any], journey: Journey, outline: selectors.Outline, *, curve: bool
-) -> JourneyMoments:
-    """The journey's moments for the cards (one query) and, with ``curve``, its emotion curve.
+def _add_moments(context: dict[str, Any], journey: Journey, outline: selectors.Outline) -> None:
+    """The journey's moments for the cards (one query) and its emotion curve.
 
     The outline is the whole journey whatever the filters: the weakest moment and the curve are
     the journey's, so a filtered board marks the same card and draws the same curve.
@@ -119,16 +117,14 @@ def _add_moments(
         journey_id=journey.pk, order=outline.order, min_sample=renderer.labels.min_sample
     )
     renderer.moments = moments
-    if curve:
-        drawer = CurveRenderer(min_sample=renderer.labels.min_sample, labels=renderer.labels)
-        context["curve"] = {
-            "cells": mark_safe(drawer.cells(outline, moments)),  # noqa: S308 (escaped parts)
-            "table": mark_safe(drawer.table(outline, moments))  # noqa: S308
-            if context.get("with_curve_table")
-            else "",
-            "summary": drawer.summary(outline, moments),
-        }
-    return moments
+    drawer = CurveRenderer(min_sample=renderer.labels.min_sample, labels=renderer.labels)
+    context["curve"] = {
+        "cells": mark_safe(drawer.cells(outline, moments)),  # noqa: S308 (escaped parts)
+        "table": mark_safe(drawer.table(outline, moments))  # noqa: S308
+        if context.get("with_curve_table")
+        else "",
+        "summary": drawer.summary(outline, moments),
+    }
 
 
 def curve_table_response(
@@ -189,7 +185,7 @@ def columns_response(
     """The stage columns a change touched, each swapped into its place out of band, and the
     emotion curve (a touchpoint added, moved or deleted moves the curve's points)."""
     context = map_context(request, membership, journey, with_columns=False)
-    _add_moments(context, journey, selectors.journey_outline(journey_id=journey.pk), curve=True)
+    _add_moments(context, journey, selectors.journey_outline(journey_id=journey.pk))
     parts = _curve_parts(context)
     for stage in stages:
         column = selectors.stage_column(stage=stage, filters=context["filters"])
@@ -269,7 +265,7 @@ def card_response(
     renderer = context["card_renderer"]
     if curve:
         outline = selectors.journey_outline(journey_id=touchpoint.journey_id)
-        _add_moments(context, touchpoint.journey, outline, curve=True)
+        _add_moments(context, touchpoint.journey, outline)
     else:
         renderer.moments = card_moments(
             journey_id=touchpoint.journey_id,

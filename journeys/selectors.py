@@ -314,9 +314,10 @@ def latest_pain_answers(
 ) -> dict[int, list[PainAnswer]]:
     """Each touchpoint's latest pain answers, newest first: one query, whatever their number.
 
-    On PostgreSQL the work is bounded by the touchpoints asked for, not by their answers: a
-    lateral join reads at most about ``per_touchpoint`` index entries of each (EXPLAIN: an
-    Index Scan Backward on the (touchpoint, submitted_at) index under a Limit, per touchpoint).
+    On PostgreSQL a lateral join reads each touchpoint's answers newest first (EXPLAIN: an Index
+    Scan Backward on the (touchpoint, submitted_at) index under a Limit, per touchpoint) and
+    stops at its ``per_touchpoint``-th pain answer; the index has no experience, so a touchpoint
+    with few pain answers among many others is read further back.
     SQLite (the embedded mode, small data) numbers each touchpoint's pain answers with a window
     function instead.
     """
