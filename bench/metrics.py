@@ -296,6 +296,7 @@ def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fres
 ANSWER_TABLES = ("feedback_response", "feedback_activity", "feedback_customer")
 METRIC_TABLES = (
     "metrics_momentcounts",
+    "metrics_monthcounts",
     "metrics_retentioncohort",
     "metrics_retentionsummary",
     "metrics_momentimpact",
@@ -304,10 +305,10 @@ METRIC_TABLES = (
 
 
 def vacuum(tables=ANSWER_TABLES + METRIC_TABLES) -> None:
-    """VACUUM ANALYZE and a checkpoint before a measure. A recompute replaces its rows (delete,
-    insert), leaving dead rows that autovacuum would clear between runs; without this, each run
-    would pay for the dead rows of the runs before it (and where autovacuum is off, as on this
-    machine, they pile up: 4,000,000 dead rows after a dozen runs)."""
+    """VACUUM ANALYZE and a checkpoint, once before the first measure: the freshly generated
+    tables get their statistics and leave no dead rows to the runs (a full recompute vacuums
+    the counts table itself; where autovacuum is off, as on this machine, dead rows would
+    otherwise pile up from run to run)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -365,6 +366,7 @@ STEPS = [  # engine functions timed by wrapping, when the engine has them
     "_rewrite_pairs",
     "_workspace_daily",
     "_refresh_months",
+    "tidy_counts",
     "_all_time",
     "recompute_counts",
     "update_counts",
@@ -378,7 +380,7 @@ STEPS = [  # engine functions timed by wrapping, when the engine has them
 
 def _wrap_steps() -> dict[str, list[float]]:
     """Wrap the engine's functions to add up their time and calls (nested steps count in both:
-    recompute_counts includes _insert, recompute_retention its activity_frame)."""
+    recompute_counts includes _rebuild_journeys, recompute_retention its activity_frame)."""
     import functools
 
     from django.db import connections
@@ -408,8 +410,8 @@ def _wrap_steps() -> dict[str, list[float]]:
         wrap(engine, name, name)
     for name in ("retention_cohorts", "churn_and_repurchase"):
         wrap(compute, name, f"compute.{name}")
-    # What the engine's functions do not show: deleting the old rows, and the commits, where
-    # PostgreSQL runs the deferred foreign-key checks of every inserted row.
+    # What the engine's functions do not show: rows deleted through the ORM (retention, impact),
+    # and the commits, where PostgreSQL runs the deferred foreign-key checks of those tables.
     wrap(QuerySet, "delete", "db: QuerySet.delete (old rows)")
     wrap(connections["default"], "commit", "db: commit (deferred FK checks)")
     return spent

@@ -1,6 +1,7 @@
 """Computing the stored metric rows of a workspace from its answers and activities.
 
-**Moment counts** never cross into Python row by row. One ``GROUP BY touchpoint, day`` with
+**Moment counts** never cross into Python row by row (only :func:`update_counts` compares the
+number of answers per touchpoint and day there). One ``GROUP BY touchpoint, day`` with
 conditional counts over the answers (``COUNT(*) FILTER (WHERE …)``, written by the ORM for either
 database) is added up in SQL into the journey and workspace daily rows and the all-time totals,
 and written with ``INSERT … SELECT`` / ``UPDATE … FROM``. Only the all-time totals (a few hundred
@@ -24,9 +25,11 @@ old rows or the new ones, never a mix:
   the daily rows are updated in place by one statement (``UPDATE … FROM`` the new rows, inserting
   the new ones; then the rows no longer computed are deleted). The table keeps half of each page
   free (fillfactor 50, migration 0004), so an update of counts stays on its page and touches no
-  index (a HOT update): a third of the cost of deleting a row and inserting it again with its
-  three index entries. HOT needs the previous run's row versions cleared, so after a full run
-  :func:`tidy_counts` vacuums the table (autovacuum would, if on and when it comes round).
+  index (a HOT update): a third of the cost of deleting a row and inserting it again with an
+  entry in each of its indexes. HOT needs room on the page: PostgreSQL prunes the replaced row
+  versions of a page when it runs short, and after a full run :func:`tidy_counts` vacuums the
+  whole table (which also clears what deleted rows leave and refreshes the statistics), as
+  autovacuum would, if on and when it comes round.
 - :func:`update_counts`, after new answers: per journey, counts the answers of each (touchpoint,
   day) from the (touchpoint, submitted_at) index alone, compares with the stored touchpoint rows,
   and rewrites only the touchpoint rows whose number of answers changed, the journey and
@@ -100,8 +103,9 @@ DERIVED = [
 IMPACT_WINDOW_DAYS = 90
 IMPACT_CODES = {Experience.GLORY: 1, Experience.PAIN: 2}  # how impact loads the experience
 CHURN_WINDOW_DAYS = 90
-# update_counts rebuilds a journey instead when more of its (touchpoint, day) rows changed: one
-# index range per changed day stops paying off against one pass over the journey's answers.
+# update_counts rebuilds its journeys instead when more of their (touchpoint, day) rows changed
+# (all together): one index range per changed day stops paying off against one pass over the
+# journeys' answers.
 CHANGED_PAIRS_LIMIT = 5_000
 
 Progress = Callable[[float], None]
@@ -110,10 +114,9 @@ ROWS = MomentCounts._meta.db_table
 MONTHS = MonthCounts._meta.db_table
 TOUCHPOINTS = Touchpoint._meta.db_table
 # Temporary tables of one recompute (dropped at its end; a failed run's go with its rollback).
-CHANGED = "metrics_tmp_changed"  # (journey, touchpoint, day) whose answers changed
-AFFECTED = "metrics_tmp_affected"  # (journey, day) whose rows are rewritten
-AFFECTED_DAYS = "metrics_tmp_days"  # days whose workspace-wide rows are rewritten
-CHANGED_MONTHS = "metrics_tmp_months"  # (touchpoint, month) whose month rows are rewritten
+# (journey, touchpoint, day) whose answers changed: their journeys' and the workspace's rows of
+# those days, and their touchpoints' months, are rewritten.
+CHANGED = "metrics_tmp_changed"
 
 COUNTS = ", ".join(COUNT_FIELDS)
 SUMS = ", ".join(f"SUM(d.{name})" for name in COUNT_FIELDS)
@@ -348,13 +351,19 @@ def recompute_counts(
     with transaction.atomic():
         _lock_workspace_metrics(workspace_id)
         stamp = _stamp(workspace_id)
-        written, totals = _rebuild_journeys(stamp, journeys)
-        _refresh_months(workspace_id, journeys)
+        written, totals = _rebuild(stamp, journeys)
         progress(0.6)
-        written += _workspace_daily(stamp, days=False)
         written += _all_time(stamp, journeys, totals)
     progress(0.8)
     return written
+
+
+def _rebuild(stamp: Stamp, journeys: list[int] | None) -> tuple[int, list[tuple]]:
+    """The journeys' daily rows and months, then the workspace's daily rows: the rows written
+    and the journeys' all-time totals (see _totals)."""
+    written, totals = _rebuild_journeys(stamp, journeys)
+    _refresh_months(stamp.workspace_id, journeys)
+    return written + _workspace_daily(stamp, days=False), totals
 
 
 def _rebuild_journeys(stamp: Stamp, journeys: list[int] | None) -> tuple[int, list[tuple]]:
@@ -432,9 +441,9 @@ def _update_in_place(
 
 
 def _workspace_daily(stamp: Stamp, *, days: bool) -> int:
-    """Replace the workspace's daily rows (all days, or the days in the AFFECTED_DAYS table),
-    added up from the stored journey rows of those days."""
-    chosen = f'AND d."day" IN (SELECT "day" FROM {AFFECTED_DAYS})' if days else ""
+    """Replace the workspace's daily rows (all days, or the days in the CHANGED table), added
+    up from the stored journey rows of those days."""
+    chosen = f'AND d."day" IN (SELECT c."day" FROM {CHANGED} c)' if days else ""
     _run(
         f"DELETE FROM {ROWS} AS d WHERE d.workspace_id = %s AND d.journey_id IS NULL "
         f'AND d."day" IS NOT NULL {chosen}',
@@ -461,22 +470,16 @@ def _refresh_months(workspace_id: int, journeys: list[int] | None, *, changed: b
     ``changed``, only those of the touchpoints and months of the CHANGED table, with the sums of
     the stored touchpoint daily rows. Returns the number of month rows written (the callers
     count moment-count rows only)."""
-    month = _month_of('d."day"')
+    month, changed_month = _month_of('d."day"'), _month_of('c."day"')
     if changed:
-        changed_day = 'c."day"'
-        _temporary(CHANGED_MONTHS, '"touchpoint_id" BIGINT, "month" DATE')
-        _run(
-            f'INSERT INTO {CHANGED_MONTHS} ("touchpoint_id", "month") '
-            f"SELECT DISTINCT c.touchpoint_id, {_month_of(changed_day)} FROM {CHANGED} c"
-        )
         old = (
-            f"EXISTS (SELECT 1 FROM {CHANGED_MONTHS} c "
-            "WHERE c.touchpoint_id = m.touchpoint_id AND c.month = m.month)"
+            f"EXISTS (SELECT 1 FROM {CHANGED} c "
+            f"WHERE c.touchpoint_id = m.touchpoint_id AND {changed_month} = m.month)"
         )
         new = (
-            f'd."day" >= (SELECT MIN(c.month) FROM {CHANGED_MONTHS} c) '
-            f"AND EXISTS (SELECT 1 FROM {CHANGED_MONTHS} c WHERE "
-            f'CAST(c.touchpoint_id AS VARCHAR(40)) = d."key" AND c.month = {month})'
+            f'd."day" >= (SELECT MIN({changed_month}) FROM {CHANGED} c) '
+            f"AND EXISTS (SELECT 1 FROM {CHANGED} c WHERE "
+            f'CAST(c.touchpoint_id AS VARCHAR(40)) = d."key" AND {changed_month} = {month})'
         )
         old_params, new_params = [], []
     else:
@@ -577,10 +580,12 @@ def update_counts(
     workspace_id: int, *, journey_ids: Iterable[int], progress: Progress | None = None
 ) -> int:
     """Rewrite the rows of the given journeys' (touchpoint, day) pairs whose number of answers
-    changed, the stage, MOT stage, journey and workspace rows of those days, and the all-time
-    rows of the journeys and the workspace, in one transaction. Returns the rows written.
+    changed, the journey and workspace rows of those days, the touchpoints' months, and the
+    all-time rows of the journeys and the workspace, in one transaction. Returns the rows
+    written (moment-count rows).
 
-    A journey with more than CHANGED_PAIRS_LIMIT changed pairs is rebuilt instead."""
+    When more than CHANGED_PAIRS_LIMIT pairs changed (all the journeys' together), the journeys
+    are rebuilt instead."""
     progress = progress or (lambda fraction: None)
     journeys = _journeys_of(journey_ids) or []
     with transaction.atomic():
@@ -589,25 +594,26 @@ def update_counts(
         changed = _changed_pairs(workspace_id, journeys)
         progress(0.4)
         if len(changed) > CHANGED_PAIRS_LIMIT:
-            written, totals = _rebuild_journeys(stamp, journeys)
-            _refresh_months(workspace_id, journeys)
-            written += _workspace_daily(stamp, days=False)
+            written, totals = _rebuild(stamp, journeys)
         else:
-            written = _rewrite_pairs(stamp, journeys, changed)
+            _note_changed(changed)
+            written = _rewrite_pairs(
+                stamp, journeys, sorted({(tp, day) for _j, tp, day in changed})
+            )
             _refresh_months(workspace_id, journeys, changed=True)
             totals = _stored_totals(workspace_id, journeys)
-        _drop(CHANGED, AFFECTED, AFFECTED_DAYS, CHANGED_MONTHS)
+            _drop(CHANGED)
         progress(0.6)
         written += _all_time(stamp, journeys, totals)
     progress(0.8)
     return written
 
 
-def _changed_pairs(workspace_id: int, journeys: list[int]) -> list[tuple[int, date]]:
-    """Fill CHANGED with the (journey, touchpoint, day) of the journeys whose number of answers
-    differs from the stored touchpoint row's (or that has no row, or a row but no answers left);
-    return their (touchpoint, day) pairs. The answers are counted from the (touchpoint,
-    submitted_at) index alone; both sides are a row per touchpoint and day, compared here."""
+def _changed_pairs(workspace_id: int, journeys: list[int]) -> list[tuple[int, int, date]]:
+    """The (journey, touchpoint, day) of the journeys whose number of answers differs from the
+    stored touchpoint row's (or that has no row, or a row but no answers left). The answers are
+    counted from the (touchpoint, submitted_at) index alone; both sides are a number per
+    touchpoint and day, compared here in Python (the one place counts come back row by row)."""
     touchpoints = Touchpoint.objects.filter(
         journey_id__in=journeys, journey__workspace_id=workspace_id
     )
@@ -632,11 +638,15 @@ def _changed_pairs(workspace_id: int, journeys: list[int]) -> list[tuple[int, da
             [workspace_id, *journey_params],
         )
     }
-    changed = sorted(
+    return sorted(
         (journey_id, int(key), day)
         for (journey_id, key, day) in counted.keys() | stored.keys()
         if counted.get((journey_id, key, day)) != stored.get((journey_id, key, day))
     )
+
+
+def _note_changed(changed: list[tuple[int, int, date]]) -> None:
+    """The CHANGED table, holding ``changed`` (journey, touchpoint, day)."""
     _temporary(CHANGED, 'journey_id BIGINT, touchpoint_id BIGINT, "day" DATE')
     if changed:
         adapt = connection.ops.adapt_datefield_value
@@ -645,7 +655,6 @@ def _changed_pairs(workspace_id: int, journeys: list[int]) -> list[tuple[int, da
                 f'INSERT INTO {CHANGED} (journey_id, touchpoint_id, "day") VALUES (%s, %s, %s)',
                 [(journey, touchpoint, adapt(day)) for journey, touchpoint, day in changed],
             )
-    return sorted({(touchpoint, day) for _journey, touchpoint, day in changed})
 
 
 def _as_date(value: date | str) -> date:
@@ -701,13 +710,8 @@ def _rewrite_pairs(stamp: Stamp, journeys: list[int], pairs: list[tuple[int, dat
             f"WHERE {in_tp_journeys}",
             [*stamp.params, *params, *tp_params],
         )
-    _temporary(AFFECTED, 'journey_id BIGINT, "day" DATE')
-    _run(
-        f'INSERT INTO {AFFECTED} (journey_id, "day") '
-        f'SELECT DISTINCT journey_id, "day" FROM {CHANGED}'
-    )
-    affected = (
-        f"EXISTS (SELECT 1 FROM {AFFECTED} a "
+    affected = (  # a row of a journey and day with changed answers
+        f"EXISTS (SELECT 1 FROM {CHANGED} a "
         'WHERE a.journey_id = {0}.journey_id AND a."day" = {0}."day")'
     )
     _run(
@@ -717,8 +721,6 @@ def _rewrite_pairs(stamp: Stamp, journeys: list[int], pairs: list[tuple[int, dat
     )
     fresh = _daily_rows(_stored_tp(affected.format("d")), touchpoints=False)
     written += _run(fresh + _insert_from("fresh d"), [ws, *stamp.params])
-    _temporary(AFFECTED_DAYS, '"day" DATE')
-    _run(f'INSERT INTO {AFFECTED_DAYS} ("day") SELECT DISTINCT "day" FROM {CHANGED}')
     return written + _workspace_daily(stamp, days=True)
 
 
