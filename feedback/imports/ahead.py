@@ -75,7 +75,11 @@ def chunks_drawn_ahead(items: Iterable[T], size: int) -> Iterator[Iterator[list[
         while (item := ready.get()) is not _END:
             if isinstance(item, _Failed):
                 raise item.error
-            yield item
+            # Handed over without a reference kept here, so the consumer can free a chunk
+            # while this generator waits for the next one.
+            box = [item]
+            del item
+            yield box.pop()
 
     thread = threading.Thread(target=draw, name="mot-import-draw", daemon=True)
     thread.start()

@@ -21,7 +21,8 @@ orders, chunk by chunk, and deadlock. Other writers never share an answer's key 
 differs). Customers they can share: an API call that creates a customer a running import has
 just created waits for the import to commit, as for any uncommitted row; should the call have
 created, first, another customer the import reaches later, PostgreSQL finds the deadlock and
-fails one of the two (an API batch is safe to replay). Other databases: batches through
+fails one of the two: the API batch (safe to replay) or the import (rolled back whole, to be run
+again), whichever waited longest. Other databases: batches through
 ``feedback.services.responses_ingest`` (answers) or a batched equivalent here (activities).
 
 Everything happens in one transaction (a savepoint inside the caller's): nothing is visible
@@ -144,8 +145,8 @@ def _foreign_touchpoint_message(touchpoint_id: int) -> str:
 # --- PostgreSQL: COPY into a staging table, then one INSERT … ON CONFLICT DO NOTHING -----------
 
 # Ids are compared byte-wise (COLLATE "C"): the sort that picks each id's first occurrence is
-# then a memcmp, and every import writes its keys in the same order, so two concurrent imports
-# of overlapping files wait for each other instead of deadlocking.
+# then a memcmp. (Concurrent imports into one workspace do not deadlock because they take turns:
+# see the module's docstring.)
 _RESPONSE_STAGING = """
     CREATE TEMP TABLE mot_staging_responses (
         line bigint NOT NULL,
@@ -208,7 +209,7 @@ def _tune_for_bulk(cursor) -> None:
 
 
 def _insert_customers(cursor, workspace_id: int, staging: str) -> None:
-    # Sorted, so that concurrent imports lock customer keys in the same order.
+    # Sorted: a chunk locks its customer keys in one order.
     cursor.execute(
         f"""
         INSERT INTO {Customer._meta.db_table} (workspace_id, external_id, created_at)

@@ -1,6 +1,8 @@
 from django.db.models import Count, Q
 
+from feedback.demo_data import CRITICAL
 from feedback.models import Activity, Customer, Response
+from metrics.models import MomentImpact
 from mot.demo import load_demo
 
 
@@ -29,3 +31,16 @@ def test_demo_feedback_is_realistic_and_loads_once(db):
     assert (span.last() - span.first()).days > 300  # spread over the year
     # The story the numbers tell: the wait for delivery hurts, the product page delights.
     assert _pain_share("Waiting for delivery") > 0.4 > _pain_share("Product page")
+
+
+def test_each_journey_loses_the_most_customers_at_its_critical_wait(
+    db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the demo's metrics recompute
+        load_demo()
+    costliest = {}
+    impacts = MomentImpact.objects.filter(enough=True, difference__isnull=False)
+    for impact in impacts.select_related("touchpoint__journey").order_by("difference"):
+        costliest[impact.touchpoint.journey.name] = impact.touchpoint.title  # largest last
+    assert len(costliest) == 3
+    assert set(costliest.values()) == CRITICAL
