@@ -34,7 +34,7 @@ def test_demo_feedback_is_realistic_and_loads_once(db):
 
 
 def test_each_journey_loses_the_most_customers_at_its_critical_wait(
-    db, django_capture_on_commit_callbacks
+    db, celery_eager, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):  # the demo's metrics recompute
         load_demo()
