@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from feedback import explorer
 from feedback.explorer_forms import ExplorerForm, language_suggestions
+from mot.http import wants_partial
 from mot.models import Membership
 from mot.policy import Action, can, get_workspace_for
 
@@ -33,11 +34,6 @@ def _carried_query(query: QueryDict) -> str:
         if value:
             kept[key] = value[:200]
     return kept.urlencode()
-
-
-def _wants_partial(request: HttpRequest) -> bool:
-    # A history restore (back button after the cache was evicted) needs the whole page.
-    return bool(request.htmx) and not request.htmx.history_restore_request  # type: ignore[attr-defined]
 
 
 def _filter_form(request: HttpRequest, membership: Membership) -> ExplorerForm:
@@ -55,7 +51,7 @@ def answer_list(request: HttpRequest, ws: str) -> HttpResponse:
         queryset=matching, cursor=explorer.Cursor.decode(request.GET.get("cursor"))
     )
     query = _carried_query(request.GET)
-    partial = _wants_partial(request)
+    partial = wants_partial(request)
     context = {
         "membership": membership,
         "form": form,

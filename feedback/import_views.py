@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from feedback.access import get_import_job_for
 from feedback.import_forms import MappingForm, UploadForm
 from feedback.imports import jobs
 from feedback.imports.types import Layout, Mapping, Target
 from feedback.models import ImportJob
 from mot.forms_utils import apply_service_errors
 from mot.models import Membership
-from mot.policy import Action, get_import_job_for, get_workspace_for
+from mot.policy import Action, get_workspace_for
 
 RECENT_JOBS = 30
 

@@ -17,10 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from feedback import survey
+from feedback.access import get_survey_link_for
 from feedback.models import Source, SurveyLink
 from feedback.services import RATINGS, AnswerIn, responses_ingest
 from feedback.survey_forms import SurveyForm
-from mot.policy import Action, get_survey_link_for, get_touchpoint_for
+from journeys.access import get_touchpoint_for
+from mot.policy import Action
 
 # --- editors ---------------------------------------------------------------------------------
 

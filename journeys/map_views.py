@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journeys import selectors, services
+from journeys.access import get_journey_for, get_stage_for, get_touchpoint_for
 from journeys.forms import OwnerForm, PositionForm, StageForm, TouchpointForm, TouchpointMoveForm
 from journeys.map_fragments import (
     MOVE_FOCUS,
@@ -32,10 +33,11 @@ from journeys.map_fragments import (
     stage_head_response,
 )
 from journeys.models import Journey, Stage, Touchpoint
-from journeys.view_utils import _map_redirect, _posted
+from journeys.view_utils import map_redirect
 from mot.forms_utils import apply_service_errors
+from mot.http import posted
 from mot.models import Membership
-from mot.policy import Action, get_journey_for, get_stage_for, get_touchpoint_for
+from mot.policy import Action
 
 
 def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -121,7 +123,7 @@ def stage_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         _report(request, form, exc)
         return board_response(request, membership, journey, focus="new-stage", status=422)
     if not request.htmx:
-        return _map_redirect(ws, journey.pk, f"stage-{stage.pk}")
+        return map_redirect(ws, journey.pk, f"stage-{stage.pk}")
     messages.success(request, _("Stage “%(name)s” added.") % {"name": stage.name})
     return board_response(request, membership, journey, focus="new-stage")
 
@@ -148,7 +150,7 @@ def stage_rename(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
             status=422,
         )
     if not request.htmx:
-        return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
+        return map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
     messages.success(request, _("Stage renamed to “%(name)s”.") % {"name": stage.name})
     return stage_head_response(request, membership, stage, focus="stage-title")
 
@@ -160,7 +162,7 @@ def stage_delete(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     services.stage_delete(actor=membership, stage=stage)
     messages.success(request, _("Stage “%(name)s” deleted.") % {"name": stage.name})
     if not request.htmx:
-        return _map_redirect(ws, stage.journey_id)
+        return map_redirect(ws, stage.journey_id)
     return board_response(request, membership, stage.journey, focus="new-stage")
 
 
@@ -179,7 +181,7 @@ def stage_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         _report(request, form, exc)
         return board_response(request, membership, stage.journey, status=422)
     if not request.htmx:
-        return _map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
+        return map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
     messages.success(request, _("Stage “%(name)s” moved.") % {"name": stage.name})
     return board_response(
         request, membership, stage.journey, focus="stage-title", focus_stage=stage.pk
@@ -195,7 +197,7 @@ def touchpoint_card(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     """One card as the board shows it (the Cancel of an in-place edit swaps it back)."""
     membership, tp = get_touchpoint_for(request, ws, pk, Action.VIEW)
     if not request.htmx:
-        return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+        return map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
     return card_response(request, membership, tp, focus="edit")
 
 
@@ -222,7 +224,7 @@ def touchpoint_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
             status=422,
         )
     if not request.htmx:
-        return _map_redirect(ws, stage.journey_id, f"tp-{tp.pk}")
+        return map_redirect(ws, stage.journey_id, f"tp-{tp.pk}")
     messages.success(request, _("Touchpoint “%(title)s” added.") % {"title": tp.title})
     # Focus returns to the title field, so a whole stage can be typed in one go.
     return columns_response(
@@ -237,7 +239,7 @@ def touchpoint_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     initial = {
         f: getattr(tp, f) for f in ("title", "description", "channel", "mot_stage", "phase", "code")
     }
-    form = TouchpointForm(_posted(request), initial=initial, auto_id=f"edit-{tp.pk}-%s")
+    form = TouchpointForm(posted(request), initial=initial, auto_id=f"edit-{tp.pk}-%s")
     if request.method == "POST" and form.is_valid():
         try:
             services.touchpoint_update(actor=membership, touchpoint=tp, **form.cleaned_data)
@@ -245,7 +247,7 @@ def touchpoint_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             if not request.htmx:
-                return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+                return map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
             messages.success(request, _("Touchpoint “%(title)s” saved.") % {"title": tp.title})
             return card_response(request, membership, tp, focus="edit", curve=True)
     status = 422 if form.errors else 200
@@ -268,7 +270,7 @@ def touchpoint_delete(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     services.touchpoint_delete(actor=membership, touchpoint=tp)
     messages.success(request, _("Touchpoint “%(title)s” deleted.") % {"title": tp.title})
     if not request.htmx:
-        return _map_redirect(ws, tp.journey_id, f"stage-{tp.stage_id}")
+        return map_redirect(ws, tp.journey_id, f"stage-{tp.stage_id}")
     stage = selectors.stage_or_none(stage_id=tp.stage_id)
     if stage is None:  # its stage went too (a concurrent delete): show the whole board
         return board_response(request, membership, tp.journey)
@@ -296,7 +298,7 @@ def touchpoint_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         _report(request, form, exc)
         return board_response(request, membership, tp.journey, oob=True, status=422)
     if not request.htmx:
-        return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+        return map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
     requested = form.cleaned_data["direction"] or request.POST.get("focus", "card")
     stages = [source] if source.pk == target.pk else [source, target]
     messages.success(request, _("“%(title)s” moved.") % {"title": tp.title})
@@ -363,5 +365,5 @@ def touchpoint_owner(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
             _("%(name)s now owns “%(title)s”.") % {"name": owner.display_name, "title": tp.title},
         )
     if not request.htmx:
-        return _map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
+        return map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
     return card_response(request, membership, tp, focus="owner")

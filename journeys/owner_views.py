@@ -24,6 +24,7 @@ from journeys import selectors, services
 from journeys.forms import BulkOwnerForm, OwnerFilterForm
 from metrics.moments import TREND_DAYS
 from mot.forms_utils import apply_service_errors
+from mot.http import wants_partial
 from mot.models import Membership
 from mot.policy import Action, get_workspace_for
 from mot.selectors import workspace_members
@@ -40,11 +41,6 @@ def _carried_query(query: QueryDict) -> str:
         if value:
             kept[key] = value[:40]
     return kept.urlencode()
-
-
-def _wants_partial(request: HttpRequest) -> bool:
-    # A history restore (back button after the cache was evicted) needs the whole page.
-    return bool(request.htmx) and not request.htmx.history_restore_request  # type: ignore[attr-defined]
 
 
 def _render_owners(
@@ -82,7 +78,7 @@ def _render_owners(
         "query": query,
         "page_query": page_query.urlencode(),
         "notice": notice,
-        "partial": _wants_partial(request),
+        "partial": wants_partial(request),
     }
     template = "journeys/owners.html#results" if context["partial"] else "journeys/owners.html"
     response = render(request, template, context, status=status)
@@ -131,7 +127,7 @@ def owners_assign(request: HttpRequest, ws: str) -> HttpResponse:
             "%(count)d touchpoints assigned to %(name)s.",
             count,
         ) % {"count": count, "name": owner.display_name}
-    if _wants_partial(request):
+    if wants_partial(request):
         return _render_owners(request, membership, members, notice=notice)
     messages.success(request, notice)
     url = reverse("journeys:owners", kwargs={"ws": ws})

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journeys import selectors, services
+from journeys.access import get_journey_for
 from journeys.blueprints import BLUEPRINTS
 from journeys.exchange import JourneyImportError, journey_export, journey_import, parse_document
 from journeys.forms import (
@@ -27,15 +28,11 @@ from journeys.forms import (
 )
 from journeys.map_views import _map_invalid
 from journeys.models import Journey, JourneyState
-from journeys.view_utils import _map_redirect, _posted
+from journeys.view_utils import map_redirect
 from mot.forms_utils import apply_service_errors
+from mot.http import posted
 from mot.models import Membership
-from mot.policy import (
-    Action,
-    can,
-    get_journey_for,
-    get_workspace_for,
-)
+from mot.policy import Action, can, get_workspace_for
 
 # --- journeys ---------------------------------------------------------------------------------
 
@@ -71,7 +68,7 @@ def journey_list(request: HttpRequest, ws: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def journey_new(request: HttpRequest, ws: str) -> HttpResponse:
     membership = get_workspace_for(request, ws, Action.EDIT_MAP)
-    form = NewJourneyForm(_posted(request), initial={"template": request.GET.get("template", "")})
+    form = NewJourneyForm(posted(request), initial={"template": request.GET.get("template", "")})
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["template"]:
@@ -86,7 +83,7 @@ def journey_new(request: HttpRequest, ws: str) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("Journey “%(name)s” created.") % {"name": journey.name})
-            return _map_redirect(ws, journey.pk)
+            return map_redirect(ws, journey.pk)
     return render(
         request,
         "journeys/new.html",
@@ -99,7 +96,7 @@ def journey_new(request: HttpRequest, ws: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def journey_import_view(request: HttpRequest, ws: str) -> HttpResponse:
     membership = get_workspace_for(request, ws, Action.IMPORT)
-    form = JourneyImportForm(_posted(request), request.FILES if request.method == "POST" else None)
+    form = JourneyImportForm(posted(request), request.FILES if request.method == "POST" else None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -110,7 +107,7 @@ def journey_import_view(request: HttpRequest, ws: str) -> HttpResponse:
             errors = exc.errors
         else:
             messages.success(request, _("Journey “%(name)s” imported.") % {"name": journey.name})
-            return _map_redirect(ws, journey.pk)
+            return map_redirect(ws, journey.pk)
     return render(
         request,
         "journeys/import.html",
@@ -129,7 +126,7 @@ def journey_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         "description": journey.description,
         "state": journey.state,
     }
-    form = JourneyForm(_posted(request), initial=initial)
+    form = JourneyForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.journey_update(actor=membership, journey=journey, **form.cleaned_data)
@@ -137,7 +134,7 @@ def journey_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("Journey saved."))
-            return _map_redirect(ws, journey.pk)
+            return map_redirect(ws, journey.pk)
     return render(
         request,
         "journeys/edit.html",
@@ -157,7 +154,7 @@ def journey_duplicate(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         actor=membership, journey=journey, state=form.cleaned_data["state"]
     )
     messages.success(request, _("Copied as “%(name)s”.") % {"name": copy.name})
-    return _map_redirect(ws, copy.pk)
+    return map_redirect(ws, copy.pk)
 
 
 @login_required
@@ -171,7 +168,7 @@ def journey_archive(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         messages.success(request, _("“%(name)s” archived.") % {"name": journey.name})
         return redirect("journeys:list", ws=ws)
     messages.success(request, _("“%(name)s” restored.") % {"name": journey.name})
-    return _map_redirect(ws, journey.pk)
+    return map_redirect(ws, journey.pk)
 
 
 @login_required
@@ -247,7 +244,7 @@ def journey_rename(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         if not request.htmx:
             return redirect("journeys:list", ws=ws)
         return _render_rename(request, membership, journey)
-    form = JourneyRenameForm(_posted(request), initial={"name": journey.name})
+    form = JourneyRenameForm(posted(request), initial={"name": journey.name})
     if request.method == "POST" and form.is_valid():
         try:
             services.journey_update(

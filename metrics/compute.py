@@ -100,7 +100,7 @@ class Counts:
             or self.neutral < 0
             or self.pain < 0
         ):
-            negative = next(n for n in _COUNT_FIELDS if getattr(self, n) < 0)
+            negative = next(n for n in COUNT_FIELDS if getattr(self, n) < 0)
             raise ValueError(f"Counts.{negative} cannot be negative")
 
     def __add__(self, other: Counts) -> Counts:
@@ -128,7 +128,7 @@ class Counts:
         return reduce(add, items, cls())
 
 
-_COUNT_FIELDS = tuple(f.name for f in fields(Counts))
+COUNT_FIELDS = tuple(f.name for f in fields(Counts))
 
 
 def _enough(n: int, min_sample: int) -> bool:

@@ -22,7 +22,7 @@ Daily rows never reach Python, and only the touchpoint and workspace/journey dai
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
@@ -56,7 +56,7 @@ from metrics.models import (
 )
 from mot.models import Workspace, person_name
 
-COUNT_FIELDS = tuple(f.name for f in fields(compute.Counts))
+COUNT_FIELDS = compute.COUNT_FIELDS
 GRANULARITIES = ("day", "week", "month")
 PAIN_MOMENTS = 5  # moments whose latest pain comments the page shows
 PAIN_PER_MOMENT = 3

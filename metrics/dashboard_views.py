@@ -34,6 +34,7 @@ from metrics.dashboard import (
     workspace_journeys,
 )
 from mot.csvsafe import safe_cell
+from mot.http import wants_partial
 from mot.models import Membership
 from mot.policy import Action, can, get_workspace_for
 
@@ -218,11 +219,6 @@ def _context(membership: Membership, form: DashboardForm, data: Dashboard, query
     }
 
 
-def _wants_partial(request: HttpRequest) -> bool:
-    # A history restore (back button after the cache was evicted) needs the whole page.
-    return bool(request.htmx) and not request.htmx.history_restore_request  # type: ignore[attr-defined]
-
-
 @login_required
 @require_GET
 def dashboard_page(request: HttpRequest, ws: str) -> HttpResponse:
@@ -230,7 +226,7 @@ def dashboard_page(request: HttpRequest, ws: str) -> HttpResponse:
     form, _filters, selection = _selection(request, membership)
     data = dashboard(workspace=membership.workspace, **selection)
     context = _context(membership, form, data, _query(request))
-    partial = _wants_partial(request)
+    partial = wants_partial(request)
     template = "metrics/dashboard.html#body" if partial else "metrics/dashboard.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

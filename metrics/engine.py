@@ -51,7 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
@@ -88,7 +88,7 @@ from metrics.models import (
 )
 from mot.models import Workspace
 
-COUNT_FIELDS = [f.name for f in fields(compute.Counts)]
+COUNT_FIELDS = compute.COUNT_FIELDS
 DERIVED = [
     "nps",
     "nps_margin",

@@ -2,8 +2,9 @@
 
 Every view and every service asks here. Views use the ``get_*_for`` helpers, which scope the query
 to the member's workspace (another workspace's object is simply not found: 404) and then check the
-role (a role that may not act: 403). Services call :func:`require` with the acting membership, so
-a call from a task, a command or a future API is held to the same rules.
+role (a role that may not act: 403); each app keeps its own in ``<app>/access.py``, built on
+:func:`get_for`, so this module knows no app's models. Services call :func:`require` with the
+acting membership, so a call from a task, a command or a future API is held to the same rules.
 """
 
 from __future__ import annotations
@@ -21,9 +22,6 @@ from mot.models import Membership, Role, Workspace
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
-
-    from feedback.models import SurveyLink
-    from journeys.models import Journey, Stage, Touchpoint
 
 
 class Action(StrEnum):
@@ -119,7 +117,7 @@ def get_workspace_for(request: HttpRequest, workspace_slug: str, action: Action)
     return membership
 
 
-def _get_for(
+def get_for(
     request: HttpRequest,
     workspace_slug: str,
     queryset: QuerySet,
@@ -140,85 +138,13 @@ def _get_for(
     return membership, obj
 
 
-def get_journey_for(
-    request: HttpRequest, workspace_slug: str, pk: int, action: Action
-) -> tuple[Membership, Journey]:
-    from journeys.models import Journey
-
-    return _get_for(
-        request, workspace_slug, Journey.objects.all(), pk, action, workspace_path="workspace_id"
-    )
-
-
-def get_stage_for(
-    request: HttpRequest, workspace_slug: str, pk: int, action: Action
-) -> tuple[Membership, Stage]:
-    from journeys.models import Stage
-
-    return _get_for(
-        request,
-        workspace_slug,
-        Stage.objects.select_related("journey"),
-        pk,
-        action,
-        workspace_path="journey__workspace_id",
-        subject=lambda stage: stage.journey,
-    )
-
-
-def get_touchpoint_for(
-    request: HttpRequest, workspace_slug: str, pk: int, action: Action
-) -> tuple[Membership, Touchpoint]:
-    from journeys.models import Touchpoint
-
-    return _get_for(
-        request,
-        workspace_slug,
-        Touchpoint.objects.select_related("journey", "stage", "owner__user"),
-        pk,
-        action,
-        workspace_path="journey__workspace_id",
-    )
-
-
 def get_member_for(
     request: HttpRequest, workspace_slug: str, pk: int, action: Action
 ) -> tuple[Membership, Membership]:
-    return _get_for(
+    return get_for(
         request,
         workspace_slug,
         Membership.objects.select_related("user"),
-        pk,
-        action,
-        workspace_path="workspace_id",
-    )
-
-
-def get_survey_link_for(
-    request: HttpRequest, workspace_slug: str, pk: int, action: Action
-) -> tuple[Membership, SurveyLink]:
-    from feedback.models import SurveyLink
-
-    return _get_for(
-        request,
-        workspace_slug,
-        SurveyLink.objects.select_related("touchpoint__journey"),
-        pk,
-        action,
-        workspace_path="touchpoint__journey__workspace_id",
-        subject=lambda link: link.touchpoint,
-    )
-
-
-def get_import_job_for(
-    request: HttpRequest, workspace_slug: str, pk: int, action: Action
-) -> tuple[Membership, Any]:
-    from feedback.models import ImportJob
-
-    return _get_for(
-        request,
-        workspace_slug,
-        ImportJob.objects.select_related("created_by__user"),
         pk,
         action,
         workspace_path="workspace_id",

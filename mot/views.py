@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mot import services
 from mot.forms import InviteForm, RoleForm, WorkspaceForm
 from mot.forms_utils import apply_service_errors
+from mot.http import posted
 from mot.models import Membership, Role
 from mot.policy import Action, can, get_member_for, get_workspace_for
 from mot.selectors import memberships_of, workspace_members
@@ -24,7 +25,7 @@ from mot.selectors import memberships_of, workspace_members
 def home(request: HttpRequest) -> HttpResponse:
     """Land in the only workspace, or pick one of several, or create the first."""
     memberships = list(memberships_of(request.user))
-    form = WorkspaceForm(request.POST if request.method == "POST" else None)
+    form = WorkspaceForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.workspace_create(

@@ -8,19 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
 
+from journeys.access import get_journey_for, get_stage_for, get_touchpoint_for
 from journeys.models import Touchpoint
 from mot.models import Role
-from mot.policy import (
-    Action,
-    can,
-    get_journey_for,
-    get_member_for,
-    get_membership,
-    get_stage_for,
-    get_touchpoint_for,
-    get_workspace_for,
-    require,
-)
+from mot.policy import Action, can, get_member_for, get_membership, get_workspace_for, require
 
 # product.md: admin everything; editor maps, imports, surveys, owners (and exports);
 # manager reads everything, exports, assigns owners; staff reads and assigns owners.
