@@ -136,16 +136,3 @@ def get_for(
         raise Http404 from None
     require(membership, action, subject(obj))
     return membership, obj
-
-
-def get_member_for(
-    request: HttpRequest, workspace_slug: str, pk: int, action: Action
-) -> tuple[Membership, Membership]:
-    return get_for(
-        request,
-        workspace_slug,
-        Membership.objects.select_related("user"),
-        pk,
-        action,
-        workspace_path="workspace_id",
-    )

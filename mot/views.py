@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mot import services
+from mot.access import get_member_for
 from mot.forms import InviteForm, RoleForm, WorkspaceForm
 from mot.forms_utils import apply_service_errors
 from mot.http import posted
 from mot.models import Membership, Role
-from mot.policy import Action, can, get_member_for, get_workspace_for
+from mot.policy import Action, can, get_workspace_for
 from mot.selectors import memberships_of, workspace_members
 
 

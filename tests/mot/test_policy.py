@@ -10,8 +10,9 @@ from django.test import RequestFactory
 
 from journeys.access import get_journey_for, get_stage_for, get_touchpoint_for
 from journeys.models import Touchpoint
+from mot.access import get_member_for
 from mot.models import Role
-from mot.policy import Action, can, get_member_for, get_membership, get_workspace_for, require
+from mot.policy import Action, can, get_membership, get_workspace_for, require
 
 # product.md: admin everything; editor maps, imports, surveys, owners (and exports);
 # manager reads everything, exports, assigns owners; staff reads and assigns owners.

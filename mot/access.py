@@ -1,0 +1,25 @@
+"""Scoped lookups of members for views.
+
+The object of the member's workspace (else 404) if the role may do the action (else 403),
+through the one policy in :mod:`mot.policy`.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from mot.models import Membership
+from mot.policy import Action, get_for
+
+
+def get_member_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, Membership]:
+    return get_for(
+        request,
+        workspace_slug,
+        Membership.objects.select_related("user"),
+        pk,
+        action,
+        workspace_path="workspace_id",
+    )
