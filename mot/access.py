@@ -1,4 +1,4 @@
-"""Scoped lookups of members for views.
+"""Scoped lookups of members and invitations for views.
 
 The object of the member's workspace (else 404) if the role may do the action (else 403),
 through the one policy in :mod:`mot.policy`.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from mot.models import Membership
+from mot.models import Invitation, Membership
 from mot.policy import Action, get_for
 
 
@@ -19,6 +19,19 @@ def get_member_for(
         request,
         workspace_slug,
         Membership.objects.select_related("user"),
+        pk,
+        action,
+        workspace_path="workspace_id",
+    )
+
+
+def get_invitation_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, Invitation]:
+    return get_for(
+        request,
+        workspace_slug,
+        Invitation.objects.filter(accepted_at__isnull=True),
         pk,
         action,
         workspace_path="workspace_id",

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from mot.models import Membership, Workspace
+from mot.models import Invitation, Membership, Workspace
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,3 +24,12 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__username", "workspace__name"]
     list_select_related = ["user", "workspace"]
     autocomplete_fields = ["user", "workspace"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "workspace", "role", "sent_at", "accepted_at"]
+    list_filter = ["role", "workspace"]
+    search_fields = ["email", "workspace__name"]
+    list_select_related = ["workspace"]
+    readonly_fields = ["nonce", "sent_at", "accepted_at", "invited_by"]

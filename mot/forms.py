@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from mot.models import Role
@@ -15,3 +16,41 @@ class RoleForm(forms.Form):
 
 class WorkspaceForm(forms.Form):
     name = forms.CharField(label=_("Workspace name"), max_length=120)
+
+
+class InvitationSignupForm(forms.Form):
+    """The invited person's new account: their name and a password (the address is the
+    invitation's)."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            user = get_user_model()(
+                username=self.email, email=self.email, first_name=data.get("first_name", "")
+            )
+            try:
+                password_validation.validate_password(first, user)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

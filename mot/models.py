@@ -81,3 +81,51 @@ def person_name(first: str, last: str, email: str, username: str) -> str:
 def initials_of(name: str) -> str:
     parts = [p for p in name.replace("@", " ").split() if p]
     return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+INVITATION_DAYS = 7
+
+
+class Invitation(models.Model):
+    """An offer to join a workspace that the person accepts, with an account or a new one.
+
+    Nobody becomes a member without accepting: the inviter learns nothing about whether an
+    account exists for the address. The link carries the invitation's id and ``nonce`` signed
+    with the secret key; inviting the same address again draws a new nonce, so older links stop
+    working.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("workspace")
+    )
+    email = models.EmailField(_("e-mail"), max_length=254)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    nonce = models.CharField(max_length=32)
+    sent_at = models.DateTimeField(_("sent at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="invitation_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.workspace_id} ({self.role})"

@@ -1,22 +1,26 @@
-"""Workspace membership: add or invite people, change roles, remove them."""
+"""Workspace membership: invite people (who accept), change roles, remove them."""
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from mot.models import Membership, Role, Workspace
+from mot.models import INVITATION_DAYS, Invitation, Membership, Role, Workspace
 from mot.policy import Action, require
+
+INVITATION_SALT = "mot.invitation"
 
 
 def workspace_create(*, name: str, owner) -> Membership:
@@ -55,12 +59,13 @@ def _admins_left_after(member: Membership) -> int:
 
 
 @transaction.atomic
-def member_invite(
-    *, actor: Membership, email: str, role: str, base_url: str
-) -> tuple[Membership, bool]:
-    """Add the person with this e-mail; create an account and e-mail an invitation if needed.
+def member_invite(*, actor: Membership, email: str, role: str, base_url: str) -> Invitation:
+    """Invite the person with this e-mail to join as ``role``; they join when they accept.
 
-    Returns the membership and whether an invitation e-mail was sent.
+    Whether an account exists for the address changes nothing the inviter sees: every invitation
+    is an e-mail with a link, and nobody becomes a member of a workspace without accepting.
+    Inviting the same address again updates the role and sends a new link (the old one stops
+    working).
     """
     require(actor, Action.MANAGE_MEMBERS, actor.workspace)
     email = (email or "").strip().lower()
@@ -70,22 +75,27 @@ def member_invite(
         raise ValidationError({"email": _("Enter a valid e-mail address.")}) from None
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a role.")})
-    User = get_user_model()
-    user = User.objects.filter(email__iexact=email).first()
-    invited = False
-    if user is None:
-        user = User(username=email[:150], email=email)
-        user.set_unusable_password()
-        user.save()
-        invited = True
-    elif Membership.objects.filter(workspace_id=actor.workspace_id, user=user).exists():
+    if Membership.objects.filter(
+        workspace_id=actor.workspace_id, user__email__iexact=email
+    ).exists():
+        # The members page lists them already: this says nothing the admin cannot see.
         raise ValidationError({"email": _("This person is already a member.")})
-    member = Membership.objects.create(workspace_id=actor.workspace_id, user=user, role=role)
-    if invited:
-        from mot.tasks import send_invitation
+    _lock_workspace(actor.workspace_id)
+    invitation, _created = Invitation.objects.update_or_create(
+        workspace_id=actor.workspace_id,
+        email=email,
+        accepted_at=None,
+        defaults={
+            "role": role,
+            "invited_by": actor,
+            "nonce": secrets.token_hex(16),
+            "sent_at": timezone.now(),
+        },
+    )
+    from mot.tasks import send_invitation
 
-        send_invitation.delay_on_commit(member.pk, base_url)
-    return member, invited
+    send_invitation.delay_on_commit(invitation.pk, base_url)
+    return invitation
 
 
 @transaction.atomic
@@ -113,25 +123,130 @@ def member_remove(*, actor: Membership, member: Membership) -> None:
     member.delete()
 
 
-def invitation_send(*, membership_id: int, base_url: str) -> bool:
-    """Send the invitation e-mail with a link to choose a password.
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps([invitation.pk, invitation.nonce], salt=INVITATION_SALT, compress=True)
 
-    Returns False (and sends nothing) when the membership is gone or the person already has a
-    password: an invitation retried or replayed after they signed up must not reach them again.
-    """
-    member = Membership.objects.select_related("user", "workspace").filter(pk=membership_id).first()
-    if member is None or member.user.has_usable_password() or not member.user.email:
-        return False
-    user = member.user
-    link = base_url.rstrip("/") + reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
+
+def invitation_link(invitation: Invitation, base_url: str) -> str:
+    path = reverse("invitation", kwargs={"token": invitation_token(invitation)})
+    return base_url.rstrip("/") + path
+
+
+def invitation_send(*, invitation_id: int, base_url: str) -> bool:
+    """E-mail the invitation's link. Returns False (and sends nothing) when the invitation was
+    accepted, revoked or declined meanwhile: a retried or replayed task must not reach them."""
+    invitation = (
+        Invitation.objects.select_related("workspace")
+        .filter(pk=invitation_id, accepted_at__isnull=True)
+        .first()
     )
-    context = {"workspace": member.workspace, "link": link, "role": member}
-    subject = _("You are invited to %(workspace)s on MOT") % {"workspace": member.workspace.name}
+    if invitation is None:
+        return False
+    context = {
+        "workspace": invitation.workspace,
+        "role": invitation.get_role_display(),
+        "link": invitation_link(invitation, base_url),
+        "days": INVITATION_DAYS,
+    }
+    subject = _("You are invited to %(workspace)s on MOT") % {
+        "workspace": invitation.workspace.name
+    }
     body = render_to_string("registration/invitation_email.txt", context)
-    send_mail(subject, body, None, [user.email])
+    send_mail(subject, body, None, [invitation.email])
     return True
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The open invitation a link names, or None for a tampered, expired or used link."""
+    try:
+        pk, nonce = signing.loads(
+            token, salt=INVITATION_SALT, max_age=timedelta(days=INVITATION_DAYS)
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return (
+        Invitation.objects.select_related("workspace")
+        .filter(pk=pk, nonce=nonce, accepted_at__isnull=True)
+        .first()
+    )
+
+
+def account_for(invitation: Invitation):
+    """The account the invitation's address already has, if any."""
+    return get_user_model().objects.filter(email__iexact=invitation.email).first()
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """The invited person joins (or, a member already, simply uses up the invitation)."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("This invitation has already been used."))
+    if (user.email or "").lower() != invitation.email:
+        raise ValidationError(
+            _("This invitation was sent to %(email)s: sign in with that address to accept it.")
+            % {"email": invitation.email}
+        )
+    member, _created = Membership.objects.get_or_create(
+        workspace_id=invitation.workspace_id, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return member
+
+
+@transaction.atomic
+def invitation_register(
+    *, invitation: Invitation, first_name: str, last_name: str, password: str
+) -> Membership:
+    """Create the invited person's account (their address has none yet) and accept."""
+    User = get_user_model()
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(_("An account with this address exists: sign in to accept."))
+    user = User(
+        username=invitation.email[:150],
+        email=invitation.email,
+        first_name=first_name.strip()[:150],
+        last_name=last_name.strip()[:150],
+    )
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationError(
+            _("An account with this address exists: sign in to accept.")
+        ) from None
+    return invitation_accept(invitation=invitation, user=user)
+
+
+def invitation_decline(*, invitation: Invitation, user) -> None:
+    if (user.email or "").lower() != invitation.email:
+        raise ValidationError(_("Only the invited person can decline this invitation."))
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).delete()
+
+
+def invitation_revoke(*, actor: Membership, invitation: Invitation) -> None:
+    require(actor, Action.MANAGE_MEMBERS, invitation)
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).delete()
+
+
+def open_invitations(*, workspace_id: int) -> list[Invitation]:
+    return list(
+        Invitation.objects.filter(workspace_id=workspace_id, accepted_at__isnull=True)
+        .select_related("invited_by__user")
+        .order_by("email")
+    )
+
+
+def invitations_waiting_for(user) -> list[Invitation]:
+    """Open invitations to the signed-in person's address, newest first."""
+    if not user.email:
+        return []
+    return list(
+        Invitation.objects.filter(
+            email=user.email.lower(),
+            accepted_at__isnull=True,
+            sent_at__gte=timezone.now() - timedelta(days=INVITATION_DAYS),
+        ).select_related("workspace")
+    )

@@ -14,6 +14,6 @@ from mot import services
     retry_backoff=True,
     max_retries=5,
 )
-def send_invitation(membership_id: int, base_url: str) -> bool:
-    """E-mail the invitation for a membership; a no-op if the member has signed in since."""
-    return services.invitation_send(membership_id=membership_id, base_url=base_url)
+def send_invitation(invitation_id: int, base_url: str) -> bool:
+    """E-mail an invitation's link; a no-op once it is accepted, declined or revoked."""
+    return services.invitation_send(invitation_id=invitation_id, base_url=base_url)

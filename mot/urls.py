@@ -13,6 +13,7 @@ member_patterns = [
     path("members/invite/", views.member_invite, name="member_invite"),
     path("members/<int:pk>/role/", views.member_role, name="member_role"),
     path("members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("invitations/<int:pk>/withdraw/", views.invitation_revoke, name="invitation_revoke"),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("invitations/<str:token>/", views.invitation_page, name="invitation"),
     path("admin/", admin.site.urls),
     path("w/<slug:ws>/", include(member_patterns)),
     path("w/<slug:ws>/", include("journeys.urls")),

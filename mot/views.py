@@ -1,19 +1,23 @@
-"""Home (pick a workspace), members, health."""
+"""Home (pick a workspace), members and invitations, health."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mot import services
-from mot.access import get_member_for
-from mot.forms import InviteForm, RoleForm, WorkspaceForm
+from mot.access import get_invitation_for, get_member_for
+from mot.forms import InvitationSignupForm, InviteForm, RoleForm, WorkspaceForm
 from mot.forms_utils import apply_service_errors
 from mot.http import posted
 from mot.models import Membership, Role
@@ -36,12 +40,21 @@ def home(request: HttpRequest) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             return redirect("journeys:list", ws=membership.workspace.slug)
-    if len(memberships) == 1 and request.method == "GET" and "pick" not in request.GET:
+    waiting = [
+        (invitation, reverse("invitation", kwargs={"token": services.invitation_token(invitation)}))
+        for invitation in services.invitations_waiting_for(request.user)
+    ]
+    if (
+        len(memberships) == 1
+        and not waiting
+        and request.method == "GET"
+        and "pick" not in request.GET
+    ):
         return redirect("journeys:list", ws=memberships[0].workspace.slug)
     return render(
         request,
         "home.html",
-        {"memberships": memberships, "form": form},
+        {"memberships": memberships, "form": form, "invitations": waiting},
         status=422 if form.errors else 200,
     )
 
@@ -62,6 +75,9 @@ def _members_page(
         {
             "membership": membership,
             "members": workspace_members(membership=membership),
+            "invitations": (
+                services.open_invitations(workspace_id=membership.workspace_id) if manage else []
+            ),
             "can_manage": manage,
             "invite_form": invite_form if manage else None,
             "roles": Role.choices,
@@ -93,7 +109,7 @@ def member_invite(request: HttpRequest, ws: str) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            member, invited = services.member_invite(
+            invitation = services.member_invite(
                 actor=membership,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
@@ -102,13 +118,10 @@ def member_invite(request: HttpRequest, ws: str) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            if invited:
-                messages.success(
-                    request,
-                    _("Invitation sent to %(email)s.") % {"email": member.user.email},
-                )
-            else:
-                messages.success(request, _("%(name)s added.") % {"name": member.display_name})
+            # The same words whether or not the address has an account anywhere.
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
             return redirect("member_list", ws=ws)
     return _members_page(request, membership, invite_form=form, status=422)
 
@@ -140,6 +153,71 @@ def member_remove(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     if member.user_id == request.user.pk:
         return redirect("home")
     return redirect("member_list", ws=ws)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, invitation = get_invitation_for(request, ws, pk, Action.MANAGE_MEMBERS)
+    services.invitation_revoke(actor=membership, invitation=invitation)
+    messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email})
+    return redirect("member_list", ws=ws)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Where an invitation's link leads: accept (signing in, or creating the account the address
+    does not have yet) or decline."""
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "mot/invitation_gone.html", status=410)
+    account = services.account_for(invitation)
+    user = request.user
+    signed_in_as_invitee = account is not None and user.is_authenticated and user.pk == account.pk
+    form = None
+    if account is None:
+        form = InvitationSignupForm(posted(request), email=invitation.email)
+    if request.method == "POST":
+        try:
+            if account is None and form.is_valid():
+                member = services.invitation_register(
+                    invitation=invitation,
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                    password=form.cleaned_data["password1"],
+                )
+                auth_login(request, member.user, backend=settings.AUTHENTICATION_BACKENDS[-1])
+                return redirect("journeys:list", ws=invitation.workspace.slug)
+            if signed_in_as_invitee and request.POST.get("decision") == "decline":
+                services.invitation_decline(invitation=invitation, user=user)
+                messages.info(
+                    request,
+                    _("You declined the invitation to %(workspace)s.")
+                    % {"workspace": invitation.workspace.name},
+                )
+                return redirect("home")
+            if signed_in_as_invitee:
+                services.invitation_accept(invitation=invitation, user=user)
+                return redirect("journeys:list", ws=invitation.workspace.slug)
+        except ValidationError as exc:
+            if form is not None:
+                apply_service_errors(form, exc)
+            else:
+                for error in exc.messages:
+                    messages.error(request, error)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "mot/invitation.html",
+        {
+            "invitation": invitation,
+            "has_account": account is not None,
+            "signed_in_as_invitee": signed_in_as_invitee,
+            "form": form,
+            "login_url": f"{reverse('login')}?{urlencode({'next': request.path})}",
+        },
+        status=status,
+    )
 
 
 @require_GET

@@ -18,10 +18,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from journeys.models import Journey, Stage, Touchpoint
 from journeys.services import stage_create, touchpoint_create
-from mot.models import Membership, Role
+from mot.models import Invitation, Membership, Role
 from tests.conftest import login
 from tests.expectations import ADMINS, ALL, EXPORTERS, MAP_EDITORS, db_snapshot
 
@@ -36,6 +37,7 @@ class World:
     reviews: Touchpoint
     checkout: Touchpoint
     staff: Membership
+    invitation: Invitation
 
     def refresh(self) -> None:
         for obj in (self.journey, self.research, self.buy, self.reviews, self.checkout):
@@ -262,7 +264,15 @@ ENDPOINTS = [
         ("POST",),
         ADMINS,
         data=lambda w: {"email": "newcomer@acme.test", "role": "staff"},
-        done=lambda w: Membership.objects.filter(user__email="newcomer@acme.test").exists(),
+        done=lambda w: Invitation.objects.filter(email="newcomer@acme.test").exists(),
+        form_page=_page("member_list"),
+    ),
+    Endpoint(
+        "invitation_revoke",
+        ("POST",),
+        ADMINS,
+        pk=lambda w: w.invitation.pk,
+        done=lambda w: _gone(Invitation, w.invitation.pk),
         form_page=_page("member_list"),
     ),
     Endpoint(
@@ -320,6 +330,13 @@ def world(personas, journey) -> World:
         reviews=Touchpoint.objects.get(journey=journey, title="Reviews"),
         checkout=Touchpoint.objects.get(journey=journey, title="Checkout"),
         staff=personas[Role.STAFF],
+        invitation=Invitation.objects.create(
+            workspace=journey.workspace,
+            email="invited@acme.test",
+            role=Role.STAFF,
+            nonce="n",
+            sent_at=timezone.now(),
+        ),
     )
 
 

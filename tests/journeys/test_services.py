@@ -188,7 +188,7 @@ OPS: dict[str, Op] = {
             actor=a, email="newcomer@example.test", role=Role.STAFF, base_url="http://testserver"
         ),
         ADMINS,
-        lambda c, r: r[0].user.email == "newcomer@example.test" and r[0].role == Role.STAFF,
+        lambda c, r: r.email == "newcomer@example.test" and r.role == Role.STAFF,
         on_workspace_object=False,
     ),
     "member_change_role": Op(

@@ -29,6 +29,7 @@ def feedback_rows(journey, editor):
         SurveyLink,
         hash_token,
     )
+    from mot.models import Invitation
 
     tp = journey.touchpoints.first()
     customer = Customer.objects.create(workspace=journey.workspace, external_id="c-1")
@@ -60,6 +61,14 @@ def feedback_rows(journey, editor):
         original_name="answers.csv",
         size=10,
         layout={"kind": "csv"},
+    )
+    Invitation.objects.create(
+        workspace=journey.workspace,
+        email="newcomer@example.test",
+        role="staff",
+        invited_by=editor,
+        nonce="n",
+        sent_at=timezone.now(),
     )
     # Metric rows of every kind, from the answer and the purchase above.
     from metrics.services import metrics_recompute

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
+import time
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,11 +15,18 @@ from django.urls import reverse
 
 from journeys.models import Touchpoint
 from journeys.services import touchpoint_assign_owner
-from mot.models import Membership, Role
-from mot.services import invitation_send, member_change_role, member_invite, member_remove
+from mot.models import INVITATION_DAYS, Invitation, Membership, Role
+from mot.services import (
+    invitation_accept,
+    invitation_revoke,
+    invitation_send,
+    member_change_role,
+    member_invite,
+    member_remove,
+)
 
 BASE_URL = "http://testserver"
-LINK = re.compile(r"http://testserver(/accounts/reset/[^/\s]+/[^/\s]+/)")
+LINK = re.compile(r"http://testserver(/invitations/[^/\s]+/)")
 
 
 @pytest.fixture(autouse=True)
@@ -29,16 +38,21 @@ def invite(actor, email="newcomer@example.test", role=Role.EDITOR):
     return member_invite(actor=actor, email=email, role=role, base_url=BASE_URL)
 
 
-def test_inviting_a_new_email_creates_an_account_and_sends_one_invitation(
+def link_path(message) -> str:
+    return LINK.search(message.body).group(1)
+
+
+def test_inviting_a_new_email_creates_no_account_and_sends_one_invitation(
     admin, workspace, mailoutbox, django_capture_on_commit_callbacks
 ):
+    users = get_user_model().objects.count()
     with django_capture_on_commit_callbacks(execute=True):
-        member, invited = invite(admin, email="  NewComer@Example.TEST ")
-    assert invited is True
-    user = member.user
-    assert user.email == "newcomer@example.test"
-    assert not user.has_usable_password()
-    assert (member.workspace_id, member.role) == (workspace.pk, Role.EDITOR)
+        invitation = invite(admin, email="  NewComer@Example.TEST ")
+    assert invitation.email == "newcomer@example.test"
+    assert (invitation.workspace_id, invitation.role) == (workspace.pk, Role.EDITOR)
+    # Nobody is a member, and no account exists, until the person accepts.
+    assert get_user_model().objects.count() == users
+    assert not Membership.objects.filter(user__email="newcomer@example.test").exists()
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == ["newcomer@example.test"]
@@ -47,7 +61,7 @@ def test_inviting_a_new_email_creates_an_account_and_sends_one_invitation(
     assert LINK.search(message.body)
 
 
-def test_invitation_is_sent_only_once_the_membership_is_committed(
+def test_invitation_is_sent_only_once_it_is_committed(
     admin, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -56,41 +70,83 @@ def test_invitation_is_sent_only_once_the_membership_is_committed(
     assert mailoutbox == []
 
 
-def test_invitation_link_opens_the_set_password_form(
+def test_a_new_person_creates_their_account_from_the_link_and_joins(
     admin, client, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        member, _invited = invite(admin)
-    path = LINK.search(mailoutbox[0].body).group(1)
+        invitation = invite(admin)
+    path = link_path(mailoutbox[0])
 
-    response = client.get(path)
-    assert response.status_code == 302  # Django hides the token behind a set-password page
-    form_page = client.get(response["Location"])
-    assert form_page.status_code == 200
-    assert b'name="new_password1"' in form_page.content
+    page = client.get(path)
+    assert page.status_code == 200
+    assert b'name="password1"' in page.content
+    assert b"newcomer@example.test" in page.content
+
+    mismatch = client.post(
+        path, {"first_name": "Nia", "password1": "a-long-passphrase", "password2": "another-one"}
+    )
+    assert mismatch.status_code == 422
+    assert not get_user_model().objects.filter(email="newcomer@example.test").exists()
 
     done = client.post(
-        response["Location"],
-        {"new_password1": "a-long-new-passphrase", "new_password2": "a-long-new-passphrase"},
+        path,
+        {
+            "first_name": "Nia",
+            "last_name": "Newcomer",
+            "password1": "a-long-new-passphrase",
+            "password2": "a-long-new-passphrase",
+        },
     )
     assert done.status_code == 302
-    assert done["Location"] == reverse("password_reset_complete")
-    member.user.refresh_from_db()
+    assert done["Location"] == reverse("journeys:list", kwargs={"ws": "acme"})
+    member = Membership.objects.get(user__email="newcomer@example.test")
+    assert (member.workspace_id, member.role) == (admin.workspace_id, Role.EDITOR)
     assert member.user.check_password("a-long-new-passphrase")
-    # Replaying the invitation now sends nothing: the person has chosen a password.
-    assert invitation_send(membership_id=member.pk, base_url=BASE_URL) is False
+    assert member.display_name == "Nia Newcomer"
+    # Signed in as the new account.
+    assert client.get(reverse("journeys:list", kwargs={"ws": "acme"})).status_code == 200
+    # The link is used up, and replaying the task sends nothing.
+    assert client.get(path).status_code == 410
+    assert invitation_send(invitation_id=invitation.pk, base_url=BASE_URL) is False
     assert len(mailoutbox) == 1
 
 
-def test_invitation_link_is_refused_once_used_or_tampered(
+def test_invitation_link_is_refused_once_tampered(
     admin, client, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         invite(admin)
-    path = LINK.search(mailoutbox[0].body).group(1)
+    path = link_path(mailoutbox[0])
     tampered = path[:-3] + ("x" if path[-3] != "x" else "y") + path[-2:]
-    response = client.get(tampered, follow=True)
-    assert b'name="new_password1"' not in response.content
+    response = client.get(tampered)
+    assert response.status_code == 410
+    assert b'name="password1"' not in response.content
+
+
+def test_inviting_again_replaces_the_link_and_the_role(
+    admin, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = invite(admin, role=Role.EDITOR)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = invite(admin, role=Role.MANAGER)
+    assert first.pk == second.pk
+    assert Invitation.objects.filter(workspace=admin.workspace).count() == 1
+    old, new = link_path(mailoutbox[0]), link_path(mailoutbox[1])
+    assert client.get(old).status_code == 410
+    assert client.get(new).status_code == 200
+    assert b"Manager" in client.get(new).content
+
+
+def test_an_expired_invitation_link_is_refused(
+    admin, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(admin)
+    path = link_path(mailoutbox[0])
+    later = time.time() + (INVITATION_DAYS * 86400) + 60
+    with mock.patch("django.core.signing.time.time", return_value=later):
+        assert client.get(path).status_code == 410
 
 
 def test_inviting_an_existing_member_is_refused(admin, editor, mailoutbox):
@@ -101,16 +157,71 @@ def test_inviting_an_existing_member_is_refused(admin, editor, mailoutbox):
     assert mailoutbox == []
 
 
-def test_inviting_someone_with_an_account_adds_them_without_an_email(
+def test_someone_with_an_account_is_invited_not_enrolled(
     admin, outsider, mailoutbox, django_capture_on_commit_callbacks
 ):
+    """An admin of any workspace must not be able to add another workspace's member to theirs,
+    nor learn that the account exists: they get the same invitation as anyone."""
     with django_capture_on_commit_callbacks(execute=True):
-        member, invited = invite(admin, email=outsider.user.email, role=Role.STAFF)
-    assert invited is False
-    assert member.user == outsider.user
-    assert member.workspace_id == admin.workspace_id
-    assert mailoutbox == []
+        invitation = invite(admin, email=outsider.user.email, role=Role.STAFF)
+    assert invitation.email == outsider.user.email.lower()
+    assert not Membership.objects.filter(workspace=admin.workspace, user=outsider.user).exists()
+    assert [m.to for m in mailoutbox] == [[outsider.user.email]]
     assert get_user_model().objects.filter(email=outsider.user.email).count() == 1
+
+
+def test_an_existing_account_signs_in_and_accepts(
+    admin, outsider, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(admin, email=outsider.user.email, role=Role.STAFF)
+    path = link_path(mailoutbox[0])
+
+    anonymous = client.get(path).content.decode()
+    assert 'name="password1"' not in anonymous  # no second account for the same address
+    assert f"{reverse('login')}?next=" in anonymous
+    assert client.post(path, {"decision": "accept"}).status_code == 422
+    assert not Membership.objects.filter(workspace=admin.workspace, user=outsider.user).exists()
+
+    client.force_login(outsider.user)
+    assert b"Accept and join" in client.get(path).content
+    response = client.post(path, {"decision": "accept"})
+    assert response.status_code == 302
+    member = Membership.objects.get(workspace=admin.workspace, user=outsider.user)
+    assert member.role == Role.STAFF
+    # Their own workspace is untouched.
+    assert Membership.objects.filter(user=outsider.user).count() == 2
+
+
+def test_another_account_cannot_accept_someone_elses_invitation(
+    admin, outsider, staff, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(admin, email=outsider.user.email, role=Role.ADMIN)
+    path = link_path(mailoutbox[0])
+    other = Membership.objects.get(pk=outsider.pk).user
+    client.force_login(staff.user)
+
+    page = client.get(path).content.decode()
+    assert "Accept and join" not in page
+    assert client.post(path, {"decision": "accept"}).status_code == 422
+    assert not Membership.objects.filter(workspace=admin.workspace, user=other).exists()
+    assert Membership.objects.get(pk=staff.pk).role == Role.STAFF
+    with pytest.raises(ValidationError):
+        invitation_accept(invitation=Invitation.objects.get(), user=staff.user)
+
+
+def test_the_invited_person_may_decline(
+    admin, outsider, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(admin, email=outsider.user.email)
+    path = link_path(mailoutbox[0])
+    client.force_login(outsider.user)
+    assert client.post(path, {"decision": "decline"}).status_code == 302
+    assert not Invitation.objects.exists()
+    assert not Membership.objects.filter(workspace=admin.workspace, user=outsider.user).exists()
+    assert client.get(path).status_code == 410
 
 
 @pytest.mark.parametrize(
@@ -187,30 +298,24 @@ def test_removing_a_member_unassigns_their_touchpoints(admin, editor, staff, jou
     assert get_user_model().objects.filter(pk=staff.user_id).exists()
 
 
-def test_invitation_send_skips_a_user_who_already_has_a_password(staff, mailoutbox):
-    assert staff.user.has_usable_password()
-    assert invitation_send(membership_id=staff.pk, base_url=BASE_URL) is False
-    assert mailoutbox == []
-
-
-def test_invitation_send_skips_a_removed_membership(
+def test_invitation_send_skips_a_withdrawn_invitation(
     admin, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
-        member, _invited = invite(admin)
-    member_remove(actor=admin, member=member)
-    assert invitation_send(membership_id=member.pk, base_url=BASE_URL) is False
+        invitation = invite(admin)
+    invitation_revoke(actor=admin, invitation=invitation)
+    assert invitation_send(invitation_id=invitation.pk, base_url=BASE_URL) is False
     assert mailoutbox == []
 
 
-def test_invitation_send_can_be_replayed_while_the_password_is_unset(
+def test_invitation_send_can_be_replayed_while_the_invitation_is_open(
     admin, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
-        member, _invited = invite(admin)
-    assert invitation_send(membership_id=member.pk, base_url=BASE_URL + "/") is True
+        invitation = invite(admin)
+    assert invitation_send(invitation_id=invitation.pk, base_url=BASE_URL + "/") is True
     assert len(mailoutbox) == 1
-    assert "http://testserver/accounts/reset/" in mailoutbox[0].body  # no double slash
+    assert "http://testserver/invitations/" in mailoutbox[0].body  # no double slash
 
 
 # --- two admins at once (PostgreSQL) --------------------------------------------------------

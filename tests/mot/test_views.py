@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.urls import reverse
 
-from mot.models import Membership, Role, Workspace
+from mot.models import Invitation, Membership, Role, Workspace
 from tests.conftest import login, make_member
 
 DEMO_USERNAME = "admin@demo.mot"
@@ -208,43 +208,86 @@ def test_members_page_lists_every_member_with_their_role(client, personas, outsi
         assert label in html
 
 
-def test_admin_adds_an_existing_user_without_sending_an_invitation(
-    client, admin, outsider, mailoutbox, celery_eager, django_capture_on_commit_callbacks
+@pytest.mark.parametrize("existing", [True, False], ids=["has-an-account", "no-account"])
+def test_an_invitation_says_the_same_whether_or_not_the_address_has_an_account(
+    client, admin, outsider, mailoutbox, celery_eager, django_capture_on_commit_callbacks, existing
 ):
+    """Seen from outside: an admin of any workspace (anyone can create one) learned that an
+    account existed, saw its name, and made it a member without its consent."""
     login(client, admin)
+    email = outsider.user.email.upper() if existing else "Newcomer@Acme.test"
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("member_invite", kwargs={"ws": "acme"}),
-            {"email": outsider.user.email.upper(), "role": "manager"},
+            reverse("member_invite", kwargs={"ws": "acme"}), {"email": email, "role": "manager"}
         )
 
     assert response.status_code == 302
-    assert Membership.objects.get(workspace=admin.workspace, user=outsider.user).role == "manager"
-    assert mailoutbox == []
-    assert "Oscar added." in client.get(members_url()).content.decode()
-
-
-def test_admin_invites_a_new_person_by_email(
-    client, admin, mailoutbox, celery_eager, django_capture_on_commit_callbacks
-):
-    login(client, admin)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("member_invite", kwargs={"ws": "acme"}),
-            {"email": "Newcomer@Acme.test", "role": "editor"},
-        )
-
-    assert response.status_code == 302
-    membership = Membership.objects.get(user__email="newcomer@acme.test")
-    assert (membership.workspace, membership.role) == (admin.workspace, Role.EDITOR)
-    assert not membership.user.has_usable_password()
+    page = client.get(members_url()).content.decode()
+    assert f"Invitation sent to {email.lower()}." in page
+    assert "Oscar" not in page
+    assert not Membership.objects.filter(
+        workspace=admin.workspace, user__email__iexact=email
+    ).exists()
     (mail,) = mailoutbox
-    assert mail.to == ["newcomer@acme.test"]
+    assert mail.to == [email.lower()]
     assert "Acme" in mail.subject
-    assert "/accounts/reset/" in mail.body
-    assert "Invitation sent to newcomer@acme.test." in client.get(members_url()).content.decode()
+    assert "/invitations/" in mail.body
+    # The open invitation is listed for the admins, with a way to withdraw it.
+    invitation = Invitation.objects.get(workspace=admin.workspace)
+    assert reverse("invitation_revoke", kwargs={"ws": "acme", "pk": invitation.pk}) in page
+
+
+def test_admin_withdraws_an_invitation(client, admin, celery_eager):
+    login(client, admin)
+    client.post(
+        reverse("member_invite", kwargs={"ws": "acme"}), {"email": "a@b.test", "role": "staff"}
+    )
+    invitation = Invitation.objects.get()
+
+    response = client.post(reverse("invitation_revoke", kwargs={"ws": "acme", "pk": invitation.pk}))
+
+    assert response.status_code == 302
+    assert not Invitation.objects.exists()
+    assert "Invitation to a@b.test withdrawn." in client.get(members_url()).content.decode()
+
+
+def test_other_roles_and_workspaces_cannot_withdraw_an_invitation(
+    client, admin, editor, outsider, celery_eager
+):
+    login(client, admin)
+    client.post(
+        reverse("member_invite", kwargs={"ws": "acme"}), {"email": "a@b.test", "role": "staff"}
+    )
+    invitation = Invitation.objects.get()
+    url = reverse("invitation_revoke", kwargs={"ws": "acme", "pk": invitation.pk})
+    login(client, editor)
+    assert client.post(url).status_code == 403
+    # Globex's admin, through their own workspace's URL: not found.
+    login(client, outsider)
+    other = reverse("invitation_revoke", kwargs={"ws": "globex", "pk": invitation.pk})
+    assert client.post(other).status_code == 404
+    assert Invitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_home_lists_the_invitations_waiting_for_the_signed_in_person(
+    client, admin, outsider, celery_eager
+):
+    login(client, admin)
+    client.post(
+        reverse("member_invite", kwargs={"ws": "acme"}),
+        {"email": outsider.user.email, "role": "staff"},
+    )
+    login(client, outsider)
+
+    # Oscar has one workspace, but is not sent straight into it while an invitation waits.
+    page = client.get(reverse("home"))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Invitations waiting for you" in html
+    assert "/invitations/" in html
+    assert "Acme" in html
 
 
 def test_invite_with_a_bad_email_answers_422_with_the_error_and_adds_nobody(client, admin):
