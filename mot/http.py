@@ -1,8 +1,37 @@
-"""View helpers every app shares: which answer an htmx request wants, and a form's POST data."""
+"""Request helpers every app shares: the client's address, which answer an htmx request
+wants, and a form's POST data."""
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
 from django.http import HttpRequest, QueryDict
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind ``TRUSTED_PROXY_COUNT`` reverse proxies the
+    address the outermost of them saw.
+
+    Each proxy appends the address it received the request from to ``X-Forwarded-For``, so with
+    N trusted proxies the client is the N-th entry from the right; anything left of it is
+    whatever the client chose to send and is never trusted. A header shorter than N (a request
+    that did not come through every proxy) or an entry that is not an address falls back to
+    REMOTE_ADDR.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < count:
+        return remote
+    candidate = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 def wants_partial(request: HttpRequest) -> bool:

@@ -114,11 +114,18 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600  # invitation links stay valid for a week
+
+# The client's address, for the login lock-out and the survey rate limit: REMOTE_ADDR, or behind
+# this many trusted reverse proxies the address the outermost one saw (mot.http.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0, maximum=10)
+AXES_CLIENT_IP_CALLABLE = "mot.http.client_ip"
+RATELIMIT_IP_META_KEY = "mot.http.client_ip"
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# One account from one address: wrong passwords for one account lock out neither its owner
+# elsewhere nor the other people behind the same address (an office, a proxy).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
