@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from feedback.models import SurveyLink
-from feedback.survey import survey_link_create, survey_link_revoke
+from feedback.surveys.services import survey_link_create, survey_link_revoke
 from journeys.models import Touchpoint
 from mot.models import Role
 from tests.conftest import login

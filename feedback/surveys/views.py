@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from feedback import survey
 from feedback.access import get_survey_link_for
 from feedback.models import Source, SurveyLink
 from feedback.services import RATINGS, AnswerIn, responses_ingest
-from feedback.survey_forms import SurveyForm
+from feedback.surveys import services
+from feedback.surveys.forms import SurveyForm
 from journeys.access import get_touchpoint_for
 from mot.policy import Action
 
@@ -37,7 +37,7 @@ def survey_links(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     ]
     return render(
         request,
-        "feedback/survey_links.html",
+        "feedback/surveys/links.html",
         {"membership": membership, "touchpoint": tp, "journey": tp.journey, "links": links},
     )
 
@@ -46,7 +46,7 @@ def survey_links(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 @require_POST
 def survey_link_new(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, tp = get_touchpoint_for(request, ws, pk, Action.MANAGE_SURVEYS)
-    survey.survey_link_create(actor=membership, touchpoint=tp)
+    services.survey_link_create(actor=membership, touchpoint=tp)
     messages.success(request, _("Survey link created."))
     return redirect("feedback:survey_links", ws=ws, pk=tp.pk)
 
@@ -55,7 +55,7 @@ def survey_link_new(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 @require_POST
 def survey_link_revoke(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, link = get_survey_link_for(request, ws, pk, Action.MANAGE_SURVEYS)
-    survey.survey_link_revoke(actor=membership, link=link)
+    services.survey_link_revoke(actor=membership, link=link)
     messages.success(request, _("Survey link revoked: it no longer accepts answers."))
     return redirect("feedback:survey_links", ws=ws, pk=link.touchpoint_id)
 
@@ -70,7 +70,7 @@ def _survey_rate(group: str, request: HttpRequest) -> str:
 
 def _inactive(request: HttpRequest, *, status: int) -> HttpResponse:
     return render(
-        request, "feedback/survey_inactive.html", {"revoked": status == 410}, status=status
+        request, "feedback/surveys/inactive.html", {"revoked": status == 410}, status=status
     )
 
 
@@ -91,7 +91,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     if link.revoked_at is not None:
         return _inactive(request, status=410)
     if request.method == "POST" and getattr(request, "limited", False):
-        return render(request, "feedback/survey_limited.html", status=429)
+        return render(request, "feedback/surveys/limited.html", status=429)
 
     if request.method == "POST":
         form = SurveyForm(request.POST)
@@ -124,7 +124,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
         )
     return render(
         request,
-        "feedback/survey.html",
+        "feedback/surveys/survey.html",
         {"link": link, "touchpoint": link.touchpoint, "form": form},
         status=422 if form.errors else 200,
     )
@@ -135,4 +135,4 @@ def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
     link = _find_link(token)
     if link is None:
         return _inactive(request, status=404)
-    return render(request, "feedback/survey_thanks.html", {"touchpoint": link.touchpoint})
+    return render(request, "feedback/surveys/thanks.html", {"touchpoint": link.touchpoint})

@@ -16,7 +16,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from feedback.models import Customer, Response, Source
-from feedback.survey import survey_link_create, survey_link_revoke
+from feedback.surveys.services import survey_link_create, survey_link_revoke
 from journeys.models import Touchpoint
 from journeys.services import journey_create, stage_create, touchpoint_create
 
