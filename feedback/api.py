@@ -20,7 +20,7 @@ from pydantic import BeforeValidator, ConfigDict, field_validator
 
 from feedback.models import ApiToken, Response, Source
 from feedback.services import AnswerIn, AnswersRefused, responses_ingest
-from feedback.tokens import api_token_authenticate
+from feedback.tokens.services import api_token_authenticate
 from feedback.touchpoint_refs import ids_by_code
 
 MAX_BATCH = 1000

@@ -8,4 +8,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("feedback.surveys.urls")),
+    path("", include("feedback.tokens.urls")),
 ]

@@ -29,7 +29,6 @@ urlpatterns = [
     path("w/<slug:ws>/", include(member_patterns)),
     path("w/<slug:ws>/", include("journeys.urls")),
     path("w/<slug:ws>/", include("feedback.urls")),
-    path("w/<slug:ws>/", include("feedback.token_urls")),
     path("w/<slug:ws>/", include("feedback.explorer_urls")),
     path("w/<slug:ws>/", include("feedback.import_urls")),
     path("w/<slug:ws>/", include("metrics.urls")),

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedback.models import Response, Source
-from feedback.tokens import api_token_create, api_token_revoke
+from feedback.tokens.services import api_token_create, api_token_revoke
 from journeys.services import journey_create, stage_create, touchpoint_create
 from tests.conftest import login
 

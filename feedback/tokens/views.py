@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from feedback.models import ApiToken
-from feedback.tokens import api_token_create, api_token_revoke, api_tokens_of
+from feedback.tokens.forms import TokenForm
+from feedback.tokens.services import api_token_create, api_token_revoke, api_tokens_of
 from mot.forms_utils import apply_service_errors
 from mot.models import Membership
 from mot.policy import Action, get_workspace_for
-
-
-class TokenForm(forms.Form):
-    name = forms.CharField(
-        label=gettext_lazy("Name"),
-        max_length=100,
-        help_text=gettext_lazy("What uses this token, e.g. “CRM sync”."),
-    )
 
 
 def _page(
@@ -33,7 +24,7 @@ def _page(
 ) -> HttpResponse:
     return render(
         request,
-        "feedback/tokens.html",
+        "feedback/tokens/list.html",
         {
             "membership": membership,
             "tokens": api_tokens_of(membership=membership),
@@ -65,7 +56,7 @@ def token_new(request: HttpRequest, ws: str) -> HttpResponse:
             # Rendered, not redirected: the raw token must not pass through a session message.
             return render(
                 request,
-                "feedback/token_created.html",
+                "feedback/tokens/created.html",
                 {"membership": membership, "token": token, "raw": raw},
                 status=201,
             )

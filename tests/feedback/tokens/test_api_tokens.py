@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback.models import ApiToken, hash_token
-from feedback.tokens import api_token_authenticate, api_token_create, api_token_revoke
+from feedback.tokens.services import api_token_authenticate, api_token_create, api_token_revoke
 from mot.models import Role
 from tests.conftest import login
 
