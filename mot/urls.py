@@ -4,7 +4,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from feedback.api import api as feedback_api
 from mot import views
 
 member_patterns = [
@@ -32,6 +31,6 @@ urlpatterns = [
     path("w/<slug:ws>/", include("feedback.explorer_urls")),
     path("w/<slug:ws>/", include("feedback.import_urls")),
     path("w/<slug:ws>/", include("metrics.urls")),
-    path("api/v1/", feedback_api.urls),
+    path("api/v1/", include("feedback.api.urls")),
     path("s/<slug:token>/", include("feedback.surveys.public_urls")),
 ]
