@@ -9,4 +9,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("feedback.surveys.urls")),
     path("", include("feedback.tokens.urls")),
+    path("", include("feedback.explorer.urls")),
 ]

@@ -19,7 +19,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback import explorer
+from feedback.explorer import selectors as explorer
 from feedback.models import Customer, Response, Source
 from journeys.models import Journey, Touchpoint
 from journeys.services import journey_create, stage_create, touchpoint_create

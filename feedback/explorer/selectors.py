@@ -23,7 +23,8 @@ condition whose query depends on the row cannot use an index, so a search is two
 vector against the words' queries in every configuration OR-ed together (a constant: the index
 finds the candidates), and the vector against the query in the answer's own configuration (a
 filter on those candidates, so a word's Portuguese stem never matches a Spanish answer).
-``tests/feedback/test_explorer_search_pg.py`` checks the matches and, with EXPLAIN, the index.
+``tests/feedback/explorer/test_explorer_search_pg.py`` checks the matches and, with EXPLAIN, the
+index.
 
 On SQLite (the embedded mode) a plain fallback: every word must occur in the comment,
 case-insensitively (SQLite folds ASCII letters only).

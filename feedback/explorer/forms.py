@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from feedback.experience import Experience
-from feedback.explorer import ExplorerFilter
+from feedback.explorer.selectors import ExplorerFilter
 from feedback.models import Source
 from journeys.models import MotStage, Touchpoint
 from journeys.selectors import NO_MOMENT

@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from feedback import explorer
-from feedback.explorer_forms import ExplorerForm, language_suggestions
+from feedback.explorer import selectors
+from feedback.explorer.forms import ExplorerForm, language_suggestions
 from mot.http import wants_partial
 from mot.models import Membership
 from mot.policy import Action, can, get_workspace_for
 
+PAGE = "feedback/explorer/answers.html"
 CARRIED_KEYS = tuple(ExplorerForm.base_fields)
 
 
@@ -37,7 +38,7 @@ def _carried_query(query: QueryDict) -> str:
 
 
 def _filter_form(request: HttpRequest, membership: Membership) -> ExplorerForm:
-    touchpoints = explorer.filter_touchpoints(workspace_id=membership.workspace_id)
+    touchpoints = selectors.filter_touchpoints(workspace_id=membership.workspace_id)
     return ExplorerForm(request.GET, touchpoints=touchpoints)
 
 
@@ -46,9 +47,9 @@ def _filter_form(request: HttpRequest, membership: Membership) -> ExplorerForm:
 def answer_list(request: HttpRequest, ws: str) -> HttpResponse:
     membership = get_workspace_for(request, ws, Action.VIEW)
     form = _filter_form(request, membership)
-    matching = explorer.answers(workspace_id=membership.workspace_id, filters=form.filters())
-    page = explorer.answer_page(
-        queryset=matching, cursor=explorer.Cursor.decode(request.GET.get("cursor"))
+    matching = selectors.answers(workspace_id=membership.workspace_id, filters=form.filters())
+    page = selectors.answer_page(
+        queryset=matching, cursor=selectors.Cursor.decode(request.GET.get("cursor"))
     )
     query = _carried_query(request.GET)
     partial = wants_partial(request)
@@ -63,7 +64,7 @@ def answer_list(request: HttpRequest, ws: str) -> HttpResponse:
         "languages": language_suggestions(),
         "partial": partial,
     }
-    template = "feedback/explorer.html#results" if partial else "feedback/explorer.html"
+    template = f"{PAGE}#results" if partial else PAGE
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -81,12 +82,12 @@ class _Echo:
 def answer_export(request: HttpRequest, ws: str) -> StreamingHttpResponse:
     membership = get_workspace_for(request, ws, Action.EXPORT)
     form = _filter_form(request, membership)
-    matching = explorer.answers(workspace_id=membership.workspace_id, filters=form.filters())
+    matching = selectors.answers(workspace_id=membership.workspace_id, filters=form.filters())
     writer = csv.writer(_Echo())
 
     def lines():
         yield "\ufeff"  # a byte-order mark, so spreadsheet programs read the accents as UTF-8
-        for row in explorer.csv_rows(queryset=matching):
+        for row in selectors.csv_rows(queryset=matching):
             yield writer.writerow(row)
 
     filename = f"mot-answers-{membership.workspace.slug}-{timezone.localdate():%Y-%m-%d}.csv"

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
-from feedback.explorer import ExplorerFilter, answer_page, answers
+from feedback.explorer.selectors import ExplorerFilter, answer_page, answers
 from feedback.models import Response, Source
 from journeys.models import Touchpoint
 
