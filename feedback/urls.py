@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("feedback.surveys.urls")),
     path("", include("feedback.tokens.urls")),
     path("", include("feedback.explorer.urls")),
+    path("", include("feedback.imports.urls")),
 ]

@@ -28,7 +28,6 @@ urlpatterns = [
     path("w/<slug:ws>/", include(member_patterns)),
     path("w/<slug:ws>/", include("journeys.urls")),
     path("w/<slug:ws>/", include("feedback.urls")),
-    path("w/<slug:ws>/", include("feedback.import_urls")),
     path("w/<slug:ws>/", include("metrics.urls")),
     path("api/v1/", include("feedback.api.urls")),
     path("s/<slug:token>/", include("feedback.surveys.public_urls")),

@@ -14,8 +14,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.access import get_import_job_for
-from feedback.import_forms import MappingForm, UploadForm
 from feedback.imports import jobs
+from feedback.imports.forms import MappingForm, UploadForm
 from feedback.imports.types import Layout, Mapping, Target
 from feedback.models import ImportJob
 from mot.forms_utils import apply_service_errors
@@ -23,6 +23,8 @@ from mot.models import Membership
 from mot.policy import Action, get_workspace_for
 
 RECENT_JOBS = 30
+PAGE = "feedback/imports/job.html"
+WORKBENCH = f"{PAGE}#workbench"
 
 
 class CappedUploadHandler(FileUploadHandler):
@@ -55,7 +57,7 @@ def _list_page(
     )
     return render(
         request,
-        "feedback/imports.html",
+        "feedback/imports/list.html",
         {
             "membership": membership,
             "jobs": recent,
@@ -129,7 +131,7 @@ def _detail(
     *,
     mapping: Mapping | None = None,
     status: int = 200,
-    template: str = "feedback/import_job.html",
+    template: str = PAGE,
     oob: bool = False,
 ) -> HttpResponse:
     mapping = mapping or Mapping.from_json(job.mapping)
@@ -158,10 +160,6 @@ def _detail(
         },
         status=status,
     )
-
-
-PAGE = "feedback/import_job.html"
-WORKBENCH = "feedback/import_job.html#workbench"
 
 
 @login_required
@@ -209,7 +207,7 @@ def import_status(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, job = get_import_job_for(request, ws, pk, Action.IMPORT)
     return render(
         request,
-        "feedback/import_job.html#status",
+        f"{PAGE}#status",
         {"membership": membership, "job": job, "progress": jobs.import_progress(job)},
     )
 
