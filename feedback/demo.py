@@ -1,7 +1,9 @@
 """The demo workspace "Demo Retail": the three template journeys and one user per role.
 
 Loading is idempotent: what exists is left as it is (passwords included), only what is missing is
-created, so running the first README command again changes nothing.
+created, so running the first README command again changes nothing. ``manage.py load_demo`` runs
+it. It lives in feedback, the app on top of journeys, because it fills both: the journeys here and
+the answers in :mod:`feedback.demo_data`.
 """
 
 from __future__ import annotations

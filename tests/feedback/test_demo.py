@@ -10,8 +10,8 @@ from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 
+from feedback.demo import DEMO_USERS, WORKSPACE_NAME, load_demo
 from journeys.models import Journey, Stage, Touchpoint
-from mot.demo import DEMO_USERS, WORKSPACE_NAME, load_demo
 from mot.models import Membership, Role, Workspace
 
 pytestmark = pytest.mark.django_db

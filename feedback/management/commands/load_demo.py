@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from mot.demo import load_demo
+from feedback.demo import load_demo
 
 
 class Command(BaseCommand):
