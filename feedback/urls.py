@@ -1,19 +1,14 @@
-from django.urls import path
+"""The feedback app's pages under /w/<workspace>/: each feature's URLs, with its own namespace.
 
-from feedback import survey_views
+The two mounted elsewhere are included by mot/urls.py: the JSON API (``feedback.api.urls``) and
+the public survey pages (``feedback.surveys.public_urls``).
+"""
 
-app_name = "feedback"
+from django.urls import include, path
 
 urlpatterns = [
-    path("touchpoints/<int:pk>/survey-links/", survey_views.survey_links, name="survey_links"),
-    path(
-        "touchpoints/<int:pk>/survey-links/new/",
-        survey_views.survey_link_new,
-        name="survey_link_new",
-    ),
-    path(
-        "survey-links/<int:pk>/revoke/",
-        survey_views.survey_link_revoke,
-        name="survey_link_revoke",
-    ),
+    path("", include("feedback.surveys.urls")),
+    path("", include("feedback.tokens.urls")),
+    path("", include("feedback.explorer.urls")),
+    path("", include("feedback.imports.urls")),
 ]

@@ -4,8 +4,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from feedback import survey_views
-from feedback.api import api as feedback_api
 from mot import views
 
 member_patterns = [
@@ -32,11 +30,7 @@ urlpatterns = [
     path("w/<slug:ws>/", include(member_patterns)),
     path("w/<slug:ws>/", include("journeys.urls")),
     path("w/<slug:ws>/", include("feedback.urls")),
-    path("w/<slug:ws>/", include("feedback.token_urls")),
-    path("w/<slug:ws>/", include("feedback.explorer_urls")),
-    path("w/<slug:ws>/", include("feedback.import_urls")),
     path("w/<slug:ws>/", include("metrics.urls")),
-    path("api/v1/", feedback_api.urls),
-    path("s/<slug:token>/", survey_views.survey_page, name="survey"),
-    path("s/<slug:token>/thanks/", survey_views.survey_thanks, name="survey_thanks"),
+    path("api/v1/", include("feedback.api.urls")),
+    path("s/<slug:token>/", include("feedback.surveys.public_urls")),
 ]

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from mot.demo import DEMO_USERS, WORKSPACE_SLUG, load_demo
+from feedback.demo import DEMO_USERS, WORKSPACE_SLUG, load_demo
 from mot.models import Role
 from tests.browser.conftest import signed_in
 

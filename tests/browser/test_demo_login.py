@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from feedback.demo import DEMO_USERS, WORKSPACE_NAME, WORKSPACE_SLUG, DemoUser, load_demo
 from journeys.models import Touchpoint
-from mot.demo import DEMO_USERS, WORKSPACE_NAME, WORKSPACE_SLUG, DemoUser, load_demo
 from mot.models import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

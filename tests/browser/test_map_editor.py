@@ -11,8 +11,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Locator, Page, expect
 
+from feedback.demo import DEMO_USERS, WORKSPACE_SLUG, DemoUser, load_demo
 from journeys.models import Journey, MotStage, Touchpoint
-from mot.demo import DEMO_USERS, WORKSPACE_SLUG, DemoUser, load_demo
 from mot.models import Role
 from tests.browser.conftest import signed_in
 

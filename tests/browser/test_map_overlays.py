@@ -9,11 +9,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
+from feedback.demo import DEMO_USERS, WORKSPACE_SLUG, load_demo
 from journeys.models import Journey
 from journeys.selectors import journey_outline
 from metrics.moments import journey_moments
 from metrics.services import metrics_recompute
-from mot.demo import DEMO_USERS, WORKSPACE_SLUG, load_demo
 from mot.models import Role
 from tests.browser.conftest import signed_in
 

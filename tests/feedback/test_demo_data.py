@@ -1,9 +1,9 @@
 from django.db.models import Count, Q
 
+from feedback.demo import load_demo
 from feedback.demo_data import CRITICAL
 from feedback.models import Activity, Customer, Response
 from metrics.models import MomentImpact
-from mot.demo import load_demo
 
 
 def _pain_share(title: str) -> float:

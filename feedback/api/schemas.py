@@ -1,0 +1,135 @@
+"""The API's request and response bodies (its forms): strict types, so a number is never read
+as a date nor a string as a score, and a request that does not fit is refused whole."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from ninja import Field, Schema
+from pydantic import BeforeValidator, ConfigDict, field_validator
+
+MAX_BATCH = 1000
+MAX_LIST = 500
+MAX_ID = 2**63 - 1  # a bigint: larger ids would make the database raise, not answer "unknown"
+
+
+def _iso_string(value: Any) -> Any:
+    # Only ISO 8601 strings: pydantic would also take a number as a Unix time.
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string")
+    return value
+
+
+def _no_nul(value: str | None) -> str | None:
+    # JSON can carry both; PostgreSQL stores neither (a NUL or a lone surrogate half).
+    if value is not None:
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    # A time without an offset is read as UTC; converting here also refuses the few
+    # datetimes (year 1 with a positive offset…) that have no UTC equivalent.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+
+
+StrictId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+TouchpointCode = Annotated[str, Field(strict=True, min_length=1, max_length=40)]
+
+
+class AnswerSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str = Field(..., strict=True, min_length=1, max_length=200)
+    touchpoint: StrictId | TouchpointCode = Field(
+        ..., description="The touchpoint's id, or its code (case-insensitive)."
+    )
+    submitted_at: Annotated[datetime, BeforeValidator(_iso_string)]
+    nps: int | None = Field(None, strict=True, ge=0, le=10)
+    csat: int | None = Field(None, strict=True, ge=1, le=5)
+    respect: int | None = Field(None, strict=True, ge=1, le=5)
+    solutions: int | None = Field(None, strict=True, ge=1, le=5)
+    simplicity: int | None = Field(None, strict=True, ge=1, le=5)
+    responsibility: int | None = Field(None, strict=True, ge=1, le=5)
+    comment: str = Field("", strict=True, max_length=10_000)
+    language: str = Field("", strict=True, max_length=16)
+    customer: str | None = Field(None, strict=True, min_length=1, max_length=200)
+
+    @field_validator("external_id", "comment", "language", "customer")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return _no_nul(value)
+
+    @field_validator("submitted_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return _as_utc(value)
+
+
+class BatchSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    responses: list[AnswerSchema] = Field(..., min_length=1, max_length=MAX_BATCH)
+
+
+class IngestOut(Schema):
+    created: int
+    duplicates: int
+    ids: list[int]
+
+
+class FieldError(Schema):
+    index: int | None
+    field: str | None
+    message: str
+
+
+class ErrorsOut(Schema):
+    errors: list[FieldError]
+
+
+class ResponseOut(Schema):
+    id: int
+    external_id: str
+    touchpoint: int = Field(..., alias="touchpoint_id")
+    customer: str | None = Field(None, alias="customer.external_id")
+    source: str
+    submitted_at: datetime
+    nps: int | None
+    csat: int | None
+    respect: int | None
+    solutions: int | None
+    simplicity: int | None
+    responsibility: int | None
+    comment: str
+    language: str
+
+
+class ResponseListOut(Schema):
+    items: list[ResponseOut]
+    next_after: int | None = Field(
+        None, description="Pass as `after` for the next page; null on the last page."
+    )
+
+
+class ListFilters(Schema):
+    touchpoint: int | None = Field(None, ge=1, le=MAX_ID)
+    since: datetime | None = None
+    limit: int = Field(100, ge=1, le=MAX_LIST)
+    after: int | None = Field(None, ge=0, le=MAX_ID)
+
+    @field_validator("since")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _as_utc(value)

@@ -1,0 +1,161 @@
+"""The API's operations on the ``NinjaAPI`` instance that ``urls`` mounts: token auth, the error
+answers (every bad item listed by index and field, 422), storing and listing answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Query
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from feedback.api.schemas import (
+    AnswerSchema,
+    BatchSchema,
+    ErrorsOut,
+    IngestOut,
+    ListFilters,
+    ResponseListOut,
+)
+from feedback.models import ApiToken, Response, Source
+from feedback.services import AnswerIn, AnswersRefused, responses_ingest
+from feedback.tokens.services import api_token_authenticate
+from feedback.touchpoint_refs import ids_by_code
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        return api_token_authenticate(token)
+
+
+api = NinjaAPI(
+    title="MOT API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=TokenAuth(),
+    description=(
+        "Send survey answers to a workspace and read them back. Authenticate with "
+        "`Authorization: Bearer <token>`; an admin creates tokens on the workspace's API tokens "
+        "page. A request's answers are stored all together or not at all."
+    ),
+)
+
+
+# --- Errors ----------------------------------------------------------------------------------
+
+
+class ItemErrors(Exception):
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        super().__init__(errors)
+
+
+def _error(index: int | None, field: str | None, message: str) -> dict[str, Any]:
+    return {"index": index, "field": field, "message": message}
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        loc = list(error.get("loc", ()))
+        # Body locations read ("body", "payload", ["responses", i,] field…)
+        index = None
+        if loc[:1] == ["body"]:
+            loc = loc[2:]
+            if loc[:1] == ["responses"] and len(loc) > 1 and isinstance(loc[1], int):
+                index, loc = loc[1], loc[2:]
+        else:
+            loc = loc[1:]
+        field = next((str(p) for p in loc if isinstance(p, str)), None)
+        errors.append(_error(index, field, str(error.get("msg", "is not valid"))))
+    return api.create_response(request, {"errors": errors}, status=422)
+
+
+@api.exception_handler(ItemErrors)
+def _item_errors(request: HttpRequest, exc: ItemErrors) -> HttpResponse:
+    return api.create_response(request, {"errors": exc.errors}, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # Django's limit (DATA_UPLOAD_MAX_MEMORY_SIZE) raises while ninja reads the body.
+    return api.create_response(
+        request, {"detail": "Request body too large; send at most 1,000 answers."}, status=413
+    )
+
+
+# --- Operations ------------------------------------------------------------------------------
+
+
+def _ingest(request: HttpRequest, items: list[AnswerSchema], *, batch: bool) -> dict[str, Any]:
+    workspace_id = request.auth.workspace_id  # type: ignore[attr-defined]
+    by_code = ids_by_code(
+        workspace_id, (i.touchpoint for i in items if isinstance(i.touchpoint, str))
+    )
+    answers = [
+        AnswerIn(
+            # An unknown code becomes id 0, which the ingestion refuses as an unknown touchpoint.
+            touchpoint_id=(
+                by_code.get(item.touchpoint.strip().upper(), 0)
+                if isinstance(item.touchpoint, str)
+                else item.touchpoint
+            ),
+            **item.model_dump(exclude={"touchpoint"}),
+        )
+        for item in items
+    ]
+    try:
+        result = responses_ingest(
+            workspace_id=workspace_id,
+            source=Source.API,
+            answers=answers,
+        )
+    except AnswersRefused as exc:
+        raise ItemErrors(
+            [_error(p.index if batch else None, p.field, p.message) for p in exc.problems]
+        ) from exc
+    return {"created": result.created, "duplicates": result.duplicates, "ids": result.created_ids}
+
+
+@api.post(
+    "/responses",
+    response={200: IngestOut, 422: ErrorsOut},
+    summary="Store one answer",
+    tags=["responses"],
+)
+def response_create(request: HttpRequest, payload: AnswerSchema) -> dict[str, Any]:
+    return _ingest(request, [payload], batch=False)
+
+
+@api.post(
+    "/responses/batch",
+    response={200: IngestOut, 422: ErrorsOut},
+    summary="Store up to 1,000 answers, all or none",
+    tags=["responses"],
+)
+def response_batch(request: HttpRequest, payload: BatchSchema) -> dict[str, Any]:
+    return _ingest(request, payload.responses, batch=True)
+
+
+@api.get(
+    "/responses",
+    response={200: ResponseListOut, 422: ErrorsOut},
+    summary="List answers, oldest id first",
+    tags=["responses"],
+)
+def response_list(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
+    workspace_id = request.auth.workspace_id  # type: ignore[attr-defined]
+    rows = Response.objects.filter(workspace_id=workspace_id).select_related("customer")
+    if filters.touchpoint is not None:
+        rows = rows.filter(touchpoint_id=filters.touchpoint)
+    if filters.since is not None:
+        rows = rows.filter(submitted_at__gte=filters.since)
+    if filters.after is not None:
+        rows = rows.filter(pk__gt=filters.after)
+    page = list(rows.order_by("pk")[: filters.limit + 1])
+    more = len(page) > filters.limit
+    page = page[: filters.limit]
+    return {"items": page, "next_after": page[-1].pk if more else None}

@@ -1,0 +1,93 @@
+"""The demo workspace "Demo Retail": the three template journeys and one user per role.
+
+Loading is idempotent: what exists is left as it is (passwords included), only what is missing is
+created, so running the first README command again changes nothing. ``manage.py load_demo`` runs
+it. It lives in feedback, the app on top of journeys, because it fills both: the journeys here and
+the answers in :mod:`feedback.demo_data`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from feedback.demo_data import load_demo_feedback
+from journeys.blueprints import BLUEPRINTS
+from journeys.models import Touchpoint
+from journeys.services import journey_create_from_blueprint
+from mot.models import Membership, Role, Workspace
+
+WORKSPACE_SLUG = "demo-retail"
+WORKSPACE_NAME = "Demo Retail"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    role: str
+    email: str
+    password: str
+    first_name: str
+    last_name: str
+
+
+DEMO_USERS = [
+    DemoUser(Role.ADMIN, "admin@demo.mot", "demo-admin-pass", "Ana", "Admin"),
+    DemoUser(Role.EDITOR, "editor@demo.mot", "demo-editor-pass", "Eva", "Editor"),
+    DemoUser(Role.MANAGER, "manager@demo.mot", "demo-manager-pass", "Mihai", "Manager"),
+    DemoUser(Role.STAFF, "staff@demo.mot", "demo-staff-pass", "Sofia", "Staff"),
+]
+
+# Which demo person owns which template touchpoint, so "my touchpoints" has something to show.
+DEMO_OWNERS = {
+    "Waiting for delivery": Role.STAFF,
+    "Support chat": Role.STAFF,
+    "Product page": Role.EDITOR,
+    "Waiting for the food": Role.STAFF,
+    "Kick-off call": Role.MANAGER,
+    "Waiting for account provisioning": Role.EDITOR,
+}
+
+
+@transaction.atomic
+def load_demo() -> tuple[Workspace, list[DemoUser], bool]:
+    """Create what is missing of the demo; return the workspace, its users, whether anything new."""
+    User = get_user_model()
+    created_any = False
+    workspace, workspace_created = Workspace.objects.get_or_create(
+        slug=WORKSPACE_SLUG, defaults={"name": WORKSPACE_NAME}
+    )
+    created_any |= workspace_created
+    members: dict[str, Membership] = {}
+    for demo in DEMO_USERS:
+        user = User.objects.filter(username=demo.email).first()
+        if user is None:
+            user = User(
+                username=demo.email,
+                email=demo.email,
+                first_name=demo.first_name,
+                last_name=demo.last_name,
+            )
+            user.set_password(demo.password)
+            user.save()
+            created_any = True
+        member, created = Membership.objects.get_or_create(
+            workspace=workspace, user=user, defaults={"role": demo.role}
+        )
+        created_any |= created
+        members[demo.role] = member
+
+    if not workspace_created:
+        # The journeys came with the workspace; whatever people did to them since is theirs.
+        created_any |= load_demo_feedback(workspace) > 0
+        return workspace, DEMO_USERS, created_any
+    admin = members[Role.ADMIN]
+    for key in BLUEPRINTS:
+        name = str(BLUEPRINTS[key].label)
+        journey = journey_create_from_blueprint(actor=admin, key=key, name=name)
+        created_any = True
+        for title, role in DEMO_OWNERS.items():
+            Touchpoint.objects.filter(journey=journey, title=title).update(owner=members[role])
+    load_demo_feedback(workspace)
+    return workspace, DEMO_USERS, created_any

@@ -1,0 +1,10 @@
+"""The public survey pages, mounted at /s/<token>/ outside any workspace: no login, no namespace."""
+
+from django.urls import path
+
+from feedback.surveys import views
+
+urlpatterns = [
+    path("", views.survey_page, name="survey"),
+    path("thanks/", views.survey_thanks, name="survey_thanks"),
+]

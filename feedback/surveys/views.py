@@ -1,0 +1,138 @@
+"""Survey link pages for editors, and the public survey page customers answer on their phone."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from feedback.access import get_survey_link_for
+from feedback.models import Source, SurveyLink
+from feedback.services import RATINGS, AnswerIn, responses_ingest
+from feedback.surveys import services
+from feedback.surveys.forms import SurveyForm
+from journeys.access import get_touchpoint_for
+from mot.policy import Action
+
+# --- editors ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def survey_links(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, tp = get_touchpoint_for(request, ws, pk, Action.MANAGE_SURVEYS)
+    links = [
+        (link, request.build_absolute_uri(reverse("survey", kwargs={"token": link.token})))
+        for link in tp.survey_links.order_by("-created_at", "-pk")
+    ]
+    return render(
+        request,
+        "feedback/surveys/links.html",
+        {"membership": membership, "touchpoint": tp, "journey": tp.journey, "links": links},
+    )
+
+
+@login_required
+@require_POST
+def survey_link_new(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, tp = get_touchpoint_for(request, ws, pk, Action.MANAGE_SURVEYS)
+    services.survey_link_create(actor=membership, touchpoint=tp)
+    messages.success(request, _("Survey link created."))
+    return redirect("feedback:survey_links", ws=ws, pk=tp.pk)
+
+
+@login_required
+@require_POST
+def survey_link_revoke(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, link = get_survey_link_for(request, ws, pk, Action.MANAGE_SURVEYS)
+    services.survey_link_revoke(actor=membership, link=link)
+    messages.success(request, _("Survey link revoked: it no longer accepts answers."))
+    return redirect("feedback:survey_links", ws=ws, pk=link.touchpoint_id)
+
+
+# --- public ----------------------------------------------------------------------------------
+
+
+def _survey_rate(group: str, request: HttpRequest) -> str:
+    # Read per request so deployments (and tests) can change it without re-importing views.
+    return getattr(settings, "SURVEY_RATE_LIMIT", "20/m")
+
+
+def _inactive(request: HttpRequest, *, status: int) -> HttpResponse:
+    return render(
+        request, "feedback/surveys/inactive.html", {"revoked": status == 410}, status=status
+    )
+
+
+def _find_link(token: str) -> SurveyLink | None:
+    return (
+        SurveyLink.objects.select_related("touchpoint__journey__workspace")
+        .filter(token=token[:64])
+        .first()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=_survey_rate, method="POST", block=False, group="survey")
+def survey_page(request: HttpRequest, token: str) -> HttpResponse:
+    link = _find_link(token)
+    if link is None:
+        return _inactive(request, status=404)
+    if link.revoked_at is not None:
+        return _inactive(request, status=410)
+    if request.method == "POST" and getattr(request, "limited", False):
+        return render(request, "feedback/surveys/limited.html", status=429)
+
+    if request.method == "POST":
+        form = SurveyForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            answer = AnswerIn(
+                touchpoint_id=link.touchpoint_id,
+                external_id=data["submission"],
+                submitted_at=timezone.now(),
+                nps=data["nps"],
+                csat=data["csat"],
+                comment=data["comment"],
+                language=getattr(request, "LANGUAGE_CODE", "")[:16],
+                customer=data["customer"],
+                **{name: data[name] for name in RATINGS},
+            )
+            try:
+                responses_ingest(
+                    workspace_id=link.touchpoint.journey.workspace_id,
+                    source=Source.SURVEY_LINK,
+                    answers=[answer],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return redirect("survey_thanks", token=link.token)
+    else:
+        form = SurveyForm(
+            initial={"customer": request.GET.get("c", "")[:200], "submission": str(uuid.uuid4())}
+        )
+    return render(
+        request,
+        "feedback/surveys/survey.html",
+        {"link": link, "touchpoint": link.touchpoint, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_GET
+def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    link = _find_link(token)
+    if link is None:
+        return _inactive(request, status=404)
+    return render(request, "feedback/surveys/thanks.html", {"touchpoint": link.touchpoint})

@@ -1,0 +1,109 @@
+"""The demo workspace: complete on the first run, untouched by the second."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.urls import reverse
+
+from feedback.demo import DEMO_USERS, WORKSPACE_NAME, load_demo
+from journeys.models import Journey, Stage, Touchpoint
+from mot.models import Membership, Role, Workspace
+
+pytestmark = pytest.mark.django_db
+
+PRINTED_LOGIN = re.compile(r"^\s+(\w+)\s+(\S+@\S+)\s+password: (\S+)$", re.MULTILINE)
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def map_dump() -> list[tuple]:
+    return [
+        *Journey.objects.order_by("pk").values_list("pk", "workspace", "name", "updated_at"),
+        *Stage.objects.order_by("pk").values_list("pk", "journey", "name", "position"),
+        *Touchpoint.objects.order_by("pk").values_list(
+            "pk", "journey", "stage", "position", "title", "mot_stage", "owner", "updated_at"
+        ),
+        *Membership.objects.order_by("pk").values_list("pk", "workspace", "user", "role"),
+    ]
+
+
+def run_command() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_loading_the_demo_twice_creates_nothing_the_second_time():
+    first = run_command()
+    counts, dump = row_counts(), map_dump()
+    second = run_command()
+    assert row_counts() == counts
+    assert map_dump() == dump
+    assert "created" in first
+    assert "already present, nothing changed" in second
+
+
+def test_load_demo_reports_whether_anything_was_created():
+    assert load_demo()[2] is True
+    assert load_demo()[2] is False
+
+
+def test_demo_workspace_has_the_three_template_journeys_and_one_user_per_role():
+    workspace, users, _created = load_demo()
+    assert Workspace.objects.get(slug="demo-retail").name == WORKSPACE_NAME == "Demo Retail"
+    assert sorted(workspace.journeys.values_list("name", flat=True)) == [
+        "B2B SaaS onboarding",
+        "B2C online shop",
+        "Restaurant",
+    ]
+    roles = sorted(workspace.memberships.values_list("role", flat=True))
+    assert roles == sorted(Role.values)
+    assert {u.role for u in users} == set(Role.values)
+
+
+def test_demo_gives_owners_to_some_touchpoints_for_my_touchpoints():
+    workspace, _users, _created = load_demo()
+    staff = workspace.memberships.get(role=Role.STAFF)
+    owned = set(staff.owned_touchpoints.values_list("title", flat=True))
+    assert {"Waiting for delivery", "Support chat", "Waiting for the food"} <= owned
+
+
+def test_second_run_keeps_what_people_changed():
+    workspace, _users, _created = load_demo()
+    workspace.journeys.filter(name="Restaurant").delete()
+    staff_user = workspace.memberships.get(role=Role.STAFF).user
+    staff_user.set_password("changed-by-sam-123")
+    staff_user.save()
+    load_demo()
+    assert not workspace.journeys.filter(name="Restaurant").exists()
+    staff_user.refresh_from_db()
+    assert staff_user.check_password("changed-by-sam-123")
+
+
+def test_every_printed_login_signs_in(client):
+    printed = PRINTED_LOGIN.findall(run_command())
+    assert sorted(role for role, _email, _password in printed) == sorted(Role.values)
+    assert {(u.email, u.password) for u in DEMO_USERS} == {(e, p) for _r, e, p in printed}
+    for role, email, password in printed:
+        client.logout()
+        response = client.post(reverse("login"), {"username": email, "password": password})
+        assert response.status_code == 302, (role, response.content[:500])
+        assert response.wsgi_request.user.email == email
+        membership = Membership.objects.get(user=response.wsgi_request.user)
+        assert (membership.workspace.slug, membership.role) == ("demo-retail", role)
+
+
+def test_a_wrong_password_does_not_sign_in(client):
+    run_command()
+    response = client.post(
+        reverse("login"), {"username": "admin@demo.mot", "password": "not-the-password"}
+    )
+    assert response.status_code == 200
+    assert not response.wsgi_request.user.is_authenticated
