@@ -6,13 +6,10 @@ one binary value that numpy reads at once; the ORM elsewhere) and computed in pa
 :mod:`metrics.compute`.
 """
 
-# SQL here is assembled from the package's constants and the ORM's compiled queries; every
-# value goes as a query parameter.
-# ruff: noqa: S608
-
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import LiteralString
 
 import numpy as np
 import pandas as pd
@@ -23,13 +20,21 @@ from django.utils import timezone
 from feedback.experience import Experience
 from feedback.models import Activity, Response
 from metrics import compute
-from metrics.engine.sql import fetch
 from metrics.models import MomentImpact, RetentionCohort, RetentionSummary
 from mot.models import Workspace
+from mot.sql import Identifiers, compiled, fetch, join, sql
 
 IMPACT_WINDOW_DAYS = 90
 IMPACT_CODES = {Experience.GLORY: 1, Experience.PAIN: 2}  # how impact loads the experience
 CHURN_WINDOW_DAYS = 90
+
+# The columns _load reads, by the names the frames give them, and how PostgreSQL packs each type
+# into its fixed-width binary form.
+LOADED = Identifiers("customer", "occurred_at", "touchpoint_id", "submitted_at", "experience", "pk")
+PACKED: dict[str, LiteralString] = {
+    "int8": "int8send(CAST({column} AS int8))",
+    "float8": "float8send(CAST({column} AS float8))",
+}
 
 
 def _epoch(field: str) -> Func:
@@ -56,14 +61,16 @@ def _load(rows: QuerySet, columns: dict[str, str]) -> pd.DataFrame:
         return pd.DataFrame.from_records(
             list(rows.iterator(chunk_size=20_000)), columns=list(columns)
         )
-    sql, params = rows.query.sql_with_params()
-    names = [f"c{i}" for i in range(len(columns))]
-    record = " || ".join(
-        f"{kind}send(CAST({name} AS {kind}))"
-        for name, kind in zip(names, columns.values(), strict=True)
+    record = join(
+        " || ", [sql(PACKED[kind], column=LOADED[name]) for name, kind in columns.items()]
     )
     (data,) = fetch(
-        f"SELECT string_agg({record}, ''::bytea) FROM ({sql}) AS q ({', '.join(names)})", params
+        sql(
+            "SELECT string_agg({record}, ''::bytea) FROM ({rows}) AS q ({names})",
+            record=record,
+            rows=compiled(rows),
+            names=LOADED.each("{name}", columns),
+        )
     )[0]
     dtypes = {"int8": (">i8", "int64"), "float8": (">f8", "float64")}
     packed = np.dtype([(name, dtypes[kind][0]) for name, kind in columns.items()])

@@ -8,142 +8,59 @@ and written with ``INSERT … SELECT`` / ``UPDATE … FROM``. Only the all-time 
 rows) come back to Python, to get their derived numbers from :mod:`metrics.compute`, the one
 definition of every metric.
 
-Stored rows: daily rows (counts only) for touchpoints, journeys and the workspace; all-time rows
-(counts and derived numbers) for every scope: touchpoint, stage, MOT stage (within a journey and
-workspace-wide), journey, workspace; and month rows of touchpoints (``MonthCounts``), summed from
-their daily rows in the same transaction (all of a rebuilt journey's; only the changed touchpoints'
-months after new answers), so a page reads a period's whole months as one row each per touchpoint.
-Stages and MOT stages have no daily rows: no page reads them by day, and they were a fifth of all
-rows. A stage's or MOT stage's all-time counts are those of its touchpoints' daily rows, placed on
-the map as it is at the recompute.
-
-Two ways to recompute, each in one transaction under a per-workspace lock, so readers see the
-old rows or the new ones, never a mix:
-
-- :func:`recompute_counts` rebuilds every row of the given journeys (all when None) and the
-  workspace-wide rows: every row gets this run's ``computed_at`` and data window. On PostgreSQL
-  the daily rows are updated in place by one statement (``UPDATE … FROM`` the new rows, inserting
-  the new ones; then the rows no longer computed are deleted). The table keeps half of each page
-  free (fillfactor 50, migration 0004), so an update of counts stays on its page and touches no
-  index (a HOT update): a third of the cost of deleting a row and inserting it again with an
-  entry in each of its indexes. HOT needs room on the page: PostgreSQL prunes the replaced row
-  versions of a page when it runs short, and after a full run :func:`tidy_counts` vacuums the
-  whole table (which also clears what deleted rows leave and refreshes the statistics), as
-  autovacuum would, if on and when it comes round.
-- :func:`update_counts`, after new answers: per journey, counts the answers of each (touchpoint,
-  day) from the (touchpoint, submitted_at) index alone, compares with the stored touchpoint rows,
-  and rewrites only the touchpoint rows whose number of answers changed, the journey and
-  workspace rows of those days, and the all-time rows of the journey and of the workspace. Other
-  daily rows keep their values, ``computed_at`` and data window. A change that keeps a day's
-  number of answers (there is none: answers are never edited) or a map edit (a touchpoint moved
-  to another stage) reaches the stored rows at the next :func:`recompute_counts` (nightly, the
-  Recompute button, ``manage.py recompute_metrics``).
+How the rows are laid out, and the two ways to recompute them (:func:`recompute_counts`,
+:func:`update_counts`): see :mod:`metrics.engine`.
 """
-
-# SQL here is assembled from the package's constants and the ORM's compiled queries; every
-# value goes as a query parameter.
-# ruff: noqa: S608
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q, Sum
-from django.utils import timezone
+from django.db.models import Count
 
-from feedback.experience import Experience
 from feedback.models import Response
 from journeys.models import Touchpoint
 from metrics import compute
+from metrics.compute import COUNT_FIELDS
 from metrics.engine.sql import (
-    CHANGED,
-    COUNTS,
+    DERIVED,
+    INSERT_ALL_TIME,
     JOURNEY,
-    MONTHS,
     MOT,
-    ROWS,
-    STAMP_VALUES,
-    STAMPED,
-    SUMS,
-    TOUCHPOINTS,
+    NAMES,
+    TOTALS,
     TP,
     WORKSPACE,
     Stamp,
+    affected,
+    as_date,
+    counting,
     daily_rows,
-    drop,
-    fetch,
+    day_ranges,
+    drop_changed,
     hash_joins,
-    insert_from,
+    insert_fresh,
     journey_filter,
+    lock_workspace_metrics,
     month_of,
+    note_changed,
     per_touchpoint_day,
-    run,
+    statement,
     stored_tp,
-    temporary,
-    totals,
     with_tp,
 )
 from metrics.models import Scope
 from mot.models import Workspace
+from mot.sql import EMPTY, Sql, execute, execute_many, fetch, sql
 
-COUNT_FIELDS = compute.COUNT_FIELDS
-DERIVED = [
-    "nps",
-    "nps_margin",
-    "csat_top2_share",
-    "csat_mean",
-    "glory_share",
-    "neutral_share",
-    "pain_share",
-    "moment_score",
-    "enough",
-]
 # update_counts rebuilds its journeys instead when more of their (touchpoint, day) rows changed
 # (all together): one index range per changed day stops paying off against one pass over the
 # journeys' answers.
 CHANGED_PAIRS_LIMIT = 5_000
 
 Progress = Callable[[float], None]
-
-
-def _counting() -> dict:
-    """The conditional counts of one group of answers, named as compute.Counts fields."""
-    return {
-        "answers": Count("id"),
-        "promoters": Count("id", filter=Q(nps__gte=9)),
-        "passives": Count("id", filter=Q(nps__gte=7, nps__lte=8)),
-        "detractors": Count("id", filter=Q(nps__lte=6)),
-        "csat_answers": Count("id", filter=Q(csat__isnull=False)),
-        "csat_top2": Count("id", filter=Q(csat__gte=4)),  # top-2 box of 1 to 5
-        "csat_sum": Sum("csat", default=0),
-        "glory": Count("id", filter=Q(experience=Experience.GLORY)),
-        "neutral": Count("id", filter=Q(experience=Experience.NEUTRAL)),
-        "pain": Count("id", filter=Q(experience=Experience.PAIN)),
-    }
-
-
-def _stamp(workspace_id: int) -> Stamp:
-    window = Response.objects.filter(workspace_id=workspace_id).aggregate(
-        first=Min("submitted_at"), last=Max("submitted_at")
-    )
-    return Stamp(workspace_id, timezone.now(), window["first"], window["last"])
-
-
-def _lock_workspace_metrics(workspace_id: int) -> None:
-    """One metrics writer per workspace at a time, held to the end of the transaction, taken
-    before reading, so a run that read older data can never commit after a newer one. On
-    PostgreSQL an advisory lock (nothing else waits on it); SQLite runs one writer anyway."""
-    if connection.vendor == "postgresql":
-        run("SELECT pg_advisory_xact_lock(%s, %s)", [METRICS_LOCK, workspace_id])
-        # The day-by-touchpoint grouping of a million answers spills to disk at the default
-        # 4 MB; JIT compiling costs more than it saves on these short queries. This run only.
-        run("SET LOCAL work_mem = '64MB'")
-        run("SET LOCAL jit = off")
-
-
-METRICS_LOCK = 0x4D4F54  # "MOT": the advisory-lock namespace of metric writers
 
 
 def _journeys_of(journey_ids: Iterable[int] | None) -> list[int] | None:
@@ -163,8 +80,7 @@ def tidy_counts() -> None:
     it is left to autovacuum."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {ROWS}")
+    execute(statement("VACUUM (ANALYZE) {rows}"))
 
 
 def recompute_counts(
@@ -175,8 +91,8 @@ def recompute_counts(
     progress = progress or (lambda fraction: None)
     journeys = _journeys_of(journey_ids)
     with transaction.atomic():
-        _lock_workspace_metrics(workspace_id)
-        stamp = _stamp(workspace_id)
+        lock_workspace_metrics(workspace_id)
+        stamp = Stamp.now(workspace_id)
         written, totals = _rebuild(stamp, journeys)
         progress(0.6)
         written += _all_time(stamp, journeys, totals)
@@ -186,7 +102,7 @@ def recompute_counts(
 
 def _rebuild(stamp: Stamp, journeys: list[int] | None) -> tuple[int, list[tuple]]:
     """The journeys' daily rows and months, then the workspace's daily rows: the rows written
-    and the journeys' all-time totals (see _totals)."""
+    and the journeys' all-time totals (see TOTALS)."""
     written, totals = _rebuild_journeys(stamp, journeys)
     _refresh_months(stamp.workspace_id, journeys)
     return written + _workspace_daily(stamp, days=False), totals
@@ -194,62 +110,75 @@ def _rebuild(stamp: Stamp, journeys: list[int] | None) -> tuple[int, list[tuple]
 
 def _rebuild_journeys(stamp: Stamp, journeys: list[int] | None) -> tuple[int, list[tuple]]:
     """Compute and write the daily rows of the journeys (all when None). Returns the number of
-    rows written and the journeys' all-time totals (see _totals)."""
+    rows written and the journeys' all-time totals (see TOTALS)."""
     answers = Response.objects.filter(workspace_id=stamp.workspace_id)
     if journeys is not None:
         answers = answers.filter(touchpoint__journey_id__in=journeys)
-    sql, params = per_touchpoint_day(answers, **_counting())
-    tp_sql = (
-        f"SELECT t.journey_id, t.stage_id, t.mot_stage, q.touchpoint_id, q.day, "
-        f"{', '.join(f'CAST(q.{name} AS INTEGER)' for name in COUNT_FIELDS)} "
-        f"FROM ({sql}) q JOIN {TOUCHPOINTS} t ON t.id = q.touchpoint_id"
+    tp = statement(
+        "SELECT t.journey_id, t.stage_id, t.mot_stage, q.touchpoint_id, q.day, {cast_counts} "
+        "FROM ({per_day}) q JOIN {touchpoints} t ON t.id = q.touchpoint_id",
+        cast_counts=NAMES.each("CAST(q.{name} AS INTEGER)", COUNT_FIELDS),
+        per_day=per_touchpoint_day(answers, **counting()),
     )
-    where, where_params = journey_filter(journeys, "m.journey_id")
+    where = journey_filter(journeys, sql("m.journey_id"))
     if connection.vendor == "postgresql":
-        return _update_in_place(stamp, daily_rows(tp_sql), params, where, where_params)
-    run(
-        f'DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s AND m."day" IS NOT NULL AND {where}',
-        [stamp.workspace_id, *where_params],
+        return _update_in_place(stamp, daily_rows(tp), where)
+    # SQLite has no data-modifying WITH (and no HOT updates to gain): delete, then insert.
+    execute(
+        statement(
+            'DELETE FROM {rows} AS m WHERE m.workspace_id = %s AND m."day" IS NOT NULL AND {where}',
+            stamp.workspace_id,
+            where=where,
+        )
     )
-    written = run(daily_rows(tp_sql) + insert_from("fresh d"), [*params, *stamp.params])
+    written = execute(sql("{fresh}{insert}", fresh=daily_rows(tp), insert=insert_fresh(stamp)))
     return written, _stored_totals(stamp.workspace_id, journeys)
 
 
 def _stored_totals(workspace_id: int, journeys: list[int] | None) -> list[tuple]:
-    where, params = journey_filter(journeys, "d.journey_id")
-    return fetch(with_tp(stored_tp(where)) + totals(), [workspace_id, *params])
+    stored = stored_tp(workspace_id, journey_filter(journeys, sql("d.journey_id")))
+    return fetch(sql("{with_tp}{totals}", with_tp=with_tp(stored), totals=TOTALS))
 
 
-def _update_in_place(
-    stamp: Stamp, fresh: str, params: list, where: str, where_params: list
-) -> tuple[int, list[tuple]]:
+def _update_in_place(stamp: Stamp, fresh: Sql, where: Sql) -> tuple[int, list[tuple]]:
     """Write the new daily rows over the stored ones, in one statement that also returns the
     all-time totals: update the rows that are there (their indexed columns stay, so each is a
     HOT update on its own page), insert the others; then delete the rows this run did not stamp
     (no answers left)."""
-    same = (
-        'u.journey_id = d.journey_id AND u.scope = d.scope AND u."key" = d."key" '
-        'AND u."day" = d."day"'
+    not_updated = sql(
+        "WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.journey_id = d.journey_id "
+        'AND u.scope = d.scope AND u."key" = d."key" AND u."day" = d."day")'
     )
+    _, computed_at, window_start, window_end = stamp.params
     with hash_joins():
         rows = fetch(
-            fresh
-            + f", updated AS (UPDATE {ROWS} AS m SET "
-            + ", ".join(f"{name} = d.{name}" for name in COUNT_FIELDS)
-            + ", computed_at = %s, window_start = %s, window_end = %s FROM fresh d "
-            "WHERE m.workspace_id = %s AND m.journey_id = d.journey_id AND m.scope = d.scope "
-            'AND m."key" = d."key" AND m."day" = d."day" '
-            'RETURNING m.journey_id, m.scope, m."key", m."day"), inserted AS ('
-            + insert_from("fresh d", f"WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE {same})")
-            + " RETURNING 1) "
-            "SELECT (SELECT COUNT(*) FROM updated) + (SELECT COUNT(*) FROM inserted), totals.* "
-            f"FROM (SELECT 1) one LEFT JOIN ({totals()}) totals ON TRUE",
-            [*params, *stamp.params[1:], stamp.workspace_id, *stamp.params],
+            statement(
+                "{fresh}, updated AS (UPDATE {rows} AS m SET {assignments}, computed_at = %s, "
+                "window_start = %s, window_end = %s FROM fresh d "
+                "WHERE m.workspace_id = %s AND m.journey_id = d.journey_id AND m.scope = d.scope "
+                'AND m."key" = d."key" AND m."day" = d."day" '
+                'RETURNING m.journey_id, m.scope, m."key", m."day"), '
+                "inserted AS ({insert} RETURNING 1) "
+                "SELECT (SELECT COUNT(*) FROM updated) + (SELECT COUNT(*) FROM inserted), "
+                "totals.* FROM (SELECT 1) one LEFT JOIN ({totals}) totals ON TRUE",
+                computed_at,
+                window_start,
+                window_end,
+                stamp.workspace_id,
+                fresh=fresh,
+                assignments=NAMES.each("{name} = d.{name}", COUNT_FIELDS),
+                insert=insert_fresh(stamp, not_updated),
+                totals=TOTALS,
+            )
         )
-    run(
-        f'DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s AND m."day" IS NOT NULL '
-        f"AND {where} AND m.computed_at <> %s",
-        [stamp.workspace_id, *where_params, stamp.params[1]],
+    execute(
+        statement(
+            'DELETE FROM {rows} AS m WHERE m.workspace_id = %s AND m."day" IS NOT NULL '
+            "AND {where} AND m.computed_at <> %s",
+            stamp.workspace_id,
+            computed_at,
+            where=where,
+        )
     )
     return int(rows[0][0]), [row[1:] for row in rows if row[1] is not None]
 
@@ -257,18 +186,29 @@ def _update_in_place(
 def _workspace_daily(stamp: Stamp, *, days: bool) -> int:
     """Replace the workspace's daily rows (all days, or the days in the CHANGED table), added
     up from the stored journey rows of those days."""
-    chosen = f'AND d."day" IN (SELECT c."day" FROM {CHANGED} c)' if days else ""
-    run(
-        f"DELETE FROM {ROWS} AS d WHERE d.workspace_id = %s AND d.journey_id IS NULL "
-        f'AND d."day" IS NOT NULL {chosen}',
-        [stamp.workspace_id],
+    chosen = EMPTY
+    if days:
+        chosen = statement('AND d."day" IN (SELECT c."day" FROM {changed} c)')
+    execute(
+        statement(
+            "DELETE FROM {rows} AS d WHERE d.workspace_id = %s AND d.journey_id IS NULL "
+            'AND d."day" IS NOT NULL {chosen}',
+            stamp.workspace_id,
+            chosen=chosen,
+        )
     )
-    return run(
-        f'INSERT INTO {ROWS} (journey_id, scope, "key", "day", {COUNTS}, {STAMPED}) '
-        f"SELECT NULL, {WORKSPACE}, '', d.\"day\", {SUMS}, {STAMP_VALUES} FROM {ROWS} d "
-        f"WHERE d.workspace_id = %s AND d.scope = {JOURNEY} AND d.journey_id IS NOT NULL "
-        f'AND d."day" IS NOT NULL {chosen} GROUP BY d."day"',
-        [*stamp.params, stamp.workspace_id],
+    return execute(
+        statement(
+            'INSERT INTO {rows} (journey_id, scope, "key", "day", {counts}, {stamped}) '
+            "SELECT NULL, %s, '', d.\"day\", {sums}, {stamp} FROM {rows} d "
+            "WHERE d.workspace_id = %s AND d.scope = %s AND d.journey_id IS NOT NULL "
+            'AND d."day" IS NOT NULL {chosen} GROUP BY d."day"',
+            WORKSPACE,
+            stamp.workspace_id,
+            JOURNEY,
+            stamp=stamp.values,
+            chosen=chosen,
+        )
     )
 
 
@@ -277,31 +217,41 @@ def _refresh_months(workspace_id: int, journeys: list[int] | None, *, changed: b
     ``changed``, only those of the touchpoints and months of the CHANGED table, with the sums of
     the stored touchpoint daily rows. Returns the number of month rows written (the callers
     count moment-count rows only)."""
-    month, changed_month = month_of('d."day"'), month_of('c."day"')
+    month, changed_month = month_of(sql('d."day"')), month_of(sql('c."day"'))
     if changed:
-        old = (
-            f"EXISTS (SELECT 1 FROM {CHANGED} c "
-            f"WHERE c.touchpoint_id = m.touchpoint_id AND {changed_month} = m.month)"
+        old = statement(
+            "EXISTS (SELECT 1 FROM {changed} c "
+            "WHERE c.touchpoint_id = m.touchpoint_id AND {changed_month} = m.month)",
+            changed_month=changed_month,
         )
-        new = (
-            f'd."day" >= (SELECT MIN({changed_month}) FROM {CHANGED} c) '
-            f"AND EXISTS (SELECT 1 FROM {CHANGED} c WHERE "
-            f'CAST(c.touchpoint_id AS VARCHAR(40)) = d."key" AND {changed_month} = {month})'
+        new = statement(
+            'd."day" >= (SELECT MIN({changed_month}) FROM {changed} c) '
+            "AND EXISTS (SELECT 1 FROM {changed} c WHERE "
+            'CAST(c.touchpoint_id AS VARCHAR(40)) = d."key" AND {changed_month} = {month})',
+            changed_month=changed_month,
+            month=month,
         )
-        old_params, new_params = [], []
     else:
-        old, old_params = journey_filter(journeys, "m.journey_id")
-        new, new_params = journey_filter(journeys, "d.journey_id")
-    run(
-        f"DELETE FROM {MONTHS} AS m WHERE m.workspace_id = %s AND {old}",
-        [workspace_id, *old_params],
+        old = journey_filter(journeys, sql("m.journey_id"))
+        new = journey_filter(journeys, sql("d.journey_id"))
+    execute(
+        statement(
+            "DELETE FROM {months} AS m WHERE m.workspace_id = %s AND {old}",
+            workspace_id,
+            old=old,
+        )
     )
-    return run(
-        f"INSERT INTO {MONTHS} (workspace_id, journey_id, touchpoint_id, month, {COUNTS}) "
-        f'SELECT d.workspace_id, d.journey_id, CAST(d."key" AS BIGINT), {month}, {SUMS} '
-        f'FROM {ROWS} d WHERE d.workspace_id = %s AND d.scope = {TP} AND d."day" IS NOT NULL '
-        f'AND {new} GROUP BY d.workspace_id, d.journey_id, d."key", {month}',
-        [workspace_id, *new_params],
+    return execute(
+        statement(
+            "INSERT INTO {months} (workspace_id, journey_id, touchpoint_id, month, {counts}) "
+            'SELECT d.workspace_id, d.journey_id, CAST(d."key" AS BIGINT), {month}, {sums} '
+            'FROM {rows} d WHERE d.workspace_id = %s AND d.scope = %s AND d."day" IS NOT NULL '
+            'AND {new} GROUP BY d.workspace_id, d.journey_id, d."key", {month}',
+            workspace_id,
+            TP,
+            month=month,
+            new=new,
+        )
     )
 
 
@@ -327,13 +277,15 @@ def _derived(counts: compute.Counts, min_sample: int) -> dict:
 
 def _all_time(stamp: Stamp, journeys: list[int] | None, totals: list[tuple]) -> int:
     """Replace the all-time rows of the journeys (all when None) with their ``totals`` (see
-    _totals), then the workspace-wide ones with the sums of every journey's all-time rows; each
+    TOTALS), then the workspace-wide ones with the sums of every journey's all-time rows; each
     with the numbers compute.py derives."""
-    where, params = journey_filter(journeys, "m.journey_id")
-    run(
-        f'DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s AND m."day" IS NULL '
-        f"AND ({where} OR m.journey_id IS NULL)",
-        [stamp.workspace_id, *params],
+    execute(
+        statement(
+            'DELETE FROM {rows} AS m WHERE m.workspace_id = %s AND m."day" IS NULL '
+            "AND ({where} OR m.journey_id IS NULL)",
+            stamp.workspace_id,
+            where=journey_filter(journeys, sql("m.journey_id")),
+        )
     )
     written = _insert_all_time(
         stamp,
@@ -341,9 +293,13 @@ def _all_time(stamp: Stamp, journeys: list[int] | None, totals: list[tuple]) -> 
     )
     workspace: dict[tuple[str, str], compute.Counts] = {}
     for scope, key, *counts in fetch(
-        f'SELECT m.scope, m."key", {COUNTS} FROM {ROWS} m WHERE m.workspace_id = %s '
-        f'AND m."day" IS NULL AND m.journey_id IS NOT NULL AND m.scope IN ({JOURNEY}, {MOT})',
-        [stamp.workspace_id],
+        statement(
+            'SELECT m.scope, m."key", {counts} FROM {rows} m WHERE m.workspace_id = %s '
+            'AND m."day" IS NULL AND m.journey_id IS NOT NULL AND m.scope IN (%s, %s)',
+            stamp.workspace_id,
+            JOURNEY,
+            MOT,
+        )
     ):
         total = (Scope.WORKSPACE.value, "") if scope == Scope.JOURNEY else (scope, key)
         workspace[total] = workspace.get(total, compute.Counts()) + compute.Counts(*counts)
@@ -356,9 +312,7 @@ def _insert_all_time(stamp: Stamp, rows: list[tuple[str, int | None, str, comput
     if not rows:
         return 0
     min_sample = Workspace.objects.values_list("min_sample", flat=True).get(pk=stamp.workspace_id)
-    columns = ["journey_id", "scope", "key", *COUNT_FIELDS, *DERIVED]
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    values = []
+    values = []  # in ALL_TIME_COLUMNS' order
     for scope, journey_id, key, counts in rows:
         derived = _derived(counts, min_sample)
         values.append(
@@ -371,12 +325,7 @@ def _insert_all_time(stamp: Stamp, rows: list[tuple[str, int | None, str, comput
                 *stamp.params,
             ]
         )
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {ROWS} ({names}, workspace_id, computed_at, window_start, window_end) "
-            f"VALUES ({', '.join(['%s'] * len(columns))}, %s, %s, %s, %s)",
-            values,
-        )
+    execute_many(INSERT_ALL_TIME, values)
     return len(values)
 
 
@@ -396,20 +345,20 @@ def update_counts(
     progress = progress or (lambda fraction: None)
     journeys = _journeys_of(journey_ids) or []
     with transaction.atomic():
-        _lock_workspace_metrics(workspace_id)
-        stamp = _stamp(workspace_id)
+        lock_workspace_metrics(workspace_id)
+        stamp = Stamp.now(workspace_id)
         changed = _changed_pairs(workspace_id, journeys)
         progress(0.4)
         if len(changed) > CHANGED_PAIRS_LIMIT:
             written, totals = _rebuild(stamp, journeys)
         else:
-            _note_changed(changed)
+            note_changed(changed)
             written = _rewrite_pairs(
                 stamp, journeys, sorted({(tp, day) for _j, tp, day in changed})
             )
             _refresh_months(workspace_id, journeys, changed=True)
             totals = _stored_totals(workspace_id, journeys)
-            drop(CHANGED)
+            drop_changed()
         progress(0.6)
         written += _all_time(stamp, journeys, totals)
     progress(0.8)
@@ -424,25 +373,30 @@ def _changed_pairs(workspace_id: int, journeys: list[int]) -> list[tuple[int, in
     touchpoints = Touchpoint.objects.filter(
         journey_id__in=journeys, journey__workspace_id=workspace_id
     )
-    sql, params = per_touchpoint_day(
+    per_day = per_touchpoint_day(
         Response.objects.filter(touchpoint__in=touchpoints.values("pk")), answers=Count("*")
     )
     counted = {
-        (journey_id, str(touchpoint_id), _as_date(day)): answers
+        (journey_id, str(touchpoint_id), as_date(day)): answers
         for journey_id, touchpoint_id, day, answers in fetch(
-            f"SELECT t.journey_id, q.touchpoint_id, q.day, q.answers "
-            f"FROM ({sql}) q JOIN {TOUCHPOINTS} t ON t.id = q.touchpoint_id",
-            params,
+            statement(
+                "SELECT t.journey_id, q.touchpoint_id, q.day, q.answers "
+                "FROM ({per_day}) q JOIN {touchpoints} t ON t.id = q.touchpoint_id",
+                per_day=per_day,
+            )
         )
     }
-    in_journeys, journey_params = journey_filter(journeys, "m.journey_id")
     stored = {
-        (journey_id, key, _as_date(day)): answers
+        (journey_id, key, as_date(day)): answers
         for journey_id, key, day, answers in fetch(
-            f'SELECT m.journey_id, m."key", m."day", m.answers FROM {ROWS} m '
-            f'WHERE m.workspace_id = %s AND m.scope = {TP} AND m."day" IS NOT NULL '
-            f"AND {in_journeys}",
-            [workspace_id, *journey_params],
+            statement(
+                'SELECT m.journey_id, m."key", m."day", m.answers FROM {rows} m '
+                'WHERE m.workspace_id = %s AND m.scope = %s AND m."day" IS NOT NULL '
+                "AND {in_journeys}",
+                workspace_id,
+                TP,
+                in_journeys=journey_filter(journeys, sql("m.journey_id")),
+            )
         )
     }
     return sorted(
@@ -452,78 +406,46 @@ def _changed_pairs(workspace_id: int, journeys: list[int]) -> list[tuple[int, in
     )
 
 
-def _note_changed(changed: list[tuple[int, int, date]]) -> None:
-    """The CHANGED table, holding ``changed`` (journey, touchpoint, day)."""
-    temporary(CHANGED, 'journey_id BIGINT, touchpoint_id BIGINT, "day" DATE')
-    if changed:
-        adapt = connection.ops.adapt_datefield_value
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f'INSERT INTO {CHANGED} (journey_id, touchpoint_id, "day") VALUES (%s, %s, %s)',
-                [(journey, touchpoint, adapt(day)) for journey, touchpoint, day in changed],
-            )
-
-
-def _as_date(value: date | str) -> date:
-    # SQLite returns a computed day as text, a stored one as a date.
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _day_ranges(pairs: list[tuple[int, date]]) -> Q:
-    """Answers of the (touchpoint, day) pairs: one submitted_at range per run of consecutive days
-    of a touchpoint (days start at midnight in the current time zone, as TruncDate counts)."""
-    condition = Q(pk__in=[])
-    runs: list[list] = []
-    for touchpoint_id, day in pairs:
-        if runs and runs[-1][0] == touchpoint_id and runs[-1][2] + timedelta(days=1) == day:
-            runs[-1][2] = day
-        else:
-            runs.append([touchpoint_id, day, day])
-    for touchpoint_id, first, last in runs:
-        condition |= Q(
-            touchpoint_id=touchpoint_id,
-            submitted_at__gte=_midnight(first),
-            submitted_at__lt=_midnight(last + timedelta(days=1)),
-        )
-    return condition
-
-
-def _midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _rewrite_pairs(stamp: Stamp, journeys: list[int], pairs: list[tuple[int, date]]) -> int:
     """Replace the touchpoint rows of the changed pairs, then the other journey-level rows and
     the workspace-wide rows of their days."""
     ws = stamp.workspace_id
-    in_journeys, journey_params = journey_filter(journeys, "m.journey_id")
-    run(
-        f"DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s AND m.scope = {TP} "
-        f'AND m."day" IS NOT NULL AND {in_journeys} AND EXISTS (SELECT 1 FROM {CHANGED} c '
-        f'WHERE CAST(c.touchpoint_id AS VARCHAR(40)) = m."key" AND c."day" = m."day")',
-        [ws, *journey_params],
+    execute(
+        statement(
+            'DELETE FROM {rows} AS m WHERE m.workspace_id = %s AND m.scope = %s AND m."day" IS NOT '
+            "NULL AND {in_journeys} AND EXISTS (SELECT 1 FROM {changed} c "
+            'WHERE CAST(c.touchpoint_id AS VARCHAR(40)) = m."key" AND c."day" = m."day")',
+            ws,
+            TP,
+            in_journeys=journey_filter(journeys, sql("m.journey_id")),
+        )
     )
     written = 0
     if pairs:
-        sql, params = per_touchpoint_day(Response.objects.filter(_day_ranges(pairs)), **_counting())
-        in_tp_journeys, tp_params = journey_filter(journeys, "t.journey_id")
-        written += run(
-            f'INSERT INTO {ROWS} (journey_id, scope, "key", "day", {COUNTS}, {STAMPED}) '
-            f"SELECT t.journey_id, {TP}, CAST(q.touchpoint_id AS VARCHAR(40)), q.day, "
-            f"{', '.join(f'q.{name}' for name in COUNT_FIELDS)}, {STAMP_VALUES} "
-            f"FROM ({sql}) q JOIN {TOUCHPOINTS} t ON t.id = q.touchpoint_id "
-            f"WHERE {in_tp_journeys}",
-            [*stamp.params, *params, *tp_params],
+        written += execute(
+            statement(
+                'INSERT INTO {rows} (journey_id, scope, "key", "day", {counts}, {stamped}) '
+                "SELECT t.journey_id, %s, CAST(q.touchpoint_id AS VARCHAR(40)), q.day, "
+                "{q_counts}, {stamp} FROM ({per_day}) q "
+                "JOIN {touchpoints} t ON t.id = q.touchpoint_id WHERE {in_journeys}",
+                TP,
+                q_counts=NAMES.each("q.{name}", COUNT_FIELDS),
+                stamp=stamp.values,
+                per_day=per_touchpoint_day(
+                    Response.objects.filter(day_ranges(pairs)), **counting()
+                ),
+                in_journeys=journey_filter(journeys, sql("t.journey_id")),
+            )
         )
-    affected = (  # a row of a journey and day with changed answers
-        f"EXISTS (SELECT 1 FROM {CHANGED} a "
-        'WHERE a.journey_id = {0}.journey_id AND a."day" = {0}."day")'
+    execute(
+        statement(
+            "DELETE FROM {rows} AS m WHERE m.workspace_id = %s "
+            'AND m.scope = %s AND m."day" IS NOT NULL AND {affected}',
+            ws,
+            JOURNEY,
+            affected=affected(sql("m")),
+        )
     )
-    run(
-        f"DELETE FROM {ROWS} AS m WHERE m.workspace_id = %s "
-        f'AND m.scope = {JOURNEY} AND m."day" IS NOT NULL AND {affected.format("m")}',
-        [ws],
-    )
-    fresh = daily_rows(stored_tp(affected.format("d")), touchpoints=False)
-    written += run(fresh + insert_from("fresh d"), [ws, *stamp.params])
+    fresh = daily_rows(stored_tp(ws, affected(sql("d"))), touchpoints=False)
+    written += execute(sql("{fresh}{insert}", fresh=fresh, insert=insert_fresh(stamp)))
     return written + _workspace_daily(stamp, days=True)
