@@ -8,8 +8,7 @@ and written with ``INSERT … SELECT`` / ``UPDATE … FROM``. Only the all-time 
 rows) come back to Python, to get their derived numbers from :mod:`metrics.compute`, the one
 definition of every metric.
 
-How the rows are laid out, and the two ways to recompute them (:func:`recompute_counts`,
-:func:`update_counts`): see :mod:`metrics.engine`.
+The rows stored, and the two ways to recompute them: see :mod:`metrics.engine`.
 """
 
 from __future__ import annotations
