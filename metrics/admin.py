@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from metrics.compute import COUNT_FIELDS
 from metrics.models import (
     MomentCounts,
     MomentImpact,
@@ -20,14 +21,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _counts_after(model, field: str) -> list[str]:
+    """The model's fields with the count fields after ``field``, as in its table: they come
+    from the abstract CountFields, which Django would list first."""
+    names = [f.name for f in model._meta.fields if not f.primary_key and f.name not in COUNT_FIELDS]
+    at = names.index(field) + 1
+    return [*names[:at], *COUNT_FIELDS, *names[at:]]
+
+
 @admin.register(MomentCounts)
 class MomentCountsAdmin(ReadOnlyAdmin):
+    fields = _counts_after(MomentCounts, "day")
     list_display = ["scope", "key", "day", "answers", "nps", "moment_score", "enough", "workspace"]
     list_filter = ["scope", "enough", "workspace"]
 
 
 @admin.register(MonthCounts)
 class MonthCountsAdmin(ReadOnlyAdmin):
+    fields = _counts_after(MonthCounts, "month")
     list_display = ["touchpoint", "month", "answers", "promoters", "detractors", "pain"]
     list_filter = ["workspace"]
     list_select_related = ["touchpoint"]

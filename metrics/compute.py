@@ -48,6 +48,9 @@ Definitions (product.md, "Metrics") and the choices made here:
 - **Churn and repurchase** over a window of w days ending on ``as_of`` (included); activity
   after ``as_of`` is ignored, so a past ``as_of`` reproduces a past figure. See
   ``churn_and_repurchase`` for the exact definitions and why.
+- **Statistics**: shares, the minimum-sample rule and the intervals above are computed in
+  :mod:`metrics.stats` and exported here too (``Z95``, ``difference_ci``, ``net_score_change``,
+  ``Change``, ``DEFAULT_MIN_SAMPLE``).
 - **Rounding**: none here or in the engine; floats are returned at full precision and rounded
   only for display.
 """
@@ -65,8 +68,15 @@ from typing import TypedDict, TypeVar
 import numpy as np
 import pandas as pd
 
-DEFAULT_MIN_SAMPLE = 30
-Z95 = 1.959963984540054  # the 97.5% standard normal quantile
+from metrics.stats import (
+    DEFAULT_MIN_SAMPLE,
+    Z95,
+    Change,
+    difference_ci,
+    is_enough,
+    net_score_change,
+    percent,
+)
 
 K = TypeVar("K", bound=Hashable)
 
@@ -131,15 +141,6 @@ class Counts:
 COUNT_FIELDS = tuple(f.name for f in fields(Counts))
 
 
-def _enough(n: int, min_sample: int) -> bool:
-    return n >= max(min_sample, 1)
-
-
-def _pct(part: int, n: int) -> float:
-    # 100 * part is an exact integer, so the share is a single correctly rounded division.
-    return float(100 * part / n)
-
-
 @dataclass(frozen=True)
 class Nps:
     score: float | None
@@ -155,11 +156,11 @@ def nps(c: Counts, *, min_sample: int = DEFAULT_MIN_SAMPLE) -> Nps:
     n = c.nps_answers
     score = margin = None
     if n:
-        score = _pct(c.promoters - c.detractors, n)
+        score = percent(c.promoters - c.detractors, n)
         p, d = c.promoters / n, c.detractors / n
         # max(): p + d - (p - d)^2 is a variance, >= 0; float error may push it a hair below.
         margin = float(Z95 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n) * 100)
-    return Nps(score, c.promoters, c.passives, c.detractors, n, margin, _enough(n, min_sample))
+    return Nps(score, c.promoters, c.passives, c.detractors, n, margin, is_enough(n, min_sample))
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def csat(c: Counts, *, min_sample: int = DEFAULT_MIN_SAMPLE) -> Csat:
     n = c.csat_answers
     if not n:
         return Csat(None, None, 0, False)
-    return Csat(_pct(c.csat_top2, n), float(c.csat_sum / n), n, _enough(n, min_sample))
+    return Csat(percent(c.csat_top2, n), float(c.csat_sum / n), n, is_enough(n, min_sample))
 
 
 @dataclass(frozen=True)
@@ -192,12 +193,12 @@ def moment(c: Counts, *, min_sample: int = DEFAULT_MIN_SAMPLE) -> Moment:
     if not n:
         return Moment(None, None, None, None, 0, False)
     return Moment(
-        glory_share=_pct(c.glory, n),
-        neutral_share=_pct(c.neutral, n),
-        pain_share=_pct(c.pain, n),
-        score=_pct(c.glory - c.pain, n),
+        glory_share=percent(c.glory, n),
+        neutral_share=percent(c.neutral, n),
+        pain_share=percent(c.pain, n),
+        score=percent(c.glory - c.pain, n),
         n=n,
-        enough=_enough(n, min_sample),
+        enough=is_enough(n, min_sample),
     )
 
 
@@ -222,37 +223,6 @@ def forgettable(moments: Mapping[K, Moment]) -> list[K]:
     ]
 
 
-def _wilson(x: int, n: int) -> tuple[float, float]:
-    z2 = Z95 * Z95
-    centre = (x + z2 / 2) / (n + z2)
-    half = Z95 * math.sqrt(x * (n - x) / n + z2 / 4) / (n + z2)
-    return max(centre - half, 0.0), min(centre + half, 1.0)
-
-
-def difference_ci(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float, float] | None:
-    """p1 - p2 in points (x/n as %) with Newcombe's hybrid score 95% interval (method 10).
-
-    Returns ``(difference, low, high)``, all in [-100, 100]; ``None`` when a group is empty.
-    """
-    x1, n1, x2, n2 = int(x1), int(n1), int(x2), int(n2)  # numpy ints could overflow below
-    if not (0 <= x1 <= n1 and 0 <= x2 <= n2):
-        raise ValueError("need 0 <= x <= n for both groups")
-    if n1 == 0 or n2 == 0:
-        return None
-    p1, p2 = x1 / n1, x2 / n2
-    l1, u1 = _wilson(x1, n1)
-    l2, u2 = _wilson(x2, n2)
-    d = (x1 * n2 - x2 * n1) / (n1 * n2)  # exact numerator: one rounding, 56/70 - 48/80 is 0.2
-    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    # Mathematically inside [-1, 1] and around d; the clamps only absorb float error.
-    return (
-        float(100 * d),
-        float(100 * min(max(low, -1.0), d)),
-        float(100 * max(min(high, 1.0), d)),
-    )
-
-
 @dataclass(frozen=True)
 class Impact:
     glory_n: int
@@ -266,11 +236,11 @@ class Impact:
 
     @property
     def glory_rate(self) -> float | None:
-        return _pct(self.glory_retained, self.glory_n) if self.glory_n else None
+        return percent(self.glory_retained, self.glory_n) if self.glory_n else None
 
     @property
     def pain_rate(self) -> float | None:
-        return _pct(self.pain_retained, self.pain_n) if self.pain_n else None
+        return percent(self.pain_retained, self.pain_n) if self.pain_n else None
 
 
 def impact(
@@ -283,65 +253,11 @@ def impact(
 ) -> Impact:
     ci = difference_ci(glory_retained, glory_n, pain_retained, pain_n)
     difference, low, high = ci if ci is not None else (None, None, None)
-    enough = _enough(glory_n, min_sample) and _enough(pain_n, min_sample)
+    enough = is_enough(glory_n, min_sample) and is_enough(pain_n, min_sample)
     return Impact(glory_n, glory_retained, pain_n, pain_retained, difference, low, high, enough)
 
 
 # --- Change between two periods (dashboards: "did it move beyond noise?") -------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    """A score in the current period against the previous one, with the 95% interval of the
-    difference. ``beyond_noise`` only when both periods have enough answers and the interval
-    leaves out 0: a change inside the interval could be sampling noise."""
-
-    current: float | None
-    previous: float | None
-    difference: float | None  # current - previous, in points
-    low: float | None
-    high: float | None
-    enough: bool  # both periods have at least min_sample answers
-    beyond_noise: bool
-
-
-def net_score_change(
-    current: tuple[int, int, int],
-    previous: tuple[int, int, int],
-    *,
-    min_sample: int = DEFAULT_MIN_SAMPLE,
-) -> Change:
-    """Change of a net score (positive% - negative%, as NPS and the moment score) between two
-    independent periods, each given as ``(positive, negative, n)``.
-
-    Each period's score is the mean of +1/0/-1 answers, so its standard error is
-    ``se = sqrt((p + d - (p - d)**2) / n)`` (p, d the positive and negative shares; the same
-    variance as the NPS margin of product.md). The two periods hold different answers, so the
-    standard error of the difference is ``sqrt(se1**2 + se2**2)`` and its 95% margin
-    ``Z95 * sqrt(se1**2 + se2**2) * 100`` points; the change is beyond noise when
-    ``|difference| > margin``.
-    """
-    (pos1, neg1, n1), (pos2, neg2, n2) = current, previous
-    score1 = _pct(pos1 - neg1, n1) if n1 else None
-    score2 = _pct(pos2 - neg2, n2) if n2 else None
-    enough = _enough(n1, min_sample) and _enough(n2, min_sample)
-    if score1 is None or score2 is None:
-        return Change(score1, score2, None, None, None, enough, False)
-    variance = sum(
-        max(pos / n + neg / n - ((pos - neg) / n) ** 2, 0.0) / n
-        for pos, neg, n in ((pos1, neg1, n1), (pos2, neg2, n2))
-    )
-    margin = float(Z95 * math.sqrt(variance) * 100)
-    difference = score1 - score2
-    return Change(
-        score1,
-        score2,
-        difference,
-        difference - margin,
-        difference + margin,
-        enough,
-        enough and abs(difference) > margin,
-    )
 
 
 def nps_change(
@@ -369,9 +285,9 @@ def csat_change(
     """Change of the CSAT top-2 share: a difference of two proportions, so Newcombe's interval
     (:func:`difference_ci`, as for moment impact); beyond noise when it leaves out 0."""
     n1, n2 = current.csat_answers, previous.csat_answers
-    share1 = _pct(current.csat_top2, n1) if n1 else None
-    share2 = _pct(previous.csat_top2, n2) if n2 else None
-    enough = _enough(n1, min_sample) and _enough(n2, min_sample)
+    share1 = percent(current.csat_top2, n1) if n1 else None
+    share2 = percent(previous.csat_top2, n2) if n2 else None
+    enough = is_enough(n1, min_sample) and is_enough(n2, min_sample)
     ci = difference_ci(current.csat_top2, n1, previous.csat_top2, n2)
     if ci is None:
         return Change(share1, share2, None, None, None, enough, False)
@@ -504,8 +420,8 @@ def churn_and_repurchase(
         window_start=as_of - timedelta(days=window_days - 1),
         churn_base=len(base),
         churned=churned,
-        churn=_pct(churned, len(base)) if len(base) else None,
+        churn=percent(churned, len(base)) if len(base) else None,
         repurchase_base=repurchase_base,
         repurchased=repurchased,
-        repurchase=_pct(repurchased, repurchase_base) if repurchase_base else None,
+        repurchase=percent(repurchased, repurchase_base) if repurchase_base else None,
     )

@@ -30,7 +30,35 @@ class Scope(models.TextChoices):
     TOUCHPOINT = "touchpoint", _("Touchpoint")
 
 
-class MomentCounts(models.Model):
+class CountFields(models.Model):
+    """The additive counts of :class:`metrics.compute.Counts` (the same ten fields, named as
+    ``compute.COUNT_FIELDS``), stored by MomentCounts and MonthCounts, with their invariant:
+    every counted answer has an experience (glory, neutral or pain)."""
+
+    answers = models.PositiveIntegerField(default=0)
+    promoters = models.PositiveIntegerField(default=0)
+    passives = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+    csat_answers = models.PositiveIntegerField(default=0)
+    csat_top2 = models.PositiveIntegerField(default=0)
+    csat_sum = models.PositiveBigIntegerField(default=0)
+    glory = models.PositiveIntegerField(default=0)
+    neutral = models.PositiveIntegerField(default=0)
+    pain = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    answers=models.F("glory") + models.F("neutral") + models.F("pain")
+                ),
+                name="%(class)s_experiences_add_up",
+            ),
+        ]
+
+
+class MomentCounts(CountFields):
     # Derived rows, rewritten by every recompute: no database-level foreign-key checks (they
     # cost seconds per recompute on large maps); Django still deletes them with their workspace
     # or journey. No index of their own either: the indexes below start with them.
@@ -54,17 +82,6 @@ class MomentCounts(models.Model):
     key = models.CharField(_("key"), max_length=40, blank=True)
     day = models.DateField(_("day"), null=True, blank=True)  # null: all time
 
-    answers = models.PositiveIntegerField(default=0)
-    promoters = models.PositiveIntegerField(default=0)
-    passives = models.PositiveIntegerField(default=0)
-    detractors = models.PositiveIntegerField(default=0)
-    csat_answers = models.PositiveIntegerField(default=0)
-    csat_top2 = models.PositiveIntegerField(default=0)
-    csat_sum = models.PositiveBigIntegerField(default=0)
-    glory = models.PositiveIntegerField(default=0)
-    neutral = models.PositiveIntegerField(default=0)
-    pain = models.PositiveIntegerField(default=0)
-
     # Derived, on the all-time rows only (daily rows are summed by readers, then derived).
     nps = models.FloatField(null=True, blank=True)
     nps_margin = models.FloatField(null=True, blank=True)
@@ -80,7 +97,7 @@ class MomentCounts(models.Model):
     window_start = models.DateTimeField(_("first answer"), null=True, blank=True)
     window_end = models.DateTimeField(_("last answer"), null=True, blank=True)
 
-    class Meta:
+    class Meta(CountFields.Meta):
         verbose_name = _("moment counts")
         verbose_name_plural = _("moment counts")
         indexes = [
@@ -93,19 +110,14 @@ class MomentCounts(models.Model):
             models.CheckConstraint(
                 condition=models.Q(scope__in=Scope.values), name="momentcounts_scope_valid"
             ),
-            models.CheckConstraint(
-                condition=models.Q(
-                    answers=models.F("glory") + models.F("neutral") + models.F("pain")
-                ),
-                name="momentcounts_experiences_add_up",
-            ),
+            *CountFields.Meta.constraints,
         ]
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key} {self.day or 'all'}"
 
 
-class MonthCounts(models.Model):
+class MonthCounts(CountFields):
     """A touchpoint's counts over one calendar month: the sum of its daily ``MomentCounts`` rows,
     kept by the engine with them (the same run, the same transaction). A page summing a period
     reads the whole months inside it from here and only the days at its edges from the daily
@@ -129,18 +141,7 @@ class MonthCounts(models.Model):
     )
     month = models.DateField(_("month"))  # its first day
 
-    answers = models.PositiveIntegerField(default=0)
-    promoters = models.PositiveIntegerField(default=0)
-    passives = models.PositiveIntegerField(default=0)
-    detractors = models.PositiveIntegerField(default=0)
-    csat_answers = models.PositiveIntegerField(default=0)
-    csat_top2 = models.PositiveIntegerField(default=0)
-    csat_sum = models.PositiveBigIntegerField(default=0)
-    glory = models.PositiveIntegerField(default=0)
-    neutral = models.PositiveIntegerField(default=0)
-    pain = models.PositiveIntegerField(default=0)
-
-    class Meta:
+    class Meta(CountFields.Meta):
         verbose_name = _("monthly touchpoint counts")
         verbose_name_plural = _("monthly touchpoint counts")
         indexes = [models.Index(fields=["workspace", "month"])]
@@ -148,12 +149,7 @@ class MonthCounts(models.Model):
             models.UniqueConstraint(
                 fields=["touchpoint", "month"], name="monthcounts_one_per_touchpoint_month"
             ),
-            models.CheckConstraint(
-                condition=models.Q(
-                    answers=models.F("glory") + models.F("neutral") + models.F("pain")
-                ),
-                name="monthcounts_experiences_add_up",
-            ),
+            *CountFields.Meta.constraints,
         ]
 
     def __str__(self) -> str:

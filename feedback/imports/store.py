@@ -48,11 +48,16 @@ from feedback.services import (
     responses_ingest,
 )
 from journeys.models import Journey, Touchpoint
+from mot.sql import Identifiers, Sql, sql
 
 PROGRESS_EVERY = 10_000  # records between two on_batch calls
 BATCH = 1_000  # records per write on databases without COPY
 CHUNK = 50_000  # records per COPY and INSERT on PostgreSQL
 IMPORT_LOCK = 0x4D4F5449  # "MOTI": the advisory-lock namespace of import writers
+# The tables the import's statements may name.
+NAMES = Identifiers(
+    *(model._meta.db_table for model in (Response, Customer, Activity, Touchpoint, Journey))
+)
 
 
 class StoreRefused(ValueError):
@@ -208,17 +213,26 @@ def _tune_for_bulk(cursor) -> None:
         cursor.execute(statement)
 
 
-def _insert_customers(cursor, workspace_id: int, staging: str) -> None:
+def _execute(cursor, statement: Sql) -> None:
+    cursor.execute(statement.text, statement.params)
+
+
+def _insert_customers(cursor, workspace_id: int, staging: Sql) -> None:
     # Sorted: a chunk locks its customer keys in one order.
-    cursor.execute(
-        f"""
-        INSERT INTO {Customer._meta.db_table} (workspace_id, external_id, created_at)
-        SELECT %s, customer, now()
-        FROM (SELECT DISTINCT customer FROM {staging} WHERE customer IS NOT NULL) s
-        ORDER BY customer
-        ON CONFLICT (workspace_id, external_id) DO NOTHING
-        """,  # noqa: S608 — table names come from the models, values are parameters
-        [workspace_id],
+    _execute(
+        cursor,
+        sql(
+            """
+            INSERT INTO {customer} (workspace_id, external_id, created_at)
+            SELECT %s, customer, now()
+            FROM (SELECT DISTINCT customer FROM {staging} WHERE customer IS NOT NULL) s
+            ORDER BY customer
+            ON CONFLICT (workspace_id, external_id) DO NOTHING
+            """,
+            workspace_id,
+            customer=NAMES[Customer._meta.db_table],
+            staging=staging,
+        ),
     )
 
 
@@ -229,15 +243,20 @@ def _lock_touchpoints(cursor, workspace_id: int, wanted: set[int]) -> None:
     deleted since, and FOR KEY SHARE keeps the ones found from being deleted before the
     caller commits the answers that reference them.
     """
-    touchpoint, journey = Touchpoint._meta.db_table, Journey._meta.db_table
-    cursor.execute(
-        f"""
-        SELECT t.id FROM {touchpoint} t JOIN {journey} j ON j.id = t.journey_id
-        WHERE t.id = ANY(%s) AND j.workspace_id = %s
-        ORDER BY t.id
-        FOR KEY SHARE OF t
-        """,  # noqa: S608 — table names come from the models, values are parameters
-        [sorted(wanted), workspace_id],
+    _execute(
+        cursor,
+        sql(
+            """
+            SELECT t.id FROM {touchpoint} t JOIN {journey} j ON j.id = t.journey_id
+            WHERE t.id = ANY(%s) AND j.workspace_id = %s
+            ORDER BY t.id
+            FOR KEY SHARE OF t
+            """,
+            sorted(wanted),
+            workspace_id,
+            touchpoint=NAMES[Touchpoint._meta.db_table],
+            journey=NAMES[Journey._meta.db_table],
+        ),
     )
     foreign = sorted(wanted - {row[0] for row in cursor.fetchall()})
     if foreign:
@@ -263,10 +282,10 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
         )
         for line, a in enumerate(records)
     )
-    response, customer = Response._meta.db_table, Customer._meta.db_table
     # DISTINCT ON keeps each id's first line in the chunk; ON CONFLICT skips ids already
     # stored, by an earlier chunk or an earlier import.
-    insert = f"""
+    insert = sql(
+        """
         INSERT INTO {response} (workspace_id, touchpoint_id, customer_id, source,
             external_id, submitted_at, nps, csat, respect, solutions, simplicity,
             responsibility, comment, language, created_at)
@@ -278,7 +297,13 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
         LEFT JOIN {customer} c ON c.workspace_id = %s AND c.external_id = s.customer
         ORDER BY s.external_id, s.line
         ON CONFLICT (workspace_id, source, external_id) DO NOTHING
-    """  # noqa: S608 — table names come from the models, values are parameters
+        """,
+        workspace_id,
+        str(source),
+        workspace_id,
+        response=NAMES[Response._meta.db_table],
+        customer=NAMES[Customer._meta.db_table],
+    )
     staged = created = 0
     checked: set[int] = set()
     with connection.cursor() as django_cursor:
@@ -294,8 +319,8 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
                 _copy_chunk(cursor, _RESPONSE_COPY, _RESPONSE_TYPES, chunk)
                 staged += len(chunk)
                 del chunk  # in staging now, while the thread draws the next one
-                _insert_customers(cursor, workspace_id, "mot_staging_responses")
-                cursor.execute(insert, [workspace_id, str(source), workspace_id])
+                _insert_customers(cursor, workspace_id, sql("mot_staging_responses"))
+                _execute(cursor, insert)
                 created += cursor.rowcount
                 cursor.execute("TRUNCATE mot_staging_responses")
         # Also dropped at commit; dropping now lets the caller store twice in one transaction.
@@ -308,7 +333,6 @@ def _pg_activities(workspace_id: int, records: Iterable[ActivityIn]) -> StoreRes
         (line, a.external_id, a.customer, a.occurred_at, a.kind, a.value)
         for line, a in enumerate(records)
     )
-    activity, customer = Activity._meta.db_table, Customer._meta.db_table
     staged = 0
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor
@@ -320,19 +344,25 @@ def _pg_activities(workspace_id: int, records: Iterable[ActivityIn]) -> StoreRes
         if staged:
             # Activities are few next to answers: one statement each for the whole file.
             _tune_for_bulk(cursor)
-            _insert_customers(cursor, workspace_id, "mot_staging_activities")
-            cursor.execute(
-                f"""
-                INSERT INTO {activity} (workspace_id, customer_id, occurred_at, kind, value,
-                    external_id)
-                SELECT DISTINCT ON (s.external_id)
-                    %s, c.id, s.occurred_at, s.kind, s.value, s.external_id
-                FROM mot_staging_activities s
-                JOIN {customer} c ON c.workspace_id = %s AND c.external_id = s.customer
-                ORDER BY s.external_id, s.line
-                ON CONFLICT (workspace_id, external_id) DO NOTHING
-                """,  # noqa: S608 — table names come from the models, values are parameters
-                [workspace_id, workspace_id],
+            _insert_customers(cursor, workspace_id, sql("mot_staging_activities"))
+            _execute(
+                cursor,
+                sql(
+                    """
+                    INSERT INTO {activity} (workspace_id, customer_id, occurred_at, kind, value,
+                        external_id)
+                    SELECT DISTINCT ON (s.external_id)
+                        %s, c.id, s.occurred_at, s.kind, s.value, s.external_id
+                    FROM mot_staging_activities s
+                    JOIN {customer} c ON c.workspace_id = %s AND c.external_id = s.customer
+                    ORDER BY s.external_id, s.line
+                    ON CONFLICT (workspace_id, external_id) DO NOTHING
+                    """,
+                    workspace_id,
+                    workspace_id,
+                    activity=NAMES[Activity._meta.db_table],
+                    customer=NAMES[Customer._meta.db_table],
+                ),
             )
             created = cursor.rowcount
         else:

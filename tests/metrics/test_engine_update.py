@@ -13,6 +13,7 @@ from django.utils import timezone
 from feedback.models import Response, Source
 from journeys.models import Touchpoint
 from metrics import engine
+from metrics.engine import counts
 from metrics.models import MomentCounts
 from tests.metrics.test_engine_reference import (
     COUNTS,
@@ -195,11 +196,11 @@ def test_many_changed_days_rebuild_the_journey(db, workspace, monkeypatch):
             for d in range(DAYS)
         ]
     )
-    monkeypatch.setattr(engine, "CHANGED_PAIRS_LIMIT", 2)
-    rebuild = engine._rebuild_journeys
+    monkeypatch.setattr(counts, "CHANGED_PAIRS_LIMIT", 2)
+    rebuild = counts._rebuild_journeys
     calls = []
     monkeypatch.setattr(
-        engine, "_rebuild_journeys", lambda *a, **k: calls.append(a) or rebuild(*a, **k)
+        counts, "_rebuild_journeys", lambda *a, **k: calls.append(a) or rebuild(*a, **k)
     )
 
     engine.update_counts(workspace.pk, journey_ids=[tp.journey_id])

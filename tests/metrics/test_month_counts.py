@@ -24,7 +24,7 @@ from feedback.models import Response, Source
 from journeys.models import Journey, MotStage, Stage, Touchpoint
 from metrics import compute, engine
 from metrics.dashboard import Period, period_counts, whole_months
-from metrics.models import MonthCounts
+from metrics.models import CountFields, MomentCounts, MonthCounts
 from tests.metrics.test_engine_reference import COUNTS, MIN_SAMPLE, reference_rows
 
 FIRST_DAY = date(2026, 1, 20)
@@ -117,6 +117,16 @@ def answer(workspace, tp: Touchpoint, day: date, name: str, **values) -> Respons
 
 
 # --- the engine keeps them ---------------------------------------------------------------------
+
+
+def test_both_count_models_store_the_fields_of_compute_counts():
+    """One list of count fields: compute.Counts names them, CountFields stores them, and the
+    day and month rows inherit it (with the invariant that every answer has an experience)."""
+    assert [f.name for f in CountFields._meta.fields] == list(compute.COUNT_FIELDS)
+    for model in (MomentCounts, MonthCounts):
+        assert issubclass(model, CountFields)
+        names = {c.name for c in model._meta.constraints}
+        assert f"{model._meta.model_name}_experiences_add_up" in names
 
 
 def test_a_recompute_stores_each_touchpoint_month_as_the_sum_of_its_answers(

@@ -14,6 +14,7 @@ from feedback.models import Source
 from feedback.services import AnswerIn, responses_ingest
 from journeys.models import Touchpoint
 from metrics import services
+from metrics.engine import counts
 from metrics.models import MomentCounts, RecomputeRun, Scope
 from metrics.tasks import recompute_metrics
 from mot.celery import app as celery_app
@@ -167,7 +168,7 @@ def test_a_run_cut_off_midway_keeps_the_old_rows_and_is_redone(journey, monkeypa
     def killed(*args, **kwargs):  # the worker dies after the journey's rows were rewritten
         raise SystemExit("worker lost")
 
-    monkeypatch.setattr(services.engine, "_workspace_daily", killed)
+    monkeypatch.setattr(counts, "_workspace_daily", killed)
     with pytest.raises(SystemExit):
         services.metrics_recompute(workspace_id=journey.workspace_id)
     after = list(MomentCounts.objects.order_by("pk").values("scope", "key", "day", "answers"))
