@@ -222,11 +222,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # every worker process: Redis. The embedded default runs one process, where local memory suffices.
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            # Redis being down must not refuse a survey answer: see mot/cache.py.
+            "BACKEND": "mot.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-SURVEY_RATE_LIMIT = env.str("SURVEY_RATE_LIMIT", default="20/m")  # survey posts per IP
+# Without its cache (Redis down) the limiter lets posts through rather than refuse answers.
+RATELIMIT_FAIL_OPEN = True
+SURVEY_RATE_LIMIT = env.str("SURVEY_RATE_LIMIT", default="20/m")  # survey posts per client
 if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", SURVEY_RATE_LIMIT):
     raise env.fail(
         "SURVEY_RATE_LIMIT", SURVEY_RATE_LIMIT, "expected posts per period, e.g. 20/m or 100/h"

@@ -1,0 +1,112 @@
+"""The Redis cache, tolerant of Redis being away.
+
+What MOT keeps in the cache can be lost without losing data: survey rate-limit counts, the
+marker that a metrics run is queued, a run's progress and heartbeat. So when Redis does not
+answer, a read finds nothing and a write is dropped, with a warning in the log, instead of an
+error that would refuse a customer's survey answer (the rate limiter then fails open, see
+``RATELIMIT_FAIL_OPEN``). Connections time out after a second or two, so a Redis that is down
+costs each request little.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger("mot.cache")
+
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+_WARN_EVERY_SECONDS = 30.0
+
+
+class TolerantRedisCache(RedisCache):
+    _last_warning = 0.0
+
+    def _unavailable(self, operation: str, exc: Exception) -> None:
+        now = time.monotonic()
+        # One line per half minute, not one per request, while Redis is down.
+        if now - TolerantRedisCache._last_warning >= _WARN_EVERY_SECONDS:
+            TolerantRedisCache._last_warning = now
+            logger.warning("Redis cache unavailable, %s skipped: %s", operation, exc)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> bool:
+        try:
+            return super().add(key, value, timeout, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("add", exc)
+            return False
+
+    def get(self, key, default=None, version=None) -> Any:
+        try:
+            return super().get(key, default, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("get", exc)
+            return default
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> None:
+        try:
+            super().set(key, value, timeout, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("set", exc)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None) -> bool:
+        try:
+            return super().touch(key, timeout, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("touch", exc)
+            return False
+
+    def delete(self, key, version=None) -> bool:
+        try:
+            return super().delete(key, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("delete", exc)
+            return False
+
+    def get_many(self, keys, version=None) -> dict:
+        try:
+            return super().get_many(keys, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("get_many", exc)
+            return {}
+
+    def has_key(self, key, version=None) -> bool:
+        try:
+            return super().has_key(key, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("has_key", exc)
+            return False
+
+    def incr(self, key, delta=1, version=None) -> int:
+        try:
+            return super().incr(key, delta, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("incr", exc)
+            # What a missing key raises: callers (django-ratelimit) already handle it.
+            raise ValueError(f"Key {key!r} not found (cache unavailable)") from exc
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None) -> list:
+        try:
+            return super().set_many(data, timeout, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("set_many", exc)
+            return list(data)
+
+    def delete_many(self, keys, version=None) -> None:
+        try:
+            super().delete_many(keys, version)
+        except UNAVAILABLE as exc:
+            self._unavailable("delete_many", exc)
+
+    def clear(self) -> bool:
+        try:
+            return super().clear()
+        except UNAVAILABLE as exc:
+            self._unavailable("clear", exc)
+            return False

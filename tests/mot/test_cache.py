@@ -1,0 +1,50 @@
+"""With Redis away, the cache degrades to "nothing stored" instead of failing the request."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from mot import cache as tolerant
+from mot.cache import TolerantRedisCache
+
+
+@pytest.fixture
+def unreachable():
+    # Port 1 on loopback: connection refused at once.
+    return TolerantRedisCache(
+        "redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
+    )
+
+
+def test_reads_find_nothing_and_writes_are_dropped(unreachable, caplog, monkeypatch):
+    monkeypatch.setattr(TolerantRedisCache, "_last_warning", 0.0)
+    monkeypatch.setattr(tolerant.time, "monotonic", lambda: 1000.0)
+    with caplog.at_level(logging.WARNING, logger="mot.cache"):
+        assert unreachable.add("k", 1) is False
+        assert unreachable.get("k", "default") == "default"
+        unreachable.set("k", 1)
+        assert unreachable.delete("k") is False
+        assert unreachable.get_many(["k"]) == {}
+        assert unreachable.has_key("k") is False
+        assert unreachable.touch("k") is False
+        unreachable.delete_many(["k"])
+        assert unreachable.clear() is False
+        # What django-ratelimit expects of a missing key: it then fails open.
+        with pytest.raises(ValueError, match="not found"):
+            unreachable.incr("k")
+    # One warning while Redis stays away, not one per call.
+    warnings = [r for r in caplog.records if r.name == "mot.cache"]
+    assert len(warnings) == 1
+    assert "Redis cache unavailable" in warnings[0].getMessage()
+
+
+def test_the_settings_use_it_with_short_timeouts(settings):
+    from mot import settings as mot_settings
+
+    assert mot_settings.RATELIMIT_FAIL_OPEN is True
+    if mot_settings.REDIS_URL:
+        default = mot_settings.CACHES["default"]
+        assert default["BACKEND"] == "mot.cache.TolerantRedisCache"
+        assert default["OPTIONS"]["socket_connect_timeout"] <= 2
