@@ -237,6 +237,8 @@ class RecomputeRun(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     progress = models.FloatField(_("progress"), default=0)
+    # Set by the watchdog when a run's worker was lost; cleared when a run finishes.
+    interrupted_at = models.DateTimeField(_("interrupted at"), null=True, blank=True)
     # What the next run must recompute: these journeys' rows, or everything.
     pending_journeys = models.JSONField(_("journeys to recompute"), default=list, blank=True)
     pending_full = models.BooleanField(_("full recompute pending"), default=False)

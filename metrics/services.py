@@ -12,21 +12,34 @@ when everything is pending, every moment-count row (``engine.recompute_counts``)
 (nightly, the button, the command, an activities import) rebuilds every row and also recomputes
 retention and moment impact, which look months ahead and change little from one answer to the
 next. Each step replaces its rows in one
-transaction, so a run cut off midway leaves the previous results and the pending work in place;
-Celery redelivers the task (acks late) and it is redone.
+transaction, so a run cut off midway leaves the previous results and the pending work in place.
+
+Nothing waits an hour for a lost run. While a run works it beats (a cache key renewed from a
+thread); the queued-run marker lives only as long as a queued run may reasonably wait. The
+watchdog (:func:`requeue_stalled_runs`, on Celery beat) requeues pending work whose run never
+started (the worker holding it was killed, or Redis was down when the answers came) and a run
+that stopped beating (its worker was killed mid-run), and the Metrics page says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from metrics import engine
 from metrics.models import RecomputeRun
+
+logger = logging.getLogger(__name__)
 
 
 def _pending_key(workspace_id: int) -> str:
@@ -36,6 +49,44 @@ def _pending_key(workspace_id: int) -> str:
 
 def progress_key(workspace_id: int) -> str:
     return f"metrics:progress:{connection.settings_dict['NAME']}:{workspace_id}"
+
+
+def _alive_key(workspace_id: int) -> str:
+    return f"metrics:alive:{connection.settings_dict['NAME']}:{workspace_id}"
+
+
+def _beat_seconds() -> float:
+    return settings.METRICS_WATCHDOG_SECONDS / 3
+
+
+def _lost_after() -> timedelta:
+    """How long a queued run may wait, or a running one stay silent, before it counts as lost."""
+    return timedelta(
+        seconds=settings.METRICS_COALESCE_SECONDS + 2 * settings.METRICS_WATCHDOG_SECONDS
+    )
+
+
+@contextmanager
+def _heartbeat(workspace_id: int) -> Iterator[None]:
+    """Renew the run's alive key from a thread while the run works (the engine's steps can be
+    long and report no progress meanwhile)."""
+    key, stop = _alive_key(workspace_id), threading.Event()
+    ttl = 2 * settings.METRICS_WATCHDOG_SECONDS
+
+    def beat() -> None:
+        while True:
+            cache.set(key, 1, timeout=ttl)
+            if stop.wait(_beat_seconds()):
+                return
+
+    thread = threading.Thread(target=beat, name=f"metrics-heartbeat-{workspace_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        cache.delete(key)
 
 
 def run_progress(run: RecomputeRun) -> float:
@@ -49,8 +100,6 @@ def metrics_request(
 
     ``journey_ids=None`` means every journey. Returns whether a task was enqueued.
     """
-    from metrics.tasks import recompute_metrics
-
     with transaction.atomic():
         run, _created = RecomputeRun.objects.select_for_update().get_or_create(
             workspace_id=workspace_id
@@ -62,9 +111,30 @@ def metrics_request(
             run.pending_journeys = sorted(set(run.pending_journeys) | set(journey_ids))
         run.requested_at = timezone.now()
         run.save(update_fields=["pending_full", "pending_journeys", "requested_at"])
-    if not cache.add(_pending_key(workspace_id), 1, timeout=3600):
+    return _enqueue(workspace_id)
+
+
+def _enqueue(workspace_id: int) -> bool:
+    """Queue a run unless one is queued already. The marker expires once a queued run should
+    have started, so a run lost with its worker does not block the next answer's request."""
+    from metrics.tasks import recompute_metrics
+
+    key = _pending_key(workspace_id)
+    # With Redis away the add fails too (mot/cache.py): the work stays pending in the database
+    # and the watchdog queues it once Redis answers again.
+    if not cache.add(key, 1, timeout=int(_lost_after().total_seconds())):
         return False
-    recompute_metrics.apply_async((workspace_id,), countdown=settings.METRICS_COALESCE_SECONDS)
+    try:
+        recompute_metrics.apply_async((workspace_id,), countdown=settings.METRICS_COALESCE_SECONDS)
+    except BrokerError as exc:
+        cache.delete(key)
+        logger.warning(
+            "Metrics run of workspace %s not queued (broker unavailable): %s; "
+            "the watchdog will queue it",
+            workspace_id,
+            exc,
+        )
+        return False
     return True
 
 
@@ -72,8 +142,11 @@ def metrics_request_on_commit(
     *, workspace_id: int, journey_ids: Iterable[int] | None = None, full: bool = False
 ) -> None:
     journeys = None if journey_ids is None else sorted(set(journey_ids))
+    # Robust: the answers are committed; a failure to ask for their metrics is logged and the
+    # watchdog makes up for it, it never turns the stored answers into an error page.
     transaction.on_commit(
-        lambda: metrics_request(workspace_id=workspace_id, journey_ids=journeys, full=full)
+        lambda: metrics_request(workspace_id=workspace_id, journey_ids=journeys, full=full),
+        robust=True,
     )
 
 
@@ -90,6 +163,8 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
         if not (full or pending or pending_full):
             return False
         run.started_at = timezone.now()
+        # Beating before the row says "started", so the watchdog never sees a silent start.
+        cache.set(_alive_key(workspace_id), 1, timeout=2 * settings.METRICS_WATCHDOG_SECONDS)
         cache.set(progress_key(workspace_id), 0.0, timeout=3600)
         run.progress = 0
         run.save(update_fields=["started_at", "progress"])
@@ -101,15 +176,16 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
         # would stay invisible to the page polling it.
         cache.set(progress_key(workspace_id), fraction, timeout=3600)
 
-    if journeys is None:
-        engine.recompute_counts(workspace_id, progress=progress)
-    else:
-        engine.update_counts(workspace_id, journey_ids=journeys, progress=progress)
-    if full:
-        activity = engine.activity_frame(workspace_id)  # read once for both
-        engine.recompute_retention(workspace_id, activity=activity)
-        progress(0.9)
-        engine.recompute_impact(workspace_id, activity=activity)
+    with _heartbeat(workspace_id):
+        if journeys is None:
+            engine.recompute_counts(workspace_id, progress=progress)
+        else:
+            engine.update_counts(workspace_id, journey_ids=journeys, progress=progress)
+        if full:
+            activity = engine.activity_frame(workspace_id)  # read once for both
+            engine.recompute_retention(workspace_id, activity=activity)
+            progress(0.9)
+            engine.recompute_impact(workspace_id, activity=activity)
     with transaction.atomic():
         done = RecomputeRun.objects.select_for_update().get(pk=run.pk)
         # Pending work is cleared only once done, so a run cut off midway is redone in full. If
@@ -118,9 +194,78 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
         if done.requested_at is None or done.requested_at <= run.started_at:
             done.pending_journeys, done.pending_full = [], False
         done.finished_at = timezone.now()
+        done.interrupted_at = None
         done.progress = 1
         done.save()
     cache.delete(progress_key(workspace_id))
     if full:
         engine.tidy_counts()
     return True
+
+
+def _is_running(run: RecomputeRun) -> bool:
+    return bool(run.started_at) and (run.finished_at is None or run.finished_at < run.started_at)
+
+
+def _has_pending(run: RecomputeRun) -> bool:
+    return bool(run.pending_full or run.pending_journeys)
+
+
+def requeue_stalled_runs(*, now: datetime | None = None) -> list[int]:
+    """Queue again the metrics work that a lost worker or an unreachable Redis left behind.
+
+    A run that started and stopped beating was cut off (its worker was killed): it is marked
+    interrupted and queued again. Pending work whose run never started within the time a
+    queued run may wait (the worker holding it died, or the request could not reach Redis) is
+    queued again. Queuing a run twice is harmless: the second finds nothing pending. Returns
+    the workspaces queued.
+    """
+    now = now or timezone.now()
+    lost = now - _lost_after()
+    requeued = []
+    for run in RecomputeRun.objects.all():
+        if _is_running(run):
+            if run.started_at > lost or cache.get(_alive_key(run.workspace_id)):
+                continue
+            RecomputeRun.objects.filter(pk=run.pk).update(interrupted_at=now)
+            logger.warning(
+                "Metrics run of workspace %s stopped beating: requeued", run.workspace_id
+            )
+        elif not (_has_pending(run) and run.requested_at and run.requested_at <= lost):
+            continue
+        # A run queued by an earlier sweep or a new answer keeps its marker until it may be
+        # presumed lost too: no pile of messages while a worker is away.
+        if _enqueue(run.workspace_id):
+            requeued.append(run.workspace_id)
+    return requeued
+
+
+class RunState(StrEnum):
+    IDLE = "idle"  # nothing to compute
+    QUEUED = "queued"  # asked for, a worker will take it within the coalescing delay
+    WAITING = "waiting"  # asked for longer ago than that: no worker has taken it yet
+    RUNNING = "running"
+    RESTARTED = "restarted"  # running again after its worker was lost
+    PAUSED = "paused"  # work is pending and background jobs cannot be reached
+
+
+def run_state(run: RecomputeRun | None, *, jobs_available: bool) -> RunState:
+    """What the Metrics page tells about a workspace's run, truthfully."""
+    if run is None:
+        return RunState.IDLE
+    running = _is_running(run)
+    if running and run.interrupted_at is None and cache.get(_alive_key(run.workspace_id)):
+        return RunState.RUNNING
+    if not (running or _has_pending(run)):
+        return RunState.IDLE
+    if not jobs_available:
+        return RunState.PAUSED
+    if run.interrupted_at is not None:
+        return RunState.RESTARTED
+    if running:
+        # Started, not beating, not yet caught by the watchdog: it will be requeued.
+        return RunState.WAITING
+    waited = timezone.now() - (run.requested_at or timezone.now())
+    if waited > timedelta(seconds=settings.METRICS_COALESCE_SECONDS + _beat_seconds()):
+        return RunState.WAITING
+    return RunState.QUEUED

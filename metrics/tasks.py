@@ -27,3 +27,10 @@ def recompute_all_metrics() -> int:
     for workspace_id in ids:
         recompute_metrics.delay(workspace_id, full=True)
     return len(ids)
+
+
+@shared_task(ignore_result=True)
+def requeue_stalled_runs() -> int:
+    """Every METRICS_WATCHDOG_SECONDS (beat): queue again metrics work left behind by a killed
+    worker or an unreachable Redis."""
+    return len(services.requeue_stalled_runs())

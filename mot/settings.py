@@ -202,14 +202,34 @@ else:
     CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed midway leaves the task on the queue to be redone
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A message a killed worker held comes back to the queue after this long. It must outlast the
+# longest task (a large file import) and any countdown, or a live task would run twice; metric
+# runs do not wait for it: the watchdog below requeues a run whose worker stopped beating.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Enqueueing while Redis is down fails after a few tries instead of hanging a request.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Metric recomputes are heavy: their own queue, so they never hold up invitations or imports.
 CELERY_TASK_ROUTES = {"metrics.tasks.*": {"queue": "metrics"}}
+# How often the watchdog looks for stalled metrics runs; a run whose worker has not beaten for
+# this long is taken as lost.
+METRICS_WATCHDOG_SECONDS = env.int("METRICS_WATCHDOG_SECONDS", default=30, minimum=5)
 CELERY_BEAT_SCHEDULE = {
     "metrics-nightly": {
         "task": "metrics.tasks.recompute_all_metrics",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # Requeues metrics runs that a killed worker or an unreachable Redis left behind.
+    "metrics-watchdog": {
+        "task": "metrics.tasks.requeue_stalled_runs",
+        "schedule": METRICS_WATCHDOG_SECONDS,
     },
 }
 # Answers arriving within this many seconds of each other share one recompute.
