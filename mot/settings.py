@@ -220,7 +220,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"metrics.tasks.*": {"queue": "metrics"}}
 # How often the watchdog looks for stalled metrics runs; a run whose worker has not beaten for
 # this long is taken as lost.
-METRICS_WATCHDOG_SECONDS = env.int("METRICS_WATCHDOG_SECONDS", default=30, minimum=5)
+METRICS_WATCHDOG_SECONDS = env.int("METRICS_WATCHDOG_SECONDS", default=30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "metrics-nightly": {
         "task": "metrics.tasks.recompute_all_metrics",

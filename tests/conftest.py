@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
+import uuid
 
 import pytest
+import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from journeys.models import Channel, MotStage, Phase
 from journeys.services import journey_create, stage_create, touchpoint_create
+from mot.celery import app as celery_app
 from mot.models import Membership, Role, Workspace
+from mot.tasks import send_invitation
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -161,3 +166,72 @@ def celery_eager():
     conf.task_always_eager = conf.task_eager_propagates = True
     yield
     conf.task_always_eager, conf.task_eager_propagates = saved
+
+
+# --- a real broker: Redis, with queues of a test's own -----------------------------------
+
+# The queues docker-compose.yml's worker consumes (`celery -A mot worker -Q default,metrics`).
+WORKER_QUEUES = {"default", "metrics"}
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture
+def redis_client(require_redis):
+    client = redis.Redis.from_url(require_redis, socket_connect_timeout=3, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"REDIS_URL={require_redis} is set but Redis does not answer: {exc}")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def isolated_queue(redis_client):
+    """A queue of this test's own, so a stray worker on the same Redis can't take the task and
+    messages other tests left on "default" don't reach this worker."""
+    assert not celery_app.conf.task_always_eager, "REDIS_URL is set, tasks must not run eagerly"
+    routed = celery_app.amqp.router.route({}, send_invitation.name)["queue"].name
+    assert routed in WORKER_QUEUES, f"{send_invitation.name} goes to {routed!r}, no worker reads it"
+
+    name = f"mot-test-{uuid.uuid4().hex[:12]}"
+    # Tasks without an explicit route go to task_default_queue, read at publish time.
+    previous = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = name
+    try:
+        yield name
+    finally:
+        celery_app.conf.task_default_queue = previous
+        redis_client.delete(
+            name, *(f"_kombu.{kind}.{name}" for kind in ("binding", "binding_permanent"))
+        )
+
+
+@pytest.fixture
+def isolated_metrics_queue(redis_client):
+    """The metrics tasks' own queue (``metrics`` in production), made this test's own too."""
+    routed = celery_app.amqp.router.route({}, "metrics.tasks.recompute_metrics")["queue"].name
+    assert routed in WORKER_QUEUES, f"metric recomputes go to {routed!r}, no worker reads it"
+    name = f"mot-test-metrics-{uuid.uuid4().hex[:12]}"
+    previous = celery_app.conf.task_routes
+    celery_app.conf.task_routes = {"metrics.tasks.*": {"queue": name}}
+    # Celery reads the routes once: re-read them, and rebuild the router on them.
+    celery_app.amqp.flush_routes()
+    celery_app.amqp.router = celery_app.amqp.Router()
+    try:
+        yield name
+    finally:
+        celery_app.conf.task_routes = previous
+        celery_app.amqp.flush_routes()
+        celery_app.amqp.router = celery_app.amqp.Router()
+        redis_client.delete(
+            name, *(f"_kombu.{kind}.{name}" for kind in ("binding", "binding_permanent"))
+        )

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import io
 import re
-import time
-import uuid
 
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
 from celery.result import AsyncResult
 from celery.signals import after_task_publish
@@ -27,75 +24,11 @@ from mot.celery import app as celery_app
 from mot.models import Invitation
 from mot.services import invitation_for_token
 from mot.tasks import send_invitation
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.redis
 
 BASE_URL = "http://mot.example.test/"
-# The queues docker-compose.yml's worker consumes (`celery -A mot worker -Q default,metrics`).
-WORKER_QUEUES = {"default", "metrics"}
-
-
-def _wait_for(predicate, *, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
-
-
-@pytest.fixture
-def redis_client(require_redis):
-    client = redis.Redis.from_url(require_redis, socket_connect_timeout=3, socket_timeout=5)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"REDIS_URL={require_redis} is set but Redis does not answer: {exc}")
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def isolated_queue(redis_client):
-    """A queue of this test's own, so a stray worker on the same Redis can't take the task and
-    messages other tests left on "default" don't reach this worker."""
-    assert not celery_app.conf.task_always_eager, "REDIS_URL is set, tasks must not run eagerly"
-    routed = celery_app.amqp.router.route({}, send_invitation.name)["queue"].name
-    assert routed in WORKER_QUEUES, f"{send_invitation.name} goes to {routed!r}, no worker reads it"
-
-    name = f"mot-test-{uuid.uuid4().hex[:12]}"
-    # Tasks without an explicit route go to task_default_queue, read at publish time.
-    previous = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = name
-    try:
-        yield name
-    finally:
-        celery_app.conf.task_default_queue = previous
-        redis_client.delete(
-            name, *(f"_kombu.{kind}.{name}" for kind in ("binding", "binding_permanent"))
-        )
-
-
-@pytest.fixture
-def isolated_metrics_queue(redis_client):
-    """The metrics tasks' own queue (``metrics`` in production), made this test's own too."""
-    routed = celery_app.amqp.router.route({}, "metrics.tasks.recompute_metrics")["queue"].name
-    assert routed in WORKER_QUEUES, f"metric recomputes go to {routed!r}, no worker reads it"
-    name = f"mot-test-metrics-{uuid.uuid4().hex[:12]}"
-    previous = celery_app.conf.task_routes
-    celery_app.conf.task_routes = {"metrics.tasks.*": {"queue": name}}
-    # Celery reads the routes once: re-read them, and rebuild the router on them.
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.router = celery_app.amqp.Router()
-    try:
-        yield name
-    finally:
-        celery_app.conf.task_routes = previous
-        celery_app.amqp.flush_routes()
-        celery_app.amqp.router = celery_app.amqp.Router()
-        redis_client.delete(
-            name, *(f"_kombu.{kind}.{name}" for kind in ("binding", "binding_permanent"))
-        )
 
 
 @pytest.fixture
@@ -138,7 +71,7 @@ def test_invitation_email_is_sent_by_a_worker_through_redis(
         result = AsyncResult(task_id, app=celery_app)
         assert result.get(timeout=30) is True  # the Redis result backend has the worker's answer
         assert result.state == "SUCCESS"
-        assert _wait_for(lambda: len(mailoutbox) == 1, timeout=5)
+        assert wait_for(lambda: len(mailoutbox) == 1, timeout=5)
 
     assert redis_client.llen(isolated_queue) == 0, "the message is still on the queue"
     result.forget()
@@ -214,10 +147,10 @@ def test_a_file_import_runs_on_a_worker_through_redis(
         perform_ping_check=False,
         shutdown_timeout=15,
     ):
-        assert _wait_for(
+        assert wait_for(
             lambda: ImportJob.objects.get(pk=job.pk).status == ImportStatus.DONE, timeout=60
         ), ImportJob.objects.get(pk=job.pk).status
-        assert _wait_for(
+        assert wait_for(
             lambda: MomentCounts.objects.filter(scope=Scope.WORKSPACE, day=None).exists(),
             timeout=60,
         ), "the import's metrics recompute did not run"
