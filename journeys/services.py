@@ -16,14 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from journeys import limits
+from journeys.blueprints import BLUEPRINTS, blueprint_document
+from journeys.exchange import Document, journey_import
 from journeys.models import Channel, Journey, JourneyState, MotStage, Phase, Stage, Touchpoint
 from journeys.ordering import clamp, lift, renumber, snapshot_positions
 from mot.models import Membership, Workspace
 from mot.policy import Action, require
-
-MAX_STAGES = 60
-MAX_TOUCHPOINTS_PER_STAGE = 500
-
 
 # --- validation helpers -----------------------------------------------------------------------
 
@@ -206,8 +205,8 @@ def stage_create(
     name = _clean_text(name, field="name", max_length=120)
     _lock_journey(journey)
     stages = _ordered_stages(journey.pk)
-    if len(stages) >= MAX_STAGES:
-        raise ValidationError(_("A journey holds at most %(n)d stages.") % {"n": MAX_STAGES})
+    if len(stages) >= limits.MAX_STAGES:
+        raise ValidationError(_("A journey holds at most %(n)d stages.") % {"n": limits.MAX_STAGES})
     stage = Stage.objects.create(journey=journey, name=name, position=_free_slot(stages))
     stage._original_position = stage.position  # type: ignore[attr-defined]
     stages.insert(clamp(position, len(stages)), stage)
@@ -338,9 +337,9 @@ def touchpoint_create(
     if not _lock_stages(stage.pk):
         raise ValidationError(_("This stage no longer exists."))
     rows = _ordered_touchpoints(stage.pk)
-    if len(rows) >= MAX_TOUCHPOINTS_PER_STAGE:
+    if len(rows) >= limits.MAX_TOUCHPOINTS_PER_STAGE:
         raise ValidationError(
-            _("A stage holds at most %(n)d touchpoints.") % {"n": MAX_TOUCHPOINTS_PER_STAGE}
+            _("A stage holds at most %(n)d touchpoints.") % {"n": limits.MAX_TOUCHPOINTS_PER_STAGE}
         )
     touchpoint = Touchpoint.objects.create(
         journey_id=stage.journey_id, stage=stage, position=_free_slot(rows), owner=owner, **fields
@@ -435,10 +434,10 @@ def touchpoint_move(
                 renumber(Touchpoint, source)
             else:
                 target = _ordered_touchpoints(stage.pk)
-                if len(target) >= MAX_TOUCHPOINTS_PER_STAGE:
+                if len(target) >= limits.MAX_TOUCHPOINTS_PER_STAGE:
                     raise ValidationError(
                         _("A stage holds at most %(n)d touchpoints.")
-                        % {"n": MAX_TOUCHPOINTS_PER_STAGE}
+                        % {"n": limits.MAX_TOUCHPOINTS_PER_STAGE}
                     )
                 lift(Touchpoint, [moving.pk])  # out of the way of the source's renumbering
                 moving.stage_id = stage.pk
@@ -478,9 +477,6 @@ def journey_create_from_blueprint(
     *, actor: Membership, key: str, name: str | None = None
 ) -> Journey:
     """Create a journey from one of the built-in templates (journeys/blueprints.py)."""
-    from journeys.blueprints import BLUEPRINTS, blueprint_document
-    from journeys.exchange import Document, journey_import
-
     require(actor, Action.EDIT_MAP, actor.workspace)
     if key not in BLUEPRINTS:
         raise ValidationError({"template": _("Unknown template.")})
