@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 
 from journeys.cards import MomentLabels, escape
 from journeys.selectors import Outline
-from metrics.moments import JourneyMoments, TouchpointMoment
+from metrics.read.moments import JourneyMoments, TouchpointMoment
 
 # Slots use the middle 94% of a drawing, so points stay inside their column (the drawing
 # overhangs the column by half a gap, about 3% of it, on each side).

@@ -24,7 +24,7 @@ from journeys.cards import CardRenderer
 from journeys.emotion_curve import CurveRenderer
 from journeys.map_forms import MapFilterForm
 from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
-from metrics.moments import card_moments, journey_moments
+from metrics.read.moments import card_moments, journey_moments
 from mot.models import Membership
 from mot.policy import Action, can
 from mot.selectors import workspace_members
@@ -253,7 +253,7 @@ def card_response(
     """One card; or its in-place edit form (``form``); or the card with its owner picker open.
 
     A card shows its moment and whether it is the journey's weakest: one query more than the
-    card alone (metrics.moments.card_moments). With ``curve`` (a saved edit: the title may have
+    card alone (metrics.read.moments.card_moments). With ``curve`` (a saved edit: the title may have
     changed) the curve comes along out of band (two queries: the outline, every moment), its
     table closed (opened again, it is fetched anew).
     """

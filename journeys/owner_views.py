@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from journeys import selectors, services
 from journeys.forms import BulkOwnerForm, OwnerFilterForm
-from metrics.moments import TREND_DAYS
+from metrics.read.moments import TREND_DAYS
 from mot.forms_utils import apply_service_errors
 from mot.http import wants_partial
 from mot.models import Membership

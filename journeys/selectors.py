@@ -14,7 +14,7 @@ from feedback.experience import Experience
 from feedback.models import Response
 from journeys.cards import Card, MomentLabels, Neighbours, card_rows
 from journeys.models import Journey, Stage, Touchpoint
-from metrics.moments import (
+from metrics.read.moments import (
     TouchpointNumbers,
     Trend,
     touchpoint_numbers,

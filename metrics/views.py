@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from metrics.models import RecomputeRun
-from metrics.selectors import metrics_overview
+from metrics.read.overview import metrics_overview
 from metrics.services import metrics_request, run_progress
 from mot.policy import Action, can, get_workspace_for
 

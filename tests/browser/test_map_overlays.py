@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from journeys.models import Journey
 from journeys.selectors import journey_outline
-from metrics.moments import journey_moments
+from metrics.read.moments import journey_moments
 from metrics.services import metrics_recompute
 from mot.demo import DEMO_USERS, WORKSPACE_SLUG, load_demo
 from mot.models import Role

@@ -525,7 +525,7 @@ def test_a_card_drawn_alone_finds_the_same_weakest_moment_as_the_board(
 
 def test_moments_read_for_the_map_agree_with_the_engines_maths(journey):
     """The map reads counts and the stored score; its shares must be compute's, to the bit."""
-    from metrics.moments import journey_moments
+    from metrics.read.moments import journey_moments
 
     t = tps(journey)
     counts = {"Reviews": (1, 2, 4), "Product page": (30, 15, 12), "Checkout": (7, 0, 93)}

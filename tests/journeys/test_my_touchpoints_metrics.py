@@ -18,7 +18,7 @@ from journeys.models import Journey, Touchpoint
 from journeys.selectors import latest_pain_answers
 from metrics import compute
 from metrics.models import MomentCounts
-from metrics.moments import STEADY, Trend, trend_periods
+from metrics.read.moments import STEADY, Trend, trend_periods
 from mot.models import Role
 from tests.conftest import login
 from tests.journeys.test_map_htmx import text_of
