@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from django.db import connection
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from feedback.experience import Experience
-from feedback.models import Response
 from journeys.cards import Card, MomentLabels, Neighbours, card_rows
 from journeys.models import Journey, Stage, Touchpoint
+from metrics.read.answers import PainAnswer, latest_pain_answers
 from metrics.read.moments import (
     TouchpointNumbers,
     Trend,
@@ -276,81 +273,6 @@ def my_touchpoints(*, membership: Membership) -> QuerySet[Touchpoint]:
 
 
 # --- my touchpoints with their numbers ------------------------------------------------------------
-
-PAINS_PER_TOUCHPOINT = 3
-
-
-@dataclass(frozen=True)
-class PainAnswer:
-    pk: int
-    touchpoint_id: int
-    submitted_at: datetime
-    nps: int | None
-    csat: int | None
-    comment: str
-
-
-# PostgreSQL: for each touchpoint, walk its (touchpoint, submitted_at) index backwards and stop
-# at the limit. One plan for any number of touchpoints (a UNION of one LIMIT per touchpoint
-# plans each part: 40 ms for 300 touchpoints, against 2 ms here).
-_LATEST_PAINS_SQL = """
-    SELECT r.id, r.touchpoint_id, r.submitted_at, r.nps, r.csat, r.comment
-    FROM unnest(%(ids)s::bigint[]) AS t(id)
-    CROSS JOIN LATERAL (
-        SELECT id, touchpoint_id, submitted_at, nps, csat, comment
-        FROM {table}
-        WHERE touchpoint_id = t.id AND workspace_id = %(workspace)s AND experience = %(pain)s
-        ORDER BY submitted_at DESC, id DESC
-        LIMIT %(limit)s
-    ) AS r
-"""
-
-
-def latest_pain_answers(
-    *,
-    workspace_id: int,
-    touchpoint_ids: Collection[int],
-    per_touchpoint: int = PAINS_PER_TOUCHPOINT,
-) -> dict[int, list[PainAnswer]]:
-    """Each touchpoint's latest pain answers, newest first: one query, whatever their number.
-
-    On PostgreSQL a lateral join reads each touchpoint's answers newest first (EXPLAIN: an Index
-    Scan Backward on the (touchpoint, submitted_at) index under a Limit, per touchpoint) and
-    stops at its ``per_touchpoint``-th pain answer; the index has no experience, so a touchpoint
-    with few pain answers among many others is read further back.
-    SQLite (the embedded mode, small data) numbers each touchpoint's pain answers with a window
-    function instead.
-    """
-    ids = sorted(set(touchpoint_ids))
-    if not ids:
-        return {}
-    if connection.vendor == "postgresql":
-        sql = _LATEST_PAINS_SQL.format(table=connection.ops.quote_name(Response._meta.db_table))
-        params = {
-            "ids": ids,
-            "workspace": workspace_id,
-            "pain": Experience.PAIN.value,
-            "limit": per_touchpoint,
-        }
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-    else:
-        newest = (F("submitted_at").desc(), F("pk").desc())
-        rows = (
-            Response.objects.filter(
-                workspace_id=workspace_id, experience=Experience.PAIN, touchpoint_id__in=ids
-            )
-            .annotate(rank=Window(RowNumber(), partition_by="touchpoint_id", order_by=newest))
-            .filter(rank__lte=per_touchpoint)
-            .values_list("pk", "touchpoint_id", "submitted_at", "nps", "csat", "comment")
-        )
-    answers: dict[int, list[PainAnswer]] = {}
-    for row in rows:
-        answers.setdefault(row[1], []).append(PainAnswer(*row))
-    for found in answers.values():  # neither query promises an order across touchpoints
-        found.sort(key=lambda a: (a.submitted_at, a.pk), reverse=True)
-    return answers
 
 
 @dataclass(frozen=True)
