@@ -13,7 +13,8 @@ A fixed number of queries whatever the number of answers or touchpoints:
   or moment filter, the matching touchpoints' rows. Only the current period's KPIs need the
   per-touchpoint split, so the previous period is read from the few workspace/journey rows;
 - retention cohorts, the churn summary, moment impact and the last run: stored rows as they are;
-- the pain comments: the one read of answers, a few per moment, each an index scan with LIMIT.
+- the pain comments: the one read of answers, a few per moment, each an index scan with LIMIT
+  (metrics.read.answers).
 
 Daily rows never reach Python, and only the touchpoint and workspace/journey daily rows are read
 (the engine may stop storing daily rows of stages and MOT stages).
@@ -31,8 +32,6 @@ from django.db.models import (
     BooleanField,
     Case,
     F,
-    OuterRef,
-    Subquery,
     Sum,
     Value,
     When,
@@ -40,8 +39,6 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
-from feedback.experience import Experience
-from feedback.models import Response
 from journeys.models import Journey, MotStage, Touchpoint
 from journeys.selectors import NO_MOMENT
 from metrics import compute
@@ -54,6 +51,7 @@ from metrics.models import (
     RetentionSummary,
     Scope,
 )
+from metrics.read.answers import PainAnswer, latest_pain_answers
 from mot.models import Workspace, person_name
 
 COUNT_FIELDS = compute.COUNT_FIELDS
@@ -204,7 +202,7 @@ class JourneyMoments:
 @dataclass(frozen=True)
 class PainComments:
     moment: MomentRow
-    answers: list[Response]
+    answers: list[PainAnswer]
 
 
 @dataclass(frozen=True)
@@ -456,41 +454,25 @@ def _start_of(day: date) -> datetime:
 
 
 def pain_comments(
-    *, moments: list[MomentRow], period: Period, per_moment: int = PAIN_PER_MOMENT
-) -> dict[int, list[Response]]:
-    """The latest pain answers with a comment of each moment, per touchpoint id, newest first.
-
-    Two queries: each moment's latest ids come from correlated subqueries, each a backward scan
-    of the ``(touchpoint, submitted_at)`` index stopped by its LIMIT; then those answers by id.
-    """
-    if not moments:
-        return {}
-    latest = Response.objects.filter(
-        touchpoint_id=OuterRef("pk"), experience=Experience.PAIN
-    ).exclude(comment="")
+    *,
+    workspace_id: int,
+    moments: list[MomentRow],
+    period: Period,
+    per_moment: int = PAIN_PER_MOMENT,
+) -> dict[int, list[PainAnswer]]:
+    """The latest pain answers with a comment of each moment in the period, per touchpoint id,
+    newest first: one query (:func:`metrics.read.answers.latest_pain_answers`)."""
+    bounds = {}
     if not period.all_time:
-        latest = latest.filter(
-            submitted_at__gte=_start_of(period.start),
-            submitted_at__lt=_start_of(period.end + timedelta(days=1)),
-        )
-    latest = latest.order_by("-submitted_at").values("pk")
-    picks = (
-        Touchpoint.objects.filter(pk__in=[m.touchpoint.pk for m in moments])
-        .annotate(**{f"c{i}": Subquery(latest[i : i + 1]) for i in range(per_moment)})
-        .values_list(*(f"c{i}" for i in range(per_moment)))
+        until = _start_of(period.end + timedelta(days=1))
+        bounds = {"since": _start_of(period.start), "until": until}
+    return latest_pain_answers(
+        workspace_id=workspace_id,
+        touchpoint_ids=[m.touchpoint.pk for m in moments],
+        per_touchpoint=per_moment,
+        commented=True,
+        **bounds,
     )
-    ids = [pk for row in picks for pk in row if pk is not None]
-    found: dict[int, list[Response]] = {}
-    if not ids:
-        return found
-    answers = (
-        Response.objects.filter(pk__in=ids)
-        .only("pk", "touchpoint_id", "submitted_at", "nps", "csat", "comment", "language")
-        .order_by("-submitted_at", "-pk")
-    )
-    for answer in answers:
-        found.setdefault(answer.touchpoint_id, []).append(answer)
-    return found
 
 
 # --- assembling ----------------------------------------------------------------------------
@@ -636,7 +618,7 @@ def dashboard(
         else None,
     )
     painful = most_painful(moments)
-    comments = pain_comments(moments=painful, period=filters.period)
+    comments = pain_comments(workspace_id=workspace.pk, moments=painful, period=filters.period)
     per_journey = journey_moments(moments)
     return Dashboard(
         filters=filters,
