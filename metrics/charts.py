@@ -1,4 +1,4 @@
-"""The dashboard's plotly figures, built on the server from metrics.dashboard's results.
+"""The dashboard's plotly figures, built on the server from the page's numbers (metrics/dashboard).
 
 Each function returns the figure as plain JSON data (its data and layout through
 ``plotly.io.to_json``, parsed back so the template's ``json_script`` escapes it; not validated per
@@ -26,8 +26,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from metrics.compute import Moment
-from metrics.dashboard import Heatmap, ImpactRow, MomentRow, TrendPoint
 from metrics.models import RetentionCohort
+from metrics.read.dashboard import ImpactRow
+from metrics.summaries import Heatmap, MomentRow, TrendPoint
 
 GLORY = "#1e7a3c"
 PAIN = "#b3261e"

@@ -14,8 +14,9 @@ from feedback.models import Response, Source
 from journeys.models import Channel, MotStage, Touchpoint
 from journeys.services import journey_create, stage_create, touchpoint_create
 from metrics import compute
-from metrics.dashboard import DashboardFilter, Period, dashboard, workspace_journeys
+from metrics.dashboard.page import dashboard
 from metrics.models import MomentCounts, MomentImpact, MonthCounts, RetentionCohort, Scope
+from metrics.read.dashboard import DashboardFilter, Period, workspace_journeys
 from mot.models import Role
 from tests.conftest import login
 
