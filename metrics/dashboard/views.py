@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from journeys.selectors import NO_MOMENT
-from metrics import charts
+from metrics.dashboard import figures, tables
 from metrics.dashboard.forms import CUSTOM, DEFAULT_PRESET, DashboardForm
 from metrics.dashboard.page import Dashboard, dashboard, metric_rows
 from metrics.read.dashboard import Period, workspace_journeys
@@ -92,22 +92,22 @@ def _context(membership: Membership, form: DashboardForm, data: Dashboard, query
         "explorer": explorer,
         "period_query": urlencode(_period_params(data.filters.period)),
         "may_export": can(membership, Action.EXPORT, membership.workspace),
-        "trend_figure": charts.trend_figure(data.trend),
-        "trend_n": charts.fullest(p.moment for p in data.trend),
-        "heatmap_n": charts.fullest(c.moment for c in data.heatmap.cells.values()),
-        "curve_n": charts.fullest(m.moment for m in data.moments),
-        "heatmap_figure": charts.heatmap_figure(data.heatmap, links, no_moment),
-        "heatmap_table": charts.heatmap_table(data.heatmap, links, no_moment, data.min_sample),
-        "curve_figure": charts.curve_figure(data.moments, data.weakest) if data.journey else None,
-        "curve_table": charts.curve_table(data.moments, data.weakest) if data.journey else [],
-        "trend_table": charts.trend_table(data.trend),
+        "trend_figure": figures.trend_figure(data.trend),
+        "trend_n": figures.fullest(p.moment for p in data.trend),
+        "heatmap_n": figures.fullest(c.moment for c in data.heatmap.cells.values()),
+        "curve_n": figures.fullest(m.moment for m in data.moments),
+        "heatmap_figure": figures.heatmap_figure(data.heatmap, links, no_moment),
+        "heatmap_table": tables.heatmap_table(data.heatmap, links, no_moment, data.min_sample),
+        "curve_figure": figures.curve_figure(data.moments, data.weakest) if data.journey else None,
+        "curve_table": tables.curve_table(data.moments, data.weakest) if data.journey else [],
+        "trend_table": tables.trend_table(data.trend),
         "map_url": reverse("journeys:map", kwargs={"ws": ws, "pk": data.journey.pk})
         if data.journey
         else "",
-        "impact_figure": charts.impact_figure(data.impacts),
-        "impacts_listed": charts.impacts_listed(data.impacts),
-        "cohort_figure": charts.cohort_figure(data.cohorts, data.min_sample),
-        "cohort_table": charts.cohort_table(data.cohorts),
+        "impact_figure": figures.impact_figure(data.impacts),
+        "impacts_listed": tables.impacts_listed(data.impacts),
+        "cohort_figure": figures.cohort_figure(data.cohorts, data.min_sample),
+        "cohort_table": tables.cohort_table(data.cohorts),
         "bucket_label": BUCKET_LABELS[data.filters.bucket],
         "top_impact": next((r for r in data.impacts if r.impact.enough), None),
     }
