@@ -5,8 +5,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from journeys.blueprints import BLUEPRINTS
+from journeys.filters import NO_MOMENT, OwnerFilters
 from journeys.models import Channel, JourneyState, MotStage, Phase, Stage, Touchpoint
-from journeys.selectors import NO_MOMENT, OwnerFilters
 from mot.models import Membership
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from journeys.filters import NO_FILTER, NO_MOMENT, MapFilter
 from journeys.models import Channel, MotStage, Phase
-from journeys.selectors import NO_FILTER, MapFilter
 
-NO_MOMENT = "none"
 UNASSIGNED = "unassigned"
 
 

@@ -9,6 +9,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from journeys.cards import Card, MomentLabels, Neighbours, card_rows
+from journeys.filters import NO_FILTER, NO_MOMENT, MapFilter, OwnerFilters
 from journeys.models import Journey, Stage, Touchpoint
 from metrics.read.answers import PainAnswer, latest_pain_answers
 from metrics.read.moments import (
@@ -45,39 +46,6 @@ def _count_of(model: type[Stage] | type[Touchpoint]) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
-
-
-@dataclass(frozen=True)
-class MapFilter:
-    """Which cards the map shows. Stages always show, so the journey keeps its shape."""
-
-    mot_stages: tuple[str, ...] = ()  # "" in the tuple = touchpoints tagged with no moment
-    channel: str = ""
-    phase: str = ""
-    owner_id: int | None = None
-    unassigned: bool = False
-
-    @property
-    def active(self) -> bool:
-        return bool(
-            self.mot_stages or self.channel or self.phase or self.owner_id or self.unassigned
-        )
-
-    def matches(self, card: Card) -> bool:
-        """Whether the board shows this card. Applied to the rows the board reads anyway (all
-        of the journey's cards), so a filtered board costs no query of its own."""
-        if self.mot_stages and card.mot_stage not in self.mot_stages:
-            return False
-        if self.channel and card.channel != self.channel:
-            return False
-        if self.phase and card.phase != self.phase:
-            return False
-        if self.unassigned:
-            return card.owner_id is None
-        return not self.owner_id or card.owner_id == self.owner_id
-
-
-NO_FILTER = MapFilter()
 
 
 @dataclass
@@ -202,18 +170,6 @@ def map_card(*, touchpoint: Touchpoint) -> tuple[Card, Neighbours]:
 
 
 # --- owners -----------------------------------------------------------------------------------
-
-NO_MOMENT = "none"  # the MOT-stage filter value for touchpoints not tagged with a moment
-
-
-@dataclass(frozen=True)
-class OwnerFilters:
-    """What the owners page shows; every field optional (empty: no filter)."""
-
-    journey_id: int | None = None
-    mot_stage: str = ""  # a MotStage value, NO_MOMENT, or "" for any
-    unassigned: bool = False
-    owner_id: int | None = None
 
 
 def owner_journeys(*, membership: Membership) -> QuerySet[Journey]:

@@ -9,8 +9,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from journeys.filters import NO_MOMENT
 from journeys.models import Channel, Journey, MotStage
-from journeys.selectors import NO_MOMENT
 from metrics.read.dashboard import DashboardFilter, Period
 
 PRESETS = {"30": 30, "90": 90, "365": 365}

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from journeys.selectors import NO_MOMENT
+from journeys.filters import NO_MOMENT
 from metrics.dashboard import figures, tables
 from metrics.dashboard.forms import CUSTOM, DEFAULT_PRESET, DashboardForm
 from metrics.dashboard.page import Dashboard, dashboard, metric_rows

@@ -31,8 +31,8 @@ from django.db.models import BooleanField, Case, F, Sum, Value, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
+from journeys.filters import NO_MOMENT
 from journeys.models import Journey, Touchpoint
-from journeys.selectors import NO_MOMENT
 from metrics import compute
 from metrics.models import MomentCounts, MomentImpact, RetentionCohort, Scope
 from metrics.read.answers import PainAnswer, latest_pain_answers
