@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from journeys.cards import Card
+    from journeys.map.cards import Card
 
 NO_MOMENT = "none"  # the MOT-stage filter value for touchpoints not tagged with a moment
 

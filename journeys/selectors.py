@@ -8,8 +8,8 @@ from datetime import date
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from journeys.cards import Card, MomentLabels, Neighbours, card_rows
 from journeys.filters import NO_FILTER, NO_MOMENT, MapFilter, OwnerFilters
+from journeys.map.cards import Card, MomentLabels, Neighbours, card_rows
 from journeys.models import Journey, Stage, Touchpoint
 from metrics.read.answers import PainAnswer, latest_pain_answers
 from metrics.read.moments import (

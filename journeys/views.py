@@ -26,7 +26,7 @@ from journeys.forms import (
     JourneyRenameForm,
     NewJourneyForm,
 )
-from journeys.map_views import _map_invalid
+from journeys.map.views import _map_invalid
 from journeys.models import Journey, JourneyState
 from journeys.view_utils import map_redirect
 from mot.forms_utils import apply_service_errors

@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from journeys.emotion_curve import y_of
+from journeys.map.curve import y_of
 from journeys.models import Journey, Stage, Touchpoint
 from journeys.services import stage_create, touchpoint_create
 from metrics import compute

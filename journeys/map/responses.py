@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from journeys import selectors
-from journeys.cards import CardRenderer
-from journeys.emotion_curve import CurveRenderer
-from journeys.map_forms import MapFilterForm
+from journeys.map.cards import CardRenderer
+from journeys.map.curve import CurveRenderer
+from journeys.map.forms import MapFilterForm
 from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
 from metrics.read.moments import card_moments, journey_moments
 from mot.models import Membership
@@ -91,7 +91,7 @@ def map_context(
         can_reorder=context["can_reorder"],
         min_sample=membership.workspace.min_sample,
     )
-    # The curve's table is drawn only when asked for (see journeys/emotion_curve.py); its link
+    # The curve's table is drawn only when asked for (see journeys/map/curve.py); its link
     # keeps the filters in force.
     table_query = query.copy() if isinstance(query, QueryDict) else QueryDict(mutable=True)
     table_query[CURVE_TABLE] = "table"

@@ -2,7 +2,7 @@
 
 Each view: access check (mot.policy) → form → service → response. Without JavaScript every form
 posts and redirects back to the map (an invalid one re-renders the map with status 422). With
-htmx the same endpoints answer with the fragments that changed (journeys/map_fragments.py): a
+htmx the same endpoints answer with the fragments that changed (journeys/map/responses.py): a
 card, the stage columns a move touched, or the board; invalid input answers 422 with the
 fragment showing the error where the user acts. The server is the source of truth: every answer
 shows the persisted order, so a refused move puts the card back.
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from journeys import selectors, services
 from journeys.access import get_journey_for, get_stage_for, get_touchpoint_for
 from journeys.forms import OwnerForm, PositionForm, StageForm, TouchpointForm, TouchpointMoveForm
-from journeys.map_fragments import (
+from journeys.map.responses import (
     MOVE_FOCUS,
     board_response,
     card_response,
