@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from journeys.map.cards import MomentLabels, escape
-from journeys.selectors import Outline
+from journeys.map.selectors import Outline
 from metrics.read.moments import JourneyMoments, TouchpointMoment
 
 # Slots use the middle 94% of a drawing, so points stay inside their column (the drawing

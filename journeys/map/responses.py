@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from journeys import selectors
+from journeys.map import selectors
 from journeys.map.cards import CardRenderer
 from journeys.map.curve import CurveRenderer
 from journeys.map.forms import MapFilterForm

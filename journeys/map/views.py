@@ -20,9 +20,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from journeys import selectors, services
+from journeys import services
 from journeys.access import get_journey_for, get_stage_for, get_touchpoint_for
 from journeys.forms import OwnerForm, PositionForm, StageForm, TouchpointForm, TouchpointMoveForm
+from journeys.map import selectors
 from journeys.map.responses import (
     MOVE_FOCUS,
     board_response,

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
+from journeys.map.selectors import journey_outline
 from journeys.models import Journey
-from journeys.selectors import journey_outline
 from metrics.read.moments import journey_moments
 from metrics.services import metrics_recompute
 from mot.demo import DEMO_USERS, WORKSPACE_SLUG, load_demo
