@@ -22,8 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from journeys import services
 from journeys.access import get_journey_for, get_stage_for, get_touchpoint_for
-from journeys.forms import OwnerForm, PositionForm, StageForm, TouchpointForm, TouchpointMoveForm
 from journeys.map import selectors
+from journeys.map.forms import (
+    OwnerForm,
+    PositionForm,
+    StageForm,
+    TouchpointForm,
+    TouchpointMoveForm,
+)
 from journeys.map.responses import (
     MOVE_FOCUS,
     board_response,
