@@ -133,19 +133,22 @@ def explain(workspace_id: int, journey_id: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from metrics import dashboard as d
+    from metrics.dashboard.page import dashboard
+    from metrics.read import dashboard as d
+    from metrics.summaries import most_painful
     from mot.models import Workspace
 
     period = d.Period.last(90, today=timezone.localdate())
     workspace = Workspace.objects.get(pk=workspace_id)
-    data = d.dashboard(
+    data = dashboard(
         workspace=workspace,
         journeys=d.workspace_journeys(workspace_id=workspace_id),
         journey=None,
         filters=d.DashboardFilter(period=period),
     )
+    painful = [m.touchpoint.pk for m in most_painful(data.moments)]
     with connection.execute_wrapper(_explaining):
-        d.pain_comments(moments=d.most_painful(data.moments), period=period)
+        d.pain_comments(workspace_id=workspace_id, touchpoint_ids=painful, period=period)
         d.period_counts(workspace_id=workspace_id, journey_id=None, period=period)
         d.period_counts(workspace_id=workspace_id, journey_id=journey_id, period=period)
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
+from journeys.limits import MAX_STAGES, MAX_TOUCHPOINTS_PER_STAGE
 from journeys.models import Channel, Journey, JourneyState, MotStage, Phase, Stage, Touchpoint
-from journeys.services import MAX_STAGES, MAX_TOUCHPOINTS_PER_STAGE
 from mot.models import Membership
 from mot.policy import Action, require
 

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from journeys.blueprints import BLUEPRINTS
-from journeys.models import Channel, JourneyState, MotStage, Phase, Stage, Touchpoint
-from journeys.selectors import NO_MOMENT, OwnerFilters
+from journeys.filters import NO_MOMENT, OwnerFilters
+from journeys.models import JourneyState, MotStage, Touchpoint
 from mot.models import Membership
 
 
@@ -71,88 +71,6 @@ class DuplicateForm(forms.Form):
 
 class ArchiveForm(forms.Form):
     archived = forms.BooleanField(required=False)
-
-
-class StageForm(forms.Form):
-    name = forms.CharField(label=_("Stage name"), max_length=120)
-
-
-class PositionForm(forms.Form):
-    position = forms.IntegerField(label=_("Position"), min_value=0, max_value=10_000)
-
-
-class TouchpointForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=160)
-    description = forms.CharField(
-        label=_("Description"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.OTHER)
-    mot_stage = forms.ChoiceField(
-        label=_("Moment of truth"),
-        choices=[("", _("None")), *MotStage.choices],
-        required=False,
-    )
-    phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices, initial=Phase.USE)
-    code = forms.CharField(
-        label=_("Code"),
-        max_length=40,
-        required=False,
-        help_text=_("Optional short reference for imports and the API, e.g. CHECKOUT-PAY."),
-    )
-
-
-class TouchpointMoveForm(forms.Form):
-    """Where to move a card: a stage and a position (drag and drop), or a direction (the arrow
-    buttons, which work without JavaScript; the server works out the target)."""
-
-    DIRECTIONS = (("up", "up"), ("down", "down"), ("prev", "prev"), ("next", "next"))
-
-    stage = forms.ModelChoiceField(
-        label=_("Stage"),
-        queryset=Stage.objects.none(),
-        required=False,
-        error_messages={"invalid_choice": _("Choose a stage of this journey.")},
-    )
-    position = forms.IntegerField(
-        label=_("Position"), min_value=0, max_value=10_000, required=False
-    )
-    direction = forms.ChoiceField(label=_("Direction"), choices=DIRECTIONS, required=False)
-
-    def __init__(self, *args, journey, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Only this journey's stages: another journey's or workspace's stage id is "not a choice".
-        self.fields["stage"].queryset = Stage.objects.filter(journey=journey).select_related(
-            "journey"
-        )
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("direction") and not self.errors:
-            if data.get("stage") is None:
-                self.add_error("stage", _("Choose a stage of this journey."))
-            if data.get("position") is None:
-                self.add_error("position", _("This field is required."))
-        return data
-
-
-class OwnerForm(forms.Form):
-    owner = forms.ModelChoiceField(
-        label=_("Owner"),
-        queryset=Membership.objects.none(),
-        required=False,
-        empty_label=_("Nobody"),
-        error_messages={"invalid_choice": _("Choose a member of this workspace.")},
-    )
-
-    def __init__(self, *args, workspace_id, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = Membership.objects.filter(
-            workspace_id=workspace_id
-        ).select_related("user")
-        self.fields["owner"].label_from_instance = lambda m: m.display_name
 
 
 # --- owners -----------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from journeys import selectors, services
+from journeys.filters import OwnerFilters
 from journeys.forms import BulkOwnerForm, OwnerFilterForm
-from metrics.moments import TREND_DAYS
+from metrics.read.moments import TREND_DAYS
 from mot.forms_utils import apply_service_errors
 from mot.http import wants_partial
 from mot.models import Membership
@@ -68,7 +69,7 @@ def _render_owners(
         "members": members,
         "filter_form": filter_form,
         "filters": filters,
-        "filtered": filters != selectors.OwnerFilters(),
+        "filtered": filters != OwnerFilters(),
         "page": page,
         "touchpoints": list(page.object_list),
         "counts": selectors.owner_counts(membership=membership),

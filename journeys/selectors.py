@@ -1,20 +1,19 @@
-"""Reads of the journey domain, each a fixed number of queries whatever the map's size."""
+"""Reads of the journey domain, each a fixed number of queries whatever the data's size: the
+journeys list, the owners page and my touchpoints (the map's board: journeys/map/selectors.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from django.db import connection
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from feedback.experience import Experience
-from feedback.models import Response
-from journeys.cards import Card, MomentLabels, Neighbours, card_rows
+from journeys.filters import NO_MOMENT, OwnerFilters
+from journeys.map.cards import MomentLabels
 from journeys.models import Journey, Stage, Touchpoint
-from metrics.moments import (
+from metrics.read.answers import PainAnswer, latest_pain_answers
+from metrics.read.moments import (
     TouchpointNumbers,
     Trend,
     touchpoint_numbers,
@@ -50,173 +49,7 @@ def _count_of(model: type[Stage] | type[Touchpoint]) -> Coalesce:
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
-@dataclass(frozen=True)
-class MapFilter:
-    """Which cards the map shows. Stages always show, so the journey keeps its shape."""
-
-    mot_stages: tuple[str, ...] = ()  # "" in the tuple = touchpoints tagged with no moment
-    channel: str = ""
-    phase: str = ""
-    owner_id: int | None = None
-    unassigned: bool = False
-
-    @property
-    def active(self) -> bool:
-        return bool(
-            self.mot_stages or self.channel or self.phase or self.owner_id or self.unassigned
-        )
-
-    def matches(self, card: Card) -> bool:
-        """Whether the board shows this card. Applied to the rows the board reads anyway (all
-        of the journey's cards), so a filtered board costs no query of its own."""
-        if self.mot_stages and card.mot_stage not in self.mot_stages:
-            return False
-        if self.channel and card.channel != self.channel:
-            return False
-        if self.phase and card.phase != self.phase:
-            return False
-        if self.unassigned:
-            return card.owner_id is None
-        return not self.owner_id or card.owner_id == self.owner_id
-
-
-NO_FILTER = MapFilter()
-
-
-@dataclass
-class MapStage:
-    stage: Stage
-    cards: list[Card]
-    previous: Stage | None = None
-    next: Stage | None = None
-    total: int = 0  # touchpoints in the stage, shown or not
-
-    @property
-    def neighbours(self) -> Neighbours:
-        return Neighbours(
-            total=self.total,
-            previous_stage=self.previous.pk if self.previous else None,
-            next_stage=self.next.pk if self.next else None,
-        )
-
-
-def _column(siblings: list[Stage], stage_id: int, cards: list[Card], total: int) -> MapStage:
-    """A stage among its journey's stages (in order), with the neighbours its controls need."""
-    index = next(i for i, s in enumerate(siblings) if s.pk == stage_id)
-    return MapStage(
-        stage=siblings[index],
-        cards=cards,
-        previous=siblings[index - 1] if index > 0 else None,
-        next=siblings[index + 1] if index + 1 < len(siblings) else None,
-        total=total,
-    )
-
-
-@dataclass(frozen=True)
-class Outline:
-    """Every stage and touchpoint of a journey in map order, filters aside: what the emotion
-    curve draws and what decides ties for the weakest moment."""
-
-    stages: list[tuple[int, str]]  # (stage id, name), in order
-    touchpoints: list[tuple[int, int, str]]  # (touchpoint id, stage id, title), in map order
-
-    @property
-    def order(self) -> list[int]:
-        return [pk for pk, _stage, _title in self.touchpoints]
-
-
-@dataclass(frozen=True)
-class Board:
-    columns: list[MapStage]
-    outline: Outline
-
-
-def journey_map(*, journey: Journey, filters: MapFilter = NO_FILTER) -> Board:
-    """Stages in order, each with its shown cards in order, and the journey's outline.
-
-    Two queries whatever the map's size or the filters (stages, every card with its owner): the
-    filter is applied to the cards read, which also give each stage's size and the outline.
-    """
-    stages = list(Stage.objects.filter(journey=journey).order_by("position"))
-    every: dict[int, list[Card]] = {stage.pk: [] for stage in stages}
-    for card in card_rows(Touchpoint.objects.filter(journey=journey).order_by("position")):
-        every[card.stage_id].append(card)
-    outline = Outline(
-        stages=[(stage.pk, stage.name) for stage in stages],
-        touchpoints=[(c.pk, c.stage_id, c.title) for stage in stages for c in every[stage.pk]],
-    )
-    columns = [
-        _column(stages, stage.pk, _shown(every[stage.pk], filters), len(every[stage.pk]))
-        for stage in stages
-    ]
-    return Board(columns=columns, outline=outline)
-
-
-def _shown(cards: list[Card], filters: MapFilter) -> list[Card]:
-    return [card for card in cards if filters.matches(card)] if filters.active else cards
-
-
-def journey_outline(*, journey_id: int) -> Outline:
-    """The journey's stages and touchpoints in map order: one query (empty stages included)."""
-    rows = (
-        Stage.objects.filter(journey_id=journey_id)
-        .order_by("position", "touchpoints__position")
-        .values_list("pk", "name", "touchpoints__pk", "touchpoints__title")
-    )
-    stages: list[tuple[int, str]] = []
-    touchpoints: list[tuple[int, int, str]] = []
-    for stage_id, name, tp_id, title in rows:
-        if not stages or stages[-1][0] != stage_id:
-            stages.append((stage_id, name))
-        if tp_id is not None:
-            touchpoints.append((tp_id, stage_id, title))
-    return Outline(stages=stages, touchpoints=touchpoints)
-
-
-def stage_column(*, stage: Stage, filters: MapFilter = NO_FILTER) -> MapStage:
-    """One stage as the board shows it: two queries (the journey's stages, the stage's cards)."""
-    siblings = list(Stage.objects.filter(journey_id=stage.journey_id).order_by("position"))
-    cards = card_rows(Touchpoint.objects.filter(stage=stage).order_by("position"))
-    return _column(siblings, stage.pk, _shown(cards, filters), len(cards))
-
-
-def stage_neighbours(*, stage_id: int, journey_id: int) -> tuple[Stage | None, Stage | None]:
-    """The stages before and after a stage: one query."""
-    siblings = list(Stage.objects.filter(journey_id=journey_id).order_by("position"))
-    column = _column(siblings, stage_id, [], 0)
-    return column.previous, column.next
-
-
-def stage_or_none(*, stage_id: int) -> Stage | None:
-    return Stage.objects.select_related("journey").filter(pk=stage_id).first()
-
-
-def map_card(*, touchpoint: Touchpoint) -> tuple[Card, Neighbours]:
-    """One card with what its controls need: two queries (the card, its journey's stages with
-    their sizes)."""
-    (card,) = card_rows(Touchpoint.objects.filter(pk=touchpoint.pk))
-    siblings = list(
-        Stage.objects.filter(journey_id=touchpoint.journey_id)
-        .annotate(size=Count("touchpoints"))
-        .order_by("position")
-    )
-    size = next(s.size for s in siblings if s.pk == card.stage_id)
-    return card, _column(siblings, card.stage_id, [card], size).neighbours
-
-
 # --- owners -----------------------------------------------------------------------------------
-
-NO_MOMENT = "none"  # the MOT-stage filter value for touchpoints not tagged with a moment
-
-
-@dataclass(frozen=True)
-class OwnerFilters:
-    """What the owners page shows; every field optional (empty: no filter)."""
-
-    journey_id: int | None = None
-    mot_stage: str = ""  # a MotStage value, NO_MOMENT, or "" for any
-    unassigned: bool = False
-    owner_id: int | None = None
 
 
 def owner_journeys(*, membership: Membership) -> QuerySet[Journey]:
@@ -276,81 +109,6 @@ def my_touchpoints(*, membership: Membership) -> QuerySet[Touchpoint]:
 
 
 # --- my touchpoints with their numbers ------------------------------------------------------------
-
-PAINS_PER_TOUCHPOINT = 3
-
-
-@dataclass(frozen=True)
-class PainAnswer:
-    pk: int
-    touchpoint_id: int
-    submitted_at: datetime
-    nps: int | None
-    csat: int | None
-    comment: str
-
-
-# PostgreSQL: for each touchpoint, walk its (touchpoint, submitted_at) index backwards and stop
-# at the limit. One plan for any number of touchpoints (a UNION of one LIMIT per touchpoint
-# plans each part: 40 ms for 300 touchpoints, against 2 ms here).
-_LATEST_PAINS_SQL = """
-    SELECT r.id, r.touchpoint_id, r.submitted_at, r.nps, r.csat, r.comment
-    FROM unnest(%(ids)s::bigint[]) AS t(id)
-    CROSS JOIN LATERAL (
-        SELECT id, touchpoint_id, submitted_at, nps, csat, comment
-        FROM {table}
-        WHERE touchpoint_id = t.id AND workspace_id = %(workspace)s AND experience = %(pain)s
-        ORDER BY submitted_at DESC, id DESC
-        LIMIT %(limit)s
-    ) AS r
-"""
-
-
-def latest_pain_answers(
-    *,
-    workspace_id: int,
-    touchpoint_ids: Collection[int],
-    per_touchpoint: int = PAINS_PER_TOUCHPOINT,
-) -> dict[int, list[PainAnswer]]:
-    """Each touchpoint's latest pain answers, newest first: one query, whatever their number.
-
-    On PostgreSQL a lateral join reads each touchpoint's answers newest first (EXPLAIN: an Index
-    Scan Backward on the (touchpoint, submitted_at) index under a Limit, per touchpoint) and
-    stops at its ``per_touchpoint``-th pain answer; the index has no experience, so a touchpoint
-    with few pain answers among many others is read further back.
-    SQLite (the embedded mode, small data) numbers each touchpoint's pain answers with a window
-    function instead.
-    """
-    ids = sorted(set(touchpoint_ids))
-    if not ids:
-        return {}
-    if connection.vendor == "postgresql":
-        sql = _LATEST_PAINS_SQL.format(table=connection.ops.quote_name(Response._meta.db_table))
-        params = {
-            "ids": ids,
-            "workspace": workspace_id,
-            "pain": Experience.PAIN.value,
-            "limit": per_touchpoint,
-        }
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-    else:
-        newest = (F("submitted_at").desc(), F("pk").desc())
-        rows = (
-            Response.objects.filter(
-                workspace_id=workspace_id, experience=Experience.PAIN, touchpoint_id__in=ids
-            )
-            .annotate(rank=Window(RowNumber(), partition_by="touchpoint_id", order_by=newest))
-            .filter(rank__lte=per_touchpoint)
-            .values_list("pk", "touchpoint_id", "submitted_at", "nps", "csat", "comment")
-        )
-    answers: dict[int, list[PainAnswer]] = {}
-    for row in rows:
-        answers.setdefault(row[1], []).append(PainAnswer(*row))
-    for found in answers.values():  # neither query promises an order across touchpoints
-        found.sort(key=lambda a: (a.submitted_at, a.pk), reverse=True)
-    return answers
 
 
 @dataclass(frozen=True)

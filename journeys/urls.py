@@ -1,6 +1,7 @@
 from django.urls import path
 
-from journeys import map_views, owner_views, views
+from journeys import owner_views, views
+from journeys.map import views as map_views
 
 app_name = "journeys"
 

@@ -26,9 +26,8 @@ from journeys.forms import (
     JourneyRenameForm,
     NewJourneyForm,
 )
-from journeys.map_views import _map_invalid
+from journeys.map.responses import map_invalid, map_redirect
 from journeys.models import Journey, JourneyState
-from journeys.view_utils import map_redirect
 from mot.forms_utils import apply_service_errors
 from mot.http import posted
 from mot.models import Membership
@@ -149,7 +148,7 @@ def journey_duplicate(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, journey = get_journey_for(request, ws, pk, Action.EDIT_MAP)
     form = DuplicateForm(request.POST)
     if not form.is_valid():
-        return _map_invalid(request, membership, journey, form=form)
+        return map_invalid(request, membership, journey, form=form)
     copy = services.journey_duplicate(
         actor=membership, journey=journey, state=form.cleaned_data["state"]
     )

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from metrics import dashboard_views, views
+from metrics import views
+from metrics.dashboard import views as dashboard_views
 
 app_name = "metrics"
 

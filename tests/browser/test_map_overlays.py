@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
 from feedback.demo import DEMO_USERS, WORKSPACE_SLUG, load_demo
+from journeys.map.selectors import journey_outline
 from journeys.models import Journey
-from journeys.selectors import journey_outline
-from metrics.moments import journey_moments
+from metrics.read.moments import journey_moments
 from metrics.services import metrics_recompute
 from mot.models import Role
 from tests.browser.conftest import signed_in

@@ -16,10 +16,9 @@ from journeys.exchange import (
     journey_import,
     parse_document,
 )
+from journeys.limits import MAX_STAGES, MAX_TOUCHPOINTS_PER_STAGE
 from journeys.models import Journey, Stage, Touchpoint
 from journeys.services import (
-    MAX_STAGES,
-    MAX_TOUCHPOINTS_PER_STAGE,
     journey_update,
     stage_create,
     touchpoint_assign_owner,

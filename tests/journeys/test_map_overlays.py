@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from journeys.emotion_curve import y_of
+from journeys.map.curve import y_of
 from journeys.models import Journey, Stage, Touchpoint
 from journeys.services import stage_create, touchpoint_create
 from metrics import compute
@@ -525,7 +525,7 @@ def test_a_card_drawn_alone_finds_the_same_weakest_moment_as_the_board(
 
 def test_moments_read_for_the_map_agree_with_the_engines_maths(journey):
     """The map reads counts and the stored score; its shares must be compute's, to the bit."""
-    from metrics.moments import journey_moments
+    from metrics.read.moments import journey_moments
 
     t = tps(journey)
     counts = {"Reviews": (1, 2, 4), "Product page": (30, 15, 12), "Checkout": (7, 0, 93)}

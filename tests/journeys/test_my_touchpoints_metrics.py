@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from feedback.models import Response, Source
 from journeys.models import Journey, Touchpoint
-from journeys.selectors import latest_pain_answers
 from metrics import compute
 from metrics.models import MomentCounts
-from metrics.moments import STEADY, Trend, trend_periods
+from metrics.read.answers import latest_pain_answers
+from metrics.read.moments import STEADY, Trend, trend_periods
 from mot.models import Role
 from tests.conftest import login
 from tests.journeys.test_map_htmx import text_of

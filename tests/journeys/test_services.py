@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from journeys import services
+from journeys import limits
 from journeys.blueprints import blueprint_document
 from journeys.exchange import Document, journey_export, journey_import
 from journeys.models import Channel, Journey, JourneyState, MotStage, Stage, Touchpoint
@@ -377,7 +377,7 @@ def test_stage_delete_removes_its_touchpoints_and_closes_the_gap(editor, ctx):
 
 
 def test_journey_holds_at_most_max_stages(editor, ctx, monkeypatch):
-    monkeypatch.setattr(services, "MAX_STAGES", 3)
+    monkeypatch.setattr(limits, "MAX_STAGES", 3)
     stage_create(actor=editor, journey=ctx.journey, name="Third")
     with pytest.raises(ValidationError):
         stage_create(actor=editor, journey=ctx.journey, name="Fourth")
@@ -385,7 +385,7 @@ def test_journey_holds_at_most_max_stages(editor, ctx, monkeypatch):
 
 
 def test_stage_holds_at_most_max_touchpoints_on_create_and_move(editor, ctx, monkeypatch):
-    monkeypatch.setattr(services, "MAX_TOUCHPOINTS_PER_STAGE", 2)
+    monkeypatch.setattr(limits, "MAX_TOUCHPOINTS_PER_STAGE", 2)
     with pytest.raises(ValidationError):
         touchpoint_create(actor=editor, stage=ctx.buy, title="Third")
     with pytest.raises(ValidationError):

@@ -10,7 +10,14 @@ import pytest
 from django.utils import timezone
 
 from journeys.models import MotStage, Touchpoint
-from metrics import charts
+from metrics.dashboard import tables
+from metrics.dashboard.figures import (
+    cohort_figure,
+    curve_figure,
+    heatmap_figure,
+    impact_figure,
+    trend_figure,
+)
 from metrics.models import MomentImpact, RetentionCohort
 from tests.metrics.test_dashboard import add_day, march, tps
 
@@ -42,11 +49,11 @@ def data(journey):
 def figures(data) -> dict[str, dict | None]:
     heat_links = {key: f"/answers/?cell={key[0]}" for key in data.heatmap.cells}
     return {
-        "trend": charts.trend_figure(data.trend),
-        "heatmap": charts.heatmap_figure(data.heatmap, heat_links, "No moment"),
-        "curve": charts.curve_figure(data.moments, data.weakest),
-        "impact": charts.impact_figure(data.impacts),
-        "cohort": charts.cohort_figure(data.cohorts, data.min_sample),
+        "trend": trend_figure(data.trend),
+        "heatmap": heatmap_figure(data.heatmap, heat_links, "No moment"),
+        "curve": curve_figure(data.moments, data.weakest),
+        "impact": impact_figure(data.impacts),
+        "cohort": cohort_figure(data.cohorts, data.min_sample),
     }
 
 
@@ -112,8 +119,8 @@ def test_small_cohorts_are_left_out_of_the_retention_chart(journey):
         workspace_id=journey.workspace_id, cohort=date(2026, 2, 1), offset=0, customers=29,
         active=29, share=100.0, basis="activities", computed_at=timezone.now(),
     )  # fmt: skip
-    assert charts.cohort_figure(RetentionCohort.objects.all(), 30) is None
-    table = charts.cohort_table(RetentionCohort.objects.all())
+    assert cohort_figure(RetentionCohort.objects.all(), 30) is None
+    table = tables.cohort_table(RetentionCohort.objects.all())
     assert [(r.month, r.customers, r.shares) for r in table["rows"]] == [
         (date(2026, 2, 1), 29, ["100%"])
     ]
@@ -121,14 +128,14 @@ def test_small_cohorts_are_left_out_of_the_retention_chart(journey):
 
 
 def test_tables_hold_the_same_numbers_as_the_charts(data):
-    rows = {r.moment.touchpoint.title: r for r in charts.curve_table(data.moments, data.weakest)}
+    rows = {r.moment.touchpoint.title: r for r in tables.curve_table(data.moments, data.weakest)}
     assert rows["Product page"].score == "-57.1"  # (5 - 25) / 35
     assert rows["Product page"].shares == "14% · 14% · 71%"
     assert rows["Product page"].weakest
     assert rows["Checkout"].score == ""  # 3 answers: the page says "not enough answers"
     assert not rows["Checkout"].weakest
-    trend = charts.trend_table(data.trend)
-    nps = charts.trend_figure(data.trend)["data"][2]
+    trend = tables.trend_table(data.trend)
+    nps = trend_figure(data.trend)["data"][2]
     assert trend[0].nps == f"62.5 ± {data.trend[0].nps.margin:.1f}"
     assert nps["y"][0] == pytest.approx(62.5)
     assert trend[2].nps == ""
@@ -136,7 +143,7 @@ def test_tables_hold_the_same_numbers_as_the_charts(data):
 
 def test_heatmap_table_cells_link_their_answers_and_flag_small_samples(data):
     links = {key: f"/answers/?cell={key[0]}&mot={key[1]}" for key in data.heatmap.cells}
-    table = charts.heatmap_table(data.heatmap, links, "No moment", data.min_sample)
+    table = tables.heatmap_table(data.heatmap, links, "No moment", data.min_sample)
     rows = dict(table["rows"])
     fmot = [code for code, _label in data.heatmap.columns].index(MotStage.FMOT)
     buy_id = Touchpoint.objects.get(title="Product page").stage_id

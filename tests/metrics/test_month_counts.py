@@ -23,8 +23,8 @@ from django.db import connection
 from feedback.models import Response, Source
 from journeys.models import Journey, MotStage, Stage, Touchpoint
 from metrics import compute, engine
-from metrics.dashboard import Period, period_counts, whole_months
 from metrics.models import CountFields, MomentCounts, MonthCounts
+from metrics.read.dashboard import Period, period_counts, whole_months
 from tests.metrics.test_engine_reference import COUNTS, MIN_SAMPLE, reference_rows
 
 FIRST_DAY = date(2026, 1, 20)

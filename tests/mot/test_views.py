@@ -10,7 +10,7 @@ from mot.models import Invitation, Membership, Role, Workspace
 from tests.conftest import login, make_member
 
 DEMO_USERNAME = "admin@demo.mot"
-DEMO_PASSWORD = "demo-admin-pass"  # the demo's kind of credentials (mot/demo.py)
+DEMO_PASSWORD = "demo-admin-pass"  # the demo's kind of credentials (feedback/demo.py)
 
 
 def members_url(ws: str = "acme") -> str:

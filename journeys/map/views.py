@@ -1,8 +1,8 @@
 """The map page and its in-place editing endpoints (stages, touchpoints, moves, owners).
 
-Each view: access check (mot.policy) → form → service → response. Without JavaScript every form
-posts and redirects back to the map (an invalid one re-renders the map with status 422). With
-htmx the same endpoints answer with the fragments that changed (journeys/map_fragments.py): a
+Each view: access check (journeys.access) → form → service → response. Without JavaScript every
+form posts and redirects back to the map (an invalid one re-renders the map with status 422). With
+htmx the same endpoints answer with the fragments that changed (journeys/map/responses.py): a
 card, the stage columns a move touched, or the board; invalid input answers 422 with the
 fragment showing the error where the user acts. The server is the source of truth: every answer
 shows the persisted order, so a refused move puts the card back.
@@ -13,77 +13,38 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from journeys import selectors, services
+from journeys import services
 from journeys.access import get_journey_for, get_stage_for, get_touchpoint_for
-from journeys.forms import OwnerForm, PositionForm, StageForm, TouchpointForm, TouchpointMoveForm
-from journeys.map_fragments import (
+from journeys.map import selectors
+from journeys.map.forms import (
+    OwnerForm,
+    PositionForm,
+    StageForm,
+    TouchpointForm,
+    TouchpointMoveForm,
+)
+from journeys.map.responses import (
     MOVE_FOCUS,
     board_response,
     card_response,
     columns_response,
     curve_table_response,
-    map_context,
+    map_invalid,
+    map_redirect,
+    render_map,
+    report_errors,
     stage_head_response,
 )
-from journeys.models import Journey, Stage, Touchpoint
-from journeys.view_utils import map_redirect
+from journeys.models import Stage, Touchpoint
 from mot.forms_utils import apply_service_errors
 from mot.http import posted
-from mot.models import Membership
 from mot.policy import Action
-
-
-def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def _form_errors(request: HttpRequest, form: Form) -> None:
-    """Show an inline map form's errors as messages, field label first."""
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(
-                request,
-                _("%(field)s: %(error)s") % {"field": label, "error": error} if label else error,
-            )
-
-
-def _render_map(
-    request: HttpRequest, membership: Membership, journey: Journey, *, status: int = 200
-) -> HttpResponse:
-    context = map_context(request, membership, journey, filters_source=request.GET)
-    response = render(request, "journeys/map.html", context, status=status)
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])
-    return response
-
-
-def _report(request: HttpRequest, form: Form | None, exc: ValidationError | None) -> None:
-    """Show what was refused as messages: the form's field errors, then the service's."""
-    if form is not None:
-        _form_errors(request, form)
-    if exc is not None:
-        _flash_errors(request, exc)
-
-
-def _map_invalid(
-    request: HttpRequest,
-    membership: Membership,
-    journey: Journey,
-    *,
-    form: Form | None = None,
-    exc: ValidationError | None = None,
-) -> HttpResponse:
-    """An inline form has no page of its own: 422 with the map and the errors as messages."""
-    _report(request, form, exc)
-    return _render_map(request, membership, journey, status=422)
 
 
 @login_required
@@ -100,7 +61,7 @@ def journey_map(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         response = board_response(request, membership, journey, filters_source=request.GET)
         patch_vary_headers(response, ["HX-Request", "HX-Target"])
         return response
-    return _render_map(request, membership, journey)
+    return render_map(request, membership, journey)
 
 
 # --- stages -----------------------------------------------------------------------------------
@@ -119,8 +80,8 @@ def stage_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         if not request.htmx:
-            return _map_invalid(request, membership, journey, form=form, exc=exc)
-        _report(request, form, exc)
+            return map_invalid(request, membership, journey, form=form, exc=exc)
+        report_errors(request, form, exc)
         return board_response(request, membership, journey, focus="new-stage", status=422)
     if not request.htmx:
         return map_redirect(ws, journey.pk, f"stage-{stage.pk}")
@@ -139,8 +100,8 @@ def stage_rename(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         services.stage_rename(actor=membership, stage=stage, name=form.cleaned_data["name"])
     except ValidationError as exc:
         if not request.htmx:
-            return _map_invalid(request, membership, stage.journey, form=form, exc=exc)
-        _report(request, form, exc)
+            return map_invalid(request, membership, stage.journey, form=form, exc=exc)
+        report_errors(request, form, exc)
         return stage_head_response(
             request,
             membership,
@@ -177,8 +138,8 @@ def stage_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         services.stage_move(actor=membership, stage=stage, position=form.cleaned_data["position"])
     except ValidationError as exc:
         if not request.htmx:
-            return _map_invalid(request, membership, stage.journey, form=form, exc=exc)
-        _report(request, form, exc)
+            return map_invalid(request, membership, stage.journey, form=form, exc=exc)
+        report_errors(request, form, exc)
         return board_response(request, membership, stage.journey, status=422)
     if not request.htmx:
         return map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
@@ -212,8 +173,8 @@ def touchpoint_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         tp = services.touchpoint_create(actor=membership, stage=stage, **form.cleaned_data)
     except ValidationError as exc:
         if not request.htmx:
-            return _map_invalid(request, membership, stage.journey, form=form, exc=exc)
-        _report(request, form, exc)
+            return map_invalid(request, membership, stage.journey, form=form, exc=exc)
+        report_errors(request, form, exc)
         return columns_response(
             request,
             membership,
@@ -292,10 +253,10 @@ def touchpoint_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         services.touchpoint_move(actor=membership, touchpoint=tp, stage=target, position=position)
     except ValidationError as exc:
         if not request.htmx:
-            return _map_invalid(request, membership, tp.journey, form=form, exc=exc)
+            return map_invalid(request, membership, tp.journey, form=form, exc=exc)
         # The browser may already show the card where it was dropped: the whole board comes
         # back as the server has it, which puts the card back.
-        _report(request, form, exc)
+        report_errors(request, form, exc)
         return board_response(request, membership, tp.journey, oob=True, status=422)
     if not request.htmx:
         return map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
@@ -352,8 +313,8 @@ def touchpoint_owner(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         if not request.htmx:
-            return _map_invalid(request, membership, tp.journey, form=form, exc=exc)
-        _report(request, form, exc)
+            return map_invalid(request, membership, tp.journey, form=form, exc=exc)
+        report_errors(request, form, exc)
         tp.refresh_from_db()
         return card_response(request, membership, tp, owner_form=True, status=422)
     owner = form.cleaned_data["owner"]

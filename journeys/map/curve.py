@@ -15,7 +15,7 @@ SVG in percentages (no inline styles); inside it a stretched plot draws the line
 The same numbers are given as a table (a disclosure above the board): the text alternative. It
 is drawn when asked for (the disclosure fetches it when opened; without JavaScript its link
 reloads the page with it), as a 2,400-touchpoint table would weigh on every map load.
-Everything is built as one string per request, like the cards (journeys/cards.py): a board of
+Everything is built as one string per request, like the cards (journeys/map/cards.py): a board of
 2,400 touchpoints must still render in under 100 ms.
 """
 
@@ -24,9 +24,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from journeys.cards import MomentLabels, escape
-from journeys.selectors import Outline
-from metrics.moments import JourneyMoments, TouchpointMoment
+from journeys.map.cards import MomentLabels, escape
+from journeys.map.selectors import Outline
+from metrics.read.moments import JourneyMoments, TouchpointMoment
 
 # Slots use the middle 94% of a drawing, so points stay inside their column (the drawing
 # overhangs the column by half a gap, about 3% of it, on each side).

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from journeys.models import Channel, MotStage, Phase, Touchpoint
-from metrics.moments import NO_MOMENTS, JourneyMoments, TouchpointMoment
+from metrics.read.moments import NO_MOMENTS, JourneyMoments, TouchpointMoment
 from mot.models import Membership, initials_of, person_name
 
 

@@ -61,7 +61,7 @@ class TouchpointMoment:
 
 
 def _moment(row: tuple, min_sample: int) -> TouchpointMoment:
-    """As metrics.selectors.moment_of, on a values_list row: the score the engine derived;
+    """As metrics.read.overview.moment_of, on a values_list row: the score the engine derived;
     "enough" against the workspace's minimum sample as it is now, so a page never says "not
     enough answers — 40 of 30" after the minimum was lowered and before the next recompute."""
     _key, glory, neutral, pain, score = row

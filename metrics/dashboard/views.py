@@ -8,10 +8,8 @@ once; another workspace's journey id is not a choice and is ignored (its error i
 from __future__ import annotations
 
 import csv
-from datetime import date
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -22,125 +20,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from journeys.models import Channel, Journey, MotStage
-from journeys.selectors import NO_MOMENT
-from metrics import charts
-from metrics.dashboard import (
-    Dashboard,
-    DashboardFilter,
-    Period,
-    dashboard,
-    metric_rows,
-    workspace_journeys,
-)
+from journeys.filters import NO_MOMENT
+from metrics.dashboard import figures, tables
+from metrics.dashboard.forms import CUSTOM, DEFAULT_PRESET, DashboardForm
+from metrics.dashboard.page import Dashboard, dashboard, metric_rows
+from metrics.read.dashboard import Period, workspace_journeys
 from mot.csvsafe import safe_cell
 from mot.http import wants_partial
 from mot.models import Membership
 from mot.policy import Action, can, get_workspace_for
 
-PRESETS = {"30": 30, "90": 90, "365": 365}
-DEFAULT_PRESET = "90"
-ALL_TIME, CUSTOM = "all", "custom"
 BUCKET_LABELS = {
     "day": gettext_lazy("day"),
     "week": gettext_lazy("week"),
     "month": gettext_lazy("month"),
 }
-
-
-class DashboardForm(forms.Form):
-    journey = forms.TypedChoiceField(
-        label=gettext_lazy("Journey"), required=False, coerce=int, empty_value=None
-    )
-    period = forms.ChoiceField(
-        label=gettext_lazy("Period"),
-        required=False,
-        choices=[
-            ("30", gettext_lazy("Last 30 days")),
-            ("90", gettext_lazy("Last 90 days")),
-            ("365", gettext_lazy("Last 365 days")),
-            (ALL_TIME, gettext_lazy("All time")),
-            (CUSTOM, gettext_lazy("Custom dates")),
-        ],
-    )
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    channel = forms.ChoiceField(
-        label=gettext_lazy("Channel"),
-        required=False,
-        choices=[("", gettext_lazy("Any channel")), *Channel.choices],
-    )
-    mot_stage = forms.ChoiceField(
-        label=gettext_lazy("Moment of truth"),
-        required=False,
-        choices=[
-            ("", gettext_lazy("Any moment")),
-            *MotStage.choices,
-            (NO_MOMENT, gettext_lazy("No moment tagged")),
-        ],
-    )
-    granularity = forms.ChoiceField(
-        label=gettext_lazy("Trend by"),
-        required=False,
-        choices=[
-            ("", gettext_lazy("Automatic")),
-            ("day", gettext_lazy("Day")),
-            ("week", gettext_lazy("Week")),
-            ("month", gettext_lazy("Month")),
-        ],
-    )
-
-    def __init__(self, *args, journeys: list[Journey], today: date, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.today = today
-        self.journeys = {j.pk: j for j in journeys}
-        self.fields["journey"].choices = [
-            ("", _("All journeys")),
-            *(
-                (j.pk, _("%(name)s (archived)") % {"name": j.name} if j.archived else j.name)
-                for j in journeys
-            ),
-        ]
-
-    def clean(self):
-        data = super().clean()
-        for name in ("date_from", "date_to"):  # answers are never in the future
-            if data.get(name) and data[name] > self.today:
-                self.add_error(name, _("Must not be after today."))
-                data.pop(name, None)
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("Must not be before “From”."))
-            data.pop("date_to", None)
-        return data
-
-    def selection(self) -> tuple[DashboardFilter, Journey | None]:
-        """The valid filters; a value that does not validate (a stale link) is left out."""
-        self.is_valid()
-        data = self.cleaned_data
-        today = self.today
-        start, end = data.get("date_from"), data.get("date_to")
-        preset = data.get("period") or (CUSTOM if start or end else DEFAULT_PRESET)
-        if preset == ALL_TIME:
-            period = Period()
-        elif preset == CUSTOM:
-            end = end or today
-            period = Period(start or Period.last(PRESETS[DEFAULT_PRESET], today=end).start, end)
-        else:
-            period = Period.last(PRESETS[preset], today=today)
-        journey = self.journeys.get(data.get("journey"))
-        filters = DashboardFilter(
-            period=period,
-            journey_id=journey.pk if journey else None,
-            channel=data.get("channel") or "",
-            mot_stage=data.get("mot_stage") or "",
-            granularity=data.get("granularity") or "",  # the field's choices, or ""
-        )
-        return filters, journey
 
 
 def _query(request: HttpRequest) -> str:
@@ -198,22 +92,22 @@ def _context(membership: Membership, form: DashboardForm, data: Dashboard, query
         "explorer": explorer,
         "period_query": urlencode(_period_params(data.filters.period)),
         "may_export": can(membership, Action.EXPORT, membership.workspace),
-        "trend_figure": charts.trend_figure(data.trend),
-        "trend_n": charts.fullest(p.moment for p in data.trend),
-        "heatmap_n": charts.fullest(c.moment for c in data.heatmap.cells.values()),
-        "curve_n": charts.fullest(m.moment for m in data.moments),
-        "heatmap_figure": charts.heatmap_figure(data.heatmap, links, no_moment),
-        "heatmap_table": charts.heatmap_table(data.heatmap, links, no_moment, data.min_sample),
-        "curve_figure": charts.curve_figure(data.moments, data.weakest) if data.journey else None,
-        "curve_table": charts.curve_table(data.moments, data.weakest) if data.journey else [],
-        "trend_table": charts.trend_table(data.trend),
+        "trend_figure": figures.trend_figure(data.trend),
+        "trend_n": figures.fullest(p.moment for p in data.trend),
+        "heatmap_n": figures.fullest(c.moment for c in data.heatmap.cells.values()),
+        "curve_n": figures.fullest(m.moment for m in data.moments),
+        "heatmap_figure": figures.heatmap_figure(data.heatmap, links, no_moment),
+        "heatmap_table": tables.heatmap_table(data.heatmap, links, no_moment, data.min_sample),
+        "curve_figure": figures.curve_figure(data.moments, data.weakest) if data.journey else None,
+        "curve_table": tables.curve_table(data.moments, data.weakest) if data.journey else [],
+        "trend_table": tables.trend_table(data.trend),
         "map_url": reverse("journeys:map", kwargs={"ws": ws, "pk": data.journey.pk})
         if data.journey
         else "",
-        "impact_figure": charts.impact_figure(data.impacts),
-        "impacts_listed": charts.impacts_listed(data.impacts),
-        "cohort_figure": charts.cohort_figure(data.cohorts, data.min_sample),
-        "cohort_table": charts.cohort_table(data.cohorts),
+        "impact_figure": figures.impact_figure(data.impacts),
+        "impacts_listed": tables.impacts_listed(data.impacts),
+        "cohort_figure": figures.cohort_figure(data.cohorts, data.min_sample),
+        "cohort_table": tables.cohort_table(data.cohorts),
         "bucket_label": BUCKET_LABELS[data.filters.bucket],
         "top_impact": next((r for r in data.impacts if r.impact.enough), None),
     }

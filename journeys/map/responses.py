@@ -1,5 +1,7 @@
-"""The map's htmx answers: fragments of templates/journeys/map.html, each with the page's
-messages swapped out-of-band into the live region (so saves and errors are announced).
+"""What the map's views answer: the whole page (templates/journeys/map.html), with an inline
+form's errors as messages when it refused the input (``map_invalid``, status 422), or a redirect
+back to it without JavaScript (``map_redirect``); with htmx, the fragments that changed, each with
+the page's messages swapped out-of-band into the live region (so saves and errors are announced).
 
 A fragment is rendered with the same context as the full page, so a card or a column rendered
 alone is exactly what the board shows. The filter in force comes from the page's URL (htmx sends
@@ -12,19 +14,24 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
-from journeys import selectors
-from journeys.cards import CardRenderer
-from journeys.emotion_curve import CurveRenderer
-from journeys.map_forms import MapFilterForm
+from journeys.map import selectors
+from journeys.map.cards import CardRenderer
+from journeys.map.curve import CurveRenderer
+from journeys.map.forms import MapFilterForm
 from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
-from metrics.moments import card_moments, journey_moments
+from metrics.read.moments import card_moments, journey_moments
 from mot.models import Membership
 from mot.policy import Action, can
 from mot.selectors import workspace_members
@@ -33,6 +40,9 @@ TEMPLATE = "journeys/map.html"
 CURVE_TABLE = "curve"  # ?curve=table: the page with the emotion curve's table drawn
 # Where focus may return after a keyboard move: the same arrow, or the card itself.
 MOVE_FOCUS = {"up", "down", "prev", "next", "card"}
+
+
+# --- the page's context ----------------------------------------------------------------------
 
 
 def filters_for(request: HttpRequest, source: Mapping[str, Any] | None = None) -> QueryDict:
@@ -91,7 +101,7 @@ def map_context(
         can_reorder=context["can_reorder"],
         min_sample=membership.workspace.min_sample,
     )
-    # The curve's table is drawn only when asked for (see journeys/emotion_curve.py); its link
+    # The curve's table is drawn only when asked for (see journeys/map/curve.py); its link
     # keeps the filters in force.
     table_query = query.copy() if isinstance(query, QueryDict) else QueryDict(mutable=True)
     table_query[CURVE_TABLE] = "table"
@@ -125,6 +135,67 @@ def _add_moments(context: dict[str, Any], journey: Journey, outline: selectors.O
         else "",
         "summary": drawer.summary(outline, moments),
     }
+
+
+# --- the whole page ---------------------------------------------------------------------------
+
+
+def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _form_errors(request: HttpRequest, form: Form) -> None:
+    """Show an inline map form's errors as messages, field label first."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(
+                request,
+                _("%(field)s: %(error)s") % {"field": label, "error": error} if label else error,
+            )
+
+
+def render_map(
+    request: HttpRequest, membership: Membership, journey: Journey, *, status: int = 200
+) -> HttpResponse:
+    """The whole map page (its filters from the request's query string)."""
+    context = map_context(request, membership, journey, filters_source=request.GET)
+    response = render(request, "journeys/map.html", context, status=status)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+def report_errors(request: HttpRequest, form: Form | None, exc: ValidationError | None) -> None:
+    """Show what was refused as messages: the form's field errors, then the service's."""
+    if form is not None:
+        _form_errors(request, form)
+    if exc is not None:
+        _flash_errors(request, exc)
+
+
+def map_invalid(
+    request: HttpRequest,
+    membership: Membership,
+    journey: Journey,
+    *,
+    form: Form | None = None,
+    exc: ValidationError | None = None,
+) -> HttpResponse:
+    """An inline form has no page of its own: 422 with the map and the errors as messages."""
+    report_errors(request, form, exc)
+    return render_map(request, membership, journey, status=422)
+
+
+def map_redirect(ws: str, journey_id: int, anchor: str = "") -> HttpResponse:
+    """Back to the map (the answer without JavaScript), at the stage or card acted on."""
+    response = redirect("journeys:map", ws=ws, pk=journey_id)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+# --- fragments ----------------------------------------------------------------------------------
 
 
 def curve_table_response(
@@ -253,7 +324,7 @@ def card_response(
     """One card; or its in-place edit form (``form``); or the card with its owner picker open.
 
     A card shows its moment and whether it is the journey's weakest: one query more than the
-    card alone (metrics.moments.card_moments). With ``curve`` (a saved edit: the title may have
+    card alone (metrics.read.moments.card_moments). With ``curve`` (a saved edit: the title may have
     changed) the curve comes along out of band (two queries: the outline, every moment), its
     table closed (opened again, it is fetched anew).
     """

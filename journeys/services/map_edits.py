@@ -1,4 +1,5 @@
-"""Writes to the journey domain. Every function checks the actor's role through mot.policy.
+"""What is on a journey's map: its stages and touchpoints added, edited, deleted, reordered and
+moved, and who owns each touchpoint. Every function checks the actor's role through mot.policy.
 
 Ordering invariants (positions 0..n-1, unique per container) hold under any sequence of calls,
 also concurrently: a write that changes an order first locks its container rows (the journey for
@@ -16,40 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from journeys.models import Channel, Journey, JourneyState, MotStage, Phase, Stage, Touchpoint
+from journeys import limits
+from journeys.models import Channel, Journey, MotStage, Phase, Stage, Touchpoint
 from journeys.ordering import clamp, lift, renumber, snapshot_positions
+from journeys.services.fields import clean_choice, clean_text
 from mot.models import Membership, Workspace
 from mot.policy import Action, require
-
-MAX_STAGES = 60
-MAX_TOUCHPOINTS_PER_STAGE = 500
-
-
-# --- validation helpers -----------------------------------------------------------------------
-
-
-def _clean_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError({field: _("This field is required.")})
-    if len(value) > max_length:
-        raise ValidationError(
-            {
-                field: _("At most %(n)d characters (it has %(m)d).")
-                % {"n": max_length, "m": len(value)}
-            }
-        )
-    return value
-
-
-def _clean_choice(
-    value: str, *, field: str, choices: Iterable[str], allow_blank: bool = False
-) -> str:
-    if allow_blank and value == "":
-        return value
-    if value not in set(choices):
-        raise ValidationError({field: _("“%(value)s” is not a valid choice.") % {"value": value}})
-    return value
 
 
 def _check_owner(owner: Membership | None, workspace_id: int) -> None:
@@ -91,110 +64,6 @@ def _ordered_stages(journey_id: int) -> list[Stage]:
     return rows
 
 
-# --- journeys ---------------------------------------------------------------------------------
-
-
-def journey_create(
-    *,
-    actor: Membership,
-    name: str,
-    persona: str = "",
-    description: str = "",
-    state: str = JourneyState.CURRENT,
-) -> Journey:
-    require(actor, Action.EDIT_MAP, actor.workspace)
-    journey = Journey(
-        workspace_id=actor.workspace_id,
-        name=_clean_text(name, field="name", max_length=120),
-        persona=_clean_text(persona, field="persona", max_length=120, required=False),
-        description=_clean_text(description, field="description", max_length=4000, required=False),
-        state=_clean_choice(state, field="state", choices=JourneyState.values),
-    )
-    journey.save()
-    return journey
-
-
-def journey_update(
-    *,
-    actor: Membership,
-    journey: Journey,
-    name: str | None = None,
-    persona: str | None = None,
-    description: str | None = None,
-    state: str | None = None,
-) -> Journey:
-    require(actor, Action.EDIT_MAP, journey)
-    if name is not None:
-        journey.name = _clean_text(name, field="name", max_length=120)
-    if persona is not None:
-        journey.persona = _clean_text(persona, field="persona", max_length=120, required=False)
-    if description is not None:
-        journey.description = _clean_text(
-            description, field="description", max_length=4000, required=False
-        )
-    if state is not None:
-        journey.state = _clean_choice(state, field="state", choices=JourneyState.values)
-    journey.save()
-    return journey
-
-
-def journey_set_archived(*, actor: Membership, journey: Journey, archived: bool) -> Journey:
-    require(actor, Action.EDIT_MAP, journey)
-    journey.archived = archived
-    journey.save(update_fields=["archived", "updated_at"])
-    return journey
-
-
-def journey_delete(*, actor: Membership, journey: Journey) -> None:
-    require(actor, Action.EDIT_MAP, journey)
-    journey.delete()
-
-
-@transaction.atomic
-def journey_duplicate(
-    *,
-    actor: Membership,
-    journey: Journey,
-    state: str = JourneyState.FUTURE,
-    name: str | None = None,
-) -> Journey:
-    """Copy a journey with its stages and touchpoints (e.g. a future-state version to design)."""
-    require(actor, Action.EDIT_MAP, journey)
-    state = _clean_choice(state, field="state", choices=JourneyState.values)
-    if name is None:
-        suffix = _("future state") if state == JourneyState.FUTURE else _("copy")
-        name = f"{journey.name} ({suffix})"[:120]
-    copy = Journey.objects.create(
-        workspace_id=journey.workspace_id,
-        name=_clean_text(name, field="name", max_length=120),
-        persona=journey.persona,
-        description=journey.description,
-        state=state,
-    )
-    stages = list(journey.stages.order_by("position"))
-    new_stages = Stage.objects.bulk_create(
-        [Stage(journey=copy, name=s.name, position=s.position) for s in stages]
-    )
-    by_old = {old.pk: new for old, new in zip(stages, new_stages, strict=True)}
-    Touchpoint.objects.bulk_create(
-        [
-            Touchpoint(
-                journey=copy,
-                stage=by_old[tp.stage_id],
-                position=tp.position,
-                title=tp.title,
-                description=tp.description,
-                channel=tp.channel,
-                mot_stage=tp.mot_stage,
-                phase=tp.phase,
-                owner_id=tp.owner_id,
-            )
-            for tp in Touchpoint.objects.filter(journey=journey).order_by("stage_id", "position")
-        ]
-    )
-    return copy
-
-
 # --- stages -----------------------------------------------------------------------------------
 
 
@@ -203,11 +72,11 @@ def stage_create(
     *, actor: Membership, journey: Journey, name: str, position: int | None = None
 ) -> Stage:
     require(actor, Action.EDIT_MAP, journey)
-    name = _clean_text(name, field="name", max_length=120)
+    name = clean_text(name, field="name", max_length=120)
     _lock_journey(journey)
     stages = _ordered_stages(journey.pk)
-    if len(stages) >= MAX_STAGES:
-        raise ValidationError(_("A journey holds at most %(n)d stages.") % {"n": MAX_STAGES})
+    if len(stages) >= limits.MAX_STAGES:
+        raise ValidationError(_("A journey holds at most %(n)d stages.") % {"n": limits.MAX_STAGES})
     stage = Stage.objects.create(journey=journey, name=name, position=_free_slot(stages))
     stage._original_position = stage.position  # type: ignore[attr-defined]
     stages.insert(clamp(position, len(stages)), stage)
@@ -222,7 +91,7 @@ def _free_slot(rows: list) -> int:
 
 def stage_rename(*, actor: Membership, stage: Stage, name: str) -> Stage:
     require(actor, Action.EDIT_MAP, stage)
-    stage.name = _clean_text(name, field="name", max_length=120)
+    stage.name = clean_text(name, field="name", max_length=120)
     stage.save(update_fields=["name"])
     return stage
 
@@ -303,15 +172,15 @@ def _touchpoint_fields(
     phase: str,
 ) -> dict[str, str]:
     return {
-        "title": _clean_text(title, field="title", max_length=160),
-        "description": _clean_text(
+        "title": clean_text(title, field="title", max_length=160),
+        "description": clean_text(
             description, field="description", max_length=4000, required=False
         ),
-        "channel": _clean_choice(channel, field="channel", choices=Channel.values),
-        "mot_stage": _clean_choice(
+        "channel": clean_choice(channel, field="channel", choices=Channel.values),
+        "mot_stage": clean_choice(
             mot_stage, field="mot_stage", choices=MotStage.values, allow_blank=True
         ),
-        "phase": _clean_choice(phase, field="phase", choices=Phase.values),
+        "phase": clean_choice(phase, field="phase", choices=Phase.values),
     }
 
 
@@ -338,9 +207,9 @@ def touchpoint_create(
     if not _lock_stages(stage.pk):
         raise ValidationError(_("This stage no longer exists."))
     rows = _ordered_touchpoints(stage.pk)
-    if len(rows) >= MAX_TOUCHPOINTS_PER_STAGE:
+    if len(rows) >= limits.MAX_TOUCHPOINTS_PER_STAGE:
         raise ValidationError(
-            _("A stage holds at most %(n)d touchpoints.") % {"n": MAX_TOUCHPOINTS_PER_STAGE}
+            _("A stage holds at most %(n)d touchpoints.") % {"n": limits.MAX_TOUCHPOINTS_PER_STAGE}
         )
     touchpoint = Touchpoint.objects.create(
         journey_id=stage.journey_id, stage=stage, position=_free_slot(rows), owner=owner, **fields
@@ -435,10 +304,10 @@ def touchpoint_move(
                 renumber(Touchpoint, source)
             else:
                 target = _ordered_touchpoints(stage.pk)
-                if len(target) >= MAX_TOUCHPOINTS_PER_STAGE:
+                if len(target) >= limits.MAX_TOUCHPOINTS_PER_STAGE:
                     raise ValidationError(
                         _("A stage holds at most %(n)d touchpoints.")
-                        % {"n": MAX_TOUCHPOINTS_PER_STAGE}
+                        % {"n": limits.MAX_TOUCHPOINTS_PER_STAGE}
                     )
                 lift(Touchpoint, [moving.pk])  # out of the way of the source's renumbering
                 moving.stage_id = stage.pk
@@ -472,17 +341,3 @@ def touchpoints_assign_owner(
     return Touchpoint.objects.filter(pk__in=[tp.pk for tp in touchpoints]).update(
         owner=owner, updated_at=timezone.now()
     )
-
-
-def journey_create_from_blueprint(
-    *, actor: Membership, key: str, name: str | None = None
-) -> Journey:
-    """Create a journey from one of the built-in templates (journeys/blueprints.py)."""
-    from journeys.blueprints import BLUEPRINTS, blueprint_document
-    from journeys.exchange import Document, journey_import
-
-    require(actor, Action.EDIT_MAP, actor.workspace)
-    if key not in BLUEPRINTS:
-        raise ValidationError({"template": _("Unknown template.")})
-    document = Document.model_validate(blueprint_document(key))
-    return journey_import(actor=actor, document=document, name=name or None)

@@ -82,6 +82,17 @@ def metrics_overview(*, workspace_id: int) -> Overview:
     return Overview(
         workspace_row=workspace_row,
         journeys=summaries,
-        run=RecomputeRun.objects.filter(workspace_id=workspace_id).first(),
-        retention=RetentionSummary.objects.filter(workspace_id=workspace_id).first(),
+        run=last_run(workspace_id=workspace_id),
+        retention=retention_summary(workspace_id=workspace_id),
     )
+
+
+def last_run(*, workspace_id: int) -> RecomputeRun | None:
+    """The workspace's recompute run: its progress while it runs, when the numbers were
+    computed once it is done (the overview and the dashboard show it)."""
+    return RecomputeRun.objects.filter(workspace_id=workspace_id).first()
+
+
+def retention_summary(*, workspace_id: int) -> RetentionSummary | None:
+    """The workspace's churn summary, as the last run stored it."""
+    return RetentionSummary.objects.filter(workspace_id=workspace_id).first()

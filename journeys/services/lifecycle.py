@@ -1,0 +1,128 @@
+"""A journey as a whole: create it (blank or from a template), edit its details, archive, delete
+or duplicate it. What is on its map is changed by journeys/services/map_edits.py."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from journeys.blueprints import BLUEPRINTS, blueprint_document
+from journeys.exchange import Document, journey_import
+from journeys.models import Journey, JourneyState, Stage, Touchpoint
+from journeys.services.fields import clean_choice, clean_text
+from mot.models import Membership
+from mot.policy import Action, require
+
+
+def journey_create(
+    *,
+    actor: Membership,
+    name: str,
+    persona: str = "",
+    description: str = "",
+    state: str = JourneyState.CURRENT,
+) -> Journey:
+    require(actor, Action.EDIT_MAP, actor.workspace)
+    journey = Journey(
+        workspace_id=actor.workspace_id,
+        name=clean_text(name, field="name", max_length=120),
+        persona=clean_text(persona, field="persona", max_length=120, required=False),
+        description=clean_text(description, field="description", max_length=4000, required=False),
+        state=clean_choice(state, field="state", choices=JourneyState.values),
+    )
+    journey.save()
+    return journey
+
+
+def journey_update(
+    *,
+    actor: Membership,
+    journey: Journey,
+    name: str | None = None,
+    persona: str | None = None,
+    description: str | None = None,
+    state: str | None = None,
+) -> Journey:
+    require(actor, Action.EDIT_MAP, journey)
+    if name is not None:
+        journey.name = clean_text(name, field="name", max_length=120)
+    if persona is not None:
+        journey.persona = clean_text(persona, field="persona", max_length=120, required=False)
+    if description is not None:
+        journey.description = clean_text(
+            description, field="description", max_length=4000, required=False
+        )
+    if state is not None:
+        journey.state = clean_choice(state, field="state", choices=JourneyState.values)
+    journey.save()
+    return journey
+
+
+def journey_set_archived(*, actor: Membership, journey: Journey, archived: bool) -> Journey:
+    require(actor, Action.EDIT_MAP, journey)
+    journey.archived = archived
+    journey.save(update_fields=["archived", "updated_at"])
+    return journey
+
+
+def journey_delete(*, actor: Membership, journey: Journey) -> None:
+    require(actor, Action.EDIT_MAP, journey)
+    journey.delete()
+
+
+@transaction.atomic
+def journey_duplicate(
+    *,
+    actor: Membership,
+    journey: Journey,
+    state: str = JourneyState.FUTURE,
+    name: str | None = None,
+) -> Journey:
+    """Copy a journey with its stages and touchpoints (e.g. a future-state version to design)."""
+    require(actor, Action.EDIT_MAP, journey)
+    state = clean_choice(state, field="state", choices=JourneyState.values)
+    if name is None:
+        suffix = _("future state") if state == JourneyState.FUTURE else _("copy")
+        name = f"{journey.name} ({suffix})"[:120]
+    copy = Journey.objects.create(
+        workspace_id=journey.workspace_id,
+        name=clean_text(name, field="name", max_length=120),
+        persona=journey.persona,
+        description=journey.description,
+        state=state,
+    )
+    stages = list(journey.stages.order_by("position"))
+    new_stages = Stage.objects.bulk_create(
+        [Stage(journey=copy, name=s.name, position=s.position) for s in stages]
+    )
+    by_old = {old.pk: new for old, new in zip(stages, new_stages, strict=True)}
+    Touchpoint.objects.bulk_create(
+        [
+            Touchpoint(
+                journey=copy,
+                stage=by_old[tp.stage_id],
+                position=tp.position,
+                title=tp.title,
+                description=tp.description,
+                channel=tp.channel,
+                mot_stage=tp.mot_stage,
+                phase=tp.phase,
+                owner_id=tp.owner_id,
+            )
+            for tp in Touchpoint.objects.filter(journey=journey).order_by("stage_id", "position")
+        ]
+    )
+    return copy
+
+
+def journey_create_from_blueprint(
+    *, actor: Membership, key: str, name: str | None = None
+) -> Journey:
+    """Create a journey from one of the built-in templates (journeys/blueprints.py): the
+    template is a document like an imported file, created by the same code."""
+    require(actor, Action.EDIT_MAP, actor.workspace)
+    if key not in BLUEPRINTS:
+        raise ValidationError({"template": _("Unknown template.")})
+    document = Document.model_validate(blueprint_document(key))
+    return journey_import(actor=actor, document=document, name=name or None)

@@ -1,0 +1,130 @@
+"""The dashboard page's content, assembled: its reads (metrics/read/dashboard.py) put through its
+calculations (metrics/summaries.py). A fixed number of queries whatever the data's size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from journeys.models import Journey
+from metrics.models import RecomputeRun, RetentionCohort, RetentionSummary
+from metrics.read.answers import PainAnswer
+from metrics.read.dashboard import (
+    DashboardFilter,
+    ImpactRow,
+    impact_rows,
+    pain_comments,
+    period_counts,
+    retention_cohorts,
+    touchpoint_infos,
+    trend_counts,
+)
+from metrics.read.overview import last_run, retention_summary
+from metrics.summaries import (
+    Heatmap,
+    Kpis,
+    MomentRow,
+    TrendPoint,
+    WeakMoments,
+    heatmap,
+    kpis,
+    moment_rows,
+    most_painful,
+    trend_points,
+    weak_moments,
+)
+from mot.models import Workspace
+
+
+@dataclass(frozen=True)
+class PainComments:
+    moment: MomentRow
+    answers: list[PainAnswer]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: DashboardFilter
+    min_sample: int
+    journey: Journey | None
+    moments: list[MomentRow]  # touchpoints in scope matching the filters, map order
+    kpis: Kpis
+    trend: list[TrendPoint]
+    heatmap: Heatmap
+    journey_moments: list[WeakMoments]
+    pain: list[PainComments]
+    impacts: list[ImpactRow]  # enough first, biggest difference first
+    cohorts: list[RetentionCohort]
+    retention: RetentionSummary | None
+    run: RecomputeRun | None
+    weakest: MomentRow | None = field(default=None)  # of the selected journey
+
+
+def dashboard(
+    *,
+    workspace: Workspace,
+    journeys: list[Journey],
+    journey: Journey | None,
+    filters: DashboardFilter,
+) -> Dashboard:
+    """Everything the dashboard page shows, for the workspace or one of its journeys;
+    ``journeys`` are the workspace's (``workspace_journeys``, which the filter reads too)."""
+    min_sample = workspace.min_sample
+    journey_id = journey.pk if journey else None
+    touchpoints = touchpoint_infos(
+        workspace_id=workspace.pk, journeys=journeys, journey_id=journey_id
+    )
+    counts = period_counts(workspace_id=workspace.pk, journey_id=journey_id, period=filters.period)
+    moments, current = moment_rows(touchpoints, counts, filters, min_sample=min_sample)
+    trend, previous = trend_counts(
+        workspace_id=workspace.pk,
+        journey_id=journey_id,
+        period=filters.period,
+        bucket=filters.bucket,
+        # A channel or moment filter that every touchpoint passes reads the few scope rows.
+        touchpoint_ids=[m.touchpoint.pk for m in moments]
+        if filters.by_touchpoint and len(moments) < len(touchpoints)
+        else None,
+    )
+    painful = most_painful(moments)
+    comments = pain_comments(
+        workspace_id=workspace.pk,
+        touchpoint_ids=[m.touchpoint.pk for m in painful],
+        period=filters.period,
+    )
+    per_journey = weak_moments(moments)
+    return Dashboard(
+        filters=filters,
+        min_sample=min_sample,
+        journey=journey,
+        moments=moments,
+        kpis=kpis(current, previous, min_sample=min_sample),
+        trend=trend_points(trend, min_sample=min_sample),
+        heatmap=heatmap(moments, by_stage=journey is not None, min_sample=min_sample),
+        journey_moments=per_journey,
+        pain=[PainComments(m, comments.get(m.touchpoint.pk, [])) for m in painful],
+        impacts=impact_rows(
+            workspace_id=workspace.pk,
+            filters=filters,
+            touchpoints=[m.touchpoint for m in moments],
+        ),
+        cohorts=retention_cohorts(workspace_id=workspace.pk),
+        retention=retention_summary(workspace_id=workspace.pk),
+        run=last_run(workspace_id=workspace.pk),
+        weakest=per_journey[0].weakest if journey is not None and per_journey else None,
+    )
+
+
+def metric_rows(
+    *,
+    workspace: Workspace,
+    journeys: list[Journey],
+    journey: Journey | None,
+    filters: DashboardFilter,
+) -> list[MomentRow]:
+    """The per-touchpoint numbers of the CSV export: the page's touchpoints, same filter."""
+    journey_id = journey.pk if journey else None
+    counts = period_counts(workspace_id=workspace.pk, journey_id=journey_id, period=filters.period)
+    touchpoints = touchpoint_infos(
+        workspace_id=workspace.pk, journeys=journeys, journey_id=journey_id
+    )
+    return moment_rows(touchpoints, counts, filters, min_sample=workspace.min_sample)[0]
