@@ -89,6 +89,20 @@ def test_answers_are_stored_while_redis_is_down_and_metrics_catch_up(
     assert Response.objects.filter(workspace_id=ws).count() == 4
     assert not MomentCounts.objects.filter(workspace_id=ws).exists()
 
+    # Pages that only read show their data, and say that jobs are paused.
+    client.force_login(admin.user, backend="mot.auth.EmailOrUsernameBackend")
+    page = client.get(reverse("metrics:overview", kwargs={"ws": "acme"}))
+    assert page.status_code == 200
+    assert "Background jobs are paused" in page.content.decode()
+    assert (
+        client.get(reverse("journeys:map", kwargs={"ws": "acme", "pk": journey.pk})).status_code
+        == 200
+    )
+    recompute = client.post(reverse("metrics:recompute", kwargs={"ws": "acme"}))
+    assert recompute.status_code == 302
+    after = client.get(recompute["Location"]).content.decode()
+    assert "metrics will be recomputed as soon as they resume" in after
+
     on_own_redis.start()
     # Nobody answers after Redis returns: the watchdog (on beat) queues the pending work.
     assert requeue_stalled_runs(now=timezone.now() + timedelta(minutes=5)) == [ws]

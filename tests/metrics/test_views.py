@@ -107,3 +107,40 @@ def test_query_count_does_not_grow_with_the_data(
         answer_all(bigger, 35, nps=7)
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get(URL).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("setup", "available", "text", "polls"),
+    [
+        ("waiting", True, "Waiting for a worker", 'hx-trigger="every 5s"'),
+        ("restarted", True, "Restarted after an interruption", 'hx-trigger="every 1s"'),
+        ("waiting", False, "Background jobs are paused", 'hx-trigger="every 5s"'),
+    ],
+)
+def test_the_run_status_says_what_is_really_happening(
+    client, manager, journey, monkeypatch, setup, available, text, polls
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from metrics import views
+    from metrics.models import RecomputeRun
+
+    long_ago = timezone.now() - timedelta(minutes=10)
+    RecomputeRun.objects.create(
+        workspace_id=journey.workspace_id,
+        requested_at=long_ago,
+        pending_journeys=[journey.pk],
+        started_at=long_ago if setup == "restarted" else None,
+        interrupted_at=long_ago if setup == "restarted" else None,
+    )
+    monkeypatch.setattr(views, "jobs_available", lambda: available)
+    login(client, manager)
+
+    for url in (URL, URL + "status/"):
+        html = client.get(url).content.decode()
+        assert text in html
+        assert polls in html
+        assert "Computing the metrics…" not in html
+        assert "Recompute now" not in html
