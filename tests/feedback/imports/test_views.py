@@ -357,3 +357,36 @@ def test_the_service_refuses_a_file_over_the_cap_whoever_calls_it(editor, settin
     assert "files up to" in exc.value.message_dict["file"][0]
     assert not ImportJob.objects.exists()
     assert not any(files for _root, _dirs, files in os.walk(media_root))
+
+
+# --- reports kept small ------------------------------------------------------------------------
+
+
+def test_the_page_says_where_an_import_stopped_and_how_much_the_report_holds(
+    client, editor, checkout, start, monkeypatch
+):
+    from feedback.imports import pipeline
+
+    monkeypatch.setattr(pipeline, "REPORT_ROWS", 2)
+    monkeypatch.setattr(pipeline, "STOP_AFTER_REJECTED", 3)
+    login(client, editor)
+    bad = [(f"b{i}", "CHK", "2026-03-01 10:00:00", "11", "") for i in range(5)]
+    job = job_of(upload(client, [GOOD[0], *bad]))
+
+    start(job)  # all or nothing
+    job.refresh_from_db()
+    assert (job.rows, job.rejected_count, job.written) == (4, 3, False)
+    page = client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
+    assert "The import stopped early, after line 5: 3 rows were rejected" in page
+    assert "2 of 3 rejected rows are in the report." in page
+    rejected = client.get(f"/w/acme/imports/{job.pk}/rejected.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(rejected.streaming_content).decode())))
+    assert [r[0] for r in rows[1:3]] == ["b0", "b1"]
+    assert rows[3][-1] == "1 more rejected row is not in this report: it lists the first 2."
+
+    start(job, action="dry_run")  # checks every row
+    job.refresh_from_db()
+    assert (job.rows, job.rejected_count) == (6, 5)
+    page = client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
+    assert "stopped early" not in page
+    assert "2 of 5 rejected rows are in the report." in page
