@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from feedback.imports import rows
-from feedback.imports.reading import RowStream, Unreadable, open_rows
+from feedback.imports.reading import RowStream, open_rows
 from feedback.imports.store import store_records
 from feedback.imports.types import (
     Layout,
@@ -205,8 +205,6 @@ class _Run:
             return
         self.reported += 1
         cells = raw.cells
-        if cells and type(cells[0]) is Unreadable:
-            cells = []  # the reason says why; there are no cells to give back
         # The header's width: a cell beyond it has no column, so could not be imported anyway.
         cells = [_clean(safe_cell(c)) for c in cells[: self.width]]
         cells.extend([""] * (self.width - len(cells)))

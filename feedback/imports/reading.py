@@ -2,9 +2,10 @@
 
 Detection looks at a bounded sample only. Reading streams: CSV through the csv module over the
 binary file, XLSX through openpyxl's read-only mode, so memory stays flat whatever the file's
-size. Bad content never stops the stream: a line that cannot be read becomes a row whose one
-cell is an `Unreadable` reason, and undecodable bytes arrive as lone surrogates, both of which
-`rows.validate` turns into a row error naming the line.
+size. Bad content never stops the stream: a row that cannot be read as the header shapes it
+(a line too long, too few or too many fields, a quote never closed) comes with a `problem`, and
+undecodable bytes arrive as lone surrogates, both of which `rows.validate` turns into a row
+error naming the line.
 """
 
 from __future__ import annotations
@@ -50,11 +51,11 @@ def _escape_bad_bytes(error: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error(ESCAPE, _escape_bad_bytes)
 
-
-class Unreadable(str):
-    """The only cell of a row that could not be read at all; its text is the translated reason."""
-
-    __slots__ = ()
+# Fed to the csv reader after a text's last line. Outside a quoted field it is a record of its
+# own; inside one, the csv module (which in its lenient mode returns a field still open at the
+# end of its input) ends that field with it: how a quote never closed is told from a whole row.
+_END = "\uffffmot:end-of-text\uffff"
+_LINE_BREAK = re.compile("\r\n|\r|\n")  # as the csv reader's lines end (newline="")
 
 
 # --- detection ----------------------------------------------------------------------------------
@@ -255,8 +256,14 @@ def _layout(kind: str, records: list[list[str]], **csv_only: str) -> Layout:
             _("The file has %(count)d columns; at most %(max)d can be imported.")
             % {"count": count, "max": MAX_COLUMNS}
         )
-    # Data beyond the header's last name gets a column too, so it can be mapped.
-    count = min(MAX_COLUMNS, max([count, *(_width(r) for r in data[:SAMPLE_ROWS])]))
+    if kind == "csv":
+        # A CSV header may end in separators with no name after them ("a,b,c,,"); the rows have
+        # those fields too, and what they hold gets a column, so it can be mapped. Rows wider
+        # than the header are refused (field_count_problem), so data never widens it further.
+        fields = max(len(r) for r in header)
+        count = min(
+            MAX_COLUMNS, max([count, *(min(_width(r), fields) for r in data[:SAMPLE_ROWS])])
+        )
     cells = [c for r in data for c in r if c]
     return Layout(
         kind=kind,
@@ -270,9 +277,9 @@ def _layout(kind: str, records: list[list[str]], **csv_only: str) -> Layout:
     )
 
 
-def _width(row: list[str]) -> int:
+def _width(row: list) -> int:
     width = len(row)
-    while width and not row[width - 1]:
+    while width and not as_text(row[width - 1]):
         width -= 1
     return width
 
@@ -328,36 +335,101 @@ class _CsvRows(RowStream):
         self._text.close()
 
     def __iter__(self) -> Iterator[RawRow]:
-        too_long: list[int] = []  # physical lines cut short by LINE_LIMIT
-        reader = csv.reader(
-            _lines(self._text, too_long), delimiter=self._layout.delimiter or ",", strict=False
-        )
+        lines = _Lines(self._text)
+        reader = csv.reader(lines, delimiter=self._layout.delimiter or ",", strict=False)
         skip, seen, end = self._layout.header_rows, 0, 0
+        width = 0  # fields per row, as the header rows have them
         while True:
             try:
                 for cells in reader:
                     start, end = end + 1, reader.line_num
-                    if too_long and too_long[0] <= end:
-                        while too_long and too_long[0] <= end:
-                            too_long.pop(0)
+                    if cells and cells[-1].endswith(_END):
+                        if seen >= skip and cells != [_END]:
+                            yield RawRow(start, [], _open_quote(cells[-1], end, lines.terminated))
+                        break
+                    if lines.too_long and lines.too_long[0] <= end:
+                        problem = _too_long()
+                        while lines.too_long and lines.too_long[0] <= end:
+                            lines.too_long.pop(0)
                         if seen >= skip:
-                            yield RawRow(start, [Unreadable(_too_long())])
+                            yield RawRow(start, [], problem)
                         seen += 1
                         continue
                     if seen < skip:
+                        if any(c.strip() for c in cells):
+                            width = max(width, len(cells))
                         seen += 1
                         continue
                     if any(cells) and (len(cells) > 1 or not cells[0].isspace()):
-                        yield RawRow(start, cells)
+                        if len(cells) == width:
+                            yield RawRow(start, cells)
+                        else:
+                            problem = field_count_problem(
+                                cells, width, kind="csv", unterminated=not lines.terminated
+                            )
+                            yield RawRow(start, cells, problem)
                 break
             except csv.Error:
                 # The reader starts afresh on the next line; only this record is lost.
                 start, end = end + 1, reader.line_num
-                too_long.clear()
+                lines.too_long.clear()
                 if seen >= skip:
-                    yield RawRow(start, [Unreadable(_too_long())])
+                    yield RawRow(start, [], _too_long())
                 seen += 1
         self._done = True
+
+
+def field_count_problem(cells: list, width: int, *, kind: str, unterminated: bool = False) -> str:
+    """Why a row's cells do not fit a header of ``width`` columns ("" when they do): the one
+    rule, applied by both streams, so the preview, the dry run and the import agree.
+
+    A CSV row needs at least the header's number of fields. Every real export in
+    tests/feedback/imports/fixtures (Qualtrics, SurveyMonkey, Google Forms, Excel's CSV and
+    Unicode text) writes each row with exactly that many, empty trailing fields included:
+    SurveyMonkey even ends its first header row with an empty field for its "Other" column,
+    and Excel writes the separators of empty cells up to the last column in use. So a row with
+    fewer fields has lost its end: the last row of a file cut off (no line break after it), or
+    a row cut or split by a stray line break inside the file. Read as if whole, it would store
+    an answer without the scores it lost. (Excel 97 could leave out the trailing separators of
+    rows whose last cells were empty; such a file is refused row by row with this reason rather
+    than read wrong.)
+
+    A row is too wide, in either format, when it has a value right of the header's last column:
+    no column is named for it. Empty fields there lose nothing, and a worksheet keeps no empty
+    trailing cells, so an XLSX row is never too short.
+    """
+    fields = len(cells)
+    if not width or fields == width:
+        return ""
+    shape = {"fields": fields, "width": width}
+    if fields > width:
+        shape["fields"] = fields = _width(cells)
+        if fields <= width:
+            return ""
+        return _("row has %(fields)d of %(width)d columns: more than the header names") % shape
+    if kind != "csv":
+        return ""
+    if unterminated:
+        return _("row has %(fields)d of %(width)d columns: the file may be cut off") % shape
+    return (
+        _("row has %(fields)d of %(width)d columns: it may be cut short or split by a line break")
+        % shape
+    )
+
+
+def _open_quote(cell: str, end: int, terminated: bool) -> str:
+    # ``cell`` runs from just after the quote to _END, which the reader counted as line ``end``.
+    breaks = len(_LINE_BREAK.findall(cell, 0, len(cell) - len(_END)))
+    last = end - 1
+    opened = end - breaks - (0 if terminated else 1)
+    if opened >= last:
+        return _("a quote opened on line %(line)d is never closed: the file may be cut off") % {
+            "line": last
+        }
+    return _(
+        "a quote opened on line %(line)d is never closed: lines %(line)d\u2013%(last)d were read "
+        "as one field"
+    ) % {"line": opened, "last": last}
 
 
 def _too_long() -> str:
@@ -366,23 +438,35 @@ def _too_long() -> str:
     }
 
 
-def _lines(text: io.TextIOWrapper, too_long: list[int]) -> Iterator[str]:
-    """The file's lines for the csv reader, none longer than LINE_LIMIT characters.
+class _Lines:
+    """The file's lines for the csv reader, none longer than LINE_LIMIT characters, then _END.
 
     A longer line is skipped (an empty line stands in for it, keeping the numbering) and its
-    number noted, so memory stays bounded even for a file without a single line break.
+    number noted in ``too_long``, so memory stays bounded even for a file without a single line
+    break. ``terminated`` says whether the last line read ended with a line break: only the last
+    line of a file can lack one, and a file cut off mid-row does.
     """
-    readline = text.readline
-    number = 0
-    while line := readline(LINE_LIMIT):
-        number += 1
-        if len(line) == LINE_LIMIT and line[-1] not in "\r\n":
-            while (rest := readline(LINE_LIMIT)) and rest[-1] not in "\r\n":
-                pass
-            too_long.append(number)
-            yield "\n"
-        else:
-            yield line
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self._text = text
+        self.too_long: list[int] = []
+        self.terminated = True
+
+    def __iter__(self) -> Iterator[str]:
+        readline = self._text.readline
+        number = 0
+        while line := readline(LINE_LIMIT):
+            number += 1
+            if len(line) == LINE_LIMIT and line[-1] not in "\r\n":
+                while (rest := readline(LINE_LIMIT)) and rest[-1] not in "\r\n":
+                    pass
+                self.too_long.append(number)
+                self.terminated = bool(rest)
+                yield "\n"
+            else:
+                self.terminated = line[-1] in "\r\n"
+                yield line
+        yield _END
 
 
 class _XlsxRows(RowStream):
@@ -412,18 +496,22 @@ class _XlsxRows(RowStream):
         self._file.close()
 
     def __iter__(self) -> Iterator[RawRow]:
-        first = self._layout.header_rows + 1
-        rows = self._sheet.iter_rows(min_row=first, values_only=True)
+        skip = self._layout.header_rows
+        width = 0  # the header rows' last named column
         try:
-            for number, values in enumerate(rows, start=first):
+            for number, values in enumerate(self._sheet.iter_rows(values_only=True), start=1):
                 self._row = number
+                if number <= skip:
+                    width = max(width, _width(values))
+                    continue
                 for value in values:
                     if value is not None and value != "":
-                        yield RawRow(number, list(values))
+                        problem = ""
+                        if width and len(values) > width:
+                            problem = field_count_problem(values, width, kind="xlsx")
+                        yield RawRow(number, list(values), problem)
                         break
         except Exception:  # a damaged sheet: report where reading stopped, keep what was read
-            yield RawRow(
-                self._row + 1,
-                [Unreadable(_("the sheet cannot be read from here on; the file may be damaged"))],
-            )
+            problem = _("the sheet cannot be read from here on; the file may be damaged")
+            yield RawRow(self._row + 1, [], problem)
         self._done = True

@@ -359,6 +359,38 @@ def test_the_service_refuses_a_file_over_the_cap_whoever_calls_it(editor, settin
     assert not any(files for _root, _dirs, files in os.walk(media_root))
 
 
+# --- files cut off ------------------------------------------------------------------------------
+
+
+def cut_file(rows, after: bytes):
+    data = csv_file(rows).getvalue()
+    upload = io.BytesIO(data[: data.rindex(after) + len(after)])
+    upload.name = "answers.csv"
+    return upload
+
+
+def test_the_preview_and_the_dry_run_refuse_a_row_cut_off_alike(client, editor, checkout, start):
+    login(client, editor)
+    upload = cut_file(GOOD, b"a3,chk,2026-03-03 12:00:00")  # its NPS and comment are lost
+    job = job_of(client.post(UPLOAD, {"file": upload, "target": "responses"}))
+    reason = "row has 3 of 5 columns: the file may be cut off"
+
+    page = client.get(f"/w/acme/imports/{job.pk}/").content.decode()
+    assert page.count('class="row-ok"') == 2
+    assert page.count('class="row-bad"') == 1
+    assert reason in page
+
+    start(job, action="dry_run")
+    job.refresh_from_db()
+    assert job.errors == [{"line": 4, "column": "", "value": "", "reason": reason}]
+    assert reason in client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
+
+    start(job, mode="valid_rows")
+    job.refresh_from_db()
+    assert (job.created_count, job.rejected_count) == (2, 1)
+    assert set(Response.objects.values_list("external_id", flat=True)) == {"a1", "a2"}
+
+
 # --- reports kept small ------------------------------------------------------------------------
 
 
