@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
 import re
 import zipfile
@@ -21,7 +22,10 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import BinaryIO
 
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from feedback.imports import presets
 from feedback.imports.types import ImportFileError, Layout, Preset, RawRow
@@ -62,6 +66,8 @@ _LINE_BREAK = re.compile("\r\n|\r|\n")  # as the csv reader's lines end (newline
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+_HTML = re.compile(r"\s*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
+_ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 def detect(path: str | os.PathLike) -> Layout:
@@ -101,12 +107,26 @@ def _detect_csv(path: str | os.PathLike, size: int, head: bytes) -> Layout:
                 want *= 4
                 continue
             if cut < 0:
-                raise ImportFileError(_("The first line is too long; this is not a CSV file."))
+                raise ImportFileError(
+                    _("Line 1 is longer than %(limit)s: this is not a CSV export.")
+                    % {"limit": filesizeformat(MAX_SAMPLE_BYTES)}
+                )
             text = text[: cut + 1]
-        _refuse_binary(text)
+        if not text.strip():
+            if complete:
+                raise ImportFileError(_("The file is empty."))
+            if want < MAX_SAMPLE_BYTES:  # a long run of blank lines: read on to the header
+                want *= 4
+                continue
+            raise ImportFileError(
+                _("The first %(limit)s of the file are blank lines: no header row was found.")
+                % {"limit": filesizeformat(MAX_SAMPLE_BYTES)}
+            )
+        _refuse_binary(text, encoding)
         delimiter = _sniff_delimiter(text)
-        records = _records(text, delimiter, complete)
-        if complete or len(records) >= 5 or want >= MAX_SAMPLE_BYTES:
+        final = complete or want >= MAX_SAMPLE_BYTES
+        records = _records(text, delimiter, final=final)
+        if final or len(records) >= 5:
             break
         want *= 4
     return _layout("csv", records, encoding=encoding, delimiter=delimiter)
@@ -139,12 +159,49 @@ def _sniff_encoding(head: bytes, *, complete: bool) -> str:
         return "latin-1"  # cp1252 leaves five bytes undefined; latin-1 reads every byte
 
 
-def _refuse_binary(text: str) -> None:
-    if not text.strip():
-        raise ImportFileError(_("The file is empty."))
+def _refuse_binary(text: str, encoding: str) -> None:
+    if _HTML.match(text):
+        raise ImportFileError(
+            _(
+                "This is a web page (HTML), not a CSV export: the download may have failed or "
+                "asked for a sign-in. Download the export again."
+            )
+        )
     sample = text[:SAMPLE_BYTES]
-    if len(_CONTROL.findall(sample)) > max(2, len(sample) // 100):
-        raise ImportFileError(_("This file is neither CSV text nor an Excel workbook."))
+    if len(_CONTROL.findall(sample)) <= max(2, len(sample) // 100):
+        return  # a stray one is the row's problem (rows.validate), not the file's
+    # Name the first one and where it is, so whoever has the file can look.
+    at = _CONTROL.search(sample)
+    assert at is not None
+    place = {
+        "line": _line_at(sample, at.start()),
+        "offset": _byte_offset(sample, at.start(), encoding),
+    }
+    if at.group() == "\x00":
+        message = _(
+            "The file contains a NUL byte at line %(line)s (byte offset %(offset)s): "
+            "it is not a text export."
+        )
+    else:
+        message = _(
+            "This file is neither CSV text nor an Excel workbook: it holds binary data from "
+            "line %(line)s (byte offset %(offset)s)."
+        )
+    raise ImportFileError(message % place)
+
+
+def _line_at(text: str, index: int) -> int:
+    return len(_LINE_BREAK.findall(text, 0, index)) + 1
+
+
+def _byte_offset(text: str, index: int, encoding: str) -> int:
+    """Where the character at ``index`` of the decoded sample starts in the file."""
+    bom = 0
+    if encoding == "utf-8-sig":
+        encoding, bom = "utf-8", len(codecs.BOM_UTF8)
+    elif encoding == "utf-16":  # the decoder read the byte order from the BOM; either is 2 bytes
+        encoding, bom = "utf-16-le", 2
+    return bom + len(text[:index].encode(encoding, "replace"))
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -153,7 +210,9 @@ def _sniff_delimiter(text: str) -> str:
     for delimiter in DELIMITERS:
         counts = []
         try:
-            for record in csv.reader(io.StringIO(text), delimiter=delimiter, strict=False):
+            for record in csv.reader(
+                io.StringIO(text, newline=""), delimiter=delimiter, strict=False
+            ):
                 if record:
                     counts.append(len(record))
                     if len(counts) == 20:
@@ -168,18 +227,35 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _records(text: str, delimiter: str, complete: bool) -> list[list[str]]:
-    records = []
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=False)
+def _records(text: str, delimiter: str, *, final: bool) -> list[list[str]]:
+    """The sample's whole records. The sample ends at a line break, so only a record whose quote
+    is still open at its end may be cut short: that one is left out. ``final``: no larger sample
+    will come, so a header that cannot be read is the file's problem."""
+    records: list[list[str]] = []
+    header = False  # a record with content has been read
+    lines = itertools.chain(io.StringIO(text, newline=""), [_END])
+    reader = csv.reader(lines, delimiter=delimiter, strict=False)
     try:
         for record in reader:
+            if record and record[-1].endswith(_END):
+                if final and not header and record != [_END]:
+                    raise ImportFileError(
+                        _(
+                            "The header row opens a quote that is never closed, so the file "
+                            "cannot be read as rows."
+                        )
+                    )
+                break
+            header = header or any(c.strip() for c in record)
             records.append(record)
             if len(records) > SAMPLE_ROWS + 10:
-                return records
-    except csv.Error:
-        return records
-    if not complete and records:
-        records.pop()  # may be cut short by the sample's end
+                break
+    except csv.Error as exc:
+        if final and not header:
+            raise ImportFileError(
+                _("The header row cannot be read: a cell is longer than %(limit)s characters.")
+                % {"limit": number_format(FIELD_LIMIT, force_grouping=True)}
+            ) from exc
     return records
 
 
@@ -187,9 +263,17 @@ def _detect_xlsx(path: str | os.PathLike) -> Layout:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            names = {info.filename for info in infos}
+            kind = archive.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
         raise ImportFileError(_("This Excel file is damaged and cannot be read.")) from exc
-    names = {info.filename for info in infos}
+    if kind.startswith(_ODS):
+        raise ImportFileError(
+            _(
+                "This is an OpenDocument spreadsheet (.ods), not an Excel workbook. "
+                "Save it as .xlsx or CSV and upload it again."
+            )
+        )
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise ImportFileError(_("This is a ZIP archive, not an Excel workbook."))
     # Declared sizes bound what zipfile inflates, so checking them is enough.
@@ -211,17 +295,33 @@ def _xlsx_sample(file: BinaryIO) -> list[list[str]]:
         if not workbook.worksheets:
             raise ImportFileError(_("This Excel file has no sheet."))
         sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some writers declare A1:A1 or the whole grid
-        return [
-            [as_text(v) for v in row]
-            for row in sheet.iter_rows(max_row=SAMPLE_ROWS + 10, values_only=True)
-        ]
+        records = _xlsx_head(sheet, SAMPLE_ROWS + 10)
+        if len(records) <= SAMPLE_ROWS and not any(any(r) for r in records):
+            raise ImportFileError(_empty_sheet(workbook))
+        return records
     except ImportFileError:
         raise
     except Exception as exc:
         raise ImportFileError(_("This Excel file is damaged and cannot be read.")) from exc
     finally:
         workbook.close()
+
+
+def _xlsx_head(sheet, rows: int) -> list[list[str]]:
+    sheet.reset_dimensions()  # some writers declare A1:A1 or the whole grid
+    return [[as_text(v) for v in row] for row in sheet.iter_rows(max_row=rows, values_only=True)]
+
+
+def _empty_sheet(workbook) -> str:
+    first = workbook.worksheets[0].title
+    for sheet in workbook.worksheets[1:]:
+        if any(any(r) for r in _xlsx_head(sheet, SAMPLE_ROWS)):
+            return _(
+                "The first sheet (“%(first)s”) of this workbook is empty; the answers are on "
+                "“%(other)s”. Only the first sheet is read: move that sheet to the front, or "
+                "remove the empty one, and upload the file again."
+            ) % {"first": first, "other": sheet.title}
+    return _("The first sheet (“%(first)s”) of this workbook is empty.") % {"first": first}
 
 
 def as_text(value: object) -> str:
@@ -247,7 +347,14 @@ def _layout(kind: str, records: list[list[str]], **csv_only: str) -> Layout:
         blank += 1
     rows = records[blank:]
     if not rows:
-        raise ImportFileError(_("The file has no header row."))
+        raise ImportFileError(
+            ngettext(
+                "No header row: the file's first row is empty.",
+                "No header row: the file's first %(n)d rows are empty.",
+                len(records),
+            )
+            % {"n": len(records)}
+        )
     preset, header_rows = presets.identify(rows)
     header, data = rows[:header_rows], rows[header_rows:]
     count = max(_width(r) for r in header)
@@ -348,7 +455,7 @@ class _CsvRows(RowStream):
                             yield RawRow(start, [], _open_quote(cells[-1], end, lines.terminated))
                         break
                     if lines.too_long and lines.too_long[0] <= end:
-                        problem = _too_long()
+                        problem = _line_too_long(lines.too_long[0])
                         while lines.too_long and lines.too_long[0] <= end:
                             lines.too_long.pop(0)
                         if seen >= skip:
@@ -374,7 +481,7 @@ class _CsvRows(RowStream):
                 start, end = end + 1, reader.line_num
                 lines.too_long.clear()
                 if seen >= skip:
-                    yield RawRow(start, [], _too_long())
+                    yield RawRow(start, [], _cell_too_long(start, end))
                 seen += 1
         self._done = True
 
@@ -432,10 +539,24 @@ def _open_quote(cell: str, end: int, terminated: bool) -> str:
     ) % {"line": opened, "last": last}
 
 
-def _too_long() -> str:
-    return _("this line cannot be read: a cell is longer than %(limit)d characters") % {
-        "limit": FIELD_LIMIT
-    }
+def _line_too_long(line: int) -> str:
+    return _(
+        "line %(line)d is longer than %(limit)s characters, the most a line may have; "
+        "it was not read"
+    ) % {"line": line, "limit": number_format(LINE_LIMIT, force_grouping=True)}
+
+
+def _cell_too_long(start: int, end: int) -> str:
+    limit = number_format(FIELD_LIMIT, force_grouping=True)
+    if start == end:
+        return _(
+            "this line cannot be read: a cell is longer than %(limit)s characters, "
+            "the most a cell may have"
+        ) % {"limit": limit}
+    return _(
+        "lines %(start)d\u2013%(end)d were read as one cell longer than %(limit)s characters: "
+        "a quote may never be closed"
+    ) % {"start": start, "end": end, "limit": limit}
 
 
 class _Lines:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import io
+import re
 import tracemalloc
 import zipfile
 from datetime import datetime
@@ -124,7 +126,10 @@ def test_empty_and_blank_files_are_refused(tmp_path):
 
 def test_binary_files_are_refused(tmp_path):
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
-    assert "neither CSV text nor an Excel workbook" in refused(tmp_path, png)
+    assert refused(tmp_path, png) == (
+        "This file is neither CSV text nor an Excel workbook: "
+        "it holds binary data from line 1 (byte offset 0)."
+    )
     assert ".xls" in refused(tmp_path, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
 
 
@@ -164,7 +169,8 @@ def test_a_workbook_too_large_once_unpacked_is_refused_before_parsing(tmp_path, 
 
 def test_a_csv_without_a_line_break_in_the_sample_limit_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(reading, "MAX_SAMPLE_BYTES", reading.SAMPLE_BYTES)
-    assert "first line is too long" in refused(tmp_path, b"a" * (reading.SAMPLE_BYTES + 10))
+    message = refused(tmp_path, b"a" * (reading.SAMPLE_BYTES + 10))
+    assert message == "Line 1 is longer than 64.0\xa0KB: this is not a CSV export."
 
 
 # --- streaming rows ------------------------------------------------------------------------------
@@ -208,7 +214,7 @@ def test_a_field_beyond_the_limit_becomes_an_unreadable_row(tmp_path):
     rows = read_all(write(tmp_path, data))
     assert [r.line for r in rows] == [2, 3, 4]
     assert rows[1].cells == []
-    assert "longer than 1048576 characters" in rows[1].problem
+    assert "a cell is longer than 1,048,576 characters" in rows[1].problem
     assert rows[2] == RawRow(4, ["3", "ok"])
 
 
@@ -220,7 +226,10 @@ def test_a_line_beyond_the_limit_is_skipped_without_reading_it_whole(tmp_path, m
     rows = read_all(path, layout)
     assert [r.line for r in rows] == [2, 3, 4]
     assert rows[1].cells == []
-    assert rows[1].problem
+    assert (
+        rows[1].problem
+        == "line 3 is longer than 100 characters, the most a line may have; it was not read"
+    )
 
 
 def test_progress_goes_from_zero_to_one_and_close_releases_the_file(tmp_path):
@@ -402,3 +411,112 @@ def test_an_xlsx_surveymonkey_other_column_under_an_empty_top_cell_fits(tmp_path
     path = tmp_path / "monkey.xlsx"
     book.save(path)
     assert read_all(path) == [RawRow(3, [1, "05/01/2025 10:22:33 AM", "Other", "the app"])]
+
+
+# --- refusals that say what is wrong -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "offset"),
+    [("utf-8", 18), ("cp1252", 21), ("utf-16", 2 + 2 * 18)],
+)
+def test_nul_bytes_are_refused_naming_their_line_and_offset(tmp_path, encoding, offset):
+    text = "id,comment\n1,ok\n2," + "\x00" * 40 + "\n3,ok\n"
+    if encoding == "cp1252":
+        text = "id,comentário\n1,ok\n2," + "\x00" * 40 + "\n3,ok\n"
+    assert refused(tmp_path, text.encode(encoding)) == (
+        f"The file contains a NUL byte at line 3 (byte offset {offset}): it is not a text export."
+    )
+
+
+def test_a_header_then_a_line_longer_than_the_sample_is_read_and_that_line_refused(tmp_path):
+    huge = b"x" * (reading.MAX_SAMPLE_BYTES + 1024)
+    path = write(tmp_path, b"NPS,Comment\r\n9," + huge + b"\r\n8,ok\r\n")
+    layout = reading.detect(path)
+    assert layout.columns == ["NPS", "Comment"]
+    assert read_all(path, layout) == [
+        RawRow(
+            2,
+            [],
+            "line 2 is longer than 4,194,304 characters, the most a line may have; it was not read",
+        ),
+        RawRow(3, ["8", "ok"]),
+    ]
+
+
+def test_a_web_page_saved_as_csv_is_refused_as_one(tmp_path):
+    page = b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body></body></html>\n"
+    assert refused(tmp_path, page).startswith("This is a web page (HTML), not a CSV export")
+
+
+def test_a_file_of_empty_rows_has_no_header_row(tmp_path, monkeypatch):
+    assert refused(tmp_path, b",,\r\n,,\r\n , ,\r\n") == (
+        "No header row: the file's first 3 rows are empty."
+    )
+    blank_run = b"\r\n" * (reading.SAMPLE_BYTES // 2 + 10) + b"NPS\r\n9\r\n"
+    assert refused(tmp_path, blank_run) == "No header row: the file's first 61 rows are empty."
+    monkeypatch.setattr(reading, "MAX_SAMPLE_BYTES", reading.SAMPLE_BYTES)
+    assert refused(tmp_path, b" \r\n" * reading.SAMPLE_BYTES + b"NPS\r\n9\r\n") == (
+        "The first 64.0\xa0KB of the file are blank lines: no header row was found."
+    )
+
+
+def test_old_mac_line_breaks_are_line_breaks(tmp_path):
+    path = write(tmp_path, b"NPS,Comment\r9,ok\r8,fine\r")
+    assert reading.detect(path).columns == ["NPS", "Comment"]
+    assert read_all(path) == [RawRow(2, ["9", "ok"]), RawRow(3, ["8", "fine"])]
+
+
+def workbook_bytes(tmp_path, *sheets: list[list]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for n, rows in enumerate(sheets, start=1):
+        sheet = book.create_sheet(f"Sheet{n}")
+        for values in rows:
+            sheet.append(values)
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    return path.read_bytes()
+
+
+def test_a_workbook_whose_first_sheet_is_empty_says_where_the_answers_are(tmp_path):
+    assert refused(tmp_path, workbook_bytes(tmp_path, [], [["NPS"], [9]])) == (
+        "The first sheet (“Sheet1”) of this workbook is empty; the answers are on “Sheet2”. "
+        "Only the first sheet is read: move that sheet to the front, or remove the empty one, "
+        "and upload the file again."
+    )
+    assert refused(tmp_path, workbook_bytes(tmp_path, [], [])) == (
+        "The first sheet (“Sheet1”) of this workbook is empty."
+    )
+
+
+def test_a_workbook_without_a_sheet_is_refused_as_one(tmp_path):
+    data = workbook_bytes(tmp_path, [["NPS"]])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                part = re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", part)
+            target.writestr(info, part)
+    assert refused(tmp_path, out.getvalue()) == "This Excel file has no sheet."
+
+
+def test_an_opendocument_spreadsheet_is_named_as_one(tmp_path):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    assert refused(tmp_path, out.getvalue()).startswith(
+        "This is an OpenDocument spreadsheet (.ods), not an Excel workbook."
+    )
+
+
+def test_a_header_that_cannot_be_split_into_columns_says_why(tmp_path):
+    assert refused(tmp_path, b'\r\n"NPS,Comment\r\n9,ok\r\n') == (
+        "The header row opens a quote that is never closed, so the file cannot be read as rows."
+    )
+    huge = b'"' + b"x" * (reading.FIELD_LIMIT + 1) + b'",NPS\r\n1,9\r\n'
+    assert refused(tmp_path, huge) == (
+        "The header row cannot be read: a cell is longer than 1,048,576 characters."
+    )

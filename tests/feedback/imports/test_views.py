@@ -422,3 +422,19 @@ def test_the_page_says_where_an_import_stopped_and_how_much_the_report_holds(
     page = client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
     assert "stopped early" not in page
     assert "2 of 5 rejected rows are in the report." in page
+
+
+# --- messages that say what is wrong -------------------------------------------------------------
+
+
+def test_a_file_with_nul_bytes_is_refused_saying_where(client, editor, media_root, journey):
+    login(client, editor)
+    damaged = io.BytesIO(b"id,comment\n1,ok\n2," + b"\x00" * 40 + b"\n3,ok\n")
+    damaged.name = "answers.csv"
+    response = client.post(UPLOAD, {"file": damaged, "target": "responses"})
+    assert response.status_code == 422
+    assert (
+        "The file contains a NUL byte at line 3 (byte offset 18): it is not a text export."
+        in response.content.decode()
+    )
+    assert not ImportJob.objects.exists()
