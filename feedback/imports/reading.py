@@ -443,6 +443,7 @@ class _CsvRows(RowStream):
 
     def __iter__(self) -> Iterator[RawRow]:
         lines = _Lines(self._text)
+        too_long = lines.too_long  # physical lines cut short by LINE_LIMIT
         reader = csv.reader(lines, delimiter=self._layout.delimiter or ",", strict=False)
         skip, seen, end = self._layout.header_rows, 0, 0
         width = 0  # fields per row, as the header rows have them
@@ -450,14 +451,14 @@ class _CsvRows(RowStream):
             try:
                 for cells in reader:
                     start, end = end + 1, reader.line_num
-                    if cells and cells[-1].endswith(_END):
+                    if lines.ended:  # the file's end: _END alone, or in a quote never closed
                         if seen >= skip and cells != [_END]:
                             yield RawRow(start, [], _open_quote(cells[-1], end, lines.terminated))
                         break
-                    if lines.too_long and lines.too_long[0] <= end:
-                        problem = _line_too_long(lines.too_long[0])
-                        while lines.too_long and lines.too_long[0] <= end:
-                            lines.too_long.pop(0)
+                    if too_long and too_long[0] <= end:
+                        problem = _line_too_long(too_long[0])
+                        while too_long and too_long[0] <= end:
+                            too_long.pop(0)
                         if seen >= skip:
                             yield RawRow(start, [], problem)
                         seen += 1
@@ -479,7 +480,7 @@ class _CsvRows(RowStream):
             except csv.Error:
                 # The reader starts afresh on the next line; only this record is lost.
                 start, end = end + 1, reader.line_num
-                lines.too_long.clear()
+                too_long.clear()
                 if seen >= skip:
                     yield RawRow(start, [], _cell_too_long(start, end))
                 seen += 1
@@ -564,14 +565,20 @@ class _Lines:
 
     A longer line is skipped (an empty line stands in for it, keeping the numbering) and its
     number noted in ``too_long``, so memory stays bounded even for a file without a single line
-    break. ``terminated`` says whether the last line read ended with a line break: only the last
-    line of a file can lack one, and a file cut off mid-row does.
+    break. ``ended`` turns true as _END is handed over.
     """
 
     def __init__(self, text: io.TextIOWrapper) -> None:
         self._text = text
+        self._last = "\n"
         self.too_long: list[int] = []
-        self.terminated = True
+        self.ended = False
+
+    @property
+    def terminated(self) -> bool:
+        """Whether the last line read ended with a line break: only the last line of a file can
+        lack one, and a file cut off mid-row does."""
+        return self._last[-1] in "\r\n"
 
     def __iter__(self) -> Iterator[str]:
         readline = self._text.readline
@@ -582,11 +589,12 @@ class _Lines:
                 while (rest := readline(LINE_LIMIT)) and rest[-1] not in "\r\n":
                     pass
                 self.too_long.append(number)
-                self.terminated = bool(rest)
+                self._last = rest or line  # no line break after it: the file ended
                 yield "\n"
             else:
-                self.terminated = line[-1] in "\r\n"
+                self._last = line
                 yield line
+        self.ended = True
         yield _END
 
 
