@@ -23,10 +23,12 @@ from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from feedback.imports import presets, reading, rows
-from feedback.imports.pipeline import import_path
+from feedback.imports.pipeline import ImportOutcome, import_path
 from feedback.imports.types import (
     ImportFileError,
     Layout,
@@ -43,7 +45,7 @@ from mot.models import Membership
 from mot.policy import Action, require
 
 PREVIEW_ROWS = 20
-KEEP_ERRORS = 1000  # row errors kept on the job for the page; all of them go to the CSV
+KEEP_ERRORS = 1000  # row errors kept on the job for the page; the report CSV has more rows
 
 
 def _progress_key(job_id: int) -> str:
@@ -240,7 +242,7 @@ def import_run(job_id: int) -> None:
     _finish(job, outcome, rejected.name)
 
 
-def _finish(job: ImportJob, outcome, rejected_path: str) -> None:
+def _finish(job: ImportJob, outcome: ImportOutcome, rejected_path: str) -> None:
     old = job.rejected_file.name
     job.rows = outcome.rows
     job.created_count = outcome.created
@@ -251,6 +253,7 @@ def _finish(job: ImportJob, outcome, rejected_path: str) -> None:
         {"line": e.line, "column": e.column, "value": e.value, "reason": e.reason}
         for e in outcome.errors
     ]
+    job.message = _outcome_notes(outcome)
     if outcome.rejected:
         with open(rejected_path, "rb") as handle:
             job.rejected_file.save("rejected", File(handle), save=False)
@@ -266,6 +269,35 @@ def _finish(job: ImportJob, outcome, rejected_path: str) -> None:
     if outcome.written and outcome.created:
         # One recompute for the whole file; activities change retention, hence a full one.
         metrics_request(workspace_id=job.workspace_id, full=job.target == Target.ACTIVITIES)
+
+
+def _outcome_notes(outcome: ImportOutcome) -> str:
+    """What the counts alone do not say: where an import stopped early, how much of the
+    rejected rows the report holds (one note a line)."""
+    notes = []
+    if outcome.stopped_after is not None:
+        notes.append(
+            ngettext(
+                "The import stopped early, after line %(line)s: %(rejected)s row was rejected, "
+                "and in “all or nothing” mode one is enough for nothing to be stored. The rows "
+                "after that line were not checked; a dry run checks every row.",
+                "The import stopped early, after line %(line)s: %(rejected)s rows were rejected, "
+                "and in “all or nothing” mode one is enough for nothing to be stored. The rows "
+                "after that line were not checked; a dry run checks every row.",
+                outcome.rejected,
+            )
+            % {"line": outcome.stopped_after, "rejected": _number(outcome.rejected)}
+        )
+    if outcome.reported < outcome.rejected:
+        notes.append(
+            _("%(reported)s of %(rejected)s rejected rows are in the report.")
+            % {"reported": _number(outcome.reported), "rejected": _number(outcome.rejected)}
+        )
+    return "\n".join(notes)
+
+
+def _number(n: int) -> str:
+    return number_format(n, force_grouping=True)
 
 
 def _finish_failed(job: ImportJob, message: str) -> None:

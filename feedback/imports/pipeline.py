@@ -2,8 +2,11 @@
 
 Each row is read, validated and, if valid, handed to ``store_records`` as it comes, so a file of
 a million rows is never held in memory: only the first ``keep_errors`` row errors are kept, and
-the rejected rows go straight to the ``rejected`` CSV. All the writes happen in one transaction,
-so "all or nothing" is a rollback, and a dry run simply never stores. On PostgreSQL the store
+the first ``REPORT_ROWS`` rejected rows go straight to the ``rejected`` CSV (then one line
+counting the rest: a small workbook can expand to millions of bad rows, and the report must not
+fill the disk). All the writes happen in one transaction, so "all or nothing" is a rollback,
+stopped as soon as ``STOP_AFTER_REJECTED`` rows are rejected (nothing will be stored), and a dry
+run simply never stores. On PostgreSQL the store
 draws the rows in a thread of its own, so reading overlaps writing (feedback.imports.ahead): the
 rows' validation and progress reports must not use the database connection.
 """
@@ -19,10 +22,12 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from feedback.imports import rows
-from feedback.imports.reading import RowStream, Unreadable, open_rows
+from feedback.imports.reading import RowStream, open_rows
 from feedback.imports.store import store_records
 from feedback.imports.types import (
     Layout,
@@ -35,6 +40,8 @@ from feedback.imports.types import (
 from feedback.models import ImportMode
 from mot.csvsafe import safe_cell
 
+REPORT_ROWS = 10_000  # rejected rows written to the report; the rest are counted in its last line
+STOP_AFTER_REJECTED = 1_000  # an all-or-nothing import stops reading at this many rejected rows
 PROGRESS_ROWS = 1_000  # rows between two looks at the clock
 PROGRESS_SECONDS = 0.5  # at most one progress report per this long
 READ_SHARE = 0.99  # reading ends here; the rest is storing the last chunk, and commit
@@ -50,6 +57,8 @@ class ImportOutcome:
     rejected: int  # rows with at least one error
     errors: list[RowError] = field(default_factory=list)  # the first keep_errors of them
     written: bool = False  # whether the import's transaction committed
+    reported: int = 0  # rejected rows in the report (the first REPORT_ROWS)
+    stopped_after: int | None = None  # the line an all-or-nothing import stopped reading at
 
 
 class _RollBack(Exception):
@@ -70,9 +79,9 @@ def import_path(
     keep_errors: int = 1000,
 ) -> ImportOutcome:
     """Import the file at ``path``; ``rejected`` (a text file opened with newline="") gets a
-    CSV of the rejected rows with their line and reasons. Raises ``ImportFileError`` when the
-    file cannot be read and ``StoreRefused`` (a ValueError) when the records cannot be stored;
-    nothing is written then."""
+    CSV of the first REPORT_ROWS rejected rows with their line and reasons. Raises
+    ``ImportFileError`` when the file cannot be read and ``StoreRefused`` (a ValueError) when
+    the records cannot be stored; nothing is written then."""
     all_or_nothing = ImportMode(mode) == ImportMode.ALL_OR_NOTHING
     run = _Run(
         check=rows.validator(layout=layout, mapping=mapping, resolve=resolve),
@@ -81,6 +90,8 @@ def import_path(
         rejected=rejected,
         keep_errors=keep_errors,
         all_or_nothing=all_or_nothing,
+        # A dry run is asked to check every row; an import that cannot store any need not.
+        stop_after=STOP_AFTER_REJECTED if all_or_nothing and not dry_run else None,
     )
     created = duplicates = 0
     written = False
@@ -108,6 +119,8 @@ def import_path(
         rejected=run.rejected,
         errors=run.errors,
         written=written,
+        reported=run.reported,
+        stopped_after=run.stopped_after,
     )
 
 
@@ -121,14 +134,18 @@ class _Run:
         rejected: TextIO | None,
         keep_errors: int,
         all_or_nothing: bool,
+        stop_after: int | None,
     ) -> None:
         self.check = check
         self.width = len(layout.columns)
         self.progress = progress
         self.writer = csv.writer(rejected) if rejected is not None else None
         self.keep_errors = keep_errors
+        self.report_rows = REPORT_ROWS
         self.all_or_nothing = all_or_nothing
-        self.rows = self.valid = self.rejected = 0
+        self.stop_after = stop_after
+        self.stopped_after: int | None = None
+        self.rows = self.valid = self.rejected = self.reported = 0
         self.errors: list[RowError] = []
         if self.writer is not None:
             self.writer.writerow(
@@ -152,8 +169,11 @@ class _Run:
                 else:
                     reject(raw, result)
                     # Nothing will be kept: stop feeding the store, but go on validating so
-                    # the user sees every problem of the file at once.
+                    # the user sees the file's problems at once, up to a point.
                     storing = not self.all_or_nothing
+                    if self.rejected == self.stop_after:
+                        self.stopped_after = raw.line
+                        break
                 if progress is not None and count % PROGRESS_ROWS == 0:
                     now = time.monotonic()
                     if now - last_report >= PROGRESS_SECONDS:
@@ -161,6 +181,14 @@ class _Run:
                         progress(min(stream.fraction_read(), READ_SHARE))
         finally:
             self.rows, self.valid = count, valid
+        if self.writer is not None and self.rejected > self.reported:
+            rest = self.rejected - self.reported
+            note = ngettext(
+                "%(rest)s more rejected row is not in this report: it lists the first %(shown)s.",
+                "%(rest)s more rejected rows are not in this report: it lists the first %(shown)s.",
+                rest,
+            ) % {"rest": _number(rest), "shown": _number(self.reported)}
+            self.writer.writerow([*([""] * self.width), "", note])
         if progress is not None:
             progress(READ_SHARE)
         if not storing:
@@ -173,16 +201,19 @@ class _Run:
         room = self.keep_errors - len(self.errors)
         if room > 0:
             self.errors.extend(errors[:room])
-        if self.writer is None:
+        if self.writer is None or self.reported == self.report_rows:
             return
+        self.reported += 1
         cells = raw.cells
-        if cells and type(cells[0]) is Unreadable:
-            cells = []  # the reason says why; there are no cells to give back
         # The header's width: a cell beyond it has no column, so could not be imported anyway.
         cells = [_clean(safe_cell(c)) for c in cells[: self.width]]
         cells.extend([""] * (self.width - len(cells)))
         reasons = "; ".join(_reason(e) for e in errors)
         self.writer.writerow([*cells, raw.line, _clean(safe_cell(reasons))])
+
+
+def _number(n: int) -> str:
+    return number_format(n, force_grouping=True)
 
 
 def _reason(error: RowError) -> str:

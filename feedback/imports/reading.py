@@ -2,9 +2,10 @@
 
 Detection looks at a bounded sample only. Reading streams: CSV through the csv module over the
 binary file, XLSX through openpyxl's read-only mode, so memory stays flat whatever the file's
-size. Bad content never stops the stream: a line that cannot be read becomes a row whose one
-cell is an `Unreadable` reason, and undecodable bytes arrive as lone surrogates, both of which
-`rows.validate` turns into a row error naming the line.
+size. Bad content never stops the stream: a row that cannot be read as the header shapes it
+(a line too long, too few or too many fields, a quote never closed) comes with a `problem`, and
+undecodable bytes arrive as lone surrogates, both of which `rows.validate` turns into a row
+error naming the line.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
 import re
 import zipfile
@@ -20,7 +22,10 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import BinaryIO
 
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from feedback.imports import presets
 from feedback.imports.types import ImportFileError, Layout, Preset, RawRow
@@ -50,17 +55,19 @@ def _escape_bad_bytes(error: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error(ESCAPE, _escape_bad_bytes)
 
-
-class Unreadable(str):
-    """The only cell of a row that could not be read at all; its text is the translated reason."""
-
-    __slots__ = ()
+# Fed to the csv reader after a text's last line. Outside a quoted field it is a record of its
+# own; inside one, the csv module (which in its lenient mode returns a field still open at the
+# end of its input) ends that field with it: how a quote never closed is told from a whole row.
+_END = "\uffffmot:end-of-text\uffff"
+_LINE_BREAK = re.compile("\r\n|\r|\n")  # as the csv reader's lines end (newline="")
 
 
 # --- detection ----------------------------------------------------------------------------------
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+_HTML = re.compile(r"\s*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
+_ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 def detect(path: str | os.PathLike) -> Layout:
@@ -100,12 +107,26 @@ def _detect_csv(path: str | os.PathLike, size: int, head: bytes) -> Layout:
                 want *= 4
                 continue
             if cut < 0:
-                raise ImportFileError(_("The first line is too long; this is not a CSV file."))
+                raise ImportFileError(
+                    _("Line 1 is longer than %(limit)s: this is not a CSV export.")
+                    % {"limit": filesizeformat(MAX_SAMPLE_BYTES)}
+                )
             text = text[: cut + 1]
-        _refuse_binary(text)
+        if not text.strip():
+            if complete:
+                raise ImportFileError(_("The file is empty."))
+            if want < MAX_SAMPLE_BYTES:  # a long run of blank lines: read on to the header
+                want *= 4
+                continue
+            raise ImportFileError(
+                _("The first %(limit)s of the file are blank lines: no header row was found.")
+                % {"limit": filesizeformat(MAX_SAMPLE_BYTES)}
+            )
+        _refuse_binary(text, encoding)
         delimiter = _sniff_delimiter(text)
-        records = _records(text, delimiter, complete)
-        if complete or len(records) >= 5 or want >= MAX_SAMPLE_BYTES:
+        final = complete or want >= MAX_SAMPLE_BYTES
+        records = _records(text, delimiter, final=final)
+        if final or len(records) >= 5:
             break
         want *= 4
     return _layout("csv", records, encoding=encoding, delimiter=delimiter)
@@ -138,12 +159,49 @@ def _sniff_encoding(head: bytes, *, complete: bool) -> str:
         return "latin-1"  # cp1252 leaves five bytes undefined; latin-1 reads every byte
 
 
-def _refuse_binary(text: str) -> None:
-    if not text.strip():
-        raise ImportFileError(_("The file is empty."))
+def _refuse_binary(text: str, encoding: str) -> None:
+    if _HTML.match(text):
+        raise ImportFileError(
+            _(
+                "This is a web page (HTML), not a CSV export: the download may have failed or "
+                "asked for a sign-in. Download the export again."
+            )
+        )
     sample = text[:SAMPLE_BYTES]
-    if len(_CONTROL.findall(sample)) > max(2, len(sample) // 100):
-        raise ImportFileError(_("This file is neither CSV text nor an Excel workbook."))
+    if len(_CONTROL.findall(sample)) <= max(2, len(sample) // 100):
+        return  # a stray one is the row's problem (rows.validate), not the file's
+    # Name the first one and where it is, so whoever has the file can look.
+    at = _CONTROL.search(sample)
+    assert at is not None
+    place = {
+        "line": _line_at(sample, at.start()),
+        "offset": _byte_offset(sample, at.start(), encoding),
+    }
+    if at.group() == "\x00":
+        message = _(
+            "The file contains a NUL byte at line %(line)s (byte offset %(offset)s): "
+            "it is not a text export."
+        )
+    else:
+        message = _(
+            "This file is neither CSV text nor an Excel workbook: it holds binary data from "
+            "line %(line)s (byte offset %(offset)s)."
+        )
+    raise ImportFileError(message % place)
+
+
+def _line_at(text: str, index: int) -> int:
+    return len(_LINE_BREAK.findall(text, 0, index)) + 1
+
+
+def _byte_offset(text: str, index: int, encoding: str) -> int:
+    """Where the character at ``index`` of the decoded sample starts in the file."""
+    bom = 0
+    if encoding == "utf-8-sig":
+        encoding, bom = "utf-8", len(codecs.BOM_UTF8)
+    elif encoding == "utf-16":  # the decoder read the byte order from the BOM; either is 2 bytes
+        encoding, bom = "utf-16-le", 2
+    return bom + len(text[:index].encode(encoding, "replace"))
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -152,7 +210,9 @@ def _sniff_delimiter(text: str) -> str:
     for delimiter in DELIMITERS:
         counts = []
         try:
-            for record in csv.reader(io.StringIO(text), delimiter=delimiter, strict=False):
+            for record in csv.reader(
+                io.StringIO(text, newline=""), delimiter=delimiter, strict=False
+            ):
                 if record:
                     counts.append(len(record))
                     if len(counts) == 20:
@@ -167,18 +227,35 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _records(text: str, delimiter: str, complete: bool) -> list[list[str]]:
-    records = []
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=False)
+def _records(text: str, delimiter: str, *, final: bool) -> list[list[str]]:
+    """The sample's whole records. The sample ends at a line break, so only a record whose quote
+    is still open at its end may be cut short: that one is left out. ``final``: no larger sample
+    will come, so a header that cannot be read is the file's problem."""
+    records: list[list[str]] = []
+    header = False  # a record with content has been read
+    lines = itertools.chain(io.StringIO(text, newline=""), [_END])
+    reader = csv.reader(lines, delimiter=delimiter, strict=False)
     try:
         for record in reader:
+            if record and record[-1].endswith(_END):
+                if final and not header and record != [_END]:
+                    raise ImportFileError(
+                        _(
+                            "The header row opens a quote that is never closed, so the file "
+                            "cannot be read as rows."
+                        )
+                    )
+                break
+            header = header or any(c.strip() for c in record)
             records.append(record)
             if len(records) > SAMPLE_ROWS + 10:
-                return records
-    except csv.Error:
-        return records
-    if not complete and records:
-        records.pop()  # may be cut short by the sample's end
+                break
+    except csv.Error as exc:
+        if final and not header:
+            raise ImportFileError(
+                _("The header row cannot be read: a cell is longer than %(limit)s characters.")
+                % {"limit": number_format(FIELD_LIMIT, force_grouping=True)}
+            ) from exc
     return records
 
 
@@ -186,9 +263,17 @@ def _detect_xlsx(path: str | os.PathLike) -> Layout:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            names = {info.filename for info in infos}
+            kind = archive.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
         raise ImportFileError(_("This Excel file is damaged and cannot be read.")) from exc
-    names = {info.filename for info in infos}
+    if kind.startswith(_ODS):
+        raise ImportFileError(
+            _(
+                "This is an OpenDocument spreadsheet (.ods), not an Excel workbook. "
+                "Save it as .xlsx or CSV and upload it again."
+            )
+        )
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise ImportFileError(_("This is a ZIP archive, not an Excel workbook."))
     # Declared sizes bound what zipfile inflates, so checking them is enough.
@@ -210,17 +295,33 @@ def _xlsx_sample(file: BinaryIO) -> list[list[str]]:
         if not workbook.worksheets:
             raise ImportFileError(_("This Excel file has no sheet."))
         sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some writers declare A1:A1 or the whole grid
-        return [
-            [as_text(v) for v in row]
-            for row in sheet.iter_rows(max_row=SAMPLE_ROWS + 10, values_only=True)
-        ]
+        records = _xlsx_head(sheet, SAMPLE_ROWS + 10)
+        if len(records) <= SAMPLE_ROWS and not any(any(r) for r in records):
+            raise ImportFileError(_empty_sheet(workbook))
+        return records
     except ImportFileError:
         raise
     except Exception as exc:
         raise ImportFileError(_("This Excel file is damaged and cannot be read.")) from exc
     finally:
         workbook.close()
+
+
+def _xlsx_head(sheet, rows: int) -> list[list[str]]:
+    sheet.reset_dimensions()  # some writers declare A1:A1 or the whole grid
+    return [[as_text(v) for v in row] for row in sheet.iter_rows(max_row=rows, values_only=True)]
+
+
+def _empty_sheet(workbook) -> str:
+    first = workbook.worksheets[0].title
+    for sheet in workbook.worksheets[1:]:
+        if any(any(r) for r in _xlsx_head(sheet, SAMPLE_ROWS)):
+            return _(
+                "The first sheet (“%(first)s”) of this workbook is empty; the answers are on "
+                "“%(other)s”. Only the first sheet is read: move that sheet to the front, or "
+                "remove the empty one, and upload the file again."
+            ) % {"first": first, "other": sheet.title}
+    return _("The first sheet (“%(first)s”) of this workbook is empty.") % {"first": first}
 
 
 def as_text(value: object) -> str:
@@ -246,7 +347,14 @@ def _layout(kind: str, records: list[list[str]], **csv_only: str) -> Layout:
         blank += 1
     rows = records[blank:]
     if not rows:
-        raise ImportFileError(_("The file has no header row."))
+        raise ImportFileError(
+            ngettext(
+                "No header row: the file's first row is empty.",
+                "No header row: the file's first %(n)d rows are empty.",
+                len(records),
+            )
+            % {"n": len(records)}
+        )
     preset, header_rows = presets.identify(rows)
     header, data = rows[:header_rows], rows[header_rows:]
     count = max(_width(r) for r in header)
@@ -255,8 +363,14 @@ def _layout(kind: str, records: list[list[str]], **csv_only: str) -> Layout:
             _("The file has %(count)d columns; at most %(max)d can be imported.")
             % {"count": count, "max": MAX_COLUMNS}
         )
-    # Data beyond the header's last name gets a column too, so it can be mapped.
-    count = min(MAX_COLUMNS, max([count, *(_width(r) for r in data[:SAMPLE_ROWS])]))
+    if kind == "csv":
+        # A CSV header may end in separators with no name after them ("a,b,c,,"); the rows have
+        # those fields too, and what they hold gets a column, so it can be mapped. Rows wider
+        # than the header are refused (field_count_problem), so data never widens it further.
+        fields = max(len(r) for r in header)
+        count = min(
+            MAX_COLUMNS, max([count, *(min(_width(r), fields) for r in data[:SAMPLE_ROWS])])
+        )
     cells = [c for r in data for c in r if c]
     return Layout(
         kind=kind,
@@ -270,9 +384,9 @@ def _layout(kind: str, records: list[list[str]], **csv_only: str) -> Layout:
     )
 
 
-def _width(row: list[str]) -> int:
+def _width(row: list) -> int:
     width = len(row)
-    while width and not row[width - 1]:
+    while width and not as_text(row[width - 1]):
         width -= 1
     return width
 
@@ -328,61 +442,160 @@ class _CsvRows(RowStream):
         self._text.close()
 
     def __iter__(self) -> Iterator[RawRow]:
-        too_long: list[int] = []  # physical lines cut short by LINE_LIMIT
-        reader = csv.reader(
-            _lines(self._text, too_long), delimiter=self._layout.delimiter or ",", strict=False
-        )
+        lines = _Lines(self._text)
+        too_long = lines.too_long  # physical lines cut short by LINE_LIMIT
+        reader = csv.reader(lines, delimiter=self._layout.delimiter or ",", strict=False)
         skip, seen, end = self._layout.header_rows, 0, 0
+        width = 0  # fields per row, as the header rows have them
         while True:
             try:
                 for cells in reader:
                     start, end = end + 1, reader.line_num
+                    if lines.ended:  # the file's end: _END alone, or in a quote never closed
+                        if seen >= skip and cells != [_END]:
+                            yield RawRow(start, [], _open_quote(cells[-1], end, lines.terminated))
+                        break
                     if too_long and too_long[0] <= end:
+                        problem = _line_too_long(too_long[0])
                         while too_long and too_long[0] <= end:
                             too_long.pop(0)
                         if seen >= skip:
-                            yield RawRow(start, [Unreadable(_too_long())])
+                            yield RawRow(start, [], problem)
                         seen += 1
                         continue
                     if seen < skip:
+                        if any(c.strip() for c in cells):
+                            width = max(width, len(cells))
                         seen += 1
                         continue
                     if any(cells) and (len(cells) > 1 or not cells[0].isspace()):
-                        yield RawRow(start, cells)
+                        if len(cells) == width:
+                            yield RawRow(start, cells)
+                        else:
+                            problem = field_count_problem(
+                                cells, width, kind="csv", unterminated=not lines.terminated
+                            )
+                            yield RawRow(start, cells, problem)
                 break
             except csv.Error:
                 # The reader starts afresh on the next line; only this record is lost.
                 start, end = end + 1, reader.line_num
                 too_long.clear()
                 if seen >= skip:
-                    yield RawRow(start, [Unreadable(_too_long())])
+                    yield RawRow(start, [], _cell_too_long(start, end))
                 seen += 1
         self._done = True
 
 
-def _too_long() -> str:
-    return _("this line cannot be read: a cell is longer than %(limit)d characters") % {
-        "limit": FIELD_LIMIT
-    }
+def field_count_problem(cells: list, width: int, *, kind: str, unterminated: bool = False) -> str:
+    """Why a row's cells do not fit a header of ``width`` columns ("" when they do): the one
+    rule, applied by both streams, so the preview, the dry run and the import agree.
+
+    A CSV row needs at least the header's number of fields. Every real export in
+    tests/feedback/imports/fixtures (Qualtrics, SurveyMonkey, Google Forms, Excel's CSV and
+    Unicode text) writes each row with exactly that many, empty trailing fields included:
+    SurveyMonkey even ends its first header row with an empty field for its "Other" column,
+    and Excel writes the separators of empty cells up to the last column in use. So a row with
+    fewer fields has lost its end: the last row of a file cut off (no line break after it), or
+    a row cut or split by a stray line break inside the file. Read as if whole, it would store
+    an answer without the scores it lost. (Excel 97 could leave out the trailing separators of
+    rows whose last cells were empty; such a file is refused row by row with this reason rather
+    than read wrong.)
+
+    A row is too wide, in either format, when it has a value right of the header's last column:
+    no column is named for it. Empty fields there lose nothing, and a worksheet keeps no empty
+    trailing cells, so an XLSX row is never too short.
+    """
+    fields = len(cells)
+    if not width or fields == width:
+        return ""
+    shape = {"fields": fields, "width": width}
+    if fields > width:
+        shape["fields"] = fields = _width(cells)
+        if fields <= width:
+            return ""
+        return _("row has %(fields)d of %(width)d columns: more than the header names") % shape
+    if kind != "csv":
+        return ""
+    if unterminated:
+        return _("row has %(fields)d of %(width)d columns: the file may be cut off") % shape
+    return (
+        _("row has %(fields)d of %(width)d columns: it may be cut short or split by a line break")
+        % shape
+    )
 
 
-def _lines(text: io.TextIOWrapper, too_long: list[int]) -> Iterator[str]:
-    """The file's lines for the csv reader, none longer than LINE_LIMIT characters.
+def _open_quote(cell: str, end: int, terminated: bool) -> str:
+    # ``cell`` runs from just after the quote to _END, which the reader counted as line ``end``.
+    breaks = len(_LINE_BREAK.findall(cell, 0, len(cell) - len(_END)))
+    last = end - 1
+    opened = end - breaks - (0 if terminated else 1)
+    if opened >= last:
+        return _("a quote opened on line %(line)d is never closed: the file may be cut off") % {
+            "line": last
+        }
+    return _(
+        "a quote opened on line %(line)d is never closed: lines %(line)d\u2013%(last)d were read "
+        "as one field"
+    ) % {"line": opened, "last": last}
+
+
+def _line_too_long(line: int) -> str:
+    return _(
+        "line %(line)d is longer than %(limit)s characters, the most a line may have; "
+        "it was not read"
+    ) % {"line": line, "limit": number_format(LINE_LIMIT, force_grouping=True)}
+
+
+def _cell_too_long(start: int, end: int) -> str:
+    limit = number_format(FIELD_LIMIT, force_grouping=True)
+    if start == end:
+        return _(
+            "this line cannot be read: a cell is longer than %(limit)s characters, "
+            "the most a cell may have"
+        ) % {"limit": limit}
+    return _(
+        "lines %(start)d\u2013%(end)d were read as one cell longer than %(limit)s characters: "
+        "a quote may never be closed"
+    ) % {"start": start, "end": end, "limit": limit}
+
+
+class _Lines:
+    """The file's lines for the csv reader, none longer than LINE_LIMIT characters, then _END.
 
     A longer line is skipped (an empty line stands in for it, keeping the numbering) and its
-    number noted, so memory stays bounded even for a file without a single line break.
+    number noted in ``too_long``, so memory stays bounded even for a file without a single line
+    break. ``ended`` turns true as _END is handed over.
     """
-    readline = text.readline
-    number = 0
-    while line := readline(LINE_LIMIT):
-        number += 1
-        if len(line) == LINE_LIMIT and line[-1] not in "\r\n":
-            while (rest := readline(LINE_LIMIT)) and rest[-1] not in "\r\n":
-                pass
-            too_long.append(number)
-            yield "\n"
-        else:
-            yield line
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self._text = text
+        self._last = "\n"
+        self.too_long: list[int] = []
+        self.ended = False
+
+    @property
+    def terminated(self) -> bool:
+        """Whether the last line read ended with a line break: only the last line of a file can
+        lack one, and a file cut off mid-row does."""
+        return self._last[-1] in "\r\n"
+
+    def __iter__(self) -> Iterator[str]:
+        readline = self._text.readline
+        number = 0
+        while line := readline(LINE_LIMIT):
+            number += 1
+            if len(line) == LINE_LIMIT and line[-1] not in "\r\n":
+                while (rest := readline(LINE_LIMIT)) and rest[-1] not in "\r\n":
+                    pass
+                self.too_long.append(number)
+                self._last = rest or line  # no line break after it: the file ended
+                yield "\n"
+            else:
+                self._last = line
+                yield line
+        self.ended = True
+        yield _END
 
 
 class _XlsxRows(RowStream):
@@ -412,18 +625,22 @@ class _XlsxRows(RowStream):
         self._file.close()
 
     def __iter__(self) -> Iterator[RawRow]:
-        first = self._layout.header_rows + 1
-        rows = self._sheet.iter_rows(min_row=first, values_only=True)
+        skip = self._layout.header_rows
+        width = 0  # the header rows' last named column
         try:
-            for number, values in enumerate(rows, start=first):
+            for number, values in enumerate(self._sheet.iter_rows(values_only=True), start=1):
                 self._row = number
+                if number <= skip:
+                    width = max(width, _width(values))
+                    continue
                 for value in values:
                     if value is not None and value != "":
-                        yield RawRow(number, list(values))
+                        problem = ""
+                        if width and len(values) > width:
+                            problem = field_count_problem(values, width, kind="xlsx")
+                        yield RawRow(number, list(values), problem)
                         break
         except Exception:  # a damaged sheet: report where reading stopped, keep what was read
-            yield RawRow(
-                self._row + 1,
-                [Unreadable(_("the sheet cannot be read from here on; the file may be damaged"))],
-            )
+            problem = _("the sheet cannot be read from here on; the file may be damaged")
+            yield RawRow(self._row + 1, [], problem)
         self._done = True

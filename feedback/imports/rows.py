@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from feedback.imports.reading import Unreadable, as_text
+from feedback.imports.reading import as_text
 from feedback.imports.types import (
     ActivityIn,
     DateOrder,
@@ -143,8 +143,8 @@ class _Plan:
 
     def responses(self, raw: RawRow) -> ValidRow | list[RowError]:
         cells, line = raw.cells, raw.line
-        if cells and type(cells[0]) is Unreadable:
-            return [RowError(line, "", "", str(cells[0]))]
+        if raw.problem:  # reading found the row's shape wrong: its cells are not the columns
+            return [RowError(line, "", "", raw.problem)]
         errors: list[RowError] = []
         touchpoint = self._touchpoint(cells, line, errors)  # outside the net: resolver errors
         try:
@@ -176,8 +176,8 @@ class _Plan:
 
     def activities(self, raw: RawRow) -> ValidRow | list[RowError]:
         cells, line = raw.cells, raw.line
-        if cells and type(cells[0]) is Unreadable:
-            return [RowError(line, "", "", str(cells[0]))]
+        if raw.problem:  # reading found the row's shape wrong: its cells are not the columns
+            return [RowError(line, "", "", raw.problem)]
         errors: list[RowError] = []
         try:
             customer = self._text(self.customer, "customer", cells, line, errors, MAX_ID, True)

@@ -121,6 +121,9 @@ class RowError:
 class RawRow:
     line: int
     cells: list = field(default_factory=list)  # str for CSV; str/int/float/datetime/None for XLSX
+    # Why reading could not give the row as the header shapes it (too few or too many fields, a
+    # quote never closed, a line too long), translated; the row is rejected with this reason.
+    problem: str = ""
 
 
 # Resolves a touchpoint reference from a file cell (id, code or exact title) within the

@@ -142,3 +142,38 @@ def test_import_a_survey_export_through_the_ui(
     results = page.locator("#explorer-results tbody tr")
     expect(results).to_have_count(1)
     expect(results.first).to_contain_text("A entrega atrasada estragou tudo")
+
+
+def test_a_file_cut_off_mid_row_is_refused_alike_by_the_preview_and_the_dry_run(
+    page: Page, live_server, editor, journey, worker, tmp_path
+):
+    checkout = Touchpoint.objects.get(journey=journey, title="Checkout")
+    rows = [
+        ("3/1/2026 10:00:00", "ana@example.com", "9", "Fast"),
+        ("3/1/2026 11:00:00", "rui@example.com", "10", "Great"),
+    ]
+    path = survey_export(tmp_path, rows)
+    with open(path, "rb+") as file:  # cut off inside the last answer's NPS of 10
+        data = file.read()
+        file.truncate(data.rindex(b"rui@example.com,1") + len(b"rui@example.com,1"))
+    reason = "row has 3 of 4 columns: the file may be cut off"
+
+    sign_in(page, live_server, editor)
+    page.goto("/w/acme/imports/")
+    page.set_input_files("input[type=file]", path)
+    page.get_by_role("button", name="Upload and read the file").click()
+    page.get_by_label("…or one touchpoint for the whole file").select_option(str(checkout.pk))
+    page.get_by_role("button", name="Update the preview").click()
+    preview = page.locator(".import-preview tbody tr")
+    expect(preview).to_have_count(2)
+    expect(preview.nth(0)).to_contain_text("OK")
+    expect(preview.nth(1)).to_contain_text(reason)
+
+    page.get_by_role("button", name="Dry run: check every row").click()
+    expect(page.locator("#import-outcome")).to_contain_text("nothing was written", timeout=60_000)
+    errors = page.locator(".import-errors tbody tr")
+    expect(errors).to_have_count(1)
+    expect(errors.first).to_contain_text("3")
+    expect(errors.first).to_contain_text(reason)
+    expect(page.locator('[data-count="rejected"]')).to_have_text("1")
+    assert Response.objects.count() == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -101,6 +102,8 @@ def test_valid_rows_writes_exactly_the_valid_rows(workspace, answers_csv, tps):
         rejected=1,
         errors=outcome.errors,
         written=True,
+        reported=0,  # no report asked for
+        stopped_after=None,
     )
     assert stored_ids() == ["r1", "r2", "r4", "r5"]
     r1 = Response.objects.get(external_id="r1")
@@ -264,3 +267,136 @@ def test_a_workbook_rejected_row_keeps_its_cells_as_text(workspace, tmp_path, tp
     _header, row = list(csv.reader(io.StringIO(rejected.getvalue())))
     assert row[:7] == [str(tps[0].pk), "r2", "2026-05-01T09:30:00", "42", "", "'@home", ""]
     assert row[7] == "3"
+
+
+# --- files cut off: rows that do not fit the header -----------------------------------------------
+
+QUALTRICS = Path(__file__).parent / "fixtures" / "qualtrics.csv"
+R_1, R_2 = "R_1AbCdEfGhIjKlMn", "R_2XyZaBcDeFgHiJk"
+
+
+def cut_qualtrics(tmp_path, after: bytes) -> Path:
+    """The real Qualtrics export, cut off just after ``after``."""
+    data = QUALTRICS.read_bytes()
+    path = tmp_path / "qualtrics-cut.csv"
+    path.write_bytes(data[: data.index(after) + len(after)])
+    return path
+
+
+def run_qualtrics(workspace, path, touchpoint, **kwargs) -> ImportOutcome:
+    layout = reading.detect(path)
+    columns = presets.propose_mapping(layout, Target.RESPONSES)
+    del columns["touchpoint"]  # its codes are not this workspace's; one touchpoint for the file
+    mapping = Mapping(
+        Target.RESPONSES, columns, touchpoint_id=touchpoint.pk, timezone="America/Denver"
+    )
+    return import_path(
+        workspace_id=workspace.pk,
+        path=path,
+        layout=layout,
+        mapping=mapping,
+        resolve=TouchpointRefs(workspace.pk),
+        **kwargs,
+    )
+
+
+def test_a_qualtrics_export_cut_off_mid_row_rejects_that_row(workspace, tmp_path, tps):
+    path = cut_qualtrics(tmp_path, b",ES-ES,1")  # the last answer's NPS was 10
+    cut = RowError(7, "", "", "row has 18 of 25 columns: the file may be cut off")
+
+    dry = run_qualtrics(workspace, path, tps[0], mode=ImportMode.VALID_ROWS, dry_run=True)
+    done = run_qualtrics(workspace, path, tps[0], mode=ImportMode.VALID_ROWS, dry_run=False)
+
+    for outcome in (dry, done):
+        assert (outcome.rows, outcome.valid, outcome.rejected, outcome.errors) == (3, 2, 1, [cut])
+    assert stored_ids() == [R_1, R_2]
+    assert not Response.objects.filter(nps=1).exists()
+
+
+def test_a_qualtrics_export_cut_inside_a_quoted_comment_rejects_that_row(workspace, tmp_path, tps):
+    path = cut_qualtrics(tmp_path, b"Esperei demasiado.\r\nNingu")
+    rejected = io.StringIO(newline="")
+
+    outcome = run_qualtrics(
+        workspace, path, tps[0], mode=ImportMode.VALID_ROWS, dry_run=False, rejected=rejected
+    )
+
+    reason = "a quote opened on line 5 is never closed: lines 5\u20136 were read as one field"
+    assert (outcome.rows, outcome.created, outcome.errors) == (2, 1, [RowError(5, "", "", reason)])
+    assert stored_ids() == [R_1]  # not R_2 with half its comment and none of its ratings
+    _header, row = csv.reader(io.StringIO(rejected.getvalue()))
+    assert row[-2:] == ["5", reason]
+
+
+def test_a_quote_never_closed_stores_none_of_the_rows_it_swallowed(workspace, write, tps):
+    a = tps[0].pk
+    path = write(
+        HEADER
+        + f"{a},r1,2026-05-01,9,,fine,\n"
+        + f'{a},r2,2026-05-01,8,,"Great service,\n'  # the quote is never closed
+        + "".join(f"{a},r{i},2026-05-02,7,,ok,\n" for i in range(3, 10))
+    )
+
+    outcome = run(workspace, path, mode=ImportMode.VALID_ROWS)
+
+    assert (outcome.rows, outcome.created, outcome.rejected) == (2, 1, 1)
+    assert outcome.errors[0].reason == (
+        "a quote opened on line 3 is never closed: lines 3\u201310 were read as one field"
+    )
+    assert stored_ids() == ["r1"]
+
+
+# --- the rejected rows' report and an early stop stay bounded -------------------------------------
+
+
+def bad_rows(tps, count: int, start: int = 0) -> str:
+    return "".join(f"{tps[0].pk},r{i},2026-05-01,99,,,\n" for i in range(start, start + count))
+
+
+def test_the_report_holds_the_first_rejected_rows_and_counts_the_rest(workspace, write, tps):
+    path = write(HEADER + bad_rows(tps, 30_000) + f"{tps[0].pk},ok,2026-05-01,9,,,\n")
+    rejected = io.StringIO(newline="")
+
+    outcome = run(workspace, path, mode=ImportMode.VALID_ROWS, rejected=rejected)
+
+    assert (outcome.rejected, outcome.reported, outcome.created) == (30_000, 10_000, 1)
+    _header, *rows, last = csv.reader(io.StringIO(rejected.getvalue()))
+    assert len(rows) == 10_000
+    assert [r[7] for r in rows[:2]] == ["2", "3"]
+    assert rows[-1][7] == "10001"
+    assert last[-2:] == [
+        "",
+        "20,000 more rejected rows are not in this report: it lists the first 10,000.",
+    ]
+    assert len(rejected.getvalue()) < 1_000_000
+
+
+def test_a_dry_run_report_is_capped_the_same_way(workspace, write, tps, monkeypatch):
+    monkeypatch.setattr(pipeline, "REPORT_ROWS", 3)
+    rejected = io.StringIO(newline="")
+
+    outcome = run(
+        workspace,
+        write(HEADER + bad_rows(tps, 4)),
+        mode=ImportMode.ALL_OR_NOTHING,
+        dry_run=True,
+        rejected=rejected,
+    )
+
+    assert (outcome.rows, outcome.rejected, outcome.reported) == (4, 4, 3)
+    *_rows, last = csv.reader(io.StringIO(rejected.getvalue()))
+    assert last[-1] == "1 more rejected row is not in this report: it lists the first 3."
+
+
+def test_all_or_nothing_stops_reading_once_enough_rows_are_rejected(workspace, write, tps):
+    good = f"{tps[0].pk},ok,2026-05-01,9,,,\n"
+    path = write(HEADER + good + bad_rows(tps, 1_500) + good)
+
+    stopped = run(workspace, path, mode=ImportMode.ALL_OR_NOTHING)
+    dry = run(workspace, path, mode=ImportMode.ALL_OR_NOTHING, dry_run=True)
+    valid_rows = run(workspace, path, mode=ImportMode.VALID_ROWS, dry_run=True)
+
+    assert (stopped.rows, stopped.rejected, stopped.stopped_after) == (1_001, 1_000, 1_002)
+    assert (stopped.written, Response.objects.count()) == (False, 0)
+    assert (dry.rows, dry.rejected, dry.stopped_after) == (1_502, 1_500, None)
+    assert (valid_rows.rows, valid_rows.rejected, valid_rows.stopped_after) == (1_502, 1_500, None)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import codecs
+import io
+import re
 import tracemalloc
 import zipfile
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
 from feedback.imports import reading
-from feedback.imports.reading import Unreadable
 from feedback.imports.types import ImportFileError, Layout, Preset, RawRow
 
 
@@ -80,7 +82,7 @@ def test_delimiter_is_the_one_that_splits_consistently(tmp_path, text, delimiter
 
 
 def test_column_names_are_unique_and_never_empty(tmp_path):
-    path = write(tmp_path, b"NPS,,nps,Comment\n9,x,8,ok,extra\n")
+    path = write(tmp_path, b"NPS,,nps,Comment,\n9,x,8,ok,extra\n")
     assert reading.detect(path).columns == ["NPS", "Column 2", "nps (2)", "Comment", "Column 5"]
 
 
@@ -124,7 +126,10 @@ def test_empty_and_blank_files_are_refused(tmp_path):
 
 def test_binary_files_are_refused(tmp_path):
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
-    assert "neither CSV text nor an Excel workbook" in refused(tmp_path, png)
+    assert refused(tmp_path, png) == (
+        "This file is neither CSV text nor an Excel workbook: "
+        "it holds binary data from line 1 (byte offset 0)."
+    )
     assert ".xls" in refused(tmp_path, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
 
 
@@ -136,10 +141,14 @@ def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path):
     assert "damaged" in refused(tmp_path, path.read_bytes()[:40])
 
 
-def test_a_wide_data_row_neither_refuses_the_file_nor_widens_it_past_the_limit(tmp_path):
+def test_a_wide_data_row_neither_refuses_the_file_nor_widens_it(tmp_path):
     wide = ",".join("x" * (reading.MAX_COLUMNS + 50))
-    layout = reading.detect(write(tmp_path, f"a,b\n1,2\n{wide}\n".encode()))
-    assert len(layout.columns) == reading.MAX_COLUMNS
+    path = write(tmp_path, f"a,b\n1,2\n{wide}\n".encode())
+    layout = reading.detect(path)
+    assert layout.columns == ["a", "b"]
+    assert read_all(path, layout)[1].problem == (
+        "row has 550 of 2 columns: more than the header names"
+    )
 
 
 def test_too_many_columns_are_refused(tmp_path):
@@ -160,7 +169,8 @@ def test_a_workbook_too_large_once_unpacked_is_refused_before_parsing(tmp_path, 
 
 def test_a_csv_without_a_line_break_in_the_sample_limit_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(reading, "MAX_SAMPLE_BYTES", reading.SAMPLE_BYTES)
-    assert "first line is too long" in refused(tmp_path, b"a" * (reading.SAMPLE_BYTES + 10))
+    message = refused(tmp_path, b"a" * (reading.SAMPLE_BYTES + 10))
+    assert message == "Line 1 is longer than 64.0\xa0KB: this is not a CSV export."
 
 
 # --- streaming rows ------------------------------------------------------------------------------
@@ -173,9 +183,12 @@ def test_lines_are_physical_lines_even_with_line_breaks_inside_cells(tmp_path):
     assert rows[0].cells[1] == "two\r\nlines"
 
 
-def test_blank_rows_are_skipped_and_ragged_rows_kept(tmp_path):
+def test_blank_rows_are_skipped_and_ragged_rows_come_with_their_problem(tmp_path):
     rows = read_all(write(tmp_path, b"a,b,c\n1\n,,\n   \n1,2,3,4\n"))
-    assert rows == [RawRow(2, ["1"]), RawRow(5, ["1", "2", "3", "4"])]
+    assert rows == [
+        RawRow(2, ["1"], "row has 1 of 3 columns: it may be cut short or split by a line break"),
+        RawRow(5, ["1", "2", "3", "4"], "row has 4 of 3 columns: more than the header names"),
+    ]
 
 
 def test_undecodable_bytes_mid_file_reach_the_row_not_the_reader(tmp_path):
@@ -200,8 +213,8 @@ def test_a_field_beyond_the_limit_becomes_an_unreadable_row(tmp_path):
     data = b"id,comment\n1,ok\n2," + huge + b"\n3,ok\n"
     rows = read_all(write(tmp_path, data))
     assert [r.line for r in rows] == [2, 3, 4]
-    assert type(rows[1].cells[0]) is Unreadable
-    assert "longer than 1048576 characters" in rows[1].cells[0]
+    assert rows[1].cells == []
+    assert "a cell is longer than 1,048,576 characters" in rows[1].problem
     assert rows[2] == RawRow(4, ["3", "ok"])
 
 
@@ -212,7 +225,11 @@ def test_a_line_beyond_the_limit_is_skipped_without_reading_it_whole(tmp_path, m
     layout = reading.detect(path)
     rows = read_all(path, layout)
     assert [r.line for r in rows] == [2, 3, 4]
-    assert type(rows[1].cells[0]) is Unreadable
+    assert rows[1].cells == []
+    assert (
+        rows[1].problem
+        == "line 3 is longer than 100 characters, the most a line may have; it was not read"
+    )
 
 
 def test_progress_goes_from_zero_to_one_and_close_releases_the_file(tmp_path):
@@ -291,3 +308,215 @@ def test_large_files_stream_in_bounded_memory(tmp_path):
         tracemalloc.stop()
     assert count == 200_000
     assert peak < size / 20, (peak, size)
+
+
+# --- rows the header does not fit (one rule: reading.field_count_problem) ------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()))
+def test_every_row_of_a_real_export_fits_its_header(name):
+    rows = read_all(str(FIXTURES / name))
+    assert rows
+    assert [r.problem for r in rows] == [""] * len(rows)
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1252"])
+def test_a_row_cut_off_at_the_end_of_the_file_is_refused_not_padded(tmp_path, delimiter, encoding):
+    lines = [
+        ["Quando", "Cliente", "NPS", "Comentário"],
+        ["2025-05-01", "Ana", "10", "Ótimo"],
+        ["2025-05-02", "Rui", "1"],  # cut inside its NPS of 10: no line break after it
+    ]
+    text = "\r\n".join(delimiter.join(line) for line in lines)
+    rows = read_all(write(tmp_path, text.encode(encoding)))
+    assert rows == [
+        RawRow(2, ["2025-05-01", "Ana", "10", "Ótimo"]),
+        RawRow(3, ["2025-05-02", "Rui", "1"], "row has 3 of 4 columns: the file may be cut off"),
+    ]
+
+
+def test_rows_with_fewer_fields_or_values_right_of_the_header_are_refused(tmp_path):
+    data = b"a,b,c\r\n1,2\r\n1,2,3,4\r\n1,2,3,\r\n1,2,3,,\r\n,,,,,9\r\n1,2,3\r\n"
+    assert [(r.line, r.problem) for r in read_all(write(tmp_path, data))] == [
+        (2, "row has 2 of 3 columns: it may be cut short or split by a line break"),
+        (3, "row has 4 of 3 columns: more than the header names"),
+        (4, ""),  # empty trailing fields lose nothing
+        (5, ""),
+        (6, "row has 6 of 3 columns: more than the header names"),
+        (7, ""),
+    ]
+
+
+def test_a_header_ending_in_unnamed_fields_sets_the_width(tmp_path):
+    path = write(tmp_path, b"a,b,\r\n1,2,x\r\n1,2\r\n")
+    layout = reading.detect(path)
+    assert layout.columns == ["a", "b", "Column 3"]
+    assert [r.problem for r in read_all(path, layout)] == [
+        "",
+        "row has 2 of 3 columns: it may be cut short or split by a line break",
+    ]
+
+
+def test_a_quote_never_closed_refuses_the_rows_it_swallowed(tmp_path):
+    data = b'id,nps,comment\n1,9,ok\n2,8,"Great\n3,7,fine\n4,6,also fine\n'
+    assert read_all(write(tmp_path, data)) == [
+        RawRow(2, ["1", "9", "ok"]),
+        RawRow(
+            3, [], "a quote opened on line 3 is never closed: lines 3\u20135 were read as one field"
+        ),
+    ]
+
+
+def test_the_line_named_is_where_the_open_quote_is(tmp_path):
+    data = b'id,comment,other\r\n1,"two\r\nlines","never\r\nclosed'
+    assert read_all(write(tmp_path, data)) == [
+        RawRow(
+            2, [], "a quote opened on line 3 is never closed: lines 3\u20134 were read as one field"
+        )
+    ]
+
+
+def test_a_quote_opened_on_the_last_line_says_the_file_may_be_cut_off(tmp_path):
+    data = 'id;nps;comment\r\n1;9;ok\r\n2;8;"Demorou, mas'.encode("utf-16")
+    assert read_all(write(tmp_path, data))[1] == RawRow(
+        3, [], "a quote opened on line 3 is never closed: the file may be cut off"
+    )
+
+
+def test_an_xlsx_value_right_of_the_header_is_refused_and_short_rows_are_whole(tmp_path):
+    book = Workbook()
+    for values in (["When", "NPS", "Comment"], ["2025-05-01", 9], ["2025-05-02", 7, "ok", "!"]):
+        book.active.append(values)
+    book.active["E4"] = "  "
+    book.active.append(["2025-05-03", 8, None, None, "late"])
+    path = tmp_path / "answers.xlsx"
+    book.save(path)
+    assert [(r.line, r.problem) for r in read_all(path)] == [
+        (2, ""),
+        (3, "row has 4 of 3 columns: more than the header names"),
+        (4, ""),  # a blank cell right of the header holds nothing
+        (5, "row has 5 of 3 columns: more than the header names"),
+    ]
+
+
+def test_an_xlsx_surveymonkey_other_column_under_an_empty_top_cell_fits(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Respondent ID", "End Date", "Touchpoint?", None])
+    sheet.append([None, None, "Response", "Other (please specify)"])
+    sheet.append([1, "05/01/2025 10:22:33 AM", "Other", "the app"])
+    path = tmp_path / "monkey.xlsx"
+    book.save(path)
+    assert read_all(path) == [RawRow(3, [1, "05/01/2025 10:22:33 AM", "Other", "the app"])]
+
+
+# --- refusals that say what is wrong -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "offset"),
+    [("utf-8", 18), ("cp1252", 21), ("utf-16", 2 + 2 * 18)],
+)
+def test_nul_bytes_are_refused_naming_their_line_and_offset(tmp_path, encoding, offset):
+    text = "id,comment\n1,ok\n2," + "\x00" * 40 + "\n3,ok\n"
+    if encoding == "cp1252":
+        text = "id,comentário\n1,ok\n2," + "\x00" * 40 + "\n3,ok\n"
+    assert refused(tmp_path, text.encode(encoding)) == (
+        f"The file contains a NUL byte at line 3 (byte offset {offset}): it is not a text export."
+    )
+
+
+def test_a_header_then_a_line_longer_than_the_sample_is_read_and_that_line_refused(tmp_path):
+    huge = b"x" * (reading.MAX_SAMPLE_BYTES + 1024)
+    path = write(tmp_path, b"NPS,Comment\r\n9," + huge + b"\r\n8,ok\r\n")
+    layout = reading.detect(path)
+    assert layout.columns == ["NPS", "Comment"]
+    assert read_all(path, layout) == [
+        RawRow(
+            2,
+            [],
+            "line 2 is longer than 4,194,304 characters, the most a line may have; it was not read",
+        ),
+        RawRow(3, ["8", "ok"]),
+    ]
+
+
+def test_a_web_page_saved_as_csv_is_refused_as_one(tmp_path):
+    page = b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body></body></html>\n"
+    assert refused(tmp_path, page).startswith("This is a web page (HTML), not a CSV export")
+
+
+def test_a_file_of_empty_rows_has_no_header_row(tmp_path, monkeypatch):
+    assert refused(tmp_path, b",,\r\n,,\r\n , ,\r\n") == (
+        "No header row: the file's first 3 rows are empty."
+    )
+    blank_run = b"\r\n" * (reading.SAMPLE_BYTES // 2 + 10) + b"NPS\r\n9\r\n"
+    assert refused(tmp_path, blank_run) == "No header row: the file's first 61 rows are empty."
+    monkeypatch.setattr(reading, "MAX_SAMPLE_BYTES", reading.SAMPLE_BYTES)
+    assert refused(tmp_path, b" \r\n" * reading.SAMPLE_BYTES + b"NPS\r\n9\r\n") == (
+        "The first 64.0\xa0KB of the file are blank lines: no header row was found."
+    )
+
+
+def test_old_mac_line_breaks_are_line_breaks(tmp_path):
+    path = write(tmp_path, b"NPS,Comment\r9,ok\r8,fine\r")
+    assert reading.detect(path).columns == ["NPS", "Comment"]
+    assert read_all(path) == [RawRow(2, ["9", "ok"]), RawRow(3, ["8", "fine"])]
+
+
+def workbook_bytes(tmp_path, *sheets: list[list]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for n, rows in enumerate(sheets, start=1):
+        sheet = book.create_sheet(f"Sheet{n}")
+        for values in rows:
+            sheet.append(values)
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    return path.read_bytes()
+
+
+def test_a_workbook_whose_first_sheet_is_empty_says_where_the_answers_are(tmp_path):
+    assert refused(tmp_path, workbook_bytes(tmp_path, [], [["NPS"], [9]])) == (
+        "The first sheet (“Sheet1”) of this workbook is empty; the answers are on “Sheet2”. "
+        "Only the first sheet is read: move that sheet to the front, or remove the empty one, "
+        "and upload the file again."
+    )
+    assert refused(tmp_path, workbook_bytes(tmp_path, [], [])) == (
+        "The first sheet (“Sheet1”) of this workbook is empty."
+    )
+
+
+def test_a_workbook_without_a_sheet_is_refused_as_one(tmp_path):
+    data = workbook_bytes(tmp_path, [["NPS"]])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                part = re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", part)
+            target.writestr(info, part)
+    assert refused(tmp_path, out.getvalue()) == "This Excel file has no sheet."
+
+
+def test_an_opendocument_spreadsheet_is_named_as_one(tmp_path):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    assert refused(tmp_path, out.getvalue()).startswith(
+        "This is an OpenDocument spreadsheet (.ods), not an Excel workbook."
+    )
+
+
+def test_a_header_that_cannot_be_split_into_columns_says_why(tmp_path):
+    assert refused(tmp_path, b'\r\n"NPS,Comment\r\n9,ok\r\n') == (
+        "The header row opens a quote that is never closed, so the file cannot be read as rows."
+    )
+    huge = b'"' + b"x" * (reading.FIELD_LIMIT + 1) + b'",NPS\r\n1,9\r\n'
+    assert refused(tmp_path, huge) == (
+        "The header row cannot be read: a cell is longer than 1,048,576 characters."
+    )

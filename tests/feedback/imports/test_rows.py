@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from feedback.imports import rows
-from feedback.imports.reading import Unreadable
 from feedback.imports.types import (
     DateOrder,
     Layout,
@@ -131,8 +130,8 @@ def test_values_in_errors_are_cut_to_200_characters():
     assert value == "9" * 200
 
 
-def test_an_unreadable_row_is_one_error_for_the_line():
-    raw = RawRow(40, [Unreadable("this line cannot be read")])
+def test_a_row_reading_found_wrong_is_one_error_for_the_line():
+    raw = RawRow(40, ["9", "2025-05-01"], problem="this line cannot be read")
     assert rows.validate(raw, layout=LAYOUT, mapping=RESPONSES, resolve=resolve) == [
         RowError(40, "", "", "this line cannot be read")
     ]

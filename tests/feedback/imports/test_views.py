@@ -357,3 +357,84 @@ def test_the_service_refuses_a_file_over_the_cap_whoever_calls_it(editor, settin
     assert "files up to" in exc.value.message_dict["file"][0]
     assert not ImportJob.objects.exists()
     assert not any(files for _root, _dirs, files in os.walk(media_root))
+
+
+# --- files cut off ------------------------------------------------------------------------------
+
+
+def cut_file(rows, after: bytes):
+    data = csv_file(rows).getvalue()
+    upload = io.BytesIO(data[: data.rindex(after) + len(after)])
+    upload.name = "answers.csv"
+    return upload
+
+
+def test_the_preview_and_the_dry_run_refuse_a_row_cut_off_alike(client, editor, checkout, start):
+    login(client, editor)
+    upload = cut_file(GOOD, b"a3,chk,2026-03-03 12:00:00")  # its NPS and comment are lost
+    job = job_of(client.post(UPLOAD, {"file": upload, "target": "responses"}))
+    reason = "row has 3 of 5 columns: the file may be cut off"
+
+    page = client.get(f"/w/acme/imports/{job.pk}/").content.decode()
+    assert page.count('class="row-ok"') == 2
+    assert page.count('class="row-bad"') == 1
+    assert reason in page
+
+    start(job, action="dry_run")
+    job.refresh_from_db()
+    assert job.errors == [{"line": 4, "column": "", "value": "", "reason": reason}]
+    assert reason in client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
+
+    start(job, mode="valid_rows")
+    job.refresh_from_db()
+    assert (job.created_count, job.rejected_count) == (2, 1)
+    assert set(Response.objects.values_list("external_id", flat=True)) == {"a1", "a2"}
+
+
+# --- reports kept small ------------------------------------------------------------------------
+
+
+def test_the_page_says_where_an_import_stopped_and_how_much_the_report_holds(
+    client, editor, checkout, start, monkeypatch
+):
+    from feedback.imports import pipeline
+
+    monkeypatch.setattr(pipeline, "REPORT_ROWS", 2)
+    monkeypatch.setattr(pipeline, "STOP_AFTER_REJECTED", 3)
+    login(client, editor)
+    bad = [(f"b{i}", "CHK", "2026-03-01 10:00:00", "11", "") for i in range(5)]
+    job = job_of(upload(client, [GOOD[0], *bad]))
+
+    start(job)  # all or nothing
+    job.refresh_from_db()
+    assert (job.rows, job.rejected_count, job.written) == (4, 3, False)
+    page = client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
+    assert "The import stopped early, after line 5: 3 rows were rejected" in page
+    assert "2 of 3 rejected rows are in the report." in page
+    rejected = client.get(f"/w/acme/imports/{job.pk}/rejected.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(rejected.streaming_content).decode())))
+    assert [r[0] for r in rows[1:3]] == ["b0", "b1"]
+    assert rows[3][-1] == "1 more rejected row is not in this report: it lists the first 2."
+
+    start(job, action="dry_run")  # checks every row
+    job.refresh_from_db()
+    assert (job.rows, job.rejected_count) == (6, 5)
+    page = client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
+    assert "stopped early" not in page
+    assert "2 of 5 rejected rows are in the report." in page
+
+
+# --- messages that say what is wrong -------------------------------------------------------------
+
+
+def test_a_file_with_nul_bytes_is_refused_saying_where(client, editor, media_root, journey):
+    login(client, editor)
+    damaged = io.BytesIO(b"id,comment\n1,ok\n2," + b"\x00" * 40 + b"\n3,ok\n")
+    damaged.name = "answers.csv"
+    response = client.post(UPLOAD, {"file": damaged, "target": "responses"})
+    assert response.status_code == 422
+    assert (
+        "The file contains a NUL byte at line 3 (byte offset 18): it is not a text export."
+        in response.content.decode()
+    )
+    assert not ImportJob.objects.exists()
