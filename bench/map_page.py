@@ -44,27 +44,17 @@ PAGE_GOAL_MS, SWAP_GOAL_MS = 100.0, 30.0
 
 
 def ensure_database() -> None:
-    """Create the PostgreSQL database named in DATABASE_URL if it is missing."""
+    """Create the PostgreSQL database named in DATABASE_URL if it is missing (on SQLite the
+    bench runs on the file as it is)."""
     import django
     from django.db import connections
 
+    from bench.common import create_database
+
     django.setup()
     connection = connections["default"]
-    if connection.vendor != "postgresql":
-        return
-    import psycopg
-    from psycopg import sql
-
-    params = connection.get_connection_params()
-    name = connection.settings_dict["NAME"]
-    params.pop("dbname", None)
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
+    if connection.vendor == "postgresql":
+        create_database(connection)
 
 
 def ensure_map():

@@ -65,33 +65,16 @@ COMMENTS = ["Great service", "Took too long", "Muito bom", "Could not log in", "
 
 
 def setup_django():
-    import django
+    from bench.common import setup_postgres
 
-    django.setup()
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        sys.exit("bench/metrics.py measures PostgreSQL: set DATABASE_URL=postgres://…")
-    return connection
+    return setup_postgres("bench/metrics.py")
 
 
 def ensure_database() -> None:
     """Create the PostgreSQL database named in DATABASE_URL if it is missing."""
-    connection = setup_django()
-    import psycopg
-    from psycopg import sql
+    from bench.common import create_database
 
-    params = connection.get_connection_params()
-    name = connection.settings_dict["NAME"]
-    if "bench" not in name:
-        sys.exit(f"refusing to empty the answers of {name!r}: use a database named *bench*")
-    for key in ("dbname", "cursor_factory", "context"):
-        params.pop(key, None)
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
+    create_database(setup_django())
 
 
 def ensure_map() -> tuple[int, list[int], list[int]]:

@@ -25,7 +25,7 @@ from journeys.filters import OwnerFilters
 from journeys.forms import BulkOwnerForm, OwnerFilterForm
 from metrics.read.moments import TREND_DAYS
 from mot.forms_utils import apply_service_errors
-from mot.http import wants_partial
+from mot.http import carried_query, wants_partial
 from mot.models import Membership
 from mot.policy import Action, get_workspace_for
 from mot.selectors import workspace_members
@@ -33,15 +33,6 @@ from mot.selectors import workspace_members
 PAGE_SIZE = 250
 # The query-string keys the owners page understands; anything else is not carried along.
 CARRIED_KEYS = ("journey", "mot_stage", "unassigned", "owner", "page")
-
-
-def _carried_query(query: QueryDict) -> str:
-    kept = QueryDict(mutable=True)
-    for key in CARRIED_KEYS:
-        value = query.get(key, "")
-        if value:
-            kept[key] = value[:40]
-    return kept.urlencode()
 
 
 def _render_owners(
@@ -60,7 +51,7 @@ def _render_owners(
         selectors.owner_touchpoints(membership=membership, filters=filters), PAGE_SIZE
     )
     page = paginator.get_page(request.GET.get("page"))
-    query = _carried_query(request.GET)
+    query = carried_query(request.GET, CARRIED_KEYS, max_length=40)
     page_query = QueryDict(query, mutable=True)
     page_query.pop("page", None)
     selected = {str(pk) for pk in form.data.getlist("touchpoints")} if form is not None else set()
@@ -132,7 +123,7 @@ def owners_assign(request: HttpRequest, ws: str) -> HttpResponse:
         return _render_owners(request, membership, members, notice=notice)
     messages.success(request, notice)
     url = reverse("journeys:owners", kwargs={"ws": ws})
-    query = _carried_query(request.GET)
+    query = carried_query(request.GET, CARRIED_KEYS, max_length=40)
     return redirect(f"{url}?{query}" if query else url)
 
 

@@ -4,6 +4,7 @@ wants, and a form's POST data."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.http import HttpRequest, QueryDict
@@ -45,3 +46,15 @@ def posted(request: HttpRequest) -> QueryDict | None:
     """Form data for a POST, even an empty one (``request.POST or None`` would leave an empty
     POST unbound: no error shown, a 200 instead of a 422)."""
     return request.POST if request.method == "POST" else None
+
+
+def carried_query(query: QueryDict, keys: Iterable[str], *, max_length: int) -> str:
+    """The filters of a request that a page carries into its links and forms: only the ``keys``
+    it understands, non-empty, each cut to ``max_length`` characters (no cursor, nothing else
+    the visitor sent)."""
+    kept = QueryDict(mutable=True)
+    for key in keys:
+        value = query.get(key, "")
+        if value:
+            kept[key] = value[:max_length]
+    return kept.urlencode()

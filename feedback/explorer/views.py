@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -19,22 +19,12 @@ from django.views.decorators.http import require_GET
 
 from feedback.explorer import selectors
 from feedback.explorer.forms import ExplorerForm, language_suggestions
-from mot.http import wants_partial
+from mot.http import carried_query, wants_partial
 from mot.models import Membership
 from mot.policy import Action, can, get_workspace_for
 
 PAGE = "feedback/explorer/answers.html"
 CARRIED_KEYS = tuple(ExplorerForm.base_fields)
-
-
-def _carried_query(query: QueryDict) -> str:
-    """The filters of the request, without the cursor or anything we do not understand."""
-    kept = QueryDict(mutable=True)
-    for key in CARRIED_KEYS:
-        value = query.get(key, "")
-        if value:
-            kept[key] = value[:200]
-    return kept.urlencode()
 
 
 def _filter_form(request: HttpRequest, membership: Membership) -> ExplorerForm:
@@ -51,7 +41,7 @@ def answer_list(request: HttpRequest, ws: str) -> HttpResponse:
     page = selectors.answer_page(
         queryset=matching, cursor=selectors.Cursor.decode(request.GET.get("cursor"))
     )
-    query = _carried_query(request.GET)
+    query = carried_query(request.GET, CARRIED_KEYS, max_length=200)
     partial = wants_partial(request)
     context = {
         "membership": membership,

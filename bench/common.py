@@ -1,0 +1,38 @@
+"""What every bench does first: Django on the PostgreSQL database named in DATABASE_URL,
+created when it is missing."""
+
+from __future__ import annotations
+
+import sys
+
+
+def setup_postgres(script: str, *, refuse_unless_bench: bool = True):
+    """Set Django up and return its connection; stop unless it is PostgreSQL (and, when the bench
+    empties tables, unless the database's name says it is a bench's)."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit(f"{script} measures PostgreSQL: set DATABASE_URL=postgres://…")
+    name = connection.settings_dict["NAME"]
+    if refuse_unless_bench and "bench" not in name:
+        sys.exit(f"refusing to empty the answers of {name!r}: use a database named *bench*")
+    return connection
+
+
+def create_database(connection) -> None:
+    """Create the PostgreSQL database the connection names if it is missing."""
+    import psycopg
+    from psycopg import sql
+
+    params = connection.get_connection_params()
+    name = connection.settings_dict["NAME"]
+    for key in ("dbname", "cursor_factory", "context"):
+        params.pop(key, None)
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}")
