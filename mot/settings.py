@@ -6,10 +6,13 @@ eagerly in-process, DEBUG on, e-mail printed to the console.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +47,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "ninja",  # serves its bundled Swagger UI for the API docs page (no CDN)
+    "csp",  # its system checks refuse the pre-4.0 CSP_* settings
     "mot",
     "journeys",
     "feedback",
@@ -52,6 +56,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above everything that may answer on its own (static files, CSRF and lock-out refusals), so
+    # every response carries the policy.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -265,6 +272,47 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it; the token travels in
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy on every response (django-csp): scripts, styles, images, fonts and
+# fetches from this origin only, so injected markup can run nothing. No 'unsafe-inline' and no
+# 'unsafe-eval': inline handlers live in static/js/, htmx runs with allowEval off (base.html).
+# NONCE adds a per-response nonce only on pages that use {{ request.csp_nonce }} (none today).
+# data: images: Swagger UI's stylesheet draws its icons with them. plotly.js styles its charts
+# through the CSSOM (element.style), which style-src does not govern; its own rules come from
+# static/vendor/plotly/plotly.css instead of a <style> it would inject (metrics/dashboard.html).
+# style-src-attr: no style attribute but these exact values, allowed by their hashes. plotly.js
+# sets them with setAttribute: "" on colorbars, and one fixed style per tag of the markup its chart
+# texts may hold (<b>, <i>, <sup>, <sub>, <u>, <s>, <a>, <em>; tests/test_csp.py checks the list
+# against the bundle). Any other style attribute, injected or not, is refused.
+PLOTLY_STYLE_ATTRIBUTES = [
+    "",
+    "font-weight:bold",
+    "font-style:italic",
+    "font-style:italic;font-weight:bold",
+    "font-size:70%",
+    "text-decoration:underline",
+    "text-decoration:line-through",
+    "cursor:pointer",
+]
+STYLE_ATTRIBUTE_HASHES = [
+    f"'sha256-{base64.b64encode(hashlib.sha256(value.encode()).digest()).decode()}'"
+    for value in PLOTLY_STYLE_ATTRIBUTES
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_HASHES, *STYLE_ATTRIBUTE_HASHES],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 SILENCED_SYSTEM_CHECKS: list[str] = []
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)

@@ -1,7 +1,8 @@
 """Playwright (sync API) driving Debian's Chromium against pytest-django's ``live_server``.
 
-Every page a test opens records the browser's console errors and uncaught exceptions; any of them
-fails the test at teardown. A test that fails leaves a screenshot in ``test-results/``.
+Every page a test opens records the browser's console errors, uncaught exceptions and
+Content-Security-Policy violations (``securitypolicyviolation`` events); any of them fails the test
+at teardown. A test that fails leaves a screenshot in ``test-results/``.
 """
 
 from __future__ import annotations
@@ -97,11 +98,34 @@ def console_errors() -> list[str]:
     return []
 
 
+# Runs in every document before its own scripts (Playwright injects it past the page's CSP) and
+# reports each violation to the test, including those of documents navigated away from since.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__motCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"}` +
+      ` at ${event.sourceFile || event.documentURI}:${event.lineNumber}:${event.columnNumber}` +
+      (event.sample ? ` (${event.sample})` : "")
+  );
+});
+"""
+
+
 @pytest.fixture
-def page(request, browser, live_server, console_errors):
+def csp_violations() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def page(request, browser, live_server, console_errors, csp_violations):
     """A fresh browser context (no cookies) with a page whose base URL is the live server."""
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     context.set_default_timeout(TIMEOUT_MS)
+    context.expose_binding(
+        "__motCspViolation",
+        lambda source, text: csp_violations.append(f"{source['page'].url}: {text}"),
+    )
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     page.on(
         "console",
@@ -117,6 +141,8 @@ def page(request, browser, live_server, console_errors):
             page.screenshot(path=str(RESULTS_DIR / f"{name}.png"), full_page=True)
     finally:
         context.close()
+    if csp_violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(csp_violations))
     if console_errors:
         pytest.fail("console errors in the browser:\n" + "\n".join(console_errors))
 
