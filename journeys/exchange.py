@@ -4,8 +4,10 @@ The same document format describes the built-in templates (journeys/blueprints.p
 a journey from a template and importing a file are one code path.
 
 Hostile input is expected: the size is capped before parsing, nesting deeper than the format
-allows is refused before ``json`` recurses into it, every field is type-checked strictly
-(no "3" for 3, no list for a string), and unknown moment-of-truth stages are named in the error.
+allows is refused before ``json`` recurses into it, text with a NUL or a lone surrogate is
+refused by the check every request's text goes through (mot.validation), every field is
+type-checked strictly (no "3" for 3, no list for a string), and unknown moment-of-truth
+stages are named in the error.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
 from journeys.limits import MAX_STAGES, MAX_TOUCHPOINTS_PER_STAGE
 from journeys.models import Channel, Journey, JourneyState, MotStage, Phase, Stage, Touchpoint
 from mot.models import Membership
 from mot.policy import Action, require
+from mot.validation import json_problems
 
 FORMAT = "mot.journey"
 VERSION = 1
@@ -38,21 +41,14 @@ class JourneyImportError(Exception):
         self.errors = errors
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL: without this check such a file would pass validation and
-    # then fail with a database error halfway through the import.
-    if "\x00" in value:
-        raise ValueError("NUL characters are not allowed")
-    return value
-
-
 def _text(max_length: int, *, required: bool = False) -> Any:
+    # NUL and lone surrogates are refused before validation, by mot.validation's one text check
+    # (parse_document): PostgreSQL cannot store them.
     return Annotated[
         str,
         StringConstraints(
             strip_whitespace=True, min_length=1 if required else 0, max_length=max_length
         ),
-        AfterValidator(_no_nul),
     ]
 
 
@@ -190,6 +186,9 @@ def parse_document(data: bytes | str) -> Document:
         raise JourneyImportError(
             [_('This is not a MOT journey export (expected "format": "%(f)s").') % {"f": FORMAT}]
         )
+    # The request's text went through mot.middleware; the file's goes through the same check.
+    if bad_text := [f"{_location(path)}: {problem}." for path, problem in json_problems(payload)]:
+        raise JourneyImportError(bad_text[:20])
     try:
         return Document.model_validate(payload)
     except PydanticValidationError as exc:
@@ -221,8 +220,6 @@ def _message(error: Any) -> str:
         return _("must be a list.")
     if kind in {"dict_type", "model_type", "model_attributes_type"}:
         return _("must be an object.")
-    if kind == "value_error":
-        return _("contains characters that are not allowed (NUL).")
     return _("invalid value.")
 
 

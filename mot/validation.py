@@ -1,0 +1,91 @@
+"""The check every input passes, written once: the text a request carries.
+
+Text: PostgreSQL's text type cannot hold NUL, and UTF-8 (what we store and send) cannot encode
+a lone surrogate half, the one thing a JSON "\\ud800" escape or the bytes ED A0 80 decode to. A
+browser sends neither; a broken or hostile client does, and without one check at the edge each
+would reach a query and answer 500. :func:`text_problem` is that check:
+``mot.middleware.InputCheckMiddleware`` runs it on every query string, form field, JSON string,
+cookie and path parameter, and the journey file import (a file's contents, which the middleware
+leaves alone) runs it through :func:`json_problems` too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from django.utils.translation import gettext as _
+
+# --- text --------------------------------------------------------------------------------------
+
+
+def text_problem(value: str | bytes) -> str | None:
+    """Why ``value`` cannot be taken as text, or None when it can. Bytes are read as UTF-8,
+    strictly: the three bytes of an encoded surrogate half are not UTF-8."""
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return _("must be UTF-8 text")
+    if "\x00" in value:
+        return _("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _("must not contain lone surrogates (invalid Unicode)")
+    return None
+
+
+_UNSHOWABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def shown(name: str | bytes, limit: int = 80) -> str:
+    """A field's name fit to show back: a bad name is itself the problem, so its NUL, surrogates
+    and undecodable bytes become U+FFFD rather than being echoed."""
+    if isinstance(name, bytes):
+        name = name.decode("utf-8", "replace")
+    name = _UNSHOWABLE.sub("\N{REPLACEMENT CHARACTER}", name)
+    return name if len(name) <= limit else name[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def form_pairs(raw: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """The undecoded names and values of a query string or urlencoded body. Django decodes them
+    with replacement characters, which would hide invalid bytes; these are read as sent."""
+    for chunk in raw.split(b"&"):
+        if chunk:
+            name, _sep, value = chunk.partition(b"=")
+            yield (
+                unquote_to_bytes(name.replace(b"+", b" ")),
+                unquote_to_bytes(value.replace(b"+", b" ")),
+            )
+
+
+def form_problems(raw: bytes) -> Iterator[tuple[str, str]]:
+    """(field, problem) for each bad name or value of a query string or urlencoded body."""
+    for name, value in form_pairs(raw):
+        problem = text_problem(name) or text_problem(value)
+        if problem:
+            yield shown(name), problem
+
+
+JsonPath = tuple[str | int, ...]
+
+
+def json_problems(document: Any) -> Iterator[tuple[JsonPath, str]]:
+    """(path, problem) for each bad string of a decoded JSON document, object keys included, in
+    document order; the path lists the keys and list indexes leading to it. Walks without
+    recursion, so depth is only what ``json`` itself could build."""
+    stack: list[tuple[JsonPath, Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if problem := text_problem(value):
+                yield path, problem
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                stack.append(((*path, key), item))
+                stack.append(((*path, shown(key)), key))  # the key itself, checked first
+        elif isinstance(value, list):
+            stack.extend(((*path, i), item) for i, item in reversed(list(enumerate(value))))
