@@ -1,4 +1,5 @@
-"""The check every input passes, written once: the text a request carries.
+"""The checks every input passes, written once: the text a request carries and the days a date
+filter accepts.
 
 Text: PostgreSQL's text type cannot hold NUL, and UTF-8 (what we store and send) cannot encode
 a lone surrogate half, the one thing a JSON "\\ud800" escape or the bytes ED A0 80 decode to. A
@@ -7,15 +8,24 @@ would reach a query and answer 500. :func:`text_problem` is that check:
 ``mot.middleware.InputCheckMiddleware`` runs it on every query string, form field, JSON string,
 cookie and path parameter, and the journey file import (a file's contents, which the middleware
 leaves alone) runs it through :func:`json_problems` too.
+
+Days: :class:`DayField` is every date filter's field (the API's ``since`` uses its range too).
+Its range keeps "the day after the last" and "the period before this one" arithmetic far from
+``date.min``/``date.max`` (a filter of 9999-12-31 or 0001-01-01 once answered 500), and a typo
+such as 0202 for 2020 is said, not searched.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 # --- text --------------------------------------------------------------------------------------
@@ -89,3 +99,53 @@ def json_problems(document: Any) -> Iterator[tuple[JsonPath, str]]:
                 stack.append(((*path, shown(key)), key))  # the key itself, checked first
         elif isinstance(value, list):
             stack.extend(((*path, i), item) for i, item in reversed(list(enumerate(value))))
+
+
+# --- days --------------------------------------------------------------------------------------
+
+# The earliest day a date filter takes: the Unix epoch, what "from the beginning" means to the
+# tools and APIs that send us answers (``since=1970-01-01`` must keep working), and older than
+# any customer answer a survey tool has. The latest: a year from today, for a bookmarked "until
+# the end of next quarter"; answers are never in the future, but a filter that ends tomorrow
+# (another time zone's today) is no mistake. Both stay centuries from date.min and date.max, so
+# no period arithmetic on them (the day after the last, the period before this one) overflows.
+EARLIEST_DAY = date(1970, 1, 1)
+LATEST_AHEAD = timedelta(days=366)
+
+
+def day_bounds(today: date | None = None) -> tuple[date, date]:
+    today = today or timezone.localdate()
+    return EARLIEST_DAY, today + LATEST_AHEAD
+
+
+def day_problem(day: date, *, field: str, today: date | None = None) -> str | None:
+    """Why ``day`` is refused as a date filter's value, naming the field, or None."""
+    earliest, latest = day_bounds(today)
+    if earliest <= day <= latest:
+        return None
+    return _("“%(field)s” must be a day from %(earliest)s to %(latest)s.") % {
+        "field": field,
+        "earliest": formats.date_format(earliest),
+        "latest": formats.date_format(latest),
+    }
+
+
+class DayField(forms.DateField):
+    """A date filter's field: a day within :func:`day_bounds`, shown as a date picker."""
+
+    widget = forms.DateInput(attrs={"type": "date"})
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def validate(self, value: date | None) -> None:
+        super().validate(value)
+        if value is not None:
+            problem = day_problem(value, field=str(self.label or ""))
+            if problem:
+                raise ValidationError(problem, code="day_out_of_range")
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        # No "max": fields are built once per process, and "a year from today" moves.
+        return {**super().widget_attrs(widget), "min": EARLIEST_DAY.isoformat()}

@@ -10,6 +10,9 @@ from typing import Annotated, Any
 
 from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
+
+from mot.validation import day_problem
 
 MAX_BATCH = 1000
 MAX_LIST = 500
@@ -117,4 +120,11 @@ class ListFilters(Schema):
     @field_validator("since")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else _as_utc(value)
+        if value is None:
+            return None
+        value = _as_utc(value)
+        # The one range of every date filter (mot.validation), so ``since`` means what a
+        # date filter of the pages would.
+        if problem := day_problem(value.date(), field="since"):
+            raise PydanticCustomError("day_out_of_range", problem)
+        return value

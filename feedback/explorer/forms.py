@@ -16,6 +16,7 @@ from feedback.explorer.selectors import ExplorerFilter
 from feedback.models import Source
 from journeys.models import MotStage, Touchpoint
 from journeys.selectors import NO_MOMENT
+from mot.validation import DayField
 
 ARROW = (
     "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"  # between journey and stage, as on the rows
@@ -29,12 +30,6 @@ def _score(label: str, low: int, high: int) -> forms.IntegerField:
         min_value=low,
         max_value=high,
         widget=forms.NumberInput(attrs={"min": low, "max": high, "inputmode": "numeric"}),
-    )
-
-
-def _day(label: str) -> forms.DateField:
-    return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
@@ -64,8 +59,8 @@ class ExplorerForm(forms.Form):
     nps_max = _score(_("NPS to"), 0, 10)
     csat_min = _score(_("CSAT from"), 1, 5)
     csat_max = _score(_("CSAT to"), 1, 5)
-    date_from = _day(_("Submitted from"))
-    date_to = _day(_("Submitted until"))
+    date_from = DayField(label=_("Submitted from"))
+    date_to = DayField(label=_("Submitted until"))
     has_comment = forms.BooleanField(label=_("Only answers with a comment"), required=False)
     customer = forms.CharField(label=_("Customer id"), max_length=200, required=False)
     source = forms.ChoiceField(

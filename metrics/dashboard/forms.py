@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from journeys.filters import NO_MOMENT
 from journeys.models import Channel, Journey, MotStage
 from metrics.read.dashboard import DashboardFilter, Period
+from mot.validation import DayField
 
 PRESETS = {"30": 30, "90": 90, "365": 365}
 DEFAULT_PRESET = "90"
@@ -33,12 +34,8 @@ class DashboardForm(forms.Form):
             (CUSTOM, gettext_lazy("Custom dates")),
         ],
     )
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = DayField(label=gettext_lazy("From"))
+    date_to = DayField(label=gettext_lazy("To"))
     channel = forms.ChoiceField(
         label=gettext_lazy("Channel"),
         required=False,

@@ -1,8 +1,9 @@
 """Fault 2 of issue 13: malformed input answered 500. Every text input of every endpoint goes
 through mot.middleware's one check (a NUL, a lone surrogate or bytes that are not UTF-8 → 422
-naming the field).
+naming the field), and every date filter through mot.validation.DayField (a form error naming
+the field, never an overflow).
 
-The requests outside testing found first come first; then each way text reaches a view.
+The four requests outside testing found first come first; then each way text reaches a view.
 Run on PostgreSQL too: that is where a NUL that slips through fails.
 """
 
@@ -73,6 +74,24 @@ def test_api_refuses_a_nul_in_touchpoint_naming_it(client, journey, token):
     assert batch.status_code == 422
     assert batch.json() == {"errors": [{"index": 1, "field": "touchpoint", "message": NUL_MESSAGE}]}
     assert not Response.objects.exists()
+
+
+def test_explorer_date_at_the_end_of_time_is_the_forms_error(client, admin, journey):
+    login(client, admin)
+    response = client.get(
+        reverse("explorer:list", kwargs={"ws": "acme"}), {"date_to": "9999-12-31"}
+    )
+    assert response.status_code == 200
+    assert "“Submitted until” must be a day from" in response.content.decode()
+
+
+def test_dashboard_date_at_the_start_of_time_is_the_forms_error(client, admin, journey):
+    login(client, admin)
+    url = reverse("metrics:dashboard", kwargs={"ws": "acme"})
+    for params in ({"date_to": "0001-01-01"}, {"date_from": "0001-01-01", "period": "custom"}):
+        response = client.get(url, params)
+        assert response.status_code == 200
+        assert "must be a day from" in response.content.decode()
 
 
 def test_journey_search_with_a_nul_is_refused_naming_q(client, admin, journey):
@@ -260,3 +279,21 @@ def test_a_cookie_nothing_reads_is_left_alone(client, admin):
     login(client, admin)
     client.cookies["their_cookie"] = "\x00"
     assert client.get(reverse("journeys:list", kwargs={"ws": "acme"})).status_code == 200
+
+
+# --- date filters -------------------------------------------------------------------------------
+
+
+def test_api_since_is_bounded_like_every_date_filter(client, token):
+    def since(value):
+        return client.get(
+            API + "/responses", {"since": value}, HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+
+    assert since("1970-01-01T00:00:00Z").status_code == 200  # "from the beginning"
+    for value in ("1969-12-31T23:59:59Z", "9999-12-31T00:00:00Z"):
+        response = since(value)
+        assert response.status_code == 422
+        error = response.json()["errors"][0]
+        assert error["field"] == "since"
+        assert "must be a day from" in error["message"]

@@ -1,12 +1,18 @@
-"""mot.validation: the one text check."""
+"""mot.validation: the one text check, the one date filter field."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
+from django import forms
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
 from mot.validation import (
+    EARLIEST_DAY,
+    DayField,
     form_problems,
     json_problems,
     text_problem,
@@ -68,3 +74,44 @@ def test_json_problems_walk_deep_documents_without_recursion():
     for _ in range(5000):
         document = [document]
     assert len(list(json_problems(document))) == 1
+
+
+# --- days ---------------------------------------------------------------------------------------
+
+
+class Filters(forms.Form):
+    since = DayField(label="Since")
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("1970-01-01", True),
+        ("1969-12-31", False),
+        ("0001-01-01", False),
+        ("9999-12-31", False),
+        ((timezone.localdate() + timedelta(days=366)).isoformat(), True),
+        ((timezone.localdate() + timedelta(days=367)).isoformat(), False),
+        ("", True),
+        ("not a day", False),
+    ],
+)
+def test_day_field_bounds_and_names_the_field(value, ok):
+    form = Filters({"since": value})
+    assert form.is_valid() == ok
+    if not ok and "-" in value:
+        assert form.errors["since"][0].startswith("“Since” must be a day from ")
+
+
+def test_the_bounds_leave_room_for_any_period_arithmetic():
+    # A period from the earliest to the latest day, and the one of equal length before it.
+    latest = timezone.localdate() + timedelta(days=366)
+    length = latest - EARLIEST_DAY
+    assert EARLIEST_DAY - length - timedelta(days=1) > date.min
+    assert latest + length + timedelta(days=1) < date.max
+
+
+def test_day_field_is_a_date_picker_with_its_least_day():
+    html = str(Filters()["since"])
+    assert 'type="date"' in html
+    assert 'min="1970-01-01"' in html
