@@ -6,8 +6,8 @@ a journey from a template and importing a file are one code path.
 Hostile input is expected: the size is capped before parsing, nesting deeper than the format
 allows is refused before ``json`` recurses into it, text with a NUL or a lone surrogate is
 refused by the check every request's text goes through (mot.validation), every field is
-type-checked strictly (no "3" for 3, no list for a string), and unknown moment-of-truth
-stages are named in the error.
+type-checked strictly (no "3" for 3, no true for 1, no list for a string), and unknown
+moment-of-truth stages are named in the error.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import PydanticCustomError
 
 from journeys.limits import MAX_STAGES, MAX_TOUCHPOINTS_PER_STAGE
 from journeys.models import Channel, Journey, JourneyState, MotStage, Phase, Stage, Touchpoint
@@ -52,7 +53,14 @@ def _text(max_length: int, *, required: bool = False) -> Any:
     ]
 
 
+def _supported_version(value: int) -> int:
+    if value != VERSION:
+        raise PydanticCustomError("unsupported_version", "unsupported version")
+    return value
+
+
 class _Strict(BaseModel):
+    # strict: no "3" for 3 and no true for 1 (bool is an int to Python, and to Literal[1]).
     model_config = ConfigDict(strict=True, extra="ignore")
 
 
@@ -82,7 +90,7 @@ class JourneyDoc(_Strict):
 
 class Document(_Strict):
     format: Literal["mot.journey"]
-    version: Literal[1]
+    version: Annotated[StrictInt, AfterValidator(_supported_version)]
     journey: JourneyDoc
 
 
@@ -220,6 +228,13 @@ def _message(error: Any) -> str:
         return _("must be a list.")
     if kind in {"dict_type", "model_type", "model_attributes_type"}:
         return _("must be an object.")
+    if kind in {"int_type", "int_parsing"}:
+        return _("must be a whole number (not true, false, text or a decimal).")
+    if kind == "unsupported_version":
+        return _("version %(value)s is not supported; this MOT reads version %(version)d.") % {
+            "value": repr(error["input"])[:20],
+            "version": VERSION,
+        }
     return _("invalid value.")
 
 
