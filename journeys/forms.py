@@ -8,6 +8,7 @@ from journeys.blueprints import BLUEPRINTS
 from journeys.filters import NO_MOMENT, OwnerFilters
 from journeys.models import JourneyState, MotStage, Touchpoint
 from mot.models import Membership
+from mot.validation import IdsField
 
 
 class JourneyForm(forms.Form):
@@ -121,7 +122,7 @@ class BulkOwnerForm(forms.Form):
     """Many touchpoints, one owner. Only the workspace's touchpoints are choices: an id of
     another workspace is ``invalid_choice``, which the view answers with 404."""
 
-    touchpoints = forms.ModelMultipleChoiceField(
+    touchpoints = IdsField(
         label=_("Touchpoints"),
         queryset=Touchpoint.objects.none(),
         error_messages={

@@ -1,6 +1,9 @@
 from django.contrib import admin
 
+from mot.forms import AdminLoginForm
 from mot.models import Invitation, Membership, Workspace
+
+admin.site.login_form = AdminLoginForm  # a username too long to record is the form's error
 
 
 class MembershipInline(admin.TabularInline):

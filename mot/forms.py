@@ -1,5 +1,7 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from mot.models import Role
@@ -54,3 +56,32 @@ class InvitationSignupForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+# An e-mail address signs in too (mot.auth), so the longest an e-mail field takes.
+USERNAME_MAX_LENGTH = 254
+
+
+class _BoundedUsername:
+    """Django's sign-in form shows a maxlength but never checks it, and django-axes records a
+    failed sign-in's username in a 255-character column: a longer one made PostgreSQL refuse
+    the insert (a 500). A username longer than any account's is a wrong sign-in, said as any
+    other is, and is never tried nor recorded."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.max_length = field.widget.attrs["maxlength"] = USERNAME_MAX_LENGTH
+
+    def clean(self):
+        if len(self.cleaned_data.get("username") or "") > USERNAME_MAX_LENGTH:
+            raise self.get_invalid_login_error()
+        return super().clean()
+
+
+class LoginForm(_BoundedUsername, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(_BoundedUsername, AdminAuthenticationForm):
+    pass

@@ -9,6 +9,9 @@ would reach a query and answer 500. :func:`text_problem` is that check:
 cookie and path parameter, and the journey file import (a file's contents, which the middleware
 leaves alone) runs it through :func:`json_problems` too.
 
+Ids: :class:`IdsField` keeps an id no database column can hold out of an ``IN (…)`` query
+(Django already answers "no such row" for one such id).
+
 Days: :class:`DayField` is every date filter's field (the API's ``since`` uses its range too).
 Its range keeps "the day after the last" and "the period before this one" arithmetic far from
 ``date.min``/``date.max`` (a filter of 9999-12-31 or 0001-01-01 once answered 500), and a typo
@@ -99,6 +102,32 @@ def json_problems(document: Any) -> Iterator[tuple[JsonPath, str]]:
                 stack.append(((*path, shown(key)), key))  # the key itself, checked first
         elif isinstance(value, list):
             stack.extend(((*path, i), item) for i, item in reversed(list(enumerate(value))))
+
+
+# --- ids ---------------------------------------------------------------------------------------
+
+MAX_ID = 2**63 - 1  # a bigint, the widest id column: a larger id is no row, never a query
+
+
+class IdsField(forms.ModelMultipleChoiceField):
+    """Several objects by id. Django asks for them with one ``IN (…)``, and unlike its one-id
+    lookups that query fails on an id beyond a bigint (the database cannot take the number):
+    such an id is refused like any id that is not a choice, before the query."""
+
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            for pk in value:
+                try:
+                    number = int(str(pk).strip())
+                except ValueError:
+                    continue  # Django's own check names it
+                if not -MAX_ID - 1 <= number <= MAX_ID:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": shown(str(pk), 40)},
+                    )
+        return super().clean(value)
 
 
 # --- days --------------------------------------------------------------------------------------

@@ -12,11 +12,10 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
-from mot.validation import day_problem
+from mot.validation import MAX_ID, day_problem
 
 MAX_BATCH = 1000
 MAX_LIST = 500
-MAX_ID = 2**63 - 1  # a bigint: larger ids would make the database raise, not answer "unknown"
 
 
 def _iso_string(value: Any) -> Any:

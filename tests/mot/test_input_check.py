@@ -297,3 +297,27 @@ def test_api_since_is_bounded_like_every_date_filter(client, token):
         error = response.json()["errors"][0]
         assert error["field"] == "since"
         assert "must be a day from" in error["message"]
+
+
+# --- found by the walk (tests/test_hostile_urls.py) --------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_a_username_too_long_to_record_is_a_wrong_sign_in(client, db, url):
+    # django-axes records a failed sign-in's username in 255 characters; PostgreSQL refused more.
+    from axes.models import AccessAttempt
+
+    response = client.post(url, {"username": "x" * 2000, "password": "whatever"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert not AccessAttempt.objects.exists()
+
+
+def test_ids_beyond_a_bigint_are_not_found(client, admin, journey):
+    # One id is a lookup Django answers "no such row"; many are one IN (…) it does not guard.
+    login(client, admin)
+    response = client.post(
+        reverse("journeys:owners_assign", kwargs={"ws": "acme"}),
+        {"touchpoints": [journey.touchpoints.first().pk, "9" * 30], "owner": "nobody"},
+    )
+    assert response.status_code == 404

@@ -1,4 +1,4 @@
-"""mot.validation: the one text check, the one date filter field."""
+"""mot.validation: the one text check, the one date filter field, ids an IN (…) cannot take."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from mot.validation import (
     EARLIEST_DAY,
+    MAX_ID,
     DayField,
+    IdsField,
     form_problems,
     json_problems,
     text_problem,
@@ -115,3 +117,17 @@ def test_day_field_is_a_date_picker_with_its_least_day():
     html = str(Filters()["since"])
     assert 'type="date"' in html
     assert 'min="1970-01-01"' in html
+
+
+# --- ids ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pk", [str(MAX_ID + 1), str(-MAX_ID - 2), "9" * 40])
+def test_ids_beyond_a_bigint_are_not_choices_and_query_nothing(pk, django_assert_num_queries):
+    from journeys.models import Touchpoint
+
+    field = IdsField(queryset=Touchpoint.objects.all())
+    with django_assert_num_queries(0), pytest.raises(forms.ValidationError) as excinfo:
+        field.clean([pk])
+    assert excinfo.value.code == "invalid_pk_value"
