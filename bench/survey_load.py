@@ -1,0 +1,501 @@
+"""Public survey answers under load, over HTTP, against a minimal Django view on the same server.
+
+Usage (PostgreSQL and Redis; wrk on the PATH)::
+
+    apt-get install -y wrk        # Debian's wrk 4.1, with LuaJIT
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mot_bench_survey \\
+        REDIS_URL=redis://127.0.0.1:6379/5 python bench/survey_load.py \\
+        [--requests 15000] [--connections 16] [--workers CORES] [--runs 3]
+
+The database named in DATABASE_URL (default: mot_bench_survey) is created if missing, migrated,
+and given a workspace "bench-survey" with one journey, one touchpoint and a survey link; its
+answers and the reference table are emptied before each run, so its name must contain "bench".
+The Redis database in REDIS_URL (default: db 5) is flushed before each run and at the end, so it
+must be one of the bench's own (db 0, the default, is refused).
+
+The server is gunicorn on 127.0.0.1, sync workers (as the image runs it), --workers cores by
+default, its access log on, under the production settings: DEBUG off, a random SECRET_KEY,
+ALLOWED_HOSTS=127.0.0.1, REDIS_URL set (so the survey rate limit counts in Redis and each answer's
+metrics recompute is really enqueued, coalesced: no worker runs, the message waits in the bench's
+Redis database), behind one trusted TLS proxy as the README deploys it: SECURE_PROXY_SSL_HEADER
+and TRUSTED_PROXY_COUNT=1, every request sending X-Forwarded-Proto: https and X-Forwarded-For.
+SECURE_SSL_REDIRECT stays on (the requests arrive as https) and CSRF is checked as for https,
+Origin header included. The rate limit stays at its default, 20 posts a minute per client: each
+client address posts 4 answers, so the limiter counts every post (a Redis add or incr) and
+refuses none; a check after the runs posts from one address until it answers 429.
+Settings: bench/survey_settings.py (mot.settings with the URLconf bench/survey_urls.py, which is
+mot.urls plus the reference view). Gunicorn's log: data/bench_survey_gunicorn.log.
+
+wrk (bench/survey_load.lua) posts --requests answers over --connections connections: each a
+distinct, valid answer (its own submission id, generated in Lua; NPS, CSAT and two of the four
+expectations; no customer id), posted with the CSRF cookie and token of one GET of the survey
+page. Each wrk thread stops once every answer it sent has been answered, so the run is bounded
+by its number of requests, not by time. A success is the survey's 302 to its thanks page (the
+redirect is not followed: the POST is what is measured). Then the stored rows are counted:
+"lost" is successes without a row, "duplicated" rows beyond one per success (the same answer
+stored twice, or an answer stored whose request failed), and every row must keep the submission
+id it was sent with.
+
+The reference, measured in the same run on the same server: the same requests to a view that
+inserts one row into a simple table (bench_survey_ceiling, created here with raw SQL, unique on
+the submission id) and answers 204, through the same middleware and connection settings. It is
+the most this server can do for a view that stores a posted answer: the ratio survey / reference
+holds on a noisy machine better than requests per second do. Each run measures the reference,
+then the survey, after a warm-up of both; the figures printed last are medians over --runs.
+
+Goals (issue 13): 0 lost, 0 duplicated, survey POST >= 0.5x the reference and >= 300 answers/s,
+on the 2-core development machine (wrk, gunicorn and PostgreSQL share its cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import html.parser
+import http.client
+import math
+import os
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mot.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mot_bench_survey")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
+
+LUA = ROOT / "bench" / "survey_load.lua"
+LOG = ROOT / "data" / "bench_survey_gunicorn.log"
+WORKSPACE_SLUG = "bench-survey"
+JOURNEY_NAME = "Bench survey load"
+CEILING_TABLE = "bench_survey_ceiling"  # bench/survey_urls.py writes it
+CEILING_PATH = "/bench/ceiling/"
+RATE_LIMIT = "20/m"  # the default: the bench's clients stay under it
+RATIO_GOAL, RATE_GOAL = 0.5, 300.0
+# One wrk thread: a thread that has sent its share leaves reconnected, idle sockets behind (the
+# server closes every connection: sync workers do not keep alive), and a sync worker that accepts
+# one waits on it until its timeout, 30 s, while the other threads' answers queue behind it.
+WRK_THREADS = 1
+WRK_INSTALL = "wrk is not installed: apt-get install -y wrk (Debian), or build it from source"
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def setup_django():
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("bench/survey_load.py measures the production setup: set DATABASE_URL=postgres://")
+    return connection
+
+
+def ensure_database() -> None:
+    """Create the PostgreSQL database named in DATABASE_URL if it is missing."""
+    connection = setup_django()
+    import psycopg
+    from psycopg import sql
+
+    params = connection.get_connection_params()
+    name = connection.settings_dict["NAME"]
+    if "bench" not in name:
+        sys.exit(f"refusing to empty the answers of {name!r}: use a database named *bench*")
+    for key in ("dbname", "cursor_factory", "context"):
+        params.pop(key, None)
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}")
+
+
+def ensure_survey() -> tuple[int, str]:
+    """The bench workspace, its one-touchpoint journey and a live survey link: reused."""
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from feedback.models import SurveyLink
+    from journeys.models import Journey, Stage, Touchpoint
+    from mot.models import Workspace
+
+    call_command("migrate", verbosity=0, interactive=False)
+    with transaction.atomic():
+        workspace, _ = Workspace.objects.get_or_create(
+            slug=WORKSPACE_SLUG, defaults={"name": "Bench survey"}
+        )
+        journey, created = Journey.objects.get_or_create(workspace=workspace, name=JOURNEY_NAME)
+        if created:
+            stage = Stage.objects.create(journey=journey, name="Visit", position=0)
+            Touchpoint.objects.create(journey=journey, stage=stage, position=0, title="Checkout")
+        touchpoint = journey.touchpoints.order_by("pk").first()
+        link = touchpoint.survey_links.filter(revoked_at=None).order_by("pk").first()
+        if link is None:
+            link = SurveyLink.objects.create(touchpoint=touchpoint)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {CEILING_TABLE} ("
+            " id bigserial PRIMARY KEY, external_id varchar(64) NOT NULL UNIQUE,"
+            " nps smallint, comment text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+        )
+    return workspace.pk, link.token
+
+
+def empty_tables(redis_url: str) -> None:
+    """Each run starts from empty tables and an empty Redis database (no pending recompute)."""
+    import redis
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE feedback_response, {CEILING_TABLE}")
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+def count_rows(table: str, where: str, params: list, nonce: str) -> dict:
+    """Rows of one run, told apart by the submission id each request also put in its comment."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(DISTINCT comment),"
+            " count(*) FILTER (WHERE comment <> 'bench ' || external_id)"
+            f" FROM {table} WHERE {where} AND comment LIKE %s",
+            [*params, f"bench {nonce}-%"],
+        )
+        rows, answers, rewritten = cursor.fetchone()
+    return {"rows": rows, "answers": answers, "rewritten": rewritten}
+
+
+# --- server ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(redis_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.survey_settings",
+        PYTHONPATH=str(ROOT),
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        REDIS_URL=redis_url,
+        SECURE_PROXY_SSL_HEADER="true",
+        TRUSTED_PROXY_COUNT="1",
+        SURVEY_RATE_LIMIT=RATE_LIMIT,
+    )
+    return env
+
+
+class Server:
+    """gunicorn in a session of its own: stopped (master, then its group) whatever happens."""
+
+    def __init__(self, env: dict[str, str], workers: int) -> None:
+        self.env, self.workers, self.port = env, workers, free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> Server:
+        LOG.parent.mkdir(exist_ok=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+        )
+        cmd = [
+            sys.executable, "-m", "gunicorn", "mot.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+            "--no-control-socket", "--access-logfile", "-", "--chdir", str(ROOT),
+        ]  # fmt: skip
+        self.log = open(LOG, "w")  # closed in __exit__
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.fail(f"gunicorn exited with status {self.proc.returncode}")
+            with contextlib.suppress(OSError):
+                status, _, _ = http_request(self.port, "GET", "/healthz")
+                if status == 200:
+                    return
+            time.sleep(0.2)
+        self.fail(f"gunicorn did not answer /healthz within {timeout:.0f} s")
+
+    def worker_timeouts(self) -> int:
+        """Workers killed for hanging since the server started: a run with any is not valid."""
+        return LOG.read_text(errors="replace").count("WORKER TIMEOUT")
+
+    def fail(self, message: str) -> None:
+        self.stop()
+        tail = LOG.read_text(errors="replace").splitlines()[-30:] if LOG.exists() else []
+        sys.exit("\n".join([message + f"; the end of {LOG}:", *tail]))
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()  # the master stops its workers gracefully
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)  # the group this bench started
+            self.proc.wait()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        self.log.close()
+
+
+def http_request(
+    port: int, method: str, path: str, headers: dict | None = None, body: str | None = None
+) -> tuple[int, dict[str, str], str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(
+            method, path, body=body, headers={"X-Forwarded-Proto": "https", **(headers or {})}
+        )
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        conn.close()
+
+
+class _Form(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, dict] = {}
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attrs = dict(attrs)
+        if tag in ("input", "textarea") and attrs.get("name"):
+            self.fields.setdefault(attrs["name"], {"tag": tag, **attrs})
+
+
+def read_form(port: int, token: str) -> tuple[str, str]:
+    """GET the survey page as a respondent would: the CSRF cookie and the form's token, after
+    checking that the form still has the fields the Lua script posts."""
+    status, headers, body = http_request(
+        port, "GET", f"/s/{token}/", {"X-Forwarded-For": "10.255.0.1"}
+    )
+    if status != 200:
+        sys.exit(f"GET /s/{token}/ answered {status}")
+    cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", ""))
+    form = _Form()
+    form.feed(body)
+    expected = {"csrfmiddlewaretoken", "submission", "customer", "nps", "csat", "comment"}
+    missing = expected - form.fields.keys()
+    if cookie is None or missing:
+        sys.exit(f"the survey page changed: no CSRF cookie or no fields {sorted(missing)}")
+    submission = form.fields["submission"]
+    if submission.get("type") != "hidden" or uuid.UUID(submission.get("value", "")).version != 4:
+        sys.exit("the survey form's submission id is no longer a hidden UUID")
+    return cookie.group(1), form.fields["csrfmiddlewaretoken"]["value"]
+
+
+# --- load ------------------------------------------------------------------------------------
+
+
+def run_wrk(wrk: str, port: int, mode: str, path: str, args, csrf: tuple[str, str]) -> dict:
+    """One bounded wrk run; returns its figures and the nonce its submission ids start with."""
+    nonce = secrets.token_hex(4)
+    per_thread = math.ceil(args.requests / WRK_THREADS)
+    cmd = [
+        wrk, "-t", str(WRK_THREADS), "-c", str(args.connections),
+        "-d", f"{args.max_seconds}s", "--timeout", "30s", "-s", str(LUA),
+        f"http://127.0.0.1:{port}{path}", "--",
+        mode, csrf[0], csrf[1], f"https://127.0.0.1:{port}", nonce, str(per_thread),
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, bufsize=1)
+    finished, output, result = 0, [], None
+    try:
+        for line in proc.stdout:
+            output.append(line)
+            if line.startswith("survey_load: thread done"):
+                finished += 1
+                if finished == WRK_THREADS:
+                    proc.send_signal(signal.SIGINT)  # wrk would otherwise sleep out its -d
+            elif line.startswith("survey_load: result "):
+                result = dict(kv.split("=") for kv in line.split()[2:])
+            elif line.startswith("survey_load: unexpected"):
+                print("   ", line.strip())
+    finally:
+        proc.wait()
+    if result is None:
+        sys.exit(f"wrk printed no result (status {proc.returncode}):\n{''.join(output)}")
+    figures = {k: int(v) for k, v in result.items()}
+    figures["nonce"] = nonce
+    figures["unanswered"] = figures["sent"] - figures["ok"] - figures["bad"]
+    figures["per_s"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    if finished < WRK_THREADS:
+        print(
+            f"    wrk stopped at its {args.max_seconds} s limit, {figures['unanswered']} unanswered"
+        )
+    return figures
+
+
+def account(figures: dict, stored: dict) -> dict:
+    """Lost: successes without a row. Duplicated: rows beyond one per success."""
+    figures = {**figures, **stored}
+    figures["lost"] = max(0, figures["ok"] - stored["answers"])
+    figures["duplicated"] = (stored["rows"] - stored["answers"]) + max(
+        0, stored["answers"] - figures["ok"]
+    )
+    return figures
+
+
+def limiter_check(port: int, token: str, csrf: tuple[str, str]) -> str:
+    """Posts from one address until the limiter refuses one: proof it was on during the runs."""
+    limit = int(RATE_LIMIT.split("/")[0])
+    for n in range(1, 2 * limit + 2):
+        ident = str(uuid.uuid4())
+        status, _, _ = http_request(
+            port,
+            "POST",
+            f"/s/{token}/",
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"csrftoken={csrf[0]}",
+                "Origin": f"https://127.0.0.1:{port}",
+                "X-Forwarded-For": "10.255.255.1",
+            },
+            urlencode({"csrfmiddlewaretoken": csrf[1], "submission": ident, "nps": 9}),
+        )
+        if status == 429:
+            return f"on: post {n} from one address answered 429 (limit {RATE_LIMIT})"
+        if status != 302:
+            return f"unexpected: post {n} from one address answered {status}"
+    return f"OFF: {2 * limit + 1} posts from one address, none refused"
+
+
+def print_run(label: str, f: dict) -> None:
+    print(
+        f"  {label:<10}{f['per_s']:>9.0f}/s  p50 {f['p50_us'] / 1000:>6.1f} ms  "
+        f"p99 {f['p99_us'] / 1000:>6.1f} ms  sent {f['sent']:,}  ok {f['ok']:,}  "
+        f"failed {f['bad'] + f['unanswered']}  rows {f['rows']:,}  lost {f['lost']}  "
+        f"duplicated {f['duplicated']}  ids rewritten {f['rewritten']}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=15_000, help="answers per measurement")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="gunicorn workers")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=500, help="requests of each kind first")
+    parser.add_argument("--max-seconds", type=int, default=300, help="wrk's time limit")
+    args = parser.parse_args()
+
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit(WRK_INSTALL)
+    redis_url = os.environ["REDIS_URL"]
+    if urlsplit(redis_url).path.strip("/") in ("", "0"):
+        sys.exit(f"refusing to flush {redis_url}: name a Redis database of the bench's own (/5)")
+    ensure_database()
+    from django.db import connection
+
+    from feedback.models import Source
+
+    workspace_id, token = ensure_survey()
+    survey_path = f"/s/{token}/"
+    print(
+        f"wrk {WRK_THREADS} threads x {args.connections} connections, {args.requests:,} answers "
+        f"per measurement; gunicorn {args.workers} sync workers; {os.cpu_count()} cores; "
+        f"database {connection.settings_dict['NAME']}, {redis_url}"
+    )
+
+    runs = []
+    env = server_env(redis_url)
+    try:
+        with Server(env, args.workers) as server:
+            csrf = read_form(server.port, token)
+            warm = argparse.Namespace(**{**vars(args), "requests": args.warmup})
+            run_wrk(wrk, server.port, "ceiling", CEILING_PATH, warm, csrf)
+            run_wrk(wrk, server.port, "survey", survey_path, warm, csrf)
+            for n in range(1, args.runs + 1):
+                empty_tables(redis_url)
+                load = os.getloadavg()[0]
+                ceiling = run_wrk(wrk, server.port, "ceiling", CEILING_PATH, args, csrf)
+                ceiling = account(ceiling, count_rows(CEILING_TABLE, "TRUE", [], ceiling["nonce"]))
+                survey = run_wrk(wrk, server.port, "survey", survey_path, args, csrf)
+                where = "workspace_id = %s AND source = %s"
+                stored = count_rows(
+                    "feedback_response", where, [workspace_id, Source.SURVEY_LINK], survey["nonce"]
+                )
+                survey = account(survey, stored)
+                ratio = survey["per_s"] / ceiling["per_s"]
+                print(
+                    f"run {n}: load average {load:.2f} before it; survey / reference {ratio:.2f}x"
+                )
+                print_run("reference", ceiling)
+                print_run("survey", survey)
+                if server.worker_timeouts():
+                    server.fail("a gunicorn worker hung (WORKER TIMEOUT): the run is not valid")
+                runs.append({"ratio": ratio, "load": load, "ceiling": ceiling, "survey": survey})
+            limiter = limiter_check(server.port, token, csrf)
+    finally:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+
+    def median(key: str, of: str = "survey") -> float:
+        return statistics.median(r[of][key] for r in runs)
+
+    ratio = statistics.median(r["ratio"] for r in runs)
+    per_s = median("per_s")
+    lost = sum(r["survey"]["lost"] for r in runs)
+    duplicated = sum(r["survey"]["duplicated"] for r in runs)
+    rewritten = sum(r["survey"]["rewritten"] for r in runs)
+    failed = sum(r["survey"]["bad"] + r["survey"]["unanswered"] for r in runs)
+    print(f"\nmedians of {len(runs)} runs (load average before each: "
+          + ", ".join(f"{r['load']:.2f}" for r in runs) + ")")  # fmt: skip
+    print(f"  survey / reference        {ratio:.2f}x   (runs: "
+          + ", ".join(f"{r['ratio']:.2f}" for r in runs) + ")")  # fmt: skip
+    print(f"  survey POST               {per_s:.0f} answers/s, p50 {median('p50_us') / 1000:.1f} "
+          f"ms, p99 {median('p99_us') / 1000:.1f} ms")  # fmt: skip
+    print(f"  reference (one INSERT)    {median('per_s', 'ceiling'):.0f} req/s, p50 "
+          f"{median('p50_us', 'ceiling') / 1000:.1f} ms, p99 "
+          f"{median('p99_us', 'ceiling') / 1000:.1f} ms")  # fmt: skip
+    print(f"  survey answers lost {lost}, duplicated {duplicated}, ids rewritten {rewritten}, "
+          f"failed requests {failed} (all runs)")  # fmt: skip
+    print(f"  rate limiter: {limiter}")
+    met = {
+        "0 lost": lost == 0,
+        "0 duplicated": duplicated == 0 and rewritten == 0,
+        f">= {RATIO_GOAL}x the reference": ratio >= RATIO_GOAL,
+        f">= {RATE_GOAL:.0f} answers/s": per_s >= RATE_GOAL,
+    }
+    print("goal: " + "; ".join(f"{k} — {'met' if ok else 'NOT met'}" for k, ok in met.items()))
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the server is stopped too
+    main()
