@@ -5,7 +5,7 @@ Usage (PostgreSQL and Redis; wrk on the PATH)::
     apt-get install -y wrk        # Debian's wrk 4.1, with LuaJIT
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mot_bench_survey \\
         REDIS_URL=redis://127.0.0.1:6379/5 python bench/survey_load.py \\
-        [--requests 15000] [--connections 16] [--workers CORES] [--runs 3]
+        [--requests 10000] [--connections 16] [--workers CORES] [--runs 3]
 
 The database named in DATABASE_URL (default: mot_bench_survey) is created if missing, migrated,
 and given a workspace "bench-survey" with one journey, one touchpoint and a survey link; its
@@ -62,6 +62,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -319,11 +320,86 @@ def read_form(port: int, token: str) -> tuple[str, str]:
     return cookie.group(1), form.fields["csrfmiddlewaretoken"]["value"]
 
 
+# --- CPU -------------------------------------------------------------------------------------
+
+
+def _cpu_of(pid: int) -> float | None:
+    """CPU seconds (user + system) the process has used, or None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter(threading.Thread):
+    """CPU used by the gunicorn workers and by the PostgreSQL backends serving them, sampled
+    every 0.2 s, so a backend replaced midway (CONN_MAX_AGE) is counted nearly in full. Other
+    engineers' processes are not counted: CPU per request holds on a busy machine."""
+
+    def __init__(self, master_pid: int) -> None:
+        super().__init__(daemon=True)
+        from django.db import connection
+
+        self.master_pid, self.halt, self.running = master_pid, threading.Event(), False
+        params = connection.get_connection_params()
+        for key in ("cursor_factory", "context"):
+            params.pop(key, None)
+        self.params = params
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.own_backend = cursor.fetchone()[0]  # the bench's, counting rows
+        self.first: dict[tuple[str, int], float] = {}
+        self.last: dict[tuple[str, int], float] = {}
+
+    def sample(self, db) -> None:
+        children = Path(f"/proc/{self.master_pid}/task/{self.master_pid}/children")
+        keys = [("app", int(pid)) for pid in children.read_text().split()]
+        backends = db.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend' AND pid NOT IN (pg_backend_pid(), %s)",
+            [self.own_backend],
+        ).fetchall()
+        keys += [("db", pid) for (pid,) in backends]
+        for key in keys:
+            cpu = _cpu_of(key[1])
+            if cpu is not None:
+                # Processes there from the start count from now; later ones (a new backend)
+                # count in full, their connection's setup included.
+                self.first.setdefault(key, cpu if not self.running else 0.0)
+                self.last[key] = cpu
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(autocommit=True, **self.params) as db:
+            while not self.halt.wait(0.2):
+                self.sample(db)
+            self.sample(db)
+
+    def __enter__(self) -> CpuMeter:
+        import psycopg
+
+        with psycopg.connect(autocommit=True, **self.params) as db:
+            self.sample(db)
+        self.running = True
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.halt.set()
+        self.join()
+
+    def seconds(self, kind: str) -> float:
+        return sum(v - self.first[k] for k, v in self.last.items() if k[0] == kind)
+
+
 # --- load ------------------------------------------------------------------------------------
 
 
-def run_wrk(wrk: str, port: int, mode: str, path: str, args, csrf: tuple[str, str]) -> dict:
+def run_wrk(server: Server, wrk: str, mode: str, path: str, args, csrf: tuple[str, str]) -> dict:
     """One bounded wrk run; returns its figures and the nonce its submission ids start with."""
+    port = server.port
     nonce = secrets.token_hex(4)
     per_thread = math.ceil(args.requests / WRK_THREADS)
     cmd = [
@@ -332,6 +408,7 @@ def run_wrk(wrk: str, port: int, mode: str, path: str, args, csrf: tuple[str, st
         f"http://127.0.0.1:{port}{path}", "--",
         mode, csrf[0], csrf[1], f"https://127.0.0.1:{port}", nonce, str(per_thread),
     ]  # fmt: skip
+    cpu = CpuMeter(server.proc.pid).__enter__()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, bufsize=1)
     finished, output, result = 0, [], None
     try:
@@ -346,13 +423,18 @@ def run_wrk(wrk: str, port: int, mode: str, path: str, args, csrf: tuple[str, st
             elif line.startswith("survey_load: unexpected"):
                 print("   ", line.strip())
     finally:
+        if proc.poll() is None and result is None:  # interrupted: wrk must not outlive the bench
+            proc.send_signal(signal.SIGINT)
         proc.wait()
+        cpu.__exit__()
     if result is None:
         sys.exit(f"wrk printed no result (status {proc.returncode}):\n{''.join(output)}")
     figures = {k: int(v) for k, v in result.items()}
     figures["nonce"] = nonce
     figures["unanswered"] = figures["sent"] - figures["ok"] - figures["bad"]
     figures["per_s"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    figures["app_ms"] = cpu.seconds("app") / max(1, figures["requests"]) * 1000
+    figures["db_ms"] = cpu.seconds("db") / max(1, figures["requests"]) * 1000
     if finished < WRK_THREADS:
         print(
             f"    wrk stopped at its {args.max_seconds} s limit, {figures['unanswered']} unanswered"
@@ -401,16 +483,20 @@ def print_run(label: str, f: dict) -> None:
         f"failed {f['bad'] + f['unanswered']}  rows {f['rows']:,}  lost {f['lost']}  "
         f"duplicated {f['duplicated']}  ids rewritten {f['rewritten']}"
     )
+    print(
+        f"  {'':<10}CPU per request: gunicorn worker {f['app_ms']:.2f} ms, "
+        f"PostgreSQL backend {f['db_ms']:.2f} ms"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=15_000, help="answers per measurement")
+    parser.add_argument("--requests", type=int, default=10_000, help="answers per measurement")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="gunicorn workers")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=500, help="requests of each kind first")
-    parser.add_argument("--max-seconds", type=int, default=300, help="wrk's time limit")
+    parser.add_argument("--max-seconds", type=int, default=900, help="wrk's time limit")
     args = parser.parse_args()
 
     wrk = shutil.which("wrk")
@@ -438,14 +524,14 @@ def main() -> None:
         with Server(env, args.workers) as server:
             csrf = read_form(server.port, token)
             warm = argparse.Namespace(**{**vars(args), "requests": args.warmup})
-            run_wrk(wrk, server.port, "ceiling", CEILING_PATH, warm, csrf)
-            run_wrk(wrk, server.port, "survey", survey_path, warm, csrf)
+            run_wrk(server, wrk, "ceiling", CEILING_PATH, warm, csrf)
+            run_wrk(server, wrk, "survey", survey_path, warm, csrf)
             for n in range(1, args.runs + 1):
                 empty_tables(redis_url)
                 load = os.getloadavg()[0]
-                ceiling = run_wrk(wrk, server.port, "ceiling", CEILING_PATH, args, csrf)
+                ceiling = run_wrk(server, wrk, "ceiling", CEILING_PATH, args, csrf)
                 ceiling = account(ceiling, count_rows(CEILING_TABLE, "TRUE", [], ceiling["nonce"]))
-                survey = run_wrk(wrk, server.port, "survey", survey_path, args, csrf)
+                survey = run_wrk(server, wrk, "survey", survey_path, args, csrf)
                 where = "workspace_id = %s AND source = %s"
                 stored = count_rows(
                     "feedback_response", where, [workspace_id, Source.SURVEY_LINK], survey["nonce"]
@@ -484,6 +570,10 @@ def main() -> None:
     print(f"  reference (one INSERT)    {median('per_s', 'ceiling'):.0f} req/s, p50 "
           f"{median('p50_us', 'ceiling') / 1000:.1f} ms, p99 "
           f"{median('p99_us', 'ceiling') / 1000:.1f} ms")  # fmt: skip
+    print(f"  CPU per request, survey:    gunicorn worker {median('app_ms'):.2f} ms, PostgreSQL "
+          f"backend {median('db_ms'):.2f} ms")  # fmt: skip
+    print(f"  CPU per request, reference: gunicorn worker {median('app_ms', 'ceiling'):.2f} ms, "
+          f"PostgreSQL backend {median('db_ms', 'ceiling'):.2f} ms")  # fmt: skip
     print(f"  survey answers lost {lost}, duplicated {duplicated}, ids rewritten {rewritten}, "
           f"failed requests {failed} (all runs)")  # fmt: skip
     print(f"  rate limiter: {limiter}")
