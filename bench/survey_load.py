@@ -29,9 +29,10 @@ mot.urls plus the reference view). Gunicorn's log: data/bench_survey_gunicorn.lo
 wrk (bench/survey_load.lua) posts --requests answers over --connections connections: each a
 distinct, valid answer (its own submission id, generated in Lua; NPS, CSAT and two of the four
 expectations; no customer id), posted with the CSRF cookie and token of one GET of the survey
-page. Each wrk thread stops once every answer it sent has been answered, so the run is bounded
-by its number of requests, not by time. A success is the survey's 302 to its thanks page (the
-redirect is not followed: the POST is what is measured). Then the stored rows are counted:
+page. wrk runs one thread (see WRK_THREADS), which stops once every answer it sent has been
+answered, so the run is bounded by its number of requests, not by time. A success is the
+survey's 302 to its thanks page (the redirect is not followed: the POST is what is measured).
+Then the stored rows are counted:
 "lost" is successes without a row, "duplicated" rows beyond one per success (the same answer
 stored twice, or an answer stored whose request failed), and every row must keep the submission
 id it was sent with.
@@ -42,6 +43,11 @@ the submission id) and answers 204, through the same middleware and connection s
 the most this server can do for a view that stores a posted answer: the ratio survey / reference
 holds on a noisy machine better than requests per second do. Each run measures the reference,
 then the survey, after a warm-up of both; the figures printed last are medians over --runs.
+
+Beside each figure: the CPU time the gunicorn workers and the PostgreSQL backends serving them
+used per request, read from /proc every 0.2 s (Linux, the database on this machine). Unlike
+requests per second it hardly moves with other processes' load, and it shows where a slow path
+spends: in the app's Python or in the database.
 
 Goals (issue 13): 0 lost, 0 duplicated, survey POST >= 0.5x the reference and >= 300 answers/s,
 on the 2-core development machine (wrk, gunicorn and PostgreSQL share its cores).
@@ -408,25 +414,24 @@ def run_wrk(server: Server, wrk: str, mode: str, path: str, args, csrf: tuple[st
         f"http://127.0.0.1:{port}{path}", "--",
         mode, csrf[0], csrf[1], f"https://127.0.0.1:{port}", nonce, str(per_thread),
     ]  # fmt: skip
-    cpu = CpuMeter(server.proc.pid).__enter__()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, bufsize=1)
     finished, output, result = 0, [], None
-    try:
-        for line in proc.stdout:
-            output.append(line)
-            if line.startswith("survey_load: thread done"):
-                finished += 1
-                if finished == WRK_THREADS:
-                    proc.send_signal(signal.SIGINT)  # wrk would otherwise sleep out its -d
-            elif line.startswith("survey_load: result "):
-                result = dict(kv.split("=") for kv in line.split()[2:])
-            elif line.startswith("survey_load: unexpected"):
-                print("   ", line.strip())
-    finally:
-        if proc.poll() is None and result is None:  # interrupted: wrk must not outlive the bench
-            proc.send_signal(signal.SIGINT)
-        proc.wait()
-        cpu.__exit__()
+    with CpuMeter(server.proc.pid) as cpu:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, bufsize=1)
+        try:
+            for line in proc.stdout:
+                output.append(line)
+                if line.startswith("survey_load: thread done"):
+                    finished += 1
+                    if finished == WRK_THREADS:
+                        proc.send_signal(signal.SIGINT)  # wrk would otherwise sleep out its -d
+                elif line.startswith("survey_load: result "):
+                    result = dict(kv.split("=") for kv in line.split()[2:])
+                elif line.startswith("survey_load: unexpected"):
+                    print("   ", line.strip())
+        finally:
+            if proc.poll() is None and result is None:  # interrupted: wrk must not outlive us
+                proc.send_signal(signal.SIGINT)
+            proc.wait()
     if result is None:
         sys.exit(f"wrk printed no result (status {proc.returncode}):\n{''.join(output)}")
     figures = {k: int(v) for k, v in result.items()}
