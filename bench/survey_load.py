@@ -32,10 +32,9 @@ expectations; no customer id), posted with the CSRF cookie and token of one GET 
 page. wrk runs one thread (see WRK_THREADS), which stops once every answer it sent has been
 answered, so the run is bounded by its number of requests, not by time. A success is the
 survey's 302 to its thanks page (the redirect is not followed: the POST is what is measured).
-Then the stored rows are counted:
-"lost" is successes without a row, "duplicated" rows beyond one per success (the same answer
-stored twice, or an answer stored whose request failed), and every row must keep the submission
-id it was sent with.
+Then the stored rows are counted: "lost" is successes without a row, "duplicated" rows beyond
+one per success (the same answer stored twice, or an answer stored whose request failed), and
+every row must keep the submission id it was sent with.
 
 The reference, measured in the same run on the same server: the same requests to a view that
 inserts one row into a simple table (bench_survey_ceiling, created here with raw SQL, unique on
