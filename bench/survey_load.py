@@ -5,7 +5,7 @@ Usage (PostgreSQL and Redis; wrk on the PATH)::
     apt-get install -y wrk        # Debian's wrk 4.1, with LuaJIT
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mot_bench_survey \\
         REDIS_URL=redis://127.0.0.1:6379/5 python bench/survey_load.py \\
-        [--requests 10000] [--connections 16] [--workers CORES] [--runs 3]
+        [--requests 10000] [--connections 16] [--workers CORES] [--runs 3] [--slices 5]
 
 The database named in DATABASE_URL (default: mot_bench_survey) is created if missing, migrated,
 and given a workspace "bench-survey" with one journey, one touchpoint and a survey link; its
@@ -40,8 +40,9 @@ The reference, measured in the same run on the same server: the same requests to
 inserts one row into a simple table (bench_survey_ceiling, created here with raw SQL, unique on
 the submission id) and answers 204, through the same middleware and connection settings. It is
 the most this server can do for a view that stores a posted answer: the ratio survey / reference
-holds on a noisy machine better than requests per second do. Each run measures the reference,
-then the survey, after a warm-up of both; the figures printed last are medians over --runs.
+holds on a noisy machine better than requests per second do, the more so as each run alternates
+the two in --slices slices (after a warm-up of both), so that both see the same machine while
+other processes come and go. The figures printed last are medians over --runs.
 
 Beside each figure: the CPU time the gunicorn workers and the PostgreSQL backends serving them
 used per request, read from /proc every 0.2 s (Linux, the database on this machine). Unlike
@@ -446,14 +447,23 @@ def run_wrk(server: Server, wrk: str, mode: str, path: str, args, csrf: tuple[st
     return figures
 
 
-def account(figures: dict, stored: dict) -> dict:
-    """Lost: successes without a row. Duplicated: rows beyond one per success."""
-    figures = {**figures, **stored}
-    figures["lost"] = max(0, figures["ok"] - stored["answers"])
-    figures["duplicated"] = (stored["rows"] - stored["answers"]) + max(
-        0, stored["answers"] - figures["ok"]
+def combine(slices: list[dict]) -> dict:
+    """One figure from a run's slices: counts and times summed, so the rate is the requests over
+    the time they took; CPU per request weighted by requests; latency percentiles, which do not
+    add up, the median of the slices' own. Then lost: successes without a row; duplicated: rows
+    beyond one per success."""
+    counted = ("sent", "ok", "bad", "unanswered", "requests", "duration_us", "rows", "answers")
+    total = {key: sum(f[key] for f in slices) for key in (*counted, "rewritten")}
+    total["per_s"] = total["requests"] / (total["duration_us"] / 1e6)
+    for key in ("app_ms", "db_ms"):
+        total[key] = sum(f[key] * f["requests"] for f in slices) / max(1, total["requests"])
+    for key in ("p50_us", "p99_us"):
+        total[key] = statistics.median(f[key] for f in slices)
+    total["lost"] = max(0, total["ok"] - total["answers"])
+    total["duplicated"] = (total["rows"] - total["answers"]) + max(
+        0, total["answers"] - total["ok"]
     )
-    return figures
+    return total
 
 
 def limiter_check(port: int, token: str, csrf: tuple[str, str]) -> str:
@@ -480,6 +490,10 @@ def limiter_check(port: int, token: str, csrf: tuple[str, str]) -> str:
     return f"OFF: {2 * limit + 1} posts from one address, none refused"
 
 
+def cpu_per_request(f: dict) -> float:
+    return f["app_ms"] + f["db_ms"]
+
+
 def print_run(label: str, f: dict) -> None:
     print(
         f"  {label:<10}{f['per_s']:>9.0f}/s  p50 {f['p50_us'] / 1000:>6.1f} ms  "
@@ -499,6 +513,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="gunicorn workers")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--slices", type=int, default=5, help="each run alternates reference and survey slices"
+    )
     parser.add_argument("--warmup", type=int, default=500, help="requests of each kind first")
     parser.add_argument("--max-seconds", type=int, default=900, help="wrk's time limit")
     args = parser.parse_args()
@@ -518,7 +535,8 @@ def main() -> None:
     survey_path = f"/s/{token}/"
     print(
         f"wrk {WRK_THREADS} threads x {args.connections} connections, {args.requests:,} answers "
-        f"per measurement; gunicorn {args.workers} sync workers; {os.cpu_count()} cores; "
+        f"of each kind per run in {args.slices} alternating slices; gunicorn {args.workers} sync "
+        f"workers; {os.cpu_count()} cores; "
         f"database {connection.settings_dict['NAME']}, {redis_url}"
     )
 
@@ -530,26 +548,48 @@ def main() -> None:
             warm = argparse.Namespace(**{**vars(args), "requests": args.warmup})
             run_wrk(server, wrk, "ceiling", CEILING_PATH, warm, csrf)
             run_wrk(server, wrk, "survey", survey_path, warm, csrf)
+            where = "workspace_id = %s AND source = %s"
+            kinds = {
+                "ceiling": (CEILING_PATH, CEILING_TABLE, "TRUE", []),
+                "survey": (
+                    survey_path,
+                    "feedback_response",
+                    where,
+                    [workspace_id, Source.SURVEY_LINK],
+                ),
+            }
+            per_slice = argparse.Namespace(
+                **{**vars(args), "requests": math.ceil(args.requests / args.slices)}
+            )
             for n in range(1, args.runs + 1):
                 empty_tables(redis_url)
                 load = os.getloadavg()[0]
-                ceiling = run_wrk(server, wrk, "ceiling", CEILING_PATH, args, csrf)
-                ceiling = account(ceiling, count_rows(CEILING_TABLE, "TRUE", [], ceiling["nonce"]))
-                survey = run_wrk(server, wrk, "survey", survey_path, args, csrf)
-                where = "workspace_id = %s AND source = %s"
-                stored = count_rows(
-                    "feedback_response", where, [workspace_id, Source.SURVEY_LINK], survey["nonce"]
-                )
-                survey = account(survey, stored)
+                slices = {kind: [] for kind in kinds}
+                for _ in range(args.slices):  # alternating, so both see the same machine
+                    for kind, (path, table, where, params) in kinds.items():
+                        f = run_wrk(server, wrk, kind, path, per_slice, csrf)
+                        f.update(count_rows(table, where, params, f["nonce"]))
+                        slices[kind].append(f)
+                ceiling, survey = combine(slices["ceiling"]), combine(slices["survey"])
                 ratio = survey["per_s"] / ceiling["per_s"]
+                cpu_ratio = cpu_per_request(ceiling) / cpu_per_request(survey)
                 print(
-                    f"run {n}: load average {load:.2f} before it; survey / reference {ratio:.2f}x"
+                    f"run {n}: load average {load:.2f} before it; survey / reference {ratio:.2f}x "
+                    f"(by CPU per request, worker and backend: {cpu_ratio:.2f}x)"
                 )
                 print_run("reference", ceiling)
                 print_run("survey", survey)
                 if server.worker_timeouts():
                     server.fail("a gunicorn worker hung (WORKER TIMEOUT): the run is not valid")
-                runs.append({"ratio": ratio, "load": load, "ceiling": ceiling, "survey": survey})
+                runs.append(
+                    {
+                        "ratio": ratio,
+                        "cpu_ratio": cpu_ratio,
+                        "load": load,
+                        "ceiling": ceiling,
+                        "survey": survey,
+                    }
+                )
             limiter = limiter_check(server.port, token, csrf)
     finally:
         import redis
@@ -569,6 +609,8 @@ def main() -> None:
           + ", ".join(f"{r['load']:.2f}" for r in runs) + ")")  # fmt: skip
     print(f"  survey / reference        {ratio:.2f}x   (runs: "
           + ", ".join(f"{r['ratio']:.2f}" for r in runs) + ")")  # fmt: skip
+    print(f"  by CPU per request        {statistics.median(r['cpu_ratio'] for r in runs):.2f}x   "
+          "(the reference's gunicorn worker + PostgreSQL backend CPU / the survey's)")  # fmt: skip
     print(f"  survey POST               {per_s:.0f} answers/s, p50 {median('p50_us') / 1000:.1f} "
           f"ms, p99 {median('p99_us') / 1000:.1f} ms")  # fmt: skip
     print(f"  reference (one INSERT)    {median('per_s', 'ceiling'):.0f} req/s, p50 "
