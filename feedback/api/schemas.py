@@ -9,6 +9,8 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, field_validator
 
+from feedback.followups.contact import clean_contact
+
 MAX_BATCH = 1000
 MAX_LIST = 500
 MAX_ID = 2**63 - 1  # a bigint: larger ids would make the database raise, not answer "unknown"
@@ -65,11 +67,22 @@ class AnswerSchema(Schema):
     comment: str = Field("", strict=True, max_length=10_000)
     language: str = Field("", strict=True, max_length=16)
     customer: str | None = Field(None, strict=True, min_length=1, max_length=200)
+    contact: str = Field(
+        "",
+        strict=True,
+        max_length=200,
+        description="An e-mail address or phone number the customer agreed to be contacted at.",
+    )
 
     @field_validator("external_id", "comment", "language", "customer")
     @classmethod
     def _text(cls, value: str | None) -> str | None:
         return _no_nul(value)
+
+    @field_validator("contact")
+    @classmethod
+    def _contact(cls, value: str) -> str:
+        return clean_contact(_no_nul(value))
 
     @field_validator("submitted_at")
     @classmethod
@@ -87,6 +100,7 @@ class IngestOut(Schema):
     created: int
     duplicates: int
     ids: list[int]
+    followups: int = Field(0, description="Follow-ups the stored answers opened.")
 
 
 class FieldError(Schema):
