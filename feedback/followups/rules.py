@@ -90,4 +90,7 @@ def followups_open(
         ],
         ignore_conflicts=True,  # a concurrent request opened it already: one is enough
     )
+    # The candidates had none a moment ago; one opened meanwhile by a concurrent request is
+    # skipped by the insert but still counted here, the only imprecision (of a count, never
+    # of the rows).
     return len(candidates)

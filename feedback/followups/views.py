@@ -60,6 +60,7 @@ def followup_list(request: HttpRequest, ws: str) -> HttpResponse:
             "followups": rows[:LIST_LIMIT],
             "more": len(rows) > LIST_LIMIT,
             "query": carried_query(request.GET, CARRIED_KEYS, max_length=20),
+            "can_configure": can(membership, Action.CONFIGURE_FOLLOWUPS, membership.workspace),
         },
     )
     patch_vary_headers(response, ["HX-Request"])
@@ -78,7 +79,11 @@ def _work_context(
     can_act = can(membership, Action.ACT_ON_TOUCHPOINT, followup)
     can_reassign = can(membership, Action.REASSIGN_FOLLOWUP, followup)
     members = list(workspace_members(membership=membership)) if can_reassign else []
-    next_statuses = [Status(s) for s in Status.values if s in TRANSITIONS[followup.status]]
+    # Forward first: going back to open is offered last, so the default choice moves on.
+    allowed = TRANSITIONS[followup.status]
+    next_statuses = sorted(
+        (Status(s) for s in Status.values if s in allowed), key=lambda s: s == Status.OPEN
+    )
     return {
         "membership": membership,
         "followup": followup,

@@ -269,6 +269,28 @@ def test_a_bad_rule_is_refused_with_its_reason(client, admin):
     assert not FollowUpSettings.objects.exists()
 
 
+def test_an_in_progress_follow_up_offers_moving_on_before_going_back_to_open(
+    client, staff, followup
+):
+    FollowUp.objects.update(status=Status.IN_PROGRESS)
+    login(client, staff)
+
+    page = client.get(_url("detail", followup.pk)).content.decode()
+
+    options = page[page.index('id="followup-status"') :].split("</select>")[0]
+    assert options.index('value="recovered"') < options.index('value="open"')
+    assert 'value="in_progress"' not in options
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_only_admins_see_the_link_to_the_rule(client, personas, role):
+    login(client, personas[role])
+
+    page = client.get(_url("list")).content.decode()
+
+    assert (_url("settings") in page) is (role == Role.ADMIN)
+
+
 def test_nav_links_to_my_follow_ups(client, staff):
     login(client, staff)
 
