@@ -19,7 +19,6 @@ from feedback.imports.pipeline import import_path
 from feedback.imports.store import store_records
 from feedback.imports.types import Mapping, Target
 from feedback.models import ImportMode, Response, Source, SurveyLink
-from feedback.services import responses_ingest
 from feedback.tokens.services import api_token_create
 from feedback.touchpoint_refs import TouchpointRefs
 from tests.feedback.followups.conftest import answer
@@ -192,29 +191,51 @@ ANSWERS = [
     {"nps": 4},  # silent pain: does not open under the default rule
     {"nps": 10, "comment": "Great"},  # glory: does not open
 ]
+# The survey page stores an answer under the id of the form it was posted from.
+SUBMISSIONS = [str(uuid.UUID(int=i + 1, version=4)) for i in range(len(ANSWERS))]
 CHANNELS = ("survey", "api", "import")
 SOURCE = {"survey": Source.SURVEY_LINK, "api": Source.API, "import": Source.IMPORT}
 
 
-@pytest.mark.django_db(transaction=False)
+@pytest.fixture
+def channels(client, settings, admin, reviews):
+    """Send answer ``i`` again by a channel: the survey page and the API over HTTP, the file
+    import through the store its jobs call (twice in one file, as a repeated row)."""
+    settings.SURVEY_RATE_LIMIT = "100000/m"
+    survey_url = reverse(
+        "survey", kwargs={"token": SurveyLink.objects.create(touchpoint=reviews).token}
+    )
+    token = api_token_create(actor=admin, name="hypothesis")[1]
+
+    def send(channel: str, i: int) -> None:
+        if channel == "survey":
+            data = {**ANSWERS[i], "submission": SUBMISSIONS[i]}
+            assert client.post(survey_url, data).status_code == 302
+        elif channel == "api":
+            item = {**_item(reviews, SUBMISSIONS[i]), **ANSWERS[i]}
+            assert _api(client, token, item).status_code == 200
+        else:
+            record = answer(reviews, SUBMISSIONS[i], **ANSWERS[i])
+            with transaction.atomic():
+                store_records(workspace_id=reviews.journey.workspace_id, target=Target.RESPONSES,
+                              records=iter([record, record]))  # fmt: skip
+
+    return send
+
+
 @settings(
     max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(sends=st.lists(st.tuples(st.sampled_from(CHANNELS), st.integers(0, 3)), max_size=12))
-def test_any_sequence_of_resent_answers_opens_each_follow_up_once(workspace, reviews, sends):
-    Response.objects.all().delete()
-    for channel, index in sends:
-        record = answer(reviews, f"answer-{index}", **ANSWERS[index])
-        if channel == "import":
-            with transaction.atomic():
-                store_records(workspace_id=workspace.pk, target=Target.RESPONSES,
-                              records=iter([record, record]))  # fmt: skip
-        else:
-            # What the survey page and the API call, each with its own source.
-            responses_ingest(workspace_id=workspace.pk, source=SOURCE[channel], answers=[record])
+def test_any_sequence_of_resent_answers_opens_each_follow_up_once(channels, sends):
+    Response.objects.all().delete()  # each example starts from no answers
 
-    expected = {(SOURCE[c], f"answer-{i}") for c, i in sends if i in (0, 1)}
+    for channel, index in sends:
+        channels(channel, index)
+
+    expected = {(SOURCE[c], SUBMISSIONS[i]) for c, i in sends if i in (0, 1)}
     opened = list(FollowUp.objects.values_list("response__source", "response__external_id"))
     assert sorted(opened) == sorted(expected)  # each once: no duplicates in the list
+    assert Response.objects.count() == len({(c, i) for c, i in sends})
