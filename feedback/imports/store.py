@@ -329,11 +329,20 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
                 del chunk  # in staging now, while the thread draws the next one
                 _insert_customers(cursor, workspace_id, sql("mot_staging_responses"))
                 _execute(cursor, insert)
-                # Only the answers this chunk stored: one already stored (a re-import) had
-                # its chance to open a follow-up when it first arrived.
                 stored = [row[0] for row in cursor.fetchall()]
                 created += len(stored)
-                opened += followups_open(workspace_id=workspace_id, response_ids=stored, rule=rule)
+                if stored:
+                    # The answers this chunk stored, named by their id range (50,000 ids in
+                    # an IN list cost the server more than the insert): imports into the
+                    # workspace take turns, and other writers use another source, so no
+                    # other answer of this source lies in between. One already stored (a
+                    # re-import) had its chance to open a follow-up when it first arrived.
+                    chunk_answers = Response.objects.filter(
+                        source=source, pk__range=(min(stored), max(stored))
+                    )
+                    opened += followups_open(
+                        workspace_id=workspace_id, answers=chunk_answers, rule=rule
+                    )
                 cursor.execute("TRUNCATE mot_staging_responses")
         # Also dropped at commit; dropping now lets the caller store twice in one transaction.
         cursor.execute("DROP TABLE mot_staging_responses")

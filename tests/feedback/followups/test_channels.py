@@ -165,7 +165,7 @@ def test_import_opens_follow_ups_in_bulk_per_batch_without_per_row_queries(
     assert FollowUp.objects.count() == (10 + 20 + 40) // 2
 
 
-def test_postgres_import_opens_follow_ups_with_two_queries_a_chunk(
+def test_postgres_import_opens_follow_ups_with_one_query_a_chunk(
     require_postgres, workspace, reviews, monkeypatch
 ):
     monkeypatch.setattr(store, "CHUNK", 10)
@@ -176,9 +176,9 @@ def test_postgres_import_opens_follow_ups_with_two_queries_a_chunk(
             records=iter(_records(reviews, 40, "a")),
         )
     # COPY and the INSERTs go through psycopg's own cursor; what Django sees is the rule,
-    # read once, and per chunk the candidates and the one insert of follow-ups.
+    # read once, and per chunk one INSERT … SELECT of follow-ups.
     orm = [q["sql"] for q in captured if "followup" in q["sql"].lower()]
-    assert len(orm) == 1 + 2 * 4, orm
+    assert len(orm) == 1 + 4, orm
     assert (result.created, result.followups) == (40, 20)
     assert FollowUp.objects.count() == 20
 
