@@ -85,7 +85,8 @@ class Response(models.Model):
     comment = models.TextField(_("comment"), max_length=10_000, blank=True)
     language = models.CharField(_("language"), max_length=16, blank=True)
     # How the customer agreed to be reached about this answer (e-mail or phone), if at all.
-    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    # A database default too: COPY and raw INSERTs (imports, tests) may leave the column out.
+    contact = models.CharField(_("contact"), max_length=200, blank=True, db_default="")
     # Glory / neutral / pain, computed by the database from nps and csat (feedback.experience).
     experience = models.GeneratedField(
         expression=experience_expression(),

@@ -21,7 +21,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="response",
             name="contact",
-            field=models.CharField(blank=True, max_length=200, verbose_name="contact"),
+            field=models.CharField(
+                blank=True, db_default="", max_length=200, verbose_name="contact"
+            ),
         ),
         migrations.CreateModel(
             name="FollowUp",
