@@ -168,7 +168,8 @@ def empty_answers() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"DROP TABLE IF EXISTS {RAW_TABLE}; "
-            "TRUNCATE feedback_response, feedback_activity, feedback_customer"
+            "TRUNCATE feedback_response, feedback_activity, feedback_customer, "
+            "feedback_followup, feedback_followupevent"
         )
         cursor.execute("VACUUM ANALYZE feedback_response")
         cursor.execute("VACUUM ANALYZE feedback_customer")
@@ -202,7 +203,7 @@ def create_raw_table(workspace_id: int, *, foreign_keys: bool) -> None:
         f"CREATE INDEX {RAW_TABLE}_customer ON {RAW_TABLE} (customer, submitted_at)",
         f"ALTER TABLE {RAW_TABLE} ALTER workspace_id SET DEFAULT {ws}, "
         "ALTER source SET DEFAULT 'import', ALTER language SET DEFAULT '', "
-        "ALTER created_at SET DEFAULT now()",
+        "ALTER contact SET DEFAULT '', ALTER created_at SET DEFAULT now()",
     ]
     if foreign_keys:
         deferred = "DEFERRABLE INITIALLY DEFERRED"

@@ -1,4 +1,4 @@
-"""Scoped lookups of survey links and import jobs for views.
+"""Scoped lookups of survey links, import jobs and follow-ups for views.
 
 The object of the member's workspace (else 404) if the role may do the action (else 403),
 through the one policy in :mod:`mot.policy`."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from feedback.models import ImportJob, SurveyLink
+from feedback.models import FollowUp, ImportJob, SurveyLink
 from mot.models import Membership
 from mot.policy import Action, get_for
 
@@ -33,6 +33,24 @@ def get_import_job_for(
         request,
         workspace_slug,
         ImportJob.objects.select_related("created_by__user"),
+        pk,
+        action,
+        workspace_path="workspace_id",
+    )
+
+
+def get_followup_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, FollowUp]:
+    return get_for(
+        request,
+        workspace_slug,
+        FollowUp.objects.select_related(
+            "response__customer",
+            "touchpoint__journey",
+            "touchpoint__owner__user",
+            "assignee__user",
+        ),
         pk,
         action,
         workspace_path="workspace_id",

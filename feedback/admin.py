@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from feedback.models import Activity, ApiToken, Customer, ImportJob, Response, SurveyLink
+from feedback.models import (
+    Activity,
+    ApiToken,
+    Customer,
+    FollowUp,
+    FollowUpEvent,
+    FollowUpSettings,
+    ImportJob,
+    Response,
+    SurveyLink,
+)
 
 
 @admin.register(Customer)
@@ -45,3 +55,25 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ["status", "target", "workspace"]
     raw_id_fields = ["created_by"]
     readonly_fields = ["layout", "errors"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["response", "touchpoint", "status", "assignee", "due_on"]
+    list_filter = ["status", "workspace"]
+    list_select_related = ["response", "touchpoint", "assignee__user"]
+    raw_id_fields = ["response", "touchpoint", "assignee"]
+
+
+@admin.register(FollowUpEvent)
+class FollowUpEventAdmin(admin.ModelAdmin):
+    list_display = ["followup", "kind", "actor", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["actor__user"]
+    raw_id_fields = ["followup", "actor", "assignee"]
+
+
+@admin.register(FollowUpSettings)
+class FollowUpSettingsAdmin(admin.ModelAdmin):
+    list_display = ["workspace", "trigger", "nps_max", "response_days"]
+    raw_id_fields = ["workspace", "journey"]

@@ -84,6 +84,9 @@ class Response(models.Model):
     )
     comment = models.TextField(_("comment"), max_length=10_000, blank=True)
     language = models.CharField(_("language"), max_length=16, blank=True)
+    # How the customer agreed to be reached about this answer (e-mail or phone), if at all.
+    # A database default too: COPY and raw INSERTs (imports, tests) may leave the column out.
+    contact = models.CharField(_("contact"), max_length=200, blank=True, db_default="")
     # Glory / neutral / pain, computed by the database from nps and csat (feedback.experience).
     experience = models.GeneratedField(
         expression=experience_expression(),
@@ -269,6 +272,7 @@ class ImportJob(models.Model):
     created_count = models.PositiveIntegerField(_("imported"), default=0)
     duplicate_count = models.PositiveIntegerField(_("duplicates skipped"), default=0)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    followup_count = models.PositiveIntegerField(_("follow-ups opened"), default=0)
     written = models.BooleanField(_("written"), default=False)
     errors = models.JSONField(_("first row errors"), default=list, blank=True)
     rejected_file = models.FileField(
@@ -298,3 +302,11 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+# Follow-ups live in their own module of this app; imported here so Django registers them.
+from feedback.followups.models import (  # noqa: E402, F401
+    FollowUp,
+    FollowUpEvent,
+    FollowUpSettings,
+)

@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from feedback.followups.models import FollowUpSettings
+from feedback.followups.rules import followups_open
 from feedback.models import Customer, Response
 from journeys.models import Touchpoint
 from metrics.services import metrics_request_on_commit
@@ -41,6 +43,7 @@ class AnswerIn:
     comment: str = ""
     language: str = ""
     customer: str | None = None  # the customer's external id
+    contact: str = ""  # an e-mail or phone the customer agreed to be reached at (checked)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class IngestResult:
     created: int = 0
     duplicates: int = 0
     created_ids: list[int] = field(default_factory=list)
+    followups: int = 0  # follow-ups the stored answers opened
 
 
 def customers_get_or_create(workspace_id: int, external_ids: set[str]) -> dict[str, int]:
@@ -101,9 +105,12 @@ def responses_ingest(
     source: str,
     answers: Sequence[AnswerIn],
     request_metrics: bool = True,
+    open_followups: bool = True,
+    rule: FollowUpSettings | None = None,
 ) -> IngestResult:
-    """Store answers. ``request_metrics=False`` is for callers that ask for one recompute after
-    many batches themselves (the file import)."""
+    """Store answers, and open the follow-ups the workspace's rule asks for (in the same
+    transaction). ``request_metrics=False`` is for callers that ask for one recompute after
+    many batches themselves (the file import); ``rule`` for those that load the rule once."""
     result = IngestResult()
     if not answers:
         return result
@@ -155,6 +162,7 @@ def responses_ingest(
             responsibility=a.responsibility,
             comment=a.comment,
             language=a.language,
+            contact=a.contact,
         )
         for a in fresh.values()
     ]
@@ -168,6 +176,10 @@ def responses_ingest(
     result.created = len(stored)
     result.duplicates += len(fresh) - len(stored)
     result.created_ids = sorted(stored.values())
+    if open_followups:
+        result.followups = followups_open(
+            workspace_id=workspace_id, response_ids=result.created_ids, rule=rule
+        )
     if request_metrics and result.created:
         metrics_request_on_commit(
             workspace_id=workspace_id,

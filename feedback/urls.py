@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("feedback.tokens.urls")),
     path("", include("feedback.explorer.urls")),
     path("", include("feedback.imports.urls")),
+    path("", include("feedback.followups.urls")),
 ]

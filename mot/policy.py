@@ -32,6 +32,8 @@ class Action(StrEnum):
     IMPORT = "import"  # bring journeys and feedback in
     MANAGE_SURVEYS = "manage_surveys"
     ACT_ON_TOUCHPOINT = "act_on_touchpoint"  # follow up on what customers said
+    REASSIGN_FOLLOWUP = "reassign_followup"  # give a follow-up to another member, or the queue
+    CONFIGURE_FOLLOWUPS = "configure_followups"  # which answers open one, the response target
     MANAGE_MEMBERS = "manage_members"
     MANAGE_TOKENS = "manage_tokens"
     RECOMPUTE_METRICS = "recompute_metrics"  # ask for the metrics to be computed again now
@@ -47,16 +49,18 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.EXPORT,
             Action.IMPORT,
             Action.MANAGE_SURVEYS,
-            Action.ACT_ON_TOUCHPOINT,
             Action.RECOMPUTE_METRICS,
         }
     ),
+    # The CX team reads follow-ups; the people who answer customers (managers, and staff on
+    # their own touchpoints) act on them.
     Role.MANAGER: frozenset(
         {
             Action.VIEW,
             Action.ASSIGN_OWNER,
             Action.EXPORT,
             Action.ACT_ON_TOUCHPOINT,
+            Action.REASSIGN_FOLLOWUP,
             Action.RECOMPUTE_METRICS,
         }
     ),
@@ -79,8 +83,14 @@ def can(membership: Membership | None, action: Action, obj: Any = None) -> bool:
     if action not in ROLE_ACTIONS.get(membership.role, frozenset()):
         return False
     if action is Action.ACT_ON_TOUCHPOINT and membership.role == Role.STAFF:
-        # Staff act on the touchpoints they own; the CX team and managers on any.
-        return obj is not None and getattr(obj, "owner_id", None) == membership.pk
+        # Staff act on the touchpoints they own, and on the follow-ups of those touchpoints or
+        # assigned to them (an object names its responsible members); managers on any.
+        if obj is None:
+            return False
+        responsible = getattr(obj, "responsible_ids", None)
+        if responsible is None:
+            responsible = {getattr(obj, "owner_id", None)}
+        return membership.pk in responsible
     return True
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from feedback.followups.models import FollowUp, FollowUpEvent, FollowUpSettings
 from journeys.models import Journey, Stage, Touchpoint
 from mot.models import Membership, Role
 
@@ -17,6 +18,9 @@ ALL = frozenset(Role.values)
 MAP_EDITORS = frozenset({Role.ADMIN, Role.EDITOR})
 EXPORTERS = frozenset({Role.ADMIN, Role.EDITOR, Role.MANAGER})
 ADMINS = frozenset({Role.ADMIN})
+# Issue 14: staff act on follow-ups of their touchpoints or assigned to them; editors read.
+FOLLOWUP_ACTORS = frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF})
+FOLLOWUP_REASSIGNERS = frozenset({Role.ADMIN, Role.MANAGER})
 
 
 def db_snapshot() -> tuple[list[Any], ...]:
@@ -26,5 +30,8 @@ def db_snapshot() -> tuple[list[Any], ...]:
         list(Stage.objects.order_by("pk").values()),
         list(Touchpoint.objects.order_by("pk").values()),
         list(Membership.objects.order_by("pk").values()),
+        list(FollowUp.objects.order_by("pk").values()),
+        list(FollowUpEvent.objects.order_by("pk").values()),
+        list(FollowUpSettings.objects.order_by("pk").values()),
         list(get_user_model().objects.order_by("pk").values_list("pk", "email", "password")),
     )

@@ -43,6 +43,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from pydantic import BaseModel
 
+from feedback.followups.models import FollowUp
+from feedback.followups.rules import followups_open
 from feedback.imports.jobs import import_upload
 from feedback.models import Response, Source, SurveyLink
 from feedback.surveys.services import survey_link_create
@@ -232,6 +234,7 @@ class World:
     token_secret: str
     job: Any
     operator: Any
+    followup: Any
 
 
 @pytest.fixture
@@ -240,10 +243,11 @@ def world(personas, journey, settings, tmp_path) -> World:
     settings.SURVEY_RATE_LIMIT = "100000/m"  # the walk posts far more than a respondent may
     admin = personas[Role.ADMIN]
     touchpoint = journey.touchpoints.order_by("pk").first()
-    Response.objects.create(
+    pain = Response.objects.create(
         workspace_id=journey.workspace_id, touchpoint=touchpoint, source=Source.API,
         external_id="r1", submitted_at=timezone.now(), nps=3, comment="Slow",
     )  # fmt: skip
+    followups_open(workspace_id=journey.workspace_id, response_ids=[pain.pk])
     token, secret = api_token_create(actor=admin, name="walk")
     upload = SimpleUploadedFile("answers.csv", b"id,nps,submitted_at\n1,9,2026-01-01\n")
     return World(
@@ -261,6 +265,7 @@ def world(personas, journey, settings, tmp_path) -> World:
         operator=get_user_model().objects.create_superuser(
             "operator", "operator@mot.test", "correct-horse-battery"
         ),
+        followup=FollowUp.objects.get(response=pain),
     )
 
 
@@ -275,6 +280,7 @@ def _pk(world: World, segment: str) -> int:
         "survey-links": world.link.pk,
         "api-tokens": world.token.pk,
         "imports": world.job.pk,
+        "follow-ups": world.followup.pk,
     }
     if segment not in by_segment:
         pytest.fail(f"no object to fill <int:pk> after {segment!r}/: add one to the walk")

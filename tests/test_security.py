@@ -20,11 +20,22 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from feedback.followups.models import FollowUp, FollowUpSettings
+from feedback.models import Source
+from feedback.services import AnswerIn, responses_ingest
 from journeys.models import Journey, Stage, Touchpoint
 from journeys.services import stage_create, touchpoint_create
 from mot.models import Invitation, Membership, Role
 from tests.conftest import login
-from tests.expectations import ADMINS, ALL, EXPORTERS, MAP_EDITORS, db_snapshot
+from tests.expectations import (
+    ADMINS,
+    ALL,
+    EXPORTERS,
+    FOLLOWUP_ACTORS,
+    FOLLOWUP_REASSIGNERS,
+    MAP_EDITORS,
+    db_snapshot,
+)
 
 
 @dataclass
@@ -38,9 +49,12 @@ class World:
     checkout: Touchpoint
     staff: Membership
     invitation: Invitation
+    followup: FollowUp
 
     def refresh(self) -> None:
-        for obj in (self.journey, self.research, self.buy, self.reviews, self.checkout):
+        for obj in (
+            self.journey, self.research, self.buy, self.reviews, self.checkout, self.followup
+        ):  # fmt: skip
             if type(obj).objects.filter(pk=obj.pk).exists():  # deleting is an effect too
                 obj.refresh_from_db()
 
@@ -115,6 +129,10 @@ def _reviews(w: World) -> int:
 
 def _staff(w: World) -> int:
     return w.staff.pk
+
+
+def _followup(w: World) -> int:
+    return w.followup.pk
 
 
 def _touchpoint_fields(title: str) -> dict[str, str]:
@@ -292,6 +310,44 @@ ENDPOINTS = [
         done=lambda w: _gone(Membership, w.staff.pk),
         form_page=_page("member_list"),
     ),
+    # Issue 14. The world's follow-up is assigned to the staff persona, so staff act on it.
+    Endpoint("followups:list", ("GET",), ALL),
+    Endpoint("followups:detail", ("GET",), ALL, pk=_followup),
+    Endpoint(
+        "followups:status",
+        ("POST",),
+        FOLLOWUP_ACTORS,
+        pk=_followup,
+        data=lambda w: {"status": "in_progress", "version": 1},
+        done=lambda w: w.followup.status == "in_progress",
+        form_page=_page("followups:detail", _followup),
+    ),
+    Endpoint(
+        "followups:note",
+        ("POST",),
+        FOLLOWUP_ACTORS,
+        pk=_followup,
+        data=lambda w: {"note": "Called back"},
+        done=lambda w: w.followup.events.filter(note="Called back").exists(),
+        form_page=_page("followups:detail", _followup),
+    ),
+    Endpoint(
+        "followups:assign",
+        ("POST",),
+        FOLLOWUP_REASSIGNERS,
+        pk=_followup,
+        data=lambda w: {"assignee": "", "version": 1},
+        done=lambda w: w.followup.assignee_id is None,
+        form_page=_page("followups:detail", _followup),
+    ),
+    Endpoint(
+        "followups:settings",
+        ("GET", "POST"),
+        ADMINS,
+        data=lambda w: {"trigger": "any_pain", "nps_max": 6, "response_days": 3},
+        done=lambda w: FollowUpSettings.objects.filter(response_days=3).exists(),
+        form_page=_page("followups:settings"),
+    ),
 ]
 POST_ENDPOINTS = [e for e in ENDPOINTS if "POST" in e.methods]
 OBJECT_ENDPOINTS = [e for e in ENDPOINTS if e.pk is not None]
@@ -320,14 +376,35 @@ def send(client: Client, endpoint: Endpoint, method: str, world: World, ws: str 
     return client.post(url, endpoint.data(world))
 
 
+def _world_followup(journey: Journey, reviews: Touchpoint, staff: Membership) -> FollowUp:
+    responses_ingest(
+        workspace_id=journey.workspace_id,
+        source=Source.API,
+        answers=[
+            AnswerIn(
+                touchpoint_id=reviews.pk,
+                external_id="pain",
+                submitted_at=timezone.now(),
+                nps=1,
+                comment="Too slow",
+            )
+        ],
+    )
+    followup = FollowUp.objects.get(response__external_id="pain")
+    followup.assignee = staff
+    followup.save()
+    return followup
+
+
 @pytest.fixture
 def world(personas, journey) -> World:
     research, buy = journey.stages.order_by("position")
+    reviews = Touchpoint.objects.get(journey=journey, title="Reviews")
     return World(
         journey=journey,
         research=research,
         buy=buy,
-        reviews=Touchpoint.objects.get(journey=journey, title="Reviews"),
+        reviews=reviews,
         checkout=Touchpoint.objects.get(journey=journey, title="Checkout"),
         staff=personas[Role.STAFF],
         invitation=Invitation.objects.create(
@@ -337,6 +414,7 @@ def world(personas, journey) -> World:
             nonce="n",
             sent_at=timezone.now(),
         ),
+        followup=_world_followup(journey, reviews, personas[Role.STAFF]),
     )
 
 
@@ -616,11 +694,19 @@ def test_flash_messages_escape_user_text(client, editor):
 
 
 @pytest.mark.parametrize(
-    "name", ["journeys:map", "journeys:stage_rename", "journeys:touchpoint_card", "member_role"]
+    "name",
+    [
+        "journeys:map",
+        "journeys:stage_rename",
+        "journeys:touchpoint_card",
+        "member_role",
+        "followups:detail",
+        "followups:status",
+    ],
 )
 def test_an_id_too_large_for_the_database_is_not_found(client, editor, name):
     login(client, editor)
     huge = 2**64
     url = reverse(name, kwargs={"ws": "acme", "pk": huge})
-    response = client.get(url) if name.endswith(("map", "card")) else client.post(url)
+    response = client.get(url) if name.endswith(("map", "card", "detail")) else client.post(url)
     assert response.status_code == 404

@@ -12,6 +12,7 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
+from feedback.followups.contact import clean_contact
 from mot.validation import MAX_ID, day_problem
 
 MAX_BATCH = 1000
@@ -57,6 +58,17 @@ class AnswerSchema(Schema):
     comment: str = Field("", strict=True, max_length=10_000)
     language: str = Field("", strict=True, max_length=16)
     customer: str | None = Field(None, strict=True, min_length=1, max_length=200)
+    contact: str = Field(
+        "",
+        strict=True,
+        max_length=200,
+        description="An e-mail address or phone number the customer agreed to be contacted at.",
+    )
+
+    @field_validator("contact")
+    @classmethod
+    def _contact(cls, value: str) -> str:
+        return clean_contact(value)
 
     @field_validator("submitted_at")
     @classmethod
@@ -74,6 +86,7 @@ class IngestOut(Schema):
     created: int
     duplicates: int
     ids: list[int]
+    followups: int = Field(0, description="Follow-ups the stored answers opened.")
 
 
 class FieldError(Schema):

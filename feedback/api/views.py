@@ -117,7 +117,12 @@ def _ingest(request: HttpRequest, items: list[AnswerSchema], *, batch: bool) -> 
         raise ItemErrors(
             [_error(p.index if batch else None, p.field, p.message) for p in exc.problems]
         ) from exc
-    return {"created": result.created, "duplicates": result.duplicates, "ids": result.created_ids}
+    return {
+        "created": result.created,
+        "duplicates": result.duplicates,
+        "ids": result.created_ids,
+        "followups": result.followups,
+    }
 
 
 @api.post(

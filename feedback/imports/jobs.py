@@ -247,6 +247,7 @@ def _finish(job: ImportJob, outcome: ImportOutcome, rejected_path: str) -> None:
     job.rows = outcome.rows
     job.created_count = outcome.created
     job.duplicate_count = outcome.duplicates
+    job.followup_count = outcome.followups
     job.rejected_count = outcome.rejected
     job.written = outcome.written
     job.errors = [

@@ -55,6 +55,7 @@ class ImportOutcome:
     created: int
     duplicates: int  # valid rows already stored, or repeated in the file
     rejected: int  # rows with at least one error
+    followups: int = 0  # follow-ups the stored answers opened
     errors: list[RowError] = field(default_factory=list)  # the first keep_errors of them
     written: bool = False  # whether the import's transaction committed
     reported: int = 0  # rejected rows in the report (the first REPORT_ROWS)
@@ -93,7 +94,7 @@ def import_path(
         # A dry run is asked to check every row; an import that cannot store any need not.
         stop_after=STOP_AFTER_REJECTED if all_or_nothing and not dry_run else None,
     )
-    created = duplicates = 0
+    created = duplicates = followups = 0
     written = False
     with open_rows(path, layout) as stream:
         records = run.records(stream)
@@ -107,6 +108,7 @@ def import_path(
                         workspace_id=workspace_id, target=mapping.target, records=records
                     )
                 created, duplicates, written = result.created, result.duplicates, True
+                followups = result.followups
         except _RollBack:
             pass
     if progress is not None:
@@ -116,6 +118,7 @@ def import_path(
         valid=run.valid,
         created=created,
         duplicates=duplicates,
+        followups=followups,
         rejected=run.rejected,
         errors=run.errors,
         written=written,

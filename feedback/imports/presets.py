@@ -65,6 +65,11 @@ FIELDS: dict[Target, list[FieldSpec]] = {
         FieldSpec("comment", _("Comment"), help=_("Up to 10,000 characters.")),
         FieldSpec("language", _("Language"), help=_("A language code such as “en” or “pt-BR”.")),
         FieldSpec("customer", _("Customer"), help=_("The customer's id or e-mail address.")),
+        FieldSpec(
+            "contact",
+            _("Contact"),
+            help=_("An e-mail or phone the customer agreed to be contacted at, for follow-ups."),
+        ),
     ],
     Target.ACTIVITIES: [
         FieldSpec("customer", _("Customer"), required=True, help=_("The customer's id or e-mail.")),
@@ -119,6 +124,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "language": ("language", "lang", "locale", "idioma", "lingua", "limba", "user language"),
     "customer": _CUSTOMER,
+    "contact": ("contact", "may we contact you", "phone", "phone number", "telephone",
+                "telefone", "telefono", "telefon", "contacto", "contato"),
     "occurred_at": (*_DATE, "occurred", "occurred at", "purchase date", "order date"),
     "kind": ("kind", "type", "activity", "event", "tipo", "tip", "evento", "eveniment"),
     "value": (
@@ -133,6 +140,7 @@ _NOT = {
     "submitted_at": ("start", "inicio", "birth", "nascimento", "nacimiento", "nastere"),
     "occurred_at": ("birth", "nascimento", "nacimiento", "nastere"),
     "external_id": ("customer", "client", "collector", "touchpoint", "user"),
+    "contact": ("ponto", "punto", "punct", "touch", "center", "centre", "channel"),
 }
 
 _GOOGLE_TIMESTAMP = {"timestamp", "carimbo de data hora", "marca temporal", "marcaj de timp"}

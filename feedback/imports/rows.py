@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from feedback.followups.contact import MAX_CONTACT, clean_contact
 from feedback.imports.reading import as_text
 from feedback.imports.types import (
     ActivityIn,
@@ -126,6 +127,7 @@ class _Plan:
         self.customer, self.comment = columns.get("customer", -1), columns.get("comment", -1)
         self.language, self.kind = columns.get("language", -1), columns.get("kind", -1)
         self.value = columns.get("value", -1)
+        self.contact = columns.get("contact", -1)
         self.when_field = "submitted_at" if mapping.target == Target.RESPONSES else "occurred_at"
         self.when = columns.get(self.when_field, -1)
         self.scores = [(f, columns[f], lo, hi) for f, lo, hi in SCORES if f in columns]
@@ -165,11 +167,12 @@ class _Plan:
             language = self._language(cells, line, errors)
             customer = self._text(self.customer, "customer", cells, line, errors, MAX_ID)
             external_id = self._external_id(cells, line, errors)
+            contact = self._contact(cells, line, errors) if self.contact >= 0 else ""
             if errors:
                 return errors
             answer = _answer(touchpoint_id=touchpoint, external_id=external_id,
                              submitted_at=submitted_at, comment=comment, language=language,
-                             customer=customer or None, **scores)  # fmt: skip
+                             customer=customer or None, contact=contact, **scores)  # fmt: skip
             return ValidRow(line, answer)
         except Exception:  # a safety net: a cell we failed to foresee must not stop the file
             return [*errors, RowError(line, "", "", _("this row cannot be read"))]
@@ -259,6 +262,17 @@ class _Plan:
         elif _BAD_TEXT.search(text):
             errors.append(self._error(line, i, text, self._bad_text_reason(text)))
         return text
+
+    def _contact(self, cells: list, line: int, errors: list[RowError]) -> str:
+        before = len(errors)
+        text = self._text(self.contact, "contact", cells, line, errors, MAX_CONTACT)
+        if len(errors) > before:  # too long or damaged: said already
+            return ""
+        try:
+            return clean_contact(text)
+        except ValueError as exc:
+            errors.append(self._error(line, self.contact, text, str(exc.args[0])))
+            return ""
 
     def _language(self, cells: list, line: int, errors: list[RowError]) -> str:
         i = self.language

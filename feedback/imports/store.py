@@ -38,6 +38,7 @@ from itertools import islice
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from feedback.followups.rules import followups_open, settings_of
 from feedback.imports.ahead import chunks_drawn_ahead
 from feedback.imports.types import ActivityIn, Target
 from feedback.models import Activity, Customer, Response, Source
@@ -71,6 +72,7 @@ class StoreRefused(ValueError):
 class StoreResult:
     created: int
     duplicates: int
+    followups: int = 0  # follow-ups the stored answers opened (feedback.followups.rules)
 
 
 def store_records(
@@ -166,15 +168,18 @@ _RESPONSE_STAGING = """
         responsibility smallint,
         comment text NOT NULL,
         language text NOT NULL,
-        customer text COLLATE "C"
+        customer text COLLATE "C",
+        contact text NOT NULL
     ) ON COMMIT DROP
 """
 _RESPONSE_COPY = """
     COPY mot_staging_responses (line, touchpoint_id, external_id, submitted_at, nps, csat,
-        respect, solutions, simplicity, responsibility, comment, language, customer)
+        respect, solutions, simplicity, responsibility, comment, language, customer, contact)
     FROM STDIN (FORMAT BINARY)
 """
-_RESPONSE_TYPES = ["int8", "int8", "text", "timestamptz", *["int2"] * 6, "text", "text", "text"]
+_RESPONSE_TYPES = [
+    "int8", "int8", "text", "timestamptz", *["int2"] * 6, "text", "text", "text", "text"
+]  # fmt: skip
 _ACTIVITY_STAGING = """
     CREATE TEMP TABLE mot_staging_activities (
         line bigint NOT NULL,
@@ -279,6 +284,7 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
             a.comment,
             a.language,
             a.customer or None,
+            a.contact,
         )
         for line, a in enumerate(records)
     )
@@ -288,15 +294,16 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
         """
         INSERT INTO {response} (workspace_id, touchpoint_id, customer_id, source,
             external_id, submitted_at, nps, csat, respect, solutions, simplicity,
-            responsibility, comment, language, created_at)
+            responsibility, comment, language, contact, created_at)
         SELECT DISTINCT ON (s.external_id)
             %s, s.touchpoint_id, c.id, %s, s.external_id, s.submitted_at, s.nps, s.csat,
             s.respect, s.solutions, s.simplicity, s.responsibility, s.comment, s.language,
-            now()
+            s.contact, now()
         FROM mot_staging_responses s
         LEFT JOIN {customer} c ON c.workspace_id = %s AND c.external_id = s.customer
         ORDER BY s.external_id, s.line
         ON CONFLICT (workspace_id, source, external_id) DO NOTHING
+        RETURNING id
         """,
         workspace_id,
         str(source),
@@ -304,8 +311,9 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
         response=NAMES[Response._meta.db_table],
         customer=NAMES[Customer._meta.db_table],
     )
-    staged = created = 0
+    staged = created = opened = 0
     checked: set[int] = set()
+    rule = settings_of(workspace_id)  # once for the whole file
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor  # psycopg's own cursor, for COPY
         cursor.execute(_RESPONSE_STAGING)
@@ -321,11 +329,24 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
                 del chunk  # in staging now, while the thread draws the next one
                 _insert_customers(cursor, workspace_id, sql("mot_staging_responses"))
                 _execute(cursor, insert)
-                created += cursor.rowcount
+                stored = [row[0] for row in cursor.fetchall()]
+                created += len(stored)
+                if stored:
+                    # The answers this chunk stored, named by their id range (50,000 ids in
+                    # an IN list cost the server more than the insert): imports into the
+                    # workspace take turns, and other writers use another source, so no
+                    # other answer of this source lies in between. One already stored (a
+                    # re-import) had its chance to open a follow-up when it first arrived.
+                    chunk_answers = Response.objects.filter(
+                        source=source, pk__range=(min(stored), max(stored))
+                    )
+                    opened += followups_open(
+                        workspace_id=workspace_id, answers=chunk_answers, rule=rule
+                    )
                 cursor.execute("TRUNCATE mot_staging_responses")
         # Also dropped at commit; dropping now lets the caller store twice in one transaction.
         cursor.execute("DROP TABLE mot_staging_responses")
-    return StoreResult(created=created, duplicates=staged - created)
+    return StoreResult(created=created, duplicates=staged - created, followups=opened)
 
 
 def _pg_activities(workspace_id: int, records: Iterable[ActivityIn]) -> StoreResult:
@@ -381,11 +402,16 @@ def _batches(records: Iterable, size: int = BATCH) -> Iterator[list]:
 
 
 def _batched_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -> StoreResult:
-    created = duplicates = 0
+    created = duplicates = opened = 0
+    rule = settings_of(workspace_id)  # once for the whole file
     for batch in _batches(records):
         try:
             result = responses_ingest(
-                workspace_id=workspace_id, source=source, answers=batch, request_metrics=False
+                workspace_id=workspace_id,
+                source=source,
+                answers=batch,
+                request_metrics=False,
+                rule=rule,
             )
         except AnswersRefused as refused:
             bad = next((p for p in refused.problems if p.field == "touchpoint"), None)
@@ -396,7 +422,8 @@ def _batched_responses(workspace_id: int, source: str, records: Iterable[AnswerI
             raise StoreRefused("; ".join(refused.messages)) from refused
         created += result.created
         duplicates += result.duplicates
-    return StoreResult(created=created, duplicates=duplicates)
+        opened += result.followups
+    return StoreResult(created=created, duplicates=duplicates, followups=opened)
 
 
 def _batched_activities(workspace_id: int, records: Iterable[ActivityIn]) -> StoreResult:

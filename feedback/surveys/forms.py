@@ -7,6 +7,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from feedback.followups.contact import clean_contact
 from feedback.services import RATINGS
 
 
@@ -38,6 +39,12 @@ class SurveyForm(forms.Form):
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    contact = forms.CharField(
+        label=_("May we contact you about your answer?"),
+        help_text=_("Leave an e-mail address or a phone number if you would like us to."),
+        required=False,
+        max_length=200,
+    )
     # The customer named by ?c= on the link, carried through the form.
     customer = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     # One id per rendered form: posting the same form twice (a double tap, a resend) stores once.
@@ -47,6 +54,14 @@ class SurveyForm(forms.Form):
 
     def clean_customer(self) -> str | None:
         return self.cleaned_data["customer"].strip() or None
+
+    def clean_contact(self) -> str:
+        try:
+            return clean_contact(self.cleaned_data["contact"])
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("Please leave an e-mail address or a phone number, or nothing.")
+            ) from exc
 
     def clean_submission(self) -> str:
         try:

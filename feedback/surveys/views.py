@@ -106,6 +106,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
                 comment=data["comment"],
                 language=getattr(request, "LANGUAGE_CODE", "")[:16],
                 customer=data["customer"],
+                contact=data["contact"],
                 **{name: data[name] for name in RATINGS},
             )
             try:

@@ -70,6 +70,18 @@ def feedback_rows(journey, editor):
         nonce="n",
         sent_at=timezone.now(),
     )
+    # A follow-up with its timeline and a workspace rule (issue 14).
+    from feedback.followups.models import FollowUp, FollowUpEvent, FollowUpSettings
+
+    followup = FollowUp.objects.create(
+        workspace=journey.workspace,
+        response=Response.objects.get(external_id="r-1"),
+        touchpoint=tp,
+        assignee=editor,
+        due_on=timezone.localdate(),
+    )
+    FollowUpEvent.objects.create(followup=followup, kind="note", actor=editor, note="Called")
+    FollowUpSettings.objects.create(workspace=journey.workspace)
     # Metric rows of every kind, from the answer and the purchase above.
     from metrics.services import metrics_recompute
 

@@ -26,6 +26,9 @@ EXPECTED = {
     Action.MANAGE_MEMBERS: {Role.ADMIN},
     Action.MANAGE_TOKENS: {Role.ADMIN},
     Action.RECOMPUTE_METRICS: {Role.ADMIN, Role.EDITOR, Role.MANAGER},
+    # Issue 14: managers and admins reassign follow-ups; only admins set the rules.
+    Action.REASSIGN_FOLLOWUP: {Role.ADMIN, Role.MANAGER},
+    Action.CONFIGURE_FOLLOWUPS: {Role.ADMIN},
 }
 
 MATRIX = [(action, role, role in allowed) for action, allowed in EXPECTED.items() for role in Role]
@@ -68,10 +71,17 @@ def test_staff_act_only_on_the_touchpoints_they_own(staff, journey):
         require(staff, Action.ACT_ON_TOUCHPOINT, other)
 
 
-@pytest.mark.parametrize("role", [Role.ADMIN, Role.EDITOR, Role.MANAGER])
-def test_cx_team_and_managers_act_on_any_touchpoint(personas, journey, role):
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.MANAGER])
+def test_admins_and_managers_act_on_any_touchpoint(personas, journey, role):
     touchpoint = Touchpoint.objects.filter(journey=journey).first()
     assert can(personas[role], Action.ACT_ON_TOUCHPOINT, touchpoint)
+
+
+def test_editors_read_but_do_not_act_on_touchpoints(editor, journey):
+    # Issue 14: "editors read" follow-ups; acting on what customers said is not the CX team's.
+    touchpoint = Touchpoint.objects.filter(journey=journey).first()
+    assert can(editor, Action.VIEW, touchpoint)
+    assert not can(editor, Action.ACT_ON_TOUCHPOINT, touchpoint)
 
 
 # --- request helpers --------------------------------------------------------------------------

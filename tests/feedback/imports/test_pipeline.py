@@ -100,6 +100,7 @@ def test_valid_rows_writes_exactly_the_valid_rows(workspace, answers_csv, tps):
         created=4,
         duplicates=0,
         rejected=1,
+        followups=1,  # r4: a pain answer with a comment opens one under the default rule
         errors=outcome.errors,
         written=True,
         reported=0,  # no report asked for

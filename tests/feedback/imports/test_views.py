@@ -198,11 +198,15 @@ def test_import_stores_the_answers_and_a_second_import_adds_nothing(
     assert job.written
     assert Response.objects.filter(source=Source.IMPORT).count() == 3
     assert Response.objects.get(external_id="a3").touchpoint_id == checkout.pk
+    # a2, a pain answer with a comment, opened a follow-up (issue 14); the outcome says so.
+    assert job.followup_count == 1
+    page = client.get(f"/w/acme/imports/{job.pk}/").content.decode()
+    assert 'data-count="followups">1<' in page
 
     again = job_of(upload(client, GOOD))
     start(again)
     again.refresh_from_db()
-    assert (again.created_count, again.duplicate_count) == (0, 3)
+    assert (again.created_count, again.duplicate_count, again.followup_count) == (0, 3, 0)
     assert Response.objects.count() == 3
     page = client.get(f"/w/acme/imports/{again.pk}/").content.decode()
     assert 'data-count="duplicates">3<' in page

@@ -1,0 +1,111 @@
+"""Which answers open a follow-up, and opening them in bulk.
+
+Every path an answer arrives by (survey link, API, file import, re-import) ends here with the ids
+of the answers it stored. Opening is idempotent: the database holds one follow-up per answer and
+the insert skips those that exist (ON CONFLICT DO NOTHING), so an answer sent again, or two
+requests racing, never open a second one. A batch costs one query whatever its size: an
+INSERT … SELECT of the candidates (the rule as a WHERE clause).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, timedelta
+
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from feedback.experience import Experience
+from feedback.followups.models import FollowUp, FollowUpSettings, Status, Trigger
+from feedback.models import Response
+from mot.sql import Identifiers, compiled, execute, sql
+
+NAMES = Identifiers(FollowUp._meta.db_table)
+
+
+def settings_of(workspace_id: int) -> FollowUpSettings:
+    """The workspace's rule, or the defaults (not saved) when an admin never set one."""
+    found = FollowUpSettings.objects.filter(workspace_id=workspace_id).first()
+    return found or FollowUpSettings(workspace_id=workspace_id)
+
+
+def working_days_after(start: date, days: int) -> date:
+    """``days`` working days (Monday to Friday) after ``start``."""
+    day = start
+    left = days
+    while left > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
+
+
+def rule_condition(rule: FollowUpSettings) -> Q | None:
+    """The rule as a filter on answers; None when it opens nothing."""
+    pain = Q(experience=Experience.PAIN)
+    if rule.trigger == Trigger.NEVER:
+        return None
+    if rule.trigger == Trigger.PAIN_WITH_TEXT:
+        condition = pain & (~Q(comment="") | ~Q(contact=""))
+    elif rule.trigger == Trigger.ANY_PAIN:
+        condition = pain
+    else:
+        condition = Q(nps__isnull=False, nps__lte=rule.nps_max)
+    if rule.journey_id is not None:
+        condition &= Q(touchpoint__journey_id=rule.journey_id)
+    if rule.mot_stage:
+        condition &= Q(touchpoint__mot_stage=rule.mot_stage)
+    return condition
+
+
+def followups_open(
+    *,
+    workspace_id: int,
+    response_ids: Collection[int] = (),
+    answers: QuerySet[Response] | None = None,
+    rule: FollowUpSettings | None = None,
+) -> int:
+    """Open a follow-up for each of these answers the rule selects and that has none yet;
+    returns how many were opened. The answers are ``response_ids``, or ``answers`` for a
+    caller that can name a large batch more cheaply than by 50,000 ids (the import names its
+    chunk by an id range). ``rule`` lets a caller with many batches load it once."""
+    if answers is None:
+        if not response_ids:
+            return 0
+        answers = Response.objects.filter(pk__in=list(response_ids))
+    rule = rule if rule is not None else settings_of(workspace_id)
+    condition = rule_condition(rule)
+    if condition is None:
+        return 0
+    candidates = (
+        answers.filter(condition, workspace_id=workspace_id)
+        .filter(followup__isnull=True)
+        .values(rid=F("pk"), tid=F("touchpoint_id"), oid=F("touchpoint__owner_id"))
+    )
+    ops = connection.ops  # raw parameters: as the ORM would write them (SQLite keeps text)
+    due = ops.adapt_datefield_value(working_days_after(timezone.localdate(), rule.response_days))
+    now = ops.adapt_datetimefield_value(timezone.now())
+    # One INSERT … SELECT: the rows never come to Python (a 50,000-answer chunk of an import
+    # opens its follow-ups in the database alone), and ON CONFLICT skips an answer that has
+    # one already, a concurrent request's included; the count is of rows really inserted.
+    # (WHERE true: SQLite would otherwise read ON CONFLICT as a join's ON.)
+    return execute(
+        sql(
+            """
+            INSERT INTO {followup} (workspace_id, response_id, touchpoint_id, assignee_id,
+                due_on, status, root_cause, version, created_at, updated_at)
+            SELECT %s, c.rid, c.tid, c.oid, %s, %s, '', 1, %s, %s
+            FROM ({candidates}) c
+            WHERE true
+            ON CONFLICT (response_id) DO NOTHING
+            """,
+            workspace_id,
+            due,
+            Status.OPEN.value,
+            now,
+            now,
+            followup=NAMES[FollowUp._meta.db_table],
+            candidates=compiled(candidates),
+        )
+    )

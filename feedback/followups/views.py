@@ -1,0 +1,230 @@
+"""The follow-up pages: My follow-ups, one follow-up and its work, the workspace's rule.
+
+A change posts a form. With htmx the follow-up's work panel (status, forms, timeline) comes
+back in place; without JavaScript the post redirects to the follow-up's page. A change someone
+else made first is not overwritten: the author gets the follow-up as it is now and a message
+(409 for a plain post; htmx swaps the panel, so it answers 200 with the message in it).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from feedback.access import get_followup_for
+from feedback.followups import selectors, services
+from feedback.followups.forms import (
+    AssignForm,
+    ListFilterForm,
+    NoteForm,
+    SettingsForm,
+    StatusForm,
+)
+from feedback.followups.models import TRANSITIONS, FollowUp, FollowUpSettings, Status
+from feedback.followups.services import FollowUpConflict
+from mot.forms_utils import apply_service_errors
+from mot.http import carried_query, posted, wants_partial
+from mot.models import Membership
+from mot.policy import Action, can, get_workspace_for
+from mot.selectors import workspace_members
+
+LIST_LIMIT = 500  # follow-ups on one page of My follow-ups
+CARRIED_KEYS = ("status", "overdue", "scope")
+LIST_TEMPLATE = "feedback/followups/list.html"
+
+
+@login_required
+@require_GET
+def followup_list(request: HttpRequest, ws: str) -> HttpResponse:
+    membership = get_workspace_for(request, ws, Action.VIEW)
+    filter_form = ListFilterForm(request.GET or None)
+    filters = filter_form.filters()
+    rows = list(
+        selectors.followups_for_list(membership=membership, filters=filters)[: LIST_LIMIT + 1]
+    )
+    response = render(
+        request,
+        "feedback/followups/list.html#results"
+        if wants_partial(request)
+        else "feedback/followups/list.html",
+        {
+            "membership": membership,
+            "filter_form": filter_form,
+            "filters": filters,
+            "followups": rows[:LIST_LIMIT],
+            "more": len(rows) > LIST_LIMIT,
+            "query": carried_query(request.GET, CARRIED_KEYS, max_length=20),
+            "can_configure": can(membership, Action.CONFIGURE_FOLLOWUPS, membership.workspace),
+        },
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _work_context(
+    membership: Membership,
+    followup: FollowUp,
+    *,
+    status_form: StatusForm | None = None,
+    note_form: NoteForm | None = None,
+    assign_form: AssignForm | None = None,
+    conflict: str = "",
+) -> dict:
+    can_act = can(membership, Action.ACT_ON_TOUCHPOINT, followup)
+    can_reassign = can(membership, Action.REASSIGN_FOLLOWUP, followup)
+    members = list(workspace_members(membership=membership)) if can_reassign else []
+    # Forward first: going back to open is offered last, so the default choice moves on.
+    allowed = TRANSITIONS[followup.status]
+    next_statuses = sorted(
+        (Status(s) for s in Status.values if s in allowed), key=lambda s: s == Status.OPEN
+    )
+    return {
+        "membership": membership,
+        "followup": followup,
+        "answer": followup.response,
+        "events": selectors.followup_timeline(followup=followup),
+        "can_act": can_act,
+        "can_reassign": can_reassign,
+        "next_statuses": next_statuses,
+        "status_form": status_form or StatusForm(initial={"version": followup.version}),
+        "note_form": note_form or NoteForm(),
+        "assign_form": assign_form
+        or AssignForm(
+            initial={"assignee": followup.assignee_id, "version": followup.version},
+            members=members,
+        ),
+        "conflict": conflict,
+    }
+
+
+@login_required
+@require_GET
+def followup_detail(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, followup = get_followup_for(request, ws, pk, Action.VIEW)
+    context = _work_context(membership, followup)
+    context["other_answers"] = selectors.customer_other_answers(followup=followup)
+    return render(request, "feedback/followups/detail.html", context)
+
+
+def _answer(
+    request: HttpRequest, ws: str, membership: Membership, followup: FollowUp, *,
+    done: str = "", status: int = 200, **forms_and_conflict,
+) -> HttpResponse:  # fmt: skip
+    """After a change: the work panel for htmx, else a redirect (done) or the page again."""
+    if done and not wants_partial(request):
+        messages.success(request, done)
+        return redirect("followups:detail", ws=ws, pk=followup.pk)
+    context = _work_context(membership, followup, **forms_and_conflict)
+    if wants_partial(request):
+        # htmx swaps only 2xx and 422: a conflict still shows its message in the panel.
+        code = 200 if status == 409 else status
+        return render(request, "feedback/followups/detail.html#work", context, status=code)
+    context["other_answers"] = selectors.customer_other_answers(followup=followup)
+    return render(request, "feedback/followups/detail.html", context, status=status)
+
+
+def _conflict(request: HttpRequest, ws: str, membership: Membership, pk: int) -> HttpResponse:
+    # Read again: the page must show what the other person did.
+    _membership, fresh = get_followup_for(request, ws, pk, Action.VIEW)
+    return _answer(
+        request, ws, membership, fresh, status=409, conflict=str(FollowUpConflict().message)
+    )
+
+
+@login_required
+@require_POST
+def followup_status(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, followup = get_followup_for(request, ws, pk, Action.ACT_ON_TOUCHPOINT)
+    form = StatusForm(posted(request))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.followup_set_status(
+                actor=membership,
+                followup=followup,
+                status=data["status"],
+                version=data["version"],
+                root_cause=data["root_cause"],
+            )
+        except FollowUpConflict:
+            return _conflict(request, ws, membership, pk)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return _answer(request, ws, membership, followup, done=_("Follow-up updated."))
+    return _answer(request, ws, membership, followup, status=422, status_form=form)
+
+
+@login_required
+@require_POST
+def followup_note(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, followup = get_followup_for(request, ws, pk, Action.ACT_ON_TOUCHPOINT)
+    form = NoteForm(posted(request))
+    if form.is_valid():
+        try:
+            services.followup_add_note(
+                actor=membership, followup=followup, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return _answer(request, ws, membership, followup, done=_("Note added."))
+    return _answer(request, ws, membership, followup, status=422, note_form=form)
+
+
+@login_required
+@require_POST
+def followup_assign(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    membership, followup = get_followup_for(request, ws, pk, Action.REASSIGN_FOLLOWUP)
+    members = list(workspace_members(membership=membership))
+    form = AssignForm(posted(request), members=members)
+    if form.is_valid():
+        chosen = form.cleaned_data["assignee"]
+        assignee = next((m for m in members if chosen is not None and m.pk == chosen.pk), None)
+        try:
+            services.followup_reassign(
+                actor=membership,
+                followup=followup,
+                assignee=assignee,
+                version=form.cleaned_data["version"],
+            )
+        except FollowUpConflict:
+            return _conflict(request, ws, membership, pk)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return _answer(request, ws, membership, followup, done=_("Follow-up reassigned."))
+    return _answer(request, ws, membership, followup, status=422, assign_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def followup_settings(request: HttpRequest, ws: str) -> HttpResponse:
+    membership = get_workspace_for(request, ws, Action.CONFIGURE_FOLLOWUPS)
+    workspace = membership.workspace
+    current = FollowUpSettings.objects.filter(workspace=workspace).first() or FollowUpSettings(
+        workspace=workspace
+    )
+    form = SettingsForm(posted(request), instance=current, workspace_id=workspace.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.followup_settings_update(
+                actor=membership, workspace=workspace, values=form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Follow-up rule saved. It applies to answers from now on."))
+            return redirect("followups:settings", ws=ws)
+    return render(
+        request,
+        "feedback/followups/settings.html",
+        {"membership": membership, "form": form},
+        status=422 if form.errors else 200,
+    )
