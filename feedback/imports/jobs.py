@@ -27,7 +27,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from feedback.imports import presets, reading, rows
+from feedback.imports import presets, reading, rows, streaming
 from feedback.imports.pipeline import ImportOutcome, import_path
 from feedback.imports.types import (
     ImportFileError,
@@ -161,7 +161,7 @@ def import_preview(*, job: ImportJob, mapping: Mapping) -> list[PreviewRow]:
     layout = Layout.from_json(job.layout)
     resolve = TouchpointRefs(job.workspace_id)
     preview = []
-    with reading.open_rows(job.file.path, layout) as stream:
+    with streaming.open_rows(job.file.path, layout) as stream:
         for raw in stream:
             preview.append(_preview_row(raw, layout, mapping, resolve))
             if len(preview) == PREVIEW_ROWS:

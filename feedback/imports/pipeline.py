@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from feedback.imports import rows
-from feedback.imports.reading import RowStream, open_rows
 from feedback.imports.store import store_records
+from feedback.imports.streaming import RowStream, open_rows
 from feedback.imports.types import (
     Layout,
     Mapping,

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from feedback.imports import presets, reading, rows
+from feedback.imports import presets, reading, rows, streaming
 from feedback.imports.types import (
     ActivityIn,
     DateOrder,
@@ -92,7 +92,7 @@ def read_everything(path) -> None:
             date_order=layout.date_order,
             decimal_comma=layout.decimal_comma,
         )
-        with reading.open_rows(path, layout) as stream:
+        with streaming.open_rows(path, layout) as stream:
             for raw in stream:
                 assert 0 <= stream.fraction_read() <= 1
                 result = rows.validate(raw, layout=layout, mapping=mapping, resolve=resolve)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from feedback.imports import presets, reading, rows
+from feedback.imports import presets, reading, rows, streaming
 from feedback.imports.types import (
     ActivityIn,
     DateOrder,
@@ -44,7 +44,7 @@ def parse(path, layout: Layout, target=Target.RESPONSES, **choices) -> list:
         decimal_comma=layout.decimal_comma,
         **choices,
     )
-    with reading.open_rows(path, layout) as stream:
+    with streaming.open_rows(path, layout) as stream:
         return [rows.validate(r, layout=layout, mapping=mapping, resolve=resolve) for r in stream]
 
 

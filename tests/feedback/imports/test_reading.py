@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from feedback.imports import reading
+from feedback.imports import reading, streaming
 from feedback.imports.types import ImportFileError, Layout, Preset, RawRow
 
 
@@ -25,7 +25,7 @@ def write(tmp_path, data: bytes, name: str = "upload") -> str:
 
 def read_all(path, layout: Layout | None = None) -> list[RawRow]:
     layout = layout or reading.detect(path)
-    with reading.open_rows(path, layout) as stream:
+    with streaming.open_rows(path, layout) as stream:
         return list(stream)
 
 
@@ -219,7 +219,7 @@ def test_a_field_beyond_the_limit_becomes_an_unreadable_row(tmp_path):
 
 
 def test_a_line_beyond_the_limit_is_skipped_without_reading_it_whole(tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "LINE_LIMIT", 100)
+    monkeypatch.setattr(streaming, "LINE_LIMIT", 100)  # the limit the row stream applies
     data = b"id,comment\n1,ok\n2," + b"y" * 1000 + b"\n3,ok\n"
     path = write(tmp_path, data)
     layout = reading.detect(path)
@@ -235,7 +235,7 @@ def test_a_line_beyond_the_limit_is_skipped_without_reading_it_whole(tmp_path, m
 def test_progress_goes_from_zero_to_one_and_close_releases_the_file(tmp_path):
     data = b"id\n" + b"".join(b"%d\n" % i for i in range(50_000))
     path = write(tmp_path, data)
-    stream = reading.open_rows(path, reading.detect(path))
+    stream = streaming.open_rows(path, reading.detect(path))
     assert stream.fraction_read() == 0
     seen = []
     for i, _row in enumerate(stream):
@@ -245,7 +245,7 @@ def test_progress_goes_from_zero_to_one_and_close_releases_the_file(tmp_path):
     assert 0 < seen[-1] < 1
     assert stream.fraction_read() == 1
     stream.close()
-    with reading.open_rows(path, reading.detect(path)) as again:
+    with streaming.open_rows(path, reading.detect(path)) as again:
         next(iter(again))
     assert again._file.closed
 
@@ -267,7 +267,7 @@ def test_xlsx_rows_keep_their_types_and_sheet_row_numbers(tmp_path):
         ["When", "NPS", "Comment"],
         1,
     )
-    with reading.open_rows(path, layout) as stream:
+    with streaming.open_rows(path, layout) as stream:
         rows = list(stream)
         assert stream.fraction_read() == 1
     assert rows == [
@@ -301,7 +301,7 @@ def test_large_files_stream_in_bounded_memory(tmp_path):
     layout = reading.detect(path)
     tracemalloc.start()
     try:
-        with reading.open_rows(path, layout) as stream:
+        with streaming.open_rows(path, layout) as stream:
             count = sum(1 for _ in stream)
         _current, peak = tracemalloc.get_traced_memory()
     finally:
@@ -310,7 +310,7 @@ def test_large_files_stream_in_bounded_memory(tmp_path):
     assert peak < size / 20, (peak, size)
 
 
-# --- rows the header does not fit (one rule: reading.field_count_problem) ------------------------
+# --- rows the header does not fit (one rule: streaming.field_count_problem) ---------------------
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
