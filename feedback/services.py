@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -136,6 +137,25 @@ _NAMES = Identifiers(Response._meta.db_table, "id", *_COLUMNS)
 _INSERT_ROWS = 500  # answers per INSERT statement
 
 
+@cache
+def _answers_names() -> dict[str, Sql]:
+    """The statement's identifiers, quoted once per process (the busiest path builds it)."""
+    return {
+        "table": _NAMES[Response._meta.db_table],
+        "columns": _NAMES.each("{name}", _COLUMNS),
+        **{key: _NAMES[name] for key, name in _KEYS.items()},
+    }
+
+
+_KEYS = {
+    "workspace": "workspace_id",
+    "source": "source",
+    "external": "external_id",
+    "id": "id",
+    "touchpoint": "touchpoint_id",
+}
+
+
 def _answers_insert(rows: Sequence[tuple]) -> Sql:
     """INSERT of the rows (values in ``_COLUMNS`` order) that skips an answer stored before, a
     concurrent request's included, and returns the external id, id and touchpoint of each row
@@ -144,14 +164,8 @@ def _answers_insert(rows: Sequence[tuple]) -> Sql:
         "INSERT INTO {table} ({columns}) VALUES {values}"
         " ON CONFLICT ({workspace}, {source}, {external}) DO NOTHING"
         " RETURNING {external}, {id}, {touchpoint}",
-        table=_NAMES[Response._meta.db_table],
-        columns=_NAMES.each("{name}", _COLUMNS),
         values=join(", ", (sql("({row})", row=value_list(row)) for row in rows)),
-        workspace=_NAMES["workspace_id"],
-        source=_NAMES["source"],
-        external=_NAMES["external_id"],
-        id=_NAMES["id"],
-        touchpoint=_NAMES["touchpoint_id"],
+        **_answers_names(),
     )
 
 

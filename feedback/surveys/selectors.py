@@ -8,6 +8,7 @@ same four-table join through the ORM cost the request more than storing the answ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import connection
 
@@ -15,7 +16,7 @@ from feedback.followups.models import FollowUpSettings
 from feedback.models import SurveyLink
 from feedback.services import TouchpointRef
 from journeys.models import Journey, Touchpoint
-from mot.sql import Identifiers, fetch, sql
+from mot.sql import Identifiers, Sql, fetch, sql
 
 _RULE_COLUMNS = tuple(f.column for f in FollowUpSettings._meta.concrete_fields)
 _RULE_FIELDS = [f.attname for f in FollowUpSettings._meta.concrete_fields]
@@ -39,6 +40,18 @@ class PublicLink:
     rule: FollowUpSettings  # the workspace's follow-up rule (its defaults when never set)
 
 
+@cache
+def _names() -> dict[str, Sql]:
+    """The statement's identifiers, quoted once per process."""
+    return {
+        "rule_columns": _NAMES.each("s.{name}", _RULE_COLUMNS),
+        "links": _NAMES[SurveyLink._meta.db_table],
+        "touchpoints": _NAMES[Touchpoint._meta.db_table],
+        "journeys": _NAMES[Journey._meta.db_table],
+        "rules": _NAMES[FollowUpSettings._meta.db_table],
+    }
+
+
 def public_link(token: str) -> PublicLink | None:
     rows = fetch(
         sql(
@@ -52,11 +65,7 @@ def public_link(token: str) -> PublicLink | None:
             WHERE l.token = %s
             """,
             token[:64],
-            rule_columns=_NAMES.each("s.{name}", _RULE_COLUMNS),
-            links=_NAMES[SurveyLink._meta.db_table],
-            touchpoints=_NAMES[Touchpoint._meta.db_table],
-            journeys=_NAMES[Journey._meta.db_table],
-            rules=_NAMES[FollowUpSettings._meta.db_table],
+            **_names(),
         )
     )
     if not rows:
