@@ -195,6 +195,10 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MOT <mot@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where MOT is reached, for the links in alert e-mails (sent by workers, outside any request).
+SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000", schemes={"http", "https"})
+# New follow-ups reaching a member within this many seconds share one e-mail.
+ALERTS_DIGEST_SECONDS = env.int("ALERTS_DIGEST_SECONDS", default=120, maximum=3000)
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env.url("REDIS_URL", default="", schemes={"redis", "rediss"})
@@ -238,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
     "metrics-watchdog": {
         "task": "metrics.tasks.requeue_stalled_runs",
         "schedule": METRICS_WATCHDOG_SECONDS,
+    },
+    # Alert e-mails whose task never ran (Redis was down when they were recorded).
+    "alerts-mail-sweep": {
+        "task": "mot.tasks.mail_stalled_notifications",
+        "schedule": crontab(minute="*/10"),
     },
 }
 # Answers arriving within this many seconds of each other share one recompute.
