@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.db import OperationalError
+from django.utils import timezone
 
+from feedback.followups import alerts
 from feedback.imports import jobs
 
 
@@ -14,3 +16,9 @@ from feedback.imports import jobs
 def run_import(job_id: int) -> None:
     """Dry-run or import an uploaded file (feedback.imports.jobs.import_run)."""
     jobs.import_run(job_id)
+
+
+@shared_task(ignore_result=True)
+def followups_overdue_digests() -> int:
+    """Beat, daily: each member's digest of overdue follow-ups (once a day whatever reruns)."""
+    return alerts.overdue_digests(today=timezone.localdate())

@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.requeue_stalled_runs",
         "schedule": METRICS_WATCHDOG_SECONDS,
     },
+    # Each member's daily e-mail of overdue follow-ups (once a day whatever reruns).
+    "followups-overdue-digest": {
+        "task": "feedback.tasks.followups_overdue_digests",
+        "schedule": crontab(hour=7, minute=5),
+    },
     # Alert e-mails whose task never ran (Redis was down when they were recorded).
     "alerts-mail-sweep": {
         "task": "mot.tasks.mail_stalled_notifications",

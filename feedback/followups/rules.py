@@ -17,6 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from feedback.experience import Experience
+from feedback.followups.alerts import new_followups_alert
 from feedback.followups.models import FollowUp, FollowUpSettings, Status, Trigger
 from feedback.models import Response
 from mot.sql import Identifiers, compiled, execute, sql
@@ -85,12 +86,13 @@ def followups_open(
     )
     ops = connection.ops  # raw parameters: as the ORM would write them (SQLite keeps text)
     due = ops.adapt_datefield_value(working_days_after(timezone.localdate(), rule.response_days))
-    now = ops.adapt_datetimefield_value(timezone.now())
+    opened_at = timezone.now()
+    now = ops.adapt_datetimefield_value(opened_at)
     # One INSERT … SELECT: the rows never come to Python (a 50,000-answer chunk of an import
     # opens its follow-ups in the database alone), and ON CONFLICT skips an answer that has
     # one already, a concurrent request's included; the count is of rows really inserted.
     # (WHERE true: SQLite would otherwise read ON CONFLICT as a join's ON.)
-    return execute(
+    opened = execute(
         sql(
             """
             INSERT INTO {followup} (workspace_id, response_id, touchpoint_id, assignee_id,
@@ -109,3 +111,8 @@ def followups_open(
             candidates=compiled(candidates),
         )
     )
+    if opened:
+        # Their assignees (or the queue's managers) hear of them: a few queries, whatever the
+        # batch, and one e-mail task per recipient once the transaction commits.
+        new_followups_alert(workspace_id=workspace_id, opened_at=opened_at)
+    return opened
