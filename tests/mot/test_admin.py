@@ -97,6 +97,11 @@ def feedback_rows(journey, editor):
     from metrics.services import metrics_recompute
 
     metrics_recompute(workspace_id=journey.workspace_id, full=True)
+    from metrics.models import MomentTurn
+
+    MomentTurn.objects.create(
+        workspace=journey.workspace, touchpoint=tp, dropped=True, turns=1, changed_at=timezone.now()
+    )
 
 
 @pytest.mark.parametrize("model", OUR_MODELS, ids=lambda m: m.__name__)
