@@ -312,3 +312,19 @@ def test_another_workspaces_members_hear_nothing(alerts, workspace, outsider, re
     alerts(overdue_digests, today=timezone.localdate())
     assert not Notification.objects.filter(recipient__in=[outsider, other_admin]).exists()
     assert all(outsider.user.email not in m.to for m in mail.outbox)
+
+
+def test_beat_runs_the_daily_digest_and_the_mail_sweep(alerts, workspace, staff, reviews):
+    from django.conf import settings
+
+    from feedback.tasks import followups_overdue_digests
+    from mot.celery import app
+
+    app.loader.import_default_modules()
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["followups-overdue-digest"]["task"] == followups_overdue_digests.name
+    assert schedule["alerts-mail-sweep"]["task"] in app.tasks
+    _overdue(workspace, reviews, 1, "late")
+
+    assert alerts(lambda: followups_overdue_digests.apply().get()) == 1
+    assert alerts(lambda: followups_overdue_digests.apply().get()) == 0
