@@ -194,6 +194,9 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
         "Environment variables EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other."
     )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MOT <mot@localhost>")
+# Seconds an SMTP connection may hang before the send fails (and an alert's task retries):
+# a mail server that does not answer must not hold a worker, or an eager request, for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10, minimum=1, maximum=600)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where MOT is reached, for the links in alert e-mails (sent by workers, outside any request).
 SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000", schemes={"http", "https"})
