@@ -41,13 +41,15 @@ def _detail_link(workspace_slug: str) -> tuple[str, str]:
     return f"{start}{workspace_slug}{middle}", end
 
 
-def new_followups_alert(*, workspace_id: int, opened_at: datetime) -> int:
-    """Tell of the follow-ups the workspace opened at ``opened_at`` (one call of
-    ``followups_open``): a notification for the assignee of each, or for every manager and
-    admin when it went to the queue; their e-mails once the transaction commits. Returns the
-    notifications written."""
+def new_followups_alert(*, workspace_id: int, opened_at: datetime, due_on: date) -> int:
+    """Tell of the follow-ups the workspace opened at ``opened_at``, due on ``due_on`` (one
+    call of ``followups_open``): a notification for the assignee of each, or for every manager
+    and admin when it went to the queue; their e-mails once the transaction commits. Returns
+    the notifications written."""
+    # Workspace, status and due date: the follow-ups' index (followup_ws_due) finds the rows
+    # without reading the workspace's other open follow-ups.
     opened = FollowUp.objects.filter(
-        workspace_id=workspace_id, status=Status.OPEN, created_at=opened_at
+        workspace_id=workspace_id, status=Status.OPEN, due_on=due_on, created_at=opened_at
     )
     assignees = set(opened.order_by().values_list("assignee_id", flat=True).distinct())
     if not assignees:

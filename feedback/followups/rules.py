@@ -85,7 +85,8 @@ def followups_open(
         .values(rid=F("pk"), tid=F("touchpoint_id"), oid=F("touchpoint__owner_id"))
     )
     ops = connection.ops  # raw parameters: as the ORM would write them (SQLite keeps text)
-    due = ops.adapt_datefield_value(working_days_after(timezone.localdate(), rule.response_days))
+    due_on = working_days_after(timezone.localdate(), rule.response_days)
+    due = ops.adapt_datefield_value(due_on)
     opened_at = timezone.now()
     now = ops.adapt_datetimefield_value(opened_at)
     # One INSERT … SELECT: the rows never come to Python (a 50,000-answer chunk of an import
@@ -114,5 +115,5 @@ def followups_open(
     if opened:
         # Their assignees (or the queue's managers) hear of them: a few queries, whatever the
         # batch, and one e-mail task per recipient once the transaction commits.
-        new_followups_alert(workspace_id=workspace_id, opened_at=opened_at)
+        new_followups_alert(workspace_id=workspace_id, opened_at=opened_at, due_on=due_on)
     return opened
