@@ -31,6 +31,18 @@ pytestmark = pytest.mark.redis
 BASE_URL = "http://mot.example.test/"
 
 
+def worker(*queues: str):
+    """A real worker in a thread of this process, reading only these queues."""
+    return start_worker(
+        celery_app,
+        pool="solo",
+        concurrency=1,
+        queues=list(queues),
+        perform_ping_check=False,
+        shutdown_timeout=15,
+    )
+
+
 @pytest.fixture
 def published():
     """Ids and routing keys of the task messages sent to the broker during the test."""
@@ -49,14 +61,7 @@ def published():
 def test_invitation_email_is_sent_by_a_worker_through_redis(
     admin, mailoutbox, redis_client, isolated_queue, published
 ):
-    with start_worker(
-        celery_app,
-        pool="solo",
-        concurrency=1,
-        queues=[isolated_queue],
-        perform_ping_check=False,
-        shutdown_timeout=15,
-    ):
+    with worker(isolated_queue):
         with transaction.atomic():
             services.member_invite(
                 actor=admin, email="New.Person@Example.com", role="staff", base_url=BASE_URL
@@ -139,14 +144,7 @@ def test_a_file_import_runs_on_a_worker_through_redis(
         'hx-trigger="every 1s"' in client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
     )
 
-    with start_worker(
-        celery_app,
-        pool="solo",
-        concurrency=1,
-        queues=[isolated_queue, isolated_metrics_queue],
-        perform_ping_check=False,
-        shutdown_timeout=15,
-    ):
+    with worker(isolated_queue, isolated_metrics_queue):
         assert wait_for(
             lambda: ImportJob.objects.get(pk=job.pk).status == ImportStatus.DONE, timeout=60
         ), ImportJob.objects.get(pk=job.pk).status
@@ -202,14 +200,7 @@ def test_new_follow_ups_reach_their_owner_as_one_email_through_a_worker(
 
     before_task_publish.connect(record, weak=False)
     try:
-        with start_worker(
-            celery_app,
-            pool="solo",
-            concurrency=1,
-            queues=[isolated_queue],
-            perform_ping_check=False,
-            shutdown_timeout=15,
-        ):
+        with worker(isolated_queue):
             ingest("a1", "a2")
             ingest("a3")
             assert sent == [((staff.pk, Kind.FOLLOWUP_NEW), isolated_queue)]

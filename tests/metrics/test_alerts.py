@@ -18,14 +18,9 @@ from tests.journeys.test_map_overlays import store_moment
 
 
 @pytest.fixture
-def alerts(db, celery_eager, settings, mailoutbox, django_capture_on_commit_callbacks):
-    settings.SITE_URL = "https://mot.example.test"
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
+def alerts(on_commit_eager):
+    """Alerts recorded by a call are mailed into the outbox as its transaction commits."""
+    return on_commit_eager
 
 
 @pytest.fixture

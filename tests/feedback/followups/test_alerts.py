@@ -23,15 +23,9 @@ from tests.feedback.followups.conftest import answer, ingest
 
 
 @pytest.fixture
-def alerts(db, celery_eager, settings, mailoutbox, django_capture_on_commit_callbacks):
-    """Tasks run in-process as the transaction commits; e-mail lands in the outbox."""
-    settings.SITE_URL = "https://mot.example.test"
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
+def alerts(on_commit_eager):
+    """Alerts recorded by a call are mailed into the outbox as its transaction commits."""
+    return on_commit_eager
 
 
 @pytest.fixture
