@@ -21,8 +21,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback.followups.alerts import announce_soon_on_commit
 from feedback.followups.models import FollowUpSettings
-from feedback.followups.rules import AnswerFacts, opening_insert, rule_selects, settings_of
+from feedback.followups.rules import (
+    AnswerFacts,
+    Opening,
+    opening_insert,
+    rule_selects,
+    settings_of,
+)
 from feedback.models import Customer, Response
 from journeys.models import Touchpoint
 from metrics.services import metrics_request_on_commit
@@ -188,7 +195,7 @@ def _candidates(selected: Mapping[str, int | None], stored: Sql) -> Sql:
 def _store(
     *,
     workspace_id: int,
-    rule: FollowUpSettings | None,
+    opening: Opening | None,
     rows: Sequence[tuple],
     selected: Mapping[str, int | None],
 ) -> tuple[dict[str, int], int]:
@@ -210,7 +217,7 @@ def _store(
                     answers=_answers_insert(chunk),
                     followups=opening_insert(
                         workspace_id=workspace_id,
-                        rule=rule,
+                        opening=opening,
                         candidates=_candidates(wanted, sql("a")),
                     ),
                 )
@@ -231,7 +238,7 @@ def _store(
                 opened += execute(
                     opening_insert(
                         workspace_id=workspace_id,
-                        rule=rule,
+                        opening=opening,
                         candidates=_candidates(wanted, sql("({rows})", rows=now_stored)),
                     )
                 )
@@ -292,7 +299,7 @@ def responses_ingest(
         now = adapt(timezone.now())
         stored, result.followups = _store(
             workspace_id=workspace_id,
-            rule=rule,
+            opening=Opening.now(rule) if selected else None,
             selected=selected,
             rows=[
                 (
@@ -311,6 +318,9 @@ def responses_ingest(
     result.created = len(stored)
     result.duplicates = len(answers) - len(stored)
     result.created_ids = sorted(stored.values())
+    if result.followups:
+        # Told by a task shortly after, one for a burst of answers: the request stays short.
+        announce_soon_on_commit(workspace_id=workspace_id)
     if request_metrics and stored:
         metrics_request_on_commit(
             workspace_id=workspace_id,

@@ -37,6 +37,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from metrics import engine
+from metrics.alerts import moment_turns_alert
 from metrics.models import RecomputeRun
 
 logger = logging.getLogger(__name__)
@@ -235,6 +236,8 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
     cache.delete(progress_key(workspace_id))
     if full:
         engine.tidy_counts()
+    # On the numbers just stored: managers hear of a moment that turned down since the last run.
+    moment_turns_alert(workspace_id=workspace_id)
     return True
 
 

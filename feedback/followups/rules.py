@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from feedback.experience import Experience, experience_of
+from feedback.followups.alerts import new_followups_alert
 from feedback.followups.models import FollowUp, FollowUpSettings, Status, Trigger
 from feedback.models import Response
 from mot.sql import Identifiers, Sql, compiled, execute, sql
@@ -93,7 +94,28 @@ class AnswerFacts:
     mot_stage: str
 
 
-def opening_insert(*, workspace_id: int, rule: FollowUpSettings, candidates: Sql) -> Sql:
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """What every follow-up opened by one call shares: its due date and opening time (by
+    which the new-follow-up alert finds them)."""
+
+    due_on: date
+    opened_at: datetime
+
+    @classmethod
+    def now(cls, rule: FollowUpSettings) -> Opening:
+        return cls(working_days_after(timezone.localdate(), rule.response_days), timezone.now())
+
+    def announce(self, *, workspace_id: int, opened: int) -> None:
+        """Their assignees (or the queue's managers) hear of the follow-ups opened: a few
+        queries whatever the batch, and one e-mail task per recipient after the commit."""
+        if opened:
+            new_followups_alert(
+                workspace_id=workspace_id, opened_at=self.opened_at, due_on=self.due_on
+            )
+
+
+def opening_insert(*, workspace_id: int, opening: Opening, candidates: Sql) -> Sql:
     """An INSERT that opens a follow-up for each row of ``candidates``, a SELECT of the columns
     ``rid`` (the answer), ``tid`` (its touchpoint) and ``oid`` (the assignee, or NULL for the
     workspace's queue). ON CONFLICT skips an answer that has one already, a concurrent
@@ -103,8 +125,8 @@ def opening_insert(*, workspace_id: int, rule: FollowUpSettings, candidates: Sql
     write them (SQLite keeps text). (WHERE true: SQLite would otherwise read ON CONFLICT as a
     join's ON.)"""
     ops = connection.ops
-    due = ops.adapt_datefield_value(working_days_after(timezone.localdate(), rule.response_days))
-    now = ops.adapt_datetimefield_value(timezone.now())
+    due = ops.adapt_datefield_value(opening.due_on)
+    now = ops.adapt_datetimefield_value(opening.opened_at)
     return sql(
         """
         INSERT INTO {followup} (workspace_id, response_id, touchpoint_id, assignee_id,
@@ -148,8 +170,11 @@ def followups_open(
         .filter(followup__isnull=True)
         .values(rid=F("pk"), tid=F("touchpoint_id"), oid=F("touchpoint__owner_id"))
     )
+    opening = Opening.now(rule)
     # One INSERT … SELECT: the rows never come to Python (a 50,000-answer chunk of an import
     # opens its follow-ups in the database alone).
-    return execute(
-        opening_insert(workspace_id=workspace_id, rule=rule, candidates=compiled(candidates))
+    opened = execute(
+        opening_insert(workspace_id=workspace_id, opening=opening, candidates=compiled(candidates))
     )
+    opening.announce(workspace_id=workspace_id, opened=opened)
+    return opened
