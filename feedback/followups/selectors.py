@@ -1,17 +1,21 @@
-"""Reads for the follow-up pages: my follow-ups, a follow-up's timeline, its customer's answers."""
+"""Reads for the follow-up pages: my follow-ups, the team queue and its counts, a follow-up's
+timeline, its customer's answers and activities."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import Case, IntegerField, Q, QuerySet, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
 from django.utils import timezone
 
-from feedback.followups.models import ACTIVE, CLOSED, FollowUp, FollowUpEvent
-from feedback.models import Response
+from feedback.followups.models import ACTIVE, CLOSED, TRANSITIONS, FollowUp, FollowUpEvent, Status
+from feedback.models import Activity, Response
 from mot.models import Membership
 
 CUSTOMER_ANSWERS = 20  # the customer's latest other answers shown on a follow-up
+CUSTOMER_ACTIVITIES = 20  # and their latest activities (purchases, returns…)
+TEAM_TOUCHPOINTS = 50  # touchpoints listed with their counts on the team queue
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,36 @@ class ListFilters:
     status: str = "active"  # active, open, in_progress, closed, all
     overdue: bool = False
     scope: str = "mine"  # mine (assigned to me or on my touchpoints) or queue (unassigned)
+
+
+def _overdue(today: date) -> Q:
+    return Q(status__in=ACTIVE, due_on__lt=today)
+
+
+def _breach(today: date) -> Q:
+    """Missed its response target: still open past its due date, or closed after it."""
+    return _overdue(today) | Q(closed_at__date__gt=F("due_on"))
+
+
+def _with_status(rows: QuerySet[FollowUp], status: str) -> QuerySet[FollowUp]:
+    if status == "active":
+        return rows.filter(status__in=ACTIVE)
+    if status == "closed":
+        return rows.filter(status__in=CLOSED)
+    if status != "all":
+        return rows.filter(status=status)
+    return rows
+
+
+def _for_rows(rows: QuerySet[FollowUp], today: date) -> QuerySet[FollowUp]:
+    """What a list row shows, read in the same query; overdue first, then by due date."""
+    return (
+        rows.select_related("response", "touchpoint__journey", "assignee__user")
+        .annotate(
+            is_overdue=Case(When(_overdue(today), then=1), default=0, output_field=IntegerField())
+        )
+        .order_by("-is_overdue", "due_on", "pk")
+    )
 
 
 def followups_for_list(*, membership: Membership, filters: ListFilters) -> QuerySet[FollowUp]:
@@ -29,20 +63,114 @@ def followups_for_list(*, membership: Membership, filters: ListFilters) -> Query
         rows = rows.filter(assignee__isnull=True)
     else:
         rows = rows.filter(Q(assignee=membership) | Q(touchpoint__owner=membership))
-    if filters.status == "active":
-        rows = rows.filter(status__in=ACTIVE)
-    elif filters.status == "closed":
-        rows = rows.filter(status__in=CLOSED)
-    elif filters.status != "all":
-        rows = rows.filter(status=filters.status)
-    overdue = Q(status__in=ACTIVE, due_on__lt=today)
+    rows = _with_status(rows, filters.status)
     if filters.overdue:
-        rows = rows.filter(overdue)
-    return (
-        rows.select_related("response", "touchpoint__journey", "assignee__user")
-        .annotate(is_overdue=Case(When(overdue, then=1), default=0, output_field=IntegerField()))
-        .order_by("-is_overdue", "due_on", "pk")
+        rows = rows.filter(_overdue(today))
+    return _for_rows(rows, today)
+
+
+def mark_overdue(followup: FollowUp, *, today: date | None = None) -> FollowUp:
+    """Set ``is_overdue`` as the list queries annotate it, on a follow-up read alone (a row
+    drawn again after a change)."""
+    today = today or timezone.localdate()
+    followup.is_overdue = int(followup.status in ACTIVE and followup.due_on < today)
+    return followup
+
+
+def next_statuses(status: str) -> list[Status]:
+    """Where a follow-up may go from ``status``, moving on first: going back to open is offered
+    last, so the default choice moves the work forward."""
+    allowed = TRANSITIONS[status]
+    return sorted(
+        (Status(s) for s in Status.values if s in allowed), key=lambda s: s == Status.OPEN
     )
+
+
+# --- the team queue --------------------------------------------------------------------------
+
+UNASSIGNED = "none"  # the owner filter's value for the workspace's queue
+
+
+@dataclass(frozen=True)
+class TeamFilters:
+    status: str = "active"  # as ListFilters
+    overdue: bool = False
+    breach: bool = False  # open past due, or closed after it
+    owner: str = ""  # "" everyone, UNASSIGNED the workspace's queue, else a membership id
+    touchpoint: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self != TeamFilters()
+
+
+def team_followups(*, workspace_id: int, filters: TeamFilters) -> QuerySet[FollowUp]:
+    """Every follow-up of the workspace the filters keep, overdue first. One query."""
+    today = timezone.localdate()
+    rows = _with_status(FollowUp.objects.filter(workspace_id=workspace_id), filters.status)
+    if filters.owner == UNASSIGNED:
+        rows = rows.filter(assignee__isnull=True)
+    elif filters.owner:
+        rows = rows.filter(assignee_id=int(filters.owner))
+    if filters.touchpoint is not None:
+        rows = rows.filter(touchpoint_id=filters.touchpoint)
+    if filters.overdue:
+        rows = rows.filter(_overdue(today))
+    if filters.breach:
+        rows = rows.filter(_breach(today))
+    return _for_rows(rows, today)
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    active: int
+    overdue: int
+    breaches: int
+
+
+def owner_counts(*, workspace_id: int) -> dict[int | None, QueueCounts]:
+    """Per assignee (None: the workspace's queue): active follow-ups, overdue ones, and SLA
+    breaches (open past due or closed after it, any time). One query; owners with none of
+    these are absent."""
+    today = timezone.localdate()
+    rows = (
+        FollowUp.objects.filter(workspace_id=workspace_id)
+        .filter(Q(status__in=ACTIVE) | Q(closed_at__date__gt=F("due_on")))
+        .values("assignee_id")
+        .annotate(
+            active=Count("pk", filter=Q(status__in=ACTIVE)),
+            overdue=Count("pk", filter=_overdue(today)),
+            breaches=Count("pk", filter=_breach(today)),
+        )
+        .values_list("assignee_id", "active", "overdue", "breaches")
+        .order_by()
+    )
+    return {row[0]: QueueCounts(*row[1:]) for row in rows}
+
+
+@dataclass(frozen=True)
+class TouchpointCount:
+    touchpoint_id: int
+    title: str
+    journey: str
+    active: int
+    overdue: int
+
+
+def touchpoint_counts(*, workspace_id: int) -> list[TouchpointCount]:
+    """The touchpoints with the most active follow-ups (up to TEAM_TOUCHPOINTS), with how many
+    are overdue. One query."""
+    today = timezone.localdate()
+    rows = (
+        FollowUp.objects.filter(workspace_id=workspace_id, status__in=ACTIVE)
+        .values("touchpoint_id")
+        .annotate(active=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+        .values_list(
+            "touchpoint_id", "touchpoint__title", "touchpoint__journey__name", "active", "overdue"
+        )
+        .order_by("-active", "touchpoint__title", "touchpoint_id")[:TEAM_TOUCHPOINTS]
+    )
+    return [TouchpointCount(*row) for row in rows]
 
 
 def followup_timeline(*, followup: FollowUp) -> list[FollowUpEvent]:
@@ -63,4 +191,17 @@ def customer_other_answers(*, followup: FollowUp) -> list[Response]:
         .exclude(pk=response.pk)
         .select_related("touchpoint")
         .order_by("-submitted_at", "-pk")[:CUSTOMER_ANSWERS]
+    )
+
+
+def customer_activities(*, followup: FollowUp) -> list[Activity]:
+    """The customer's latest activities (purchases, returns…), newest first: did they come
+    back after the follow-up? None for an anonymous answer."""
+    customer_id = followup.response.customer_id
+    if customer_id is None:
+        return []
+    return list(
+        Activity.objects.filter(
+            workspace_id=followup.workspace_id, customer_id=customer_id
+        ).order_by("-occurred_at", "-pk")[:CUSTOMER_ACTIVITIES]
     )
