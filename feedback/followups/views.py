@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from feedback.followups.forms import (
     TeamFilterForm,
 )
 from feedback.followups.models import FollowUp, FollowUpSettings
+from feedback.followups.rows import RowRenderer
 from feedback.followups.services import FollowUpConflict
 from mot.forms_utils import apply_service_errors
 from mot.http import carried_query, posted, wants_partial
@@ -40,11 +42,10 @@ from mot.selectors import workspace_members
 LIST_LIMIT = 500  # follow-ups on one page of My follow-ups
 TEAM_LIMIT = 200  # and of the team queue, whose rows each carry a reassignment form
 CARRIED_KEYS = ("status", "overdue", "scope")
-ROW_TEMPLATE = "feedback/followups/row.html"
 MINE, TEAM = "mine", "team"  # the list a row belongs to (posted with a change made from it)
 
 
-def _prepare_rows(membership: Membership, rows: list[FollowUp]) -> list[FollowUp]:
+def _prepare_rows(membership: Membership, rows: list[selectors.Row]) -> list[selectors.Row]:
     """What each row offers its viewer, through the policy: the status form to those who may
     act on that follow-up, the reassignment form to those who may reassign it."""
     for row in rows:
@@ -54,14 +55,22 @@ def _prepare_rows(membership: Membership, rows: list[FollowUp]) -> list[FollowUp
     return rows
 
 
+def _renderer(
+    request: HttpRequest, membership: Membership, kind: str, members: list[Membership]
+) -> RowRenderer:
+    return RowRenderer(
+        ws=membership.workspace.slug, kind=kind, csrf_token=get_token(request), members=members
+    )
+
+
 @login_required
 @require_GET
 def followup_list(request: HttpRequest, ws: str) -> HttpResponse:
     membership = get_workspace_for(request, ws, Action.VIEW)
     filter_form = ListFilterForm(request.GET or None)
     filters = filter_form.filters()
-    rows = list(
-        selectors.followups_for_list(membership=membership, filters=filters)[: LIST_LIMIT + 1]
+    rows = selectors.followups_for_list(
+        membership=membership, filters=filters, limit=LIST_LIMIT + 1
     )
     return _list_response(
         request,
@@ -70,9 +79,11 @@ def followup_list(request: HttpRequest, ws: str) -> HttpResponse:
             "membership": membership,
             "filter_form": filter_form,
             "filters": filters,
-            "followups": _prepare_rows(membership, rows[:LIST_LIMIT]),
+            "followups": rows[:LIST_LIMIT],
+            "rows_html": _renderer(request, membership, MINE, []).render_many(
+                _prepare_rows(membership, rows[:LIST_LIMIT])
+            ),
             "more": len(rows) > LIST_LIMIT,
-            "row_kind": MINE,
             "query": carried_query(request.GET, CARRIED_KEYS, max_length=20),
             "can_configure": can(membership, Action.CONFIGURE_FOLLOWUPS, membership.workspace),
             "can_read_team": can(membership, Action.READ_TEAM_FOLLOWUPS, membership.workspace),
@@ -97,18 +108,19 @@ def followup_team(request: HttpRequest, ws: str) -> HttpResponse:
     members = list(workspace_members(membership=membership))
     filter_form = TeamFilterForm(request.GET or None, members=members)
     filters = filter_form.filters()
-    rows = list(
-        selectors.team_followups(workspace_id=workspace_id, filters=filters)[: TEAM_LIMIT + 1]
+    rows = selectors.team_followups(
+        workspace_id=workspace_id, filters=filters, limit=TEAM_LIMIT + 1
     )
     context = {
         "membership": membership,
         "filter_form": filter_form,
         "filters": filters,
-        "followups": _prepare_rows(membership, rows[:TEAM_LIMIT]),
+        "followups": rows[:TEAM_LIMIT],
+        "rows_html": _renderer(request, membership, TEAM, members).render_many(
+            _prepare_rows(membership, rows[:TEAM_LIMIT])
+        ),
         "more": len(rows) > TEAM_LIMIT,
         "limit": TEAM_LIMIT,
-        "row_kind": TEAM,
-        "members": members,
         "unassigned": selectors.UNASSIGNED,
     }
     # The touchpoint filter's name comes from the counted touchpoints (no query of its own).
@@ -180,17 +192,11 @@ def _row(
     """The follow-up's list row drawn again, its first control focused: the keyboard stays on
     the row that changed."""
     members = list(workspace_members(membership=membership)) if kind == TEAM else []
-    (row,) = _prepare_rows(membership, [selectors.mark_overdue(followup)])
-    context = {
-        "membership": membership,
-        "f": row,
-        "row_kind": kind,
-        "members": members,
-        "row_message": message,
-        "row_errors": errors or [],
-        "autofocus": True,
-    }
-    return render(request, ROW_TEMPLATE, context, status=status)
+    (row,) = _prepare_rows(membership, [selectors.Row.of(followup)])
+    html = _renderer(request, membership, kind, members).render(
+        row, message=message, errors=errors or [], autofocus=True
+    )
+    return HttpResponse(html, status=status)
 
 
 def _answer(
