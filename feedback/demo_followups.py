@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
+from django.utils import timezone
 
 from feedback.followups.models import EventKind, FollowUp, FollowUpEvent, RootCause, Status
 from feedback.followups.rules import working_days_after
@@ -184,6 +185,9 @@ def demo_followups_apply(*, workspace_id: int, now: datetime) -> int:
         followup.root_cause = plan.root_cause
         followup.created_at = plan.opened
         followup.closed_at = plan.closed
+        followup.closed_late = (
+            plan.closed is not None and timezone.localtime(plan.closed).date() > plan.due_on
+        )
         followup.updated_at = plan.closed or plan.started or plan.opened
         timeline = _timeline(followup, followup.assignee_id or getattr(staff, "pk", None), plan)
         followup.version = 1 + sum(e.kind != EventKind.NOTE for e, _at in timeline)
@@ -195,14 +199,14 @@ def demo_followups_apply(*, workspace_id: int, now: datetime) -> int:
     execute_many(
         sql(
             """UPDATE {followup} SET assignee_id = {v}, status = {v}, due_on = {v},
-            root_cause = {v}, created_at = {v}, closed_at = {v}, updated_at = {v}, version = {v}
-            WHERE id = {v}""",
+            root_cause = {v}, created_at = {v}, closed_at = {v}, closed_late = {v},
+            updated_at = {v}, version = {v} WHERE id = {v}""",
             followup=NAMES[FollowUp._meta.db_table],
             v=row_placeholders(1),  # each value comes with its row
         ),
         [
             (f.assignee_id, f.status, day(f.due_on), f.root_cause, dt(f.created_at),
-             dt(f.closed_at), dt(f.updated_at), f.version, f.pk)
+             dt(f.closed_at), f.closed_late, dt(f.updated_at), f.version, f.pk)
             for f in followups
         ],
     )  # fmt: skip

@@ -42,6 +42,7 @@ def test_the_demo_has_follow_ups_in_every_state(demo):
     closed = FollowUp.objects.filter(workspace=demo, status__in=CLOSED)
     late = [f for f in closed if timezone.localtime(f.closed_at).date() > f.due_on]
     assert 0 < len(late) < closed.count()  # some closed after their due date
+    assert {f.pk for f in late} == set(closed.filter(closed_late=True).values_list("pk", flat=True))
     causes = set(closed.exclude(root_cause="").values_list("root_cause", flat=True))
     assert len(causes) >= 4
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback.followups.models import FollowUp, Status
+from feedback.followups.services import followup_set_status
 from mot.models import Role
 from tests.conftest import login, make_member
 from tests.feedback.followups.conftest import answer, ingest
@@ -49,8 +50,8 @@ def _counts(page: str, owner_link: str) -> tuple[str, str, str]:
 
 @pytest.fixture
 def team(workspace, staff, reviews, checkout):
-    """Five follow-ups: two of the staff persona's (one overdue), one closed late (a breach),
-    one closed on time, one in the workspace's queue (overdue)."""
+    """Five follow-ups: two of the staff persona's active (one overdue), one of theirs closed
+    late (a breach), one closed on time, one in the workspace's queue (overdue)."""
     today = timezone.localdate()
     ingest(
         workspace,
@@ -59,16 +60,11 @@ def team(workspace, staff, reviews, checkout):
     )
     rows = {f.response.external_id: f for f in FollowUp.objects.select_related("response")}
     FollowUp.objects.filter(pk=rows["r0"].pk).update(due_on=today - timedelta(days=2))
-    FollowUp.objects.filter(pk=rows["r2"].pk).update(
-        status=Status.RECOVERED,
-        due_on=today - timedelta(days=10),
-        closed_at=timezone.now() - timedelta(days=5),
-    )
-    FollowUp.objects.filter(pk=rows["r3"].pk).update(
-        status=Status.NO_ACTION,
-        due_on=today - timedelta(days=10),
-        closed_at=timezone.now() - timedelta(days=11),
-    )
+    # Closed through the service: r2 after its due date, r3 within it.
+    FollowUp.objects.filter(pk=rows["r2"].pk).update(due_on=today - timedelta(days=10))
+    for key, status in (("r2", Status.RECOVERED), ("r3", Status.NO_ACTION)):
+        late = FollowUp.objects.select_related("touchpoint").get(pk=rows[key].pk)
+        followup_set_status(actor=staff, followup=late, status=status, version=1)
     FollowUp.objects.filter(pk=rows["q0"].pk).update(due_on=today - timedelta(days=1))
     return {key: FollowUp.objects.get(pk=f.pk) for key, f in rows.items()}
 
