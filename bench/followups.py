@@ -3,7 +3,7 @@
 Usage (PostgreSQL, the production database)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mot_bench_followups python bench/followups.py \\
-        [--runs 30] [--warmup 3] [--answers 1000000] [--followups 100000] [--explain]
+        [--runs 30] [--warmup 3] [--answers 1000000] [--followups 100000] [--rebuild] [--explain]
 
 The database named in DATABASE_URL (its name must contain "bench") is created when missing and
 migrated, and given a workspace "bench-followups": 10 journeys x 50 touchpoints, 20 staff members
@@ -12,7 +12,7 @@ year written by one INSERT … SELECT over generate_series (no ORM loop, no Pyth
 tenth answer has a follow-up, --followups in all, written the same way: one in five still open
 or in progress (some of them overdue), the rest closed, some after their due date; nine in ten
 assigned to one of the staff members, the rest in the workspace's queue. Running again reuses
-the data when its size matches, else rebuilds it.
+the data when its size matches, else (or with --rebuild) writes it anew.
 
 Requests go through django.test.Client in this process (DEBUG off, as in production): the time
 is the server's (middleware, view, queries, template), with no network and no browser; the
@@ -46,7 +46,7 @@ STAFF, OWNED_EACH = 20, 10
 GOAL_MS = 100.0
 
 
-def ensure_world(answers: int, followups: int) -> tuple[int, list[int], int]:
+def ensure_world(answers: int, followups: int, rebuild: bool) -> tuple[int, list[int], int]:
     """The workspace, its members and map, answers and follow-ups of the asked size; returns
     (workspace id, staff membership ids, manager membership id)."""
     from django.contrib.auth import get_user_model
@@ -97,12 +97,17 @@ def ensure_world(answers: int, followups: int) -> tuple[int, list[int], int]:
             if tp.owner_id != (owner.pk if owner else None):
                 Touchpoint.objects.filter(pk=tp.pk).update(owner=owner)
     _ensure_rows(workspace.pk, [tp.pk for tp in touchpoints], [m.pk for m in staff], answers,
-                 followups)  # fmt: skip
+                 followups, rebuild)  # fmt: skip
     return workspace.pk, [m.pk for m in staff], manager.pk
 
 
 def _ensure_rows(
-    workspace_id: int, touchpoints: list[int], staff: list[int], answers: int, followups: int
+    workspace_id: int,
+    touchpoints: list[int],
+    staff: list[int],
+    answers: int,
+    followups: int,
+    rebuild: bool,
 ) -> None:
     from django.db import connection, transaction
 
@@ -111,7 +116,7 @@ def _ensure_rows(
 
     rows = FollowUp.objects.filter(workspace_id=workspace_id)
     have = (Response.objects.filter(workspace_id=workspace_id).count(), rows.count())
-    if have == (answers, followups) and rows.filter(closed_late=True).exists():
+    if have == (answers, followups) and not rebuild:
         return
     every = max(answers // followups, 1)
     print(f"writing {answers:,} answers and {followups:,} follow-ups …", flush=True)
@@ -254,6 +259,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--followups", type=int, default=100_000)
+    parser.add_argument("--rebuild", action="store_true", help="write the data anew")
     parser.add_argument("--explain", action="store_true", help="print the plans of the reads")
     args = parser.parse_args()
 
@@ -261,7 +267,7 @@ def main() -> int:
 
     connection = setup_postgres("bench/followups.py")
     create_database(connection)
-    workspace_id, staff, manager = ensure_world(args.answers, args.followups)
+    workspace_id, staff, manager = ensure_world(args.answers, args.followups, args.rebuild)
 
     from django.conf import settings
     from django.test import Client

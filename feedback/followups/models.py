@@ -105,6 +105,7 @@ class FollowUp(models.Model):
             # its counts per touchpoint and its breaches per assignee, each read from an index.
             models.Index(
                 fields=["workspace", "due_on", "id"],
+                include=["assignee"],  # PostgreSQL: the counts per assignee read only the index
                 condition=Q(status__in=[Status.OPEN, Status.IN_PROGRESS]),
                 name="followup_active_due",
             ),

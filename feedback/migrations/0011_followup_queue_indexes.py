@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(("status__in", ["open", "in_progress"])),
                 fields=["workspace", "due_on", "id"],
+                include=("assignee",),
                 name="followup_active_due",
             ),
         ),
