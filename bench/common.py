@@ -1,9 +1,11 @@
 """What every bench does first: Django on the PostgreSQL database named in DATABASE_URL,
-created when it is missing."""
+created when it is missing; and how the page benches time their requests."""
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 
 
 def setup_postgres(script: str, *, refuse_unless_bench: bool = True):
@@ -36,3 +38,20 @@ def create_database(connection) -> None:
         if not exists:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             print(f"created database {name}")
+
+
+def measure(fn: Callable[[], object], *, runs: int, warmup: int) -> list[float]:
+    """Milliseconds of each of ``runs`` calls, after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]

@@ -32,7 +32,6 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -84,22 +83,6 @@ def ensure_manager(workspace_id: int):
         workspace_id=workspace_id, user=user, defaults={"role": Role.MANAGER}
     )
     return user
-
-
-def measure(fn: Callable[[], None], *, runs: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
-def p95(times: list[float]) -> float:
-    ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 PERIOD_SUM = """
@@ -172,6 +155,8 @@ def main() -> int:
     args = parser.parse_args()
 
     bm = _bench_metrics()  # sets up sys.path and Django's settings module like bench/metrics.py
+    from bench.common import measure, p95
+
     workspace_id, journeys = ensure_data(bm, args.answers, args.customers)
     from django.conf import settings
     from django.db import connection

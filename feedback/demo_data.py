@@ -7,7 +7,9 @@ a character (mostly delighting, mostly painful, or forgettable) so the numbers h
 wait for delivery hurts, the product page delights, the order confirmation is forgettable. A
 customer's later purchases depend on how their answers went, and pain at a journey's critical wait
 (delivery, account provisioning, the food) drives customers away, so retention and moment impact
-show something true: each wait is the moment that loses the most customers.
+show something true: each wait is the moment that loses the most customers. A pain customer
+whose follow-up was recovered comes back more than one whose was not (feedback.demo_followups
+gives those follow-ups their past), so the recovery effect shows something true as well.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from feedback.demo_followups import demo_followups_apply, plan_for
+from feedback.followups.models import Status
 from feedback.models import Activity, Customer, Response, Source
 from feedback.services import AnswerIn, responses_ingest
 from journeys.models import Touchpoint
@@ -49,6 +53,9 @@ DELIGHTING = {
 KEY_MOMENT_WEIGHT = 3
 # Pain at one of these makes a customer leave: each journey's wait, the moment that loses the most.
 CRITICAL = {"Waiting for delivery", "Waiting for account provisioning", "Waiting for the food"}
+# A pain customer whose follow-up was recovered comes back more often from then on; one not
+# recovered less (the recovery effect the dashboard measures: issue 14).
+RECOVERY_EFFECT = {Status.RECOVERED: 0.2, Status.NOT_RECOVERED: -0.15}
 FORGETTABLE = {
     "Order confirmation e-mail",
     "Contract signature",
@@ -168,6 +175,7 @@ def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[
     feelings: dict[str, list[str]] = {}
     hurt_at_critical: set[str] = set()
     first_answer: dict[str, datetime] = {}
+    closures: dict[str, list[tuple[datetime, str]]] = {}  # customer -> follow-ups closed
     for n in range(CUSTOMERS):
         customer = f"demo-customer-{n:04d}"
         language = rng.choice(LANGUAGES)
@@ -196,6 +204,15 @@ def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[
                     customer=customer,
                 )
             )
+            if experience == "pain" and with_comment:  # the default rule opens a follow-up
+                plan = plan_for(
+                    external_id=answers[-1].external_id,
+                    submitted_at=when,
+                    language=language,
+                    now=now,
+                )
+                if plan.closed is not None:
+                    closures.setdefault(customer, []).append((plan.closed, plan.status))
             feelings.setdefault(customer, []).append(experience)
             if experience == "pain" and title in CRITICAL:
                 hurt_at_critical.add(customer)
@@ -212,7 +229,8 @@ def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[
         start = first_answer[customer] - timedelta(days=20)
         month = 0
         while start + timedelta(days=30 * month) <= now:
-            if month == 0 or rng.random() < monthly:
+            chance = monthly + _recovery(closures.get(customer, []), start + timedelta(30 * month))
+            if month == 0 or rng.random() < chance:
                 purchases.append(
                     Purchase(
                         customer=customer,
@@ -225,13 +243,20 @@ def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[
     return answers, purchases
 
 
+def _recovery(closures: list[tuple[datetime, str]], when: datetime) -> float:
+    """How the customer's latest follow-up closed before ``when`` changes their coming back."""
+    before = [status for closed, status in sorted(closures) if closed < when]
+    return RECOVERY_EFFECT.get(before[-1], 0.0) if before else 0.0
+
+
 @transaction.atomic
 def load_demo_feedback(workspace: Workspace) -> int:
     """Store the demo feedback once; returns how many answers were new (0 on a second run)."""
     demo = Response.objects.filter(workspace=workspace, source=Source.DEMO)
     if demo.exists():
         return 0  # loaded already: a later "now" would add answers, so never top up
-    answers, purchases = build(workspace, now=timezone.now().replace(minute=0, second=0))
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    answers, purchases = build(workspace, now=now)
     created = 0
     for start in range(0, len(answers), 1000):
         result = responses_ingest(
@@ -257,6 +282,7 @@ def load_demo_feedback(workspace: Workspace) -> int:
         ignore_conflicts=True,
         batch_size=2000,
     )
+    demo_followups_apply(workspace_id=workspace.pk, now=now)
     # One full recompute once everything is in (answers and purchases: retention needs both).
     metrics_request_on_commit(workspace_id=workspace.pk, full=True)
     return created

@@ -13,6 +13,7 @@ from journeys.filters import NO_MOMENT, OwnerFilters
 from journeys.map.cards import MomentLabels
 from journeys.models import Journey, Stage, Touchpoint
 from metrics.read.answers import PainAnswer, latest_pain_answers
+from metrics.read.followups import touchpoint_followup_counts
 from metrics.read.moments import (
     TouchpointNumbers,
     Trend,
@@ -117,6 +118,7 @@ class OwnedTouchpoint:
     numbers: TouchpointNumbers | None  # None: no answers yet
     trend: Trend | None  # None: no answers in the last two periods
     pains: list[PainAnswer]
+    followups: int = 0  # open or in progress
 
     @property
     def score_text(self) -> str | None:
@@ -139,7 +141,8 @@ class OwnedTouchpoint:
 
 def my_touchpoints_overview(*, membership: Membership, today: date) -> list[OwnedTouchpoint]:
     """The member's touchpoints (as :func:`my_touchpoints`), each with its all-time numbers, its
-    trend and its latest pain answers: four queries, whatever the number of touchpoints."""
+    trend, its latest pain answers and its active follow-ups: five queries, whatever the number
+    of touchpoints."""
     touchpoints = list(my_touchpoints(membership=membership))
     ids = [tp.pk for tp in touchpoints]
     workspace = membership.workspace
@@ -150,7 +153,10 @@ def my_touchpoints_overview(*, membership: Membership, today: date) -> list[Owne
         workspace_id=workspace.pk, touchpoint_ids=ids, today=today, min_sample=workspace.min_sample
     )
     pains = latest_pain_answers(workspace_id=workspace.pk, touchpoint_ids=ids)
+    followups = touchpoint_followup_counts(touchpoint_ids=ids)
     return [
-        OwnedTouchpoint(tp, numbers.get(tp.pk), trends.get(tp.pk), pains.get(tp.pk, []))
+        OwnedTouchpoint(
+            tp, numbers.get(tp.pk), trends.get(tp.pk), pains.get(tp.pk, []), followups.get(tp.pk, 0)
+        )
         for tp in touchpoints
     ]

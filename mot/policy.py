@@ -35,6 +35,10 @@ class Action(StrEnum):
     ACT_ON_TOUCHPOINT = "act_on_touchpoint"  # follow up on what customers said
     REASSIGN_FOLLOWUP = "reassign_followup"  # give a follow-up to another member, or the queue
     CONFIGURE_FOLLOWUPS = "configure_followups"  # which answers open one, the response target
+    # The team queue: every follow-up of the workspace by owner and touchpoint. For the people
+    # who oversee the work (managers, admins) and the CX team who reads it (editors); staff
+    # work from My follow-ups, which also shows them the unassigned queue.
+    READ_TEAM_FOLLOWUPS = "read_team_followups"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_TOKENS = "manage_tokens"
     RECOMPUTE_METRICS = "recompute_metrics"  # ask for the metrics to be computed again now
@@ -51,6 +55,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.IMPORT,
             Action.MANAGE_SURVEYS,
             Action.RECOMPUTE_METRICS,
+            Action.READ_TEAM_FOLLOWUPS,
         }
     ),
     # The CX team reads follow-ups; the people who answer customers (managers, and staff on
@@ -62,6 +67,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.EXPORT,
             Action.ACT_ON_TOUCHPOINT,
             Action.REASSIGN_FOLLOWUP,
+            Action.READ_TEAM_FOLLOWUPS,
             Action.RECOMPUTE_METRICS,
         }
     ),

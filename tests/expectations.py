@@ -21,6 +21,9 @@ ADMINS = frozenset({Role.ADMIN})
 # Issue 14: staff act on follow-ups of their touchpoints or assigned to them; editors read.
 FOLLOWUP_ACTORS = frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF})
 FOLLOWUP_REASSIGNERS = frozenset({Role.ADMIN, Role.MANAGER})
+# The team queue is for those who oversee the work (managers, admins) and the CX team who reads
+# it (editors); staff work from My follow-ups.
+TEAM_QUEUE_READERS = frozenset({Role.ADMIN, Role.EDITOR, Role.MANAGER})
 
 
 def db_snapshot() -> tuple[list[Any], ...]:

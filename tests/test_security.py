@@ -34,6 +34,7 @@ from tests.expectations import (
     FOLLOWUP_ACTORS,
     FOLLOWUP_REASSIGNERS,
     MAP_EDITORS,
+    TEAM_QUEUE_READERS,
     db_snapshot,
 )
 
@@ -312,6 +313,7 @@ ENDPOINTS = [
     ),
     # Issue 14. The world's follow-up is assigned to the staff persona, so staff act on it.
     Endpoint("followups:list", ("GET",), ALL),
+    Endpoint("followups:team", ("GET",), TEAM_QUEUE_READERS),
     Endpoint("followups:detail", ("GET",), ALL, pk=_followup),
     Endpoint(
         "followups:status",

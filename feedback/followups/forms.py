@@ -6,9 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from feedback.followups.models import FollowUpSettings, RootCause, Status
-from feedback.followups.selectors import ListFilters
+from feedback.followups.selectors import UNASSIGNED, ListFilters, TeamFilters
 from journeys.models import Journey
 from mot.models import Membership
+from mot.validation import MAX_ID
 
 
 class StatusForm(forms.Form):
@@ -47,18 +48,17 @@ class AssignForm(forms.Form):
         field.choices = [("", field.empty_label), *((m.pk, m.display_name) for m in members)]
 
 
+STATUS_FILTERS = [
+    ("active", _("Open or in progress")),
+    (Status.OPEN, Status.OPEN.label),
+    (Status.IN_PROGRESS, Status.IN_PROGRESS.label),
+    ("closed", _("Closed")),
+    ("all", _("All")),
+]
+
+
 class ListFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[
-            ("active", _("Open or in progress")),
-            (Status.OPEN, Status.OPEN.label),
-            (Status.IN_PROGRESS, Status.IN_PROGRESS.label),
-            ("closed", _("Closed")),
-            ("all", _("All")),
-        ],
-    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_FILTERS)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     scope = forms.ChoiceField(
         label=_("Show"),
@@ -77,6 +77,36 @@ class ListFilterForm(forms.Form):
             status=data["status"] or "active",
             overdue=bool(data["overdue"]),
             scope=data["scope"] or "mine",
+        )
+
+
+class TeamFilterForm(forms.Form):
+    owner = forms.ChoiceField(label=_("Assignee"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_FILTERS)
+    touchpoint = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    breach = forms.BooleanField(label=_("SLA breaches only"), required=False)
+
+    def __init__(self, *args, members: list[Membership], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [
+            ("", _("Everyone")),
+            (UNASSIGNED, _("Nobody: the workspace's queue")),
+            *((str(m.pk), m.display_name) for m in members),
+        ]
+
+    def filters(self) -> TeamFilters:
+        if not self.is_valid():
+            return TeamFilters()
+        data = self.cleaned_data
+        return TeamFilters(
+            status=data["status"] or "active",
+            overdue=bool(data["overdue"]),
+            breach=bool(data["breach"]),
+            owner=data["owner"] or "",
+            touchpoint=data["touchpoint"],
         )
 
 

@@ -82,7 +82,8 @@ def followup_set_status(
                 )
             locked.status = status
             locked.closed_at = timezone.now() if status in CLOSED else None
-            fields += ["status", "closed_at"]
+            locked.closed_late = status in CLOSED and timezone.localdate() > locked.due_on
+            fields += ["status", "closed_at", "closed_late"]
             FollowUpEvent.objects.create(
                 followup=locked,
                 kind=EventKind.REOPENED if previous in CLOSED else EventKind.STATUS,

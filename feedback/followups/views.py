@@ -1,9 +1,11 @@
-"""The follow-up pages: My follow-ups, one follow-up and its work, the workspace's rule.
+"""The follow-up pages: My follow-ups, the team queue, one follow-up and its work, the rule.
 
 A change posts a form. With htmx the follow-up's work panel (status, forms, timeline) comes
-back in place; without JavaScript the post redirects to the follow-up's page. A change someone
-else made first is not overwritten: the author gets the follow-up as it is now and a message
-(409 for a plain post; htmx swaps the panel, so it answers 200 with the message in it).
+back in place, or, for a change made from a list (the form says which: ``row``), that list's
+row; without JavaScript the post redirects to the follow-up's page, or back to the list. A
+change someone else made first is not overwritten: the author gets the follow-up as it is now
+and a message (409 for a plain post; htmx swaps the panel or row, so it answers 200 with the
+message in it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -25,8 +28,10 @@ from feedback.followups.forms import (
     NoteForm,
     SettingsForm,
     StatusForm,
+    TeamFilterForm,
 )
-from feedback.followups.models import TRANSITIONS, FollowUp, FollowUpSettings, Status
+from feedback.followups.models import FollowUp, FollowUpSettings
+from feedback.followups.rows import RowRenderer
 from feedback.followups.services import FollowUpConflict
 from mot.forms_utils import apply_service_errors
 from mot.http import carried_query, posted, wants_partial
@@ -35,8 +40,27 @@ from mot.policy import Action, can, get_workspace_for
 from mot.selectors import workspace_members
 
 LIST_LIMIT = 500  # follow-ups on one page of My follow-ups
+TEAM_LIMIT = 200  # and of the team queue, whose rows each carry a reassignment form
 CARRIED_KEYS = ("status", "overdue", "scope")
-LIST_TEMPLATE = "feedback/followups/list.html"
+MINE, TEAM = "mine", "team"  # the list a row belongs to (posted with a change made from it)
+
+
+def _prepare_rows(membership: Membership, rows: list[selectors.Row]) -> list[selectors.Row]:
+    """What each row offers its viewer, through the policy: the status form to those who may
+    act on that follow-up, the reassignment form to those who may reassign it."""
+    for row in rows:
+        row.can_act = can(membership, Action.ACT_ON_TOUCHPOINT, row)
+        row.can_reassign = can(membership, Action.REASSIGN_FOLLOWUP, row)
+        row.next_statuses = selectors.next_statuses(row.status)
+    return rows
+
+
+def _renderer(
+    request: HttpRequest, membership: Membership, kind: str, members: list[Membership]
+) -> RowRenderer:
+    return RowRenderer(
+        ws=membership.workspace.slug, kind=kind, csrf_token=get_token(request), members=members
+    )
 
 
 @login_required
@@ -45,26 +69,69 @@ def followup_list(request: HttpRequest, ws: str) -> HttpResponse:
     membership = get_workspace_for(request, ws, Action.VIEW)
     filter_form = ListFilterForm(request.GET or None)
     filters = filter_form.filters()
-    rows = list(
-        selectors.followups_for_list(membership=membership, filters=filters)[: LIST_LIMIT + 1]
+    rows = selectors.followups_for_list(
+        membership=membership, filters=filters, limit=LIST_LIMIT + 1
     )
-    response = render(
+    return _list_response(
         request,
-        "feedback/followups/list.html#results"
-        if wants_partial(request)
-        else "feedback/followups/list.html",
+        "feedback/followups/list.html",
         {
             "membership": membership,
             "filter_form": filter_form,
             "filters": filters,
             "followups": rows[:LIST_LIMIT],
+            "rows_html": _renderer(request, membership, MINE, []).render_many(
+                _prepare_rows(membership, rows[:LIST_LIMIT])
+            ),
             "more": len(rows) > LIST_LIMIT,
             "query": carried_query(request.GET, CARRIED_KEYS, max_length=20),
             "can_configure": can(membership, Action.CONFIGURE_FOLLOWUPS, membership.workspace),
+            "can_read_team": can(membership, Action.READ_TEAM_FOLLOWUPS, membership.workspace),
         },
     )
+
+
+def _list_response(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A list page, or for htmx (a filter changed) its results alone."""
+    name = f"{template}#results" if wants_partial(request) else template
+    response = render(request, name, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@login_required
+@require_GET
+def followup_team(request: HttpRequest, ws: str) -> HttpResponse:
+    """The team queue: every follow-up of the workspace, by assignee and touchpoint."""
+    membership = get_workspace_for(request, ws, Action.READ_TEAM_FOLLOWUPS)
+    workspace_id = membership.workspace_id
+    members = list(workspace_members(membership=membership))
+    filter_form = TeamFilterForm(request.GET or None, members=members)
+    filters = filter_form.filters()
+    rows = selectors.team_followups(
+        workspace_id=workspace_id, filters=filters, limit=TEAM_LIMIT + 1
+    )
+    context = {
+        "membership": membership,
+        "filter_form": filter_form,
+        "filters": filters,
+        "followups": rows[:TEAM_LIMIT],
+        "rows_html": _renderer(request, membership, TEAM, members).render_many(
+            _prepare_rows(membership, rows[:TEAM_LIMIT])
+        ),
+        "more": len(rows) > TEAM_LIMIT,
+        "limit": TEAM_LIMIT,
+        "unassigned": selectors.UNASSIGNED,
+    }
+    # The touchpoint filter's name comes from the counted touchpoints (no query of its own).
+    counts = selectors.owner_counts(workspace_id=workspace_id)
+    touchpoints = selectors.touchpoint_counts(workspace_id=workspace_id)
+    context["by_owner"] = [(None, counts.get(None)), *((m, counts.get(m.pk)) for m in members)]
+    context["touchpoints"] = touchpoints
+    context["touchpoint_name"] = next(
+        (t for t in touchpoints if t.touchpoint_id == filters.touchpoint), None
+    )
+    return _list_response(request, "feedback/followups/team.html", context)
 
 
 def _work_context(
@@ -79,11 +146,6 @@ def _work_context(
     can_act = can(membership, Action.ACT_ON_TOUCHPOINT, followup)
     can_reassign = can(membership, Action.REASSIGN_FOLLOWUP, followup)
     members = list(workspace_members(membership=membership)) if can_reassign else []
-    # Forward first: going back to open is offered last, so the default choice moves on.
-    allowed = TRANSITIONS[followup.status]
-    next_statuses = sorted(
-        (Status(s) for s in Status.values if s in allowed), key=lambda s: s == Status.OPEN
-    )
     return {
         "membership": membership,
         "followup": followup,
@@ -91,7 +153,7 @@ def _work_context(
         "events": selectors.followup_timeline(followup=followup),
         "can_act": can_act,
         "can_reassign": can_reassign,
-        "next_statuses": next_statuses,
+        "next_statuses": selectors.next_statuses(followup.status),
         "status_form": status_form or StatusForm(initial={"version": followup.version}),
         "note_form": note_form or NoteForm(),
         "assign_form": assign_form
@@ -108,24 +170,60 @@ def _work_context(
 def followup_detail(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, followup = get_followup_for(request, ws, pk, Action.VIEW)
     context = _work_context(membership, followup)
-    context["other_answers"] = selectors.customer_other_answers(followup=followup)
+    _add_customer(context, followup)
     return render(request, "feedback/followups/detail.html", context)
+
+
+def _add_customer(context: dict, followup: FollowUp) -> None:
+    context["other_answers"] = selectors.customer_other_answers(followup=followup)
+    context["activities"] = selectors.customer_activities(followup=followup)
+
+
+def _row_kind(request: HttpRequest) -> str:
+    """The list a change was made from ("" for the follow-up's page)."""
+    kind = request.POST.get("row", "")
+    return kind if kind in (MINE, TEAM) else ""
+
+
+def _row(
+    request: HttpRequest, membership: Membership, followup: FollowUp, kind: str, *,
+    message: str = "", errors: list[str] | None = None, status: int = 200,
+) -> HttpResponse:  # fmt: skip
+    """The follow-up's list row drawn again, its first control focused: the keyboard stays on
+    the row that changed."""
+    members = list(workspace_members(membership=membership)) if kind == TEAM else []
+    (row,) = _prepare_rows(membership, [selectors.Row.of(followup)])
+    html = _renderer(request, membership, kind, members).render(
+        row, message=message, errors=errors or [], autofocus=True
+    )
+    return HttpResponse(html, status=status)
 
 
 def _answer(
     request: HttpRequest, ws: str, membership: Membership, followup: FollowUp, *,
     done: str = "", status: int = 200, **forms_and_conflict,
 ) -> HttpResponse:  # fmt: skip
-    """After a change: the work panel for htmx, else a redirect (done) or the page again."""
+    """After a change: the work panel (or the list's row) for htmx, else a redirect (done) or
+    the page again."""
+    kind = _row_kind(request)
     if done and not wants_partial(request):
         messages.success(request, done)
+        if kind:
+            return redirect("followups:team" if kind == TEAM else "followups:list", ws=ws)
         return redirect("followups:detail", ws=ws, pk=followup.pk)
+    # htmx swaps only 2xx and 422: a conflict still shows its message in the panel or row.
+    code = 200 if status == 409 else status
+    if kind and wants_partial(request):
+        form = next((f for f in forms_and_conflict.values() if hasattr(f, "errors")), None)
+        errors = [str(e) for errs in form.errors.values() for e in errs] if form else []
+        message = forms_and_conflict.get("conflict", "")
+        return _row(
+            request, membership, followup, kind, message=message, errors=errors, status=code
+        )
     context = _work_context(membership, followup, **forms_and_conflict)
     if wants_partial(request):
-        # htmx swaps only 2xx and 422: a conflict still shows its message in the panel.
-        code = 200 if status == 409 else status
         return render(request, "feedback/followups/detail.html#work", context, status=code)
-    context["other_answers"] = selectors.customer_other_answers(followup=followup)
+    _add_customer(context, followup)
     return render(request, "feedback/followups/detail.html", context, status=status)
 
 

@@ -142,6 +142,7 @@ class CardRenderer:
         focus_tp: int | None = None,
         min_sample: int,
         moments: JourneyMoments = NO_MOMENTS,
+        followups_url: str = "",
     ) -> None:
         self.can_edit = can_edit
         self.can_assign = can_assign
@@ -153,6 +154,11 @@ class CardRenderer:
         # The answers behind a card's numbers: the explorer filtered to the touchpoint.
         self.answers_url = reverse("explorer:list", kwargs={"ws": ws}) + "?touchpoint="
         self.moments = moments
+        # Active follow-ups per touchpoint (metrics.read.followups), and where the viewer reads
+        # a touchpoint's ("" when their role has no list of them: the count alone).
+        self.followups: dict[int, int] = {}
+        self.followups_url = escape(followups_url)
+        self._followup_labels: dict[int, str] = {}
         self.labels = MomentLabels(min_sample=min_sample)
         self.csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
         self.mot_labels = {value: escape(label) for value, label in MotStage.choices}
@@ -228,7 +234,7 @@ class CardRenderer:
             f'<li class="card" id="tp-{pk}" tabindex="-1" data-tp-id="{pk}"{move_url}{focus}'
             f"{' data-weakest' if weakest else ''}>"
             f'<div class="card-head">{self.handle}<h3 class="card-title">{title}</h3></div>'
-            f"{self._meta(card)}{self._moment(pk, weakest)}",
+            f"{self._meta(card)}{self._moment(pk, weakest)}{self._followups(pk)}",
             f'<p class="card-description">{escape(card.description)}</p>'
             if card.description
             else "",
@@ -292,6 +298,18 @@ class CardRenderer:
             f'<a class="moment-score score-{tone}" href="{url}">'
             f"{t['score']} <strong>{labels.signed(m.score)}</strong></a>{badge}</div>"
         )
+
+    def _followups(self, pk: int) -> str:
+        n = self.followups.get(pk)
+        if not n:
+            return ""
+        text = self._followup_labels.get(n)
+        if text is None:
+            text = self._followup_labels[n] = escape(
+                ngettext("%(n)d open follow-up", "%(n)d open follow-ups", n) % {"n": n}
+            )
+        inner = f'<a href="{self.followups_url}{pk}">{text}</a>' if self.followups_url else text
+        return f'<p class="card-followups followup-count" data-followups="{n}">{inner}</p>'
 
     def _owner(self, card: Card) -> str:
         html = self._owner_cache.get(card.owner_id)

@@ -31,6 +31,7 @@ from journeys.map.cards import CardRenderer
 from journeys.map.curve import CurveRenderer
 from journeys.map.forms import MapFilterForm
 from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
+from metrics.read.followups import journey_followup_counts, touchpoint_followup_counts
 from metrics.read.moments import card_moments, journey_moments
 from mot.models import Membership
 from mot.policy import Action, can
@@ -100,6 +101,9 @@ def map_context(
         can_assign=context["can_assign"],
         can_reorder=context["can_reorder"],
         min_sample=membership.workspace.min_sample,
+        followups_url=reverse("followups:team", kwargs={"ws": context["ws"]}) + "?touchpoint="
+        if can(membership, Action.READ_TEAM_FOLLOWUPS, journey)
+        else "",
     )
     # The curve's table is drawn only when asked for (see journeys/map/curve.py); its link
     # keeps the filters in force.
@@ -117,7 +121,8 @@ def map_context(
 
 
 def _add_moments(context: dict[str, Any], journey: Journey, outline: selectors.Outline) -> None:
-    """The journey's moments for the cards (one query) and its emotion curve.
+    """The journey's moments and active follow-ups for the cards (a query each) and its
+    emotion curve.
 
     The outline is the whole journey whatever the filters: the weakest moment and the curve are
     the journey's, so a filtered board marks the same card and draws the same curve.
@@ -127,6 +132,7 @@ def _add_moments(context: dict[str, Any], journey: Journey, outline: selectors.O
         journey_id=journey.pk, order=outline.order, min_sample=renderer.labels.min_sample
     )
     renderer.moments = moments
+    renderer.followups = journey_followup_counts(journey_id=journey.pk)
     drawer = CurveRenderer(min_sample=renderer.labels.min_sample, labels=renderer.labels)
     context["curve"] = {
         "cells": mark_safe(drawer.cells(outline, moments)),  # noqa: S308 (escaped parts)
@@ -343,6 +349,7 @@ def card_response(
             touchpoint_id=card.pk,
             min_sample=renderer.labels.min_sample,
         )
+        renderer.followups = touchpoint_followup_counts(touchpoint_ids=[card.pk])
     renderer.focus, renderer.focus_tp = focus, card.pk
     html = [renderer.render(card, where, members=context["members"], owner_form=owner_form)]
     if curve:

@@ -20,7 +20,8 @@ from tests.conftest import login, make_member
 # the touchpoints' moments (one read of the stored metric rows: scores, weakest, curve). The
 # overlays added that last query; the per-stage touchpoint count it replaces is now taken from
 # the cards read anyway (a filter is applied to them), so the count stays 8, filtered or not.
-MAP_QUERIES = 8
+# Issue 14 adds one: the journey's active follow-ups per touchpoint, for the cards' counts.
+MAP_QUERIES = 9
 # session, user, membership (+ workspace), journeys with their stage and touchpoint counts
 LIST_QUERIES = 4
 # session, user, membership (+ workspace), members (+ users)

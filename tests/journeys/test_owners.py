@@ -27,8 +27,9 @@ HTMX = {"HX-Request": "true"}
 # the tab counts, the page's row count, the page's rows (+ journey, stage, owner, user)
 OWNERS_QUERIES = 8
 # session, user, membership (+ workspace), the member's touchpoints (+ journey, stage), their
-# all-time metric rows, their daily rows summed per period, their latest pain answers
-MY_QUERIES = 7
+# all-time metric rows, their daily rows summed per period, their latest pain answers, their
+# active follow-ups (issue 14)
+MY_QUERIES = 8
 # session, user, membership (+ workspace), members (+ users), the chosen touchpoints
 # (+ journeys), one UPDATE
 ASSIGN_QUERIES = 6

@@ -29,6 +29,8 @@ EXPECTED = {
     # Issue 14: managers and admins reassign follow-ups; only admins set the rules.
     Action.REASSIGN_FOLLOWUP: {Role.ADMIN, Role.MANAGER},
     Action.CONFIGURE_FOLLOWUPS: {Role.ADMIN},
+    # The team queue: managers oversee, editors read follow-ups; staff work from their own list.
+    Action.READ_TEAM_FOLLOWUPS: {Role.ADMIN, Role.EDITOR, Role.MANAGER},
 }
 
 MATRIX = [(action, role, role in allowed) for action, allowed in EXPECTED.items() for role in Role]

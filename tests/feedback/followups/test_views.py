@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from feedback.followups.models import FollowUp, FollowUpEvent, FollowUpSettings, Status
+from feedback.models import Activity, Customer
 from mot.models import Role
 from tests.conftest import login, make_member
-from tests.feedback.followups.conftest import answer, ingest
+from tests.feedback.followups.conftest import WHEN, answer, ingest
 
 HTMX = {"HX-Request": "true"}
 
@@ -44,7 +46,7 @@ def test_my_follow_ups_lists_mine_and_my_touchpoints_overdue_first(
     page = client.get(_url("list")).content.decode()
 
     assert page.count("data-followup=") == 3  # not the queue's
-    first = page.index('class="card-link followup-card')
+    first = page.index('class="followup-card')
     assert page.index(_url("detail", late.pk)) < page.index(_url("detail", late.pk - 1))
     assert "is-overdue" in page[first : first + 80]
     assert "Overdue" in page
@@ -108,6 +110,47 @@ def test_follow_up_page_shows_the_answer_the_customers_other_answers_and_the_tim
     assert 'id="followup-work"' in page
 
 
+def _activity(customer, external_id: str, *, days: int, kind: str = "purchase") -> Activity:
+    return Activity.objects.create(
+        workspace_id=customer.workspace_id,
+        customer=customer,
+        external_id=external_id,
+        kind=kind,
+        value=Decimal("19.90"),
+        occurred_at=WHEN + timedelta(days=days),
+    )
+
+
+def test_follow_up_page_shows_the_customers_activities_and_which_came_after_the_answer(
+    client, workspace, staff, followup
+):
+    customer = followup.response.customer
+    _activity(customer, "before", days=-30, kind="visit")
+    _activity(customer, "after", days=10, kind="purchase")
+    Activity.objects.create(
+        workspace=workspace, customer=Customer.objects.create(workspace=workspace, external_id="x"),
+        external_id="someone-else", kind="refund", occurred_at=WHEN,
+    )  # fmt: skip
+    login(client, staff)
+
+    page = client.get(_url("detail", followup.pk)).content.decode()
+
+    section = page[page.index("The customer's activities") :]
+    assert section.count("data-activity=") == 2
+    assert section.index("purchase") < section.index("visit")  # newest first
+    assert section.count("after this answer") == 1
+    assert "refund" not in page
+
+
+def test_an_anonymous_answers_follow_up_shows_no_activities(client, workspace, staff, reviews):
+    ingest(workspace, answer(reviews, "anon", comment="Bad"))
+    login(client, staff)
+
+    page = client.get(_url("detail", FollowUp.objects.get().pk)).content.decode()
+
+    assert "data-activity=" not in page
+
+
 @pytest.mark.parametrize(
     ("role", "sees"),
     [
@@ -146,14 +189,18 @@ def test_a_colleagues_follow_up_is_readable_but_shows_no_contact_nor_forms(
 def test_follow_up_page_runs_a_fixed_number_of_queries(
     client, workspace, manager, reviews, followup, django_assert_num_queries
 ):
+    customer = followup.response.customer
     for i in range(5):
         ingest(workspace, answer(reviews, f"other{i}", nps=9, customer="c-1"))
         FollowUpEvent.objects.create(followup=followup, kind="note", actor=manager, note=f"n{i}")
+        _activity(customer, f"buy{i}", days=i)
     login(client, manager)
 
-    # session, user, membership, follow-up, timeline, members (to reassign), other answers
-    with django_assert_num_queries(7):
-        client.get(_url("detail", followup.pk))
+    # session, user, membership, follow-up, timeline, members (to reassign), other answers,
+    # activities
+    with django_assert_num_queries(8):
+        page = client.get(_url("detail", followup.pk)).content.decode()
+    assert page.count("data-activity=") == 5
 
 
 # --- changes ---------------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from feedback.followups.models import EventKind, FollowUp, FollowUpSettings, Status
 from feedback.followups.services import (
@@ -151,3 +154,19 @@ def test_only_admins_set_the_rule_and_only_with_their_own_journeys(
 
     rule = FollowUpSettings.objects.get(workspace=workspace)
     assert (rule.trigger, rule.response_days) == ("any_pain", 3)
+
+
+def test_closing_after_the_due_date_is_recorded_as_late_and_reopening_clears_it(staff, followup):
+    FollowUp.objects.update(due_on=timezone.localdate() - timedelta(days=1))
+    late = FollowUp.objects.select_related("touchpoint").get()
+    followup_set_status(actor=staff, followup=late, status=Status.RECOVERED, version=1)
+    assert FollowUp.objects.get().closed_late is True
+
+    followup_set_status(actor=staff, followup=late, status=Status.OPEN, version=2)
+    assert FollowUp.objects.get().closed_late is False
+
+
+def test_closing_by_the_due_date_is_not_late(staff, followup):
+    followup_set_status(actor=staff, followup=followup, status=Status.NO_ACTION, version=1)
+
+    assert FollowUp.objects.get().closed_late is False
