@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback.followups.models import EventKind, FollowUp, FollowUpEvent, Status
+from feedback.followups.models import FollowUp, Status
 from feedback.followups.services import followup_add_note, followup_set_status
 from feedback.models import Activity, Customer, Response, Source
 from journeys.services import journey_create, stage_create, touchpoint_create
@@ -18,78 +18,7 @@ from metrics import engine, services
 from metrics.models import RecomputeRun, RecoveryCounts, RecoveryEffect, Scope
 from metrics.read.recovery import Recovery, recovery_by_journey, recovery_by_touchpoint
 from metrics.stats import difference_ci
-
-H = 3600
-
-
-def at(day: int, hour: int) -> datetime:
-    return datetime(2026, 5, day, hour, tzinfo=UTC)
-
-
-def _answer(tp, external_id: str, when: datetime, customer=None, nps: int = 1) -> Response:
-    return Response.objects.create(
-        workspace_id=tp.journey.workspace_id,
-        touchpoint=tp,
-        source=Source.API,
-        external_id=external_id,
-        submitted_at=when,
-        nps=nps,
-        comment="Slow",
-        customer=customer,
-    )
-
-
-def _followup(tp, name: str, opened: datetime, status: str, *, closed=None, due=None, events=()):
-    """A follow-up opened at ``opened``, standing at ``status``, with timeline ``events``
-    (kind, at). Timestamps are set after saving: the models stamp them on creation."""
-    answer = _answer(tp, name, opened)
-    followup = FollowUp.objects.create(
-        workspace_id=tp.journey.workspace_id,
-        response=answer,
-        touchpoint=tp,
-        status=status,
-        due_on=due or (opened + timedelta(days=2)).date(),
-        closed_at=closed,
-    )
-    FollowUp.objects.filter(pk=followup.pk).update(created_at=opened)
-    for kind, when in events:
-        event = FollowUpEvent.objects.create(followup=followup, kind=kind)
-        FollowUpEvent.objects.filter(pk=event.pk).update(created_at=when)
-    return followup
-
-
-@pytest.fixture
-def worked(journey):
-    """Five follow-ups, by hand (hours after opening):
-
-    A Reviews,  opened May 4 10:00: reassigned at 1 h (no response), note at 2 h, recovered at 24 h
-    B Reviews,  opened May 4 14:00: in progress at 4 h, not recovered at 48 h
-    C Reviews,  opened May 5 09:00: untouched, due May 7: overdue on May 20
-    D Checkout, opened May 5 09:00: note at 6 h, no action needed at 24 h
-    E Checkout, opened May 6 09:00: in progress at 10 h, due June 30: active, not overdue
-    """
-    tp = {t.title: t for t in journey.touchpoints.all()}
-    reviews, checkout = tp["Reviews"], tp["Checkout"]
-    _followup(
-        reviews, "A", at(4, 10), Status.RECOVERED, closed=at(5, 10),
-        events=[(EventKind.ASSIGNED, at(4, 11)), (EventKind.NOTE, at(4, 12)),
-                (EventKind.STATUS, at(5, 10)), (EventKind.ROOT_CAUSE, at(5, 10))],
-    )  # fmt: skip
-    _followup(
-        reviews, "B", at(4, 14), Status.NOT_RECOVERED, closed=at(6, 14),
-        events=[(EventKind.STATUS, at(4, 18)), (EventKind.STATUS, at(6, 14))],
-    )  # fmt: skip
-    _followup(reviews, "C", at(5, 9), Status.OPEN, due=date(2026, 5, 7))
-    _followup(
-        checkout, "D", at(5, 9), Status.NO_ACTION, closed=at(6, 9),
-        events=[(EventKind.NOTE, at(5, 15)), (EventKind.STATUS, at(6, 9))],
-    )  # fmt: skip
-    _followup(
-        checkout, "E", at(6, 9), Status.IN_PROGRESS, due=date(2026, 6, 30),
-        events=[(EventKind.STATUS, at(6, 19))],
-    )  # fmt: skip
-    return reviews, checkout
-
+from tests.metrics.conftest import H, at, make_followup
 
 FIELDS = ("opened", "responded", "response_seconds", "recovered", "not_recovered", "no_action",
           "close_seconds", "overdue")  # fmt: skip
@@ -169,7 +98,7 @@ def test_a_journeys_recompute_leaves_the_others_rows(journey, worked, editor):
     other = journey_create(actor=editor, name="Restaurant")
     stage = stage_create(actor=editor, journey=other, name="Table")
     waiter = touchpoint_create(actor=editor, stage=stage, title="Waiter")
-    _followup(waiter, "W", at(4, 20), Status.RECOVERED, closed=at(4, 22))
+    make_followup(waiter, "W", at(4, 20), Status.RECOVERED, closed=at(4, 22))
     engine.recompute_recovery(journey.workspace_id, today=date(2026, 5, 20))
     full = _rows(journey.workspace_id)
 
@@ -200,7 +129,7 @@ def test_a_status_change_or_a_note_asks_for_its_journeys_recompute_and_it_equals
     waiter = touchpoint_create(
         actor=editor, stage=stage_create(actor=editor, journey=other, name="Table"), title="Waiter"
     )
-    _followup(waiter, "W", at(4, 20), Status.OPEN)
+    make_followup(waiter, "W", at(4, 20), Status.OPEN)
     services.metrics_recompute(workspace_id=journey.workspace_id, full=True)
     RecomputeRun.objects.update(pending_journeys=[], pending_full=False)
     c = FollowUp.objects.select_related("touchpoint").get(response__external_id="C")
