@@ -23,9 +23,9 @@ recompute's and not the bench's:
     (moment counts of every scope and day, retention, moment impact), --runs times; the time
     of each engine step is recorded by wrapping the engine's functions;
 (a') the same full recompute without its recovery steps (the follow-ups' figures and the
-    recovery effect: ``engine.recompute_recovery`` and ``engine.recompute_recovery_effect``
-    replaced by no-ops in the child), --runs times, alternating with (a); the recovery's extra
-    cost is (a) - (a'), and its share of (a') is the goal's ratio;
+    recovery effect: RECOVERY_STEPS replaced by no-ops in the child), --runs times,
+    alternating with (a); the recovery's extra cost is (a) - (a'), and its share of (a') is
+    the goal's ratio;
 (b) a hand-written ``GROUP BY touchpoint_id`` with the same conditional counts on
     feedback_response (median of 5), and the ratio (a) / (b); the same query grouped by
     touchpoint and day, which is what the engine needs for its daily rows, is shown too;
@@ -556,8 +556,8 @@ def child(mode: str, workspace_id: int, journey_id: int, run: int, profile: bool
     connection.ensure_connection()
     result: dict = {"mode": mode, "baseline_rss_mb": _rss_mb()}
     if mode == "full-without-recovery":
-        engine.recompute_recovery = lambda *args, **kwargs: 0
-        engine.recompute_recovery_effect = lambda *args, **kwargs: 0
+        for name in RECOVERY_STEPS:
+            setattr(engine, name, lambda *args, **kwargs: 0)
     if mode == "incremental":
         result.update(_ingest_batch(workspace_id, journey_id, run))
         result["pending"] = RecomputeRun.objects.get(workspace_id=workspace_id).pending_journeys

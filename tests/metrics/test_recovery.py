@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from django.db import connection
 
 from feedback.followups.models import FollowUp, Status
 from feedback.followups.services import followup_add_note, followup_set_status
@@ -92,6 +93,29 @@ def test_overdue_is_judged_on_the_day_of_the_computation(journey, worked):
 
     engine.recompute_recovery(journey.workspace_id, today=date(2026, 5, 8))
     assert recovery_by_journey(workspace_id=journey.workspace_id)[0].overdue == 1
+
+
+def test_a_recompute_updates_adds_and_drops_rows_and_keeps_the_unchanged(journey, worked):
+    reviews, checkout = worked
+    engine.recompute_recovery(journey.workspace_id, today=date(2026, 5, 20))
+    stamps = dict(RecoveryCounts.objects.values_list("pk", "computed_at"))
+    Response.objects.filter(external_id="C").delete()  # its follow-up goes with it
+    FollowUp.objects.filter(response__external_id="D").update(status=Status.RECOVERED)
+    make_followup(checkout, "F", at(7, 9), Status.OPEN, due=date(2026, 6, 30))
+
+    engine.recompute_recovery(journey.workspace_id, today=date(2026, 5, 20))
+
+    rows = _rows(journey.workspace_id)
+    assert (Scope.TOUCHPOINT, str(reviews.pk), date(2026, 5, 5)) not in rows  # C's day, gone
+    assert rows[(Scope.TOUCHPOINT, str(checkout.pk), date(2026, 5, 5))][3:6] == (1, 0, 0)
+    assert rows[(Scope.TOUCHPOINT, str(checkout.pk), date(2026, 5, 7))][0] == 1  # F's day
+    assert rows[(Scope.JOURNEY, str(journey.pk), date(2026, 5, 5))] == (1, 1, 6 * H, 1, 0, 0,
+                                                                        24 * H, 0)  # fmt: skip
+    unchanged = RecoveryCounts.objects.get(
+        scope=Scope.TOUCHPOINT, key=str(reviews.pk), day=date(2026, 5, 4)
+    )
+    if connection.vendor == "postgresql":  # merged in place there; SQLite replaces the rows
+        assert unchanged.computed_at == stamps[unchanged.pk]  # A and B stood still
 
 
 def test_a_journeys_recompute_leaves_the_others_rows(journey, worked, editor):
