@@ -194,6 +194,7 @@ def _fresh(workspace_id: int, journeys: list[int] | None, today: date) -> Sql:
 
 
 COLUMNS = NAMES.each("{name}", FIGURES)
+F_COLUMNS = NAMES.each("f.{name}", FIGURES)
 SUMS = NAMES.each("SUM(d.{name})", FIGURES)
 # A stored row (r) and a fresh one (f) of the same scope, key and day.
 SAME_ROW = Sql('r.scope = f.scope AND r."key" = f."key" AND r."day" = f."day"')
@@ -228,7 +229,7 @@ def _merge(workspace_id: int, journeys: list[int] | None, fresh: Sql, now) -> Sq
         fresh=fresh,
         rows=ROWS,
         columns=COLUMNS,
-        f_columns=NAMES.each("f.{name}", FIGURES),
+        f_columns=F_COLUMNS,
         r_columns=NAMES.each("r.{name}", FIGURES),
         same=SAME_ROW,
         journeys=journey_filter(journeys, Sql("r.journey_id")),
@@ -251,7 +252,7 @@ def _replace(workspace_id: int, journeys: list[int] | None, fresh: Sql, now) -> 
             fresh=fresh,
             rows=ROWS,
             columns=COLUMNS,
-            f_columns=NAMES.each("f.{name}", FIGURES),
+            f_columns=F_COLUMNS,
         )
     )
 
