@@ -165,7 +165,10 @@ def empty_tables(redis_url: str) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE feedback_response, {CEILING_TABLE}")
+        cursor.execute(
+            "TRUNCATE feedback_response, feedback_followup, feedback_followupevent, "
+            f"{CEILING_TABLE}"
+        )
     redis.Redis.from_url(redis_url).flushdb()
 
 

@@ -10,19 +10,30 @@ the same batch, counts it as a duplicate and writes nothing. A batch is written 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback.followups.alerts import announce_soon_on_commit
 from feedback.followups.models import FollowUpSettings
-from feedback.followups.rules import followups_open
+from feedback.followups.rules import (
+    AnswerFacts,
+    Opening,
+    opening_insert,
+    rule_selects,
+    settings_of,
+)
 from feedback.models import Customer, Response
 from journeys.models import Touchpoint
 from metrics.services import metrics_request_on_commit
+from mot.sql import Identifiers, Sql, execute, fetch, join, sql, value_list
 
 RATINGS = ("respect", "solutions", "simplicity", "responsibility")
 
@@ -98,7 +109,142 @@ def customers_get_or_create(workspace_id: int, external_ids: set[str]) -> dict[s
     return existing
 
 
-@transaction.atomic
+@dataclass(frozen=True, slots=True)
+class TouchpointRef:
+    """What storing an answer needs of its touchpoint: its journey (for the recompute), owner
+    (the follow-up's assignee) and moment of truth (the follow-up rule may name one)."""
+
+    journey_id: int
+    owner_id: int | None
+    mot_stage: str
+
+
+def touchpoints_in(workspace_id: int, ids: set[int]) -> dict[int, TouchpointRef]:
+    """These touchpoints, those of the workspace only: another workspace's reads as absent."""
+    rows = Touchpoint.objects.filter(pk__in=ids, journey__workspace_id=workspace_id).values_list(
+        "pk", "journey_id", "owner_id", "mot_stage"
+    )
+    return {pk: TouchpointRef(journey, owner, stage) for pk, journey, owner, stage in rows}
+
+
+# What an answer carries as it is sent, stored as is (AnswerIn's fields of the same names).
+ANSWER_VALUES = ("nps", "csat", *RATINGS, "comment", "language", "contact")
+# The answer's columns an ingest writes; the database fills in the id and the experience.
+_COLUMNS = (
+    "workspace_id",
+    "touchpoint_id",
+    "customer_id",
+    "source",
+    "external_id",
+    "submitted_at",
+    *ANSWER_VALUES,
+    "created_at",
+)
+_NAMES = Identifiers(Response._meta.db_table, "id", *_COLUMNS)
+_INSERT_ROWS = 500  # answers per INSERT statement
+
+
+@cache
+def _answers_names() -> dict[str, Sql]:
+    """The statement's identifiers, quoted once per process (the busiest path builds it)."""
+    return {
+        "table": _NAMES[Response._meta.db_table],
+        "columns": _NAMES.each("{name}", _COLUMNS),
+        **{key: _NAMES[name] for key, name in _KEYS.items()},
+    }
+
+
+_KEYS = {
+    "workspace": "workspace_id",
+    "source": "source",
+    "external": "external_id",
+    "id": "id",
+    "touchpoint": "touchpoint_id",
+}
+
+
+def _answers_insert(rows: Sequence[tuple]) -> Sql:
+    """INSERT of the rows (values in ``_COLUMNS`` order) that skips an answer stored before, a
+    concurrent request's included, and returns the external id, id and touchpoint of each row
+    really inserted."""
+    return sql(
+        "INSERT INTO {table} ({columns}) VALUES {values}"
+        " ON CONFLICT ({workspace}, {source}, {external}) DO NOTHING"
+        " RETURNING {external}, {id}, {touchpoint}",
+        values=join(", ", (sql("({row})", row=value_list(row)) for row in rows)),
+        **_answers_names(),
+    )
+
+
+def _candidates(selected: Mapping[str, int | None], stored: Sql) -> Sql:
+    """The follow-ups to open, as ``opening_insert`` reads them: each stored answer whose
+    external id the rule selected, with its assignee (``stored`` has the columns
+    external_id, id, touchpoint_id)."""
+    owners = join(
+        " UNION ALL ",
+        (sql("SELECT %s AS ext, CAST(%s AS INTEGER) AS oid", e, o) for e, o in selected.items()),
+    )
+    return sql(
+        "SELECT a.id AS rid, a.touchpoint_id AS tid, s.oid AS oid"
+        " FROM {stored} a JOIN ({owners}) s ON s.ext = a.external_id",
+        stored=stored,
+        owners=owners,
+    )
+
+
+def _store(
+    *,
+    workspace_id: int,
+    opening: Opening | None,
+    rows: Sequence[tuple],
+    selected: Mapping[str, int | None],
+) -> tuple[dict[str, int], int]:
+    """Insert the answers and open the selected follow-ups; the answers really inserted (by
+    external id) and the number of follow-ups opened. On PostgreSQL each 500 rows are one
+    statement, follow-ups included (a data-modifying WITH); SQLite takes two."""
+    stored: dict[str, int] = {}
+    opened = 0
+    for start in range(0, len(rows), _INSERT_ROWS):
+        chunk = rows[start : start + _INSERT_ROWS]
+        wanted = {row[4]: selected[row[4]] for row in chunk if row[4] in selected}
+        if not wanted:
+            stored.update((e, pk) for e, pk, _tp in fetch(_answers_insert(chunk)))
+        elif connection.vendor == "postgresql":
+            found = fetch(
+                sql(
+                    "WITH a AS ({answers}), f AS ({followups} RETURNING 1)"
+                    " SELECT a.external_id, a.id, (SELECT count(*) FROM f) FROM a",
+                    answers=_answers_insert(chunk),
+                    followups=opening_insert(
+                        workspace_id=workspace_id,
+                        opening=opening,
+                        candidates=_candidates(wanted, sql("a")),
+                    ),
+                )
+            )
+            stored.update((e, pk) for e, pk, _n in found)
+            opened += found[0][2] if found else 0
+        else:
+            inserted = fetch(_answers_insert(chunk))
+            stored.update((e, pk) for e, pk, _tp in inserted)
+            if inserted:
+                now_stored = join(
+                    " UNION ALL ",
+                    (
+                        sql("SELECT %s AS external_id, %s AS id, %s AS touchpoint_id", *row)
+                        for row in inserted
+                    ),
+                )
+                opened += execute(
+                    opening_insert(
+                        workspace_id=workspace_id,
+                        opening=opening,
+                        candidates=_candidates(wanted, sql("({rows})", rows=now_stored)),
+                    )
+                )
+    return stored, opened
+
+
 def responses_ingest(
     *,
     workspace_id: int,
@@ -107,82 +253,77 @@ def responses_ingest(
     request_metrics: bool = True,
     open_followups: bool = True,
     rule: FollowUpSettings | None = None,
+    touchpoints: Mapping[int, TouchpointRef] | None = None,
 ) -> IngestResult:
-    """Store answers, and open the follow-ups the workspace's rule asks for (in the same
-    transaction). ``request_metrics=False`` is for callers that ask for one recompute after
-    many batches themselves (the file import); ``rule`` for those that load the rule once."""
+    """Store answers, and open the follow-ups the workspace's rule asks for, all or nothing.
+    ``request_metrics=False`` is for callers that ask for one recompute after many batches
+    themselves (the file import); ``rule`` for those that load the rule once; ``touchpoints``
+    for those whose authorization already named the touchpoint (a survey link names exactly
+    one, of its own workspace)."""
     result = IngestResult()
     if not answers:
         return result
-    # Another workspace's touchpoint reads exactly like one that does not exist.
-    journey_of = dict(
-        Touchpoint.objects.filter(
-            pk__in={a.touchpoint_id for a in answers}, journey__workspace_id=workspace_id
-        ).values_list("pk", "journey_id")
-    )
-    known = journey_of.keys()
+    if touchpoints is None:
+        touchpoints = touchpoints_in(workspace_id, {a.touchpoint_id for a in answers})
     problems = []
     for i, answer in enumerate(answers):
         if answer.nps is None and answer.csat is None:
             problems.append(Problem(i, "nps", _("an answer needs nps or csat")))
-        if answer.touchpoint_id not in known:
+        if answer.touchpoint_id not in touchpoints:
             problems.append(Problem(i, "touchpoint", _("unknown touchpoint")))
     if problems:
         raise AnswersRefused(problems)
 
-    already = set(
-        Response.objects.filter(
-            workspace_id=workspace_id,
-            source=source,
-            external_id__in={a.external_id for a in answers},
-        ).values_list("external_id", flat=True)
-    )
     fresh: dict[str, AnswerIn] = {}
     for answer in answers:
-        if answer.external_id in already or answer.external_id in fresh:
-            result.duplicates += 1
-        else:
-            fresh[answer.external_id] = answer
-    customers = customers_get_or_create(
-        workspace_id, {a.customer for a in fresh.values() if a.customer}
-    )
-    rows = [
-        Response(
-            workspace_id=workspace_id,
-            touchpoint_id=a.touchpoint_id,
-            customer_id=customers.get(a.customer) if a.customer else None,
-            source=source,
-            external_id=a.external_id,
-            submitted_at=a.submitted_at,
-            nps=a.nps,
-            csat=a.csat,
-            respect=a.respect,
-            solutions=a.solutions,
-            simplicity=a.simplicity,
-            responsibility=a.responsibility,
-            comment=a.comment,
-            language=a.language,
-            contact=a.contact,
-        )
-        for a in fresh.values()
-    ]
-    # ON CONFLICT DO NOTHING: a concurrent request storing the same answer wins quietly.
-    Response.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    stored = dict(
-        Response.objects.filter(
-            workspace_id=workspace_id, source=source, external_id__in=fresh.keys()
-        ).values_list("external_id", "pk")
-    )
-    result.created = len(stored)
-    result.duplicates += len(fresh) - len(stored)
-    result.created_ids = sorted(stored.values())
+        fresh.setdefault(answer.external_id, answer)
+    selected: dict[str, int | None] = {}
     if open_followups:
-        result.followups = followups_open(
-            workspace_id=workspace_id, response_ids=result.created_ids, rule=rule
+        rule = rule if rule is not None else settings_of(workspace_id)
+        for a in fresh.values():
+            tp = touchpoints[a.touchpoint_id]
+            facts = AnswerFacts(a.nps, a.csat, a.comment, a.contact, tp.journey_id, tp.mot_stage)
+            if rule_selects(rule, facts):
+                selected[a.external_id] = tp.owner_id
+    wanted_customers = {a.customer for a in fresh.values() if a.customer}
+    # One statement needs no transaction of its own: a survey answer or a small API batch
+    # without customers is a single INSERT (follow-ups included on PostgreSQL).
+    single = (
+        not wanted_customers
+        and len(fresh) <= _INSERT_ROWS
+        and (not selected or connection.vendor == "postgresql")
+    )
+    with nullcontext() if single else transaction.atomic():
+        customers = customers_get_or_create(workspace_id, wanted_customers)
+        adapt = connection.ops.adapt_datetimefield_value
+        now = adapt(timezone.now())
+        stored, result.followups = _store(
+            workspace_id=workspace_id,
+            opening=Opening.now(rule) if selected else None,
+            selected=selected,
+            rows=[
+                (
+                    workspace_id,
+                    a.touchpoint_id,
+                    customers.get(a.customer) if a.customer else None,
+                    source,
+                    a.external_id,
+                    adapt(a.submitted_at),
+                    *(getattr(a, name) for name in ANSWER_VALUES),
+                    now,
+                )
+                for a in fresh.values()
+            ],
         )
-    if request_metrics and result.created:
+    result.created = len(stored)
+    result.duplicates = len(answers) - len(stored)
+    result.created_ids = sorted(stored.values())
+    if result.followups:
+        # Told by a task shortly after, one for a burst of answers: the request stays short.
+        announce_soon_on_commit(workspace_id=workspace_id)
+    if request_metrics and stored:
         metrics_request_on_commit(
             workspace_id=workspace_id,
-            journey_ids={journey_of[a.touchpoint_id] for a in fresh.values()},
+            journey_ids={touchpoints[a.touchpoint_id].journey_id for a in fresh.values()},
         )
     return result

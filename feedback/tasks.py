@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 from django.db import OperationalError
+from django.utils import timezone
 
+from feedback.followups import alerts
 from feedback.imports import jobs
 
 
@@ -14,3 +18,23 @@ from feedback.imports import jobs
 def run_import(job_id: int) -> None:
     """Dry-run or import an uploaded file (feedback.imports.jobs.import_run)."""
     jobs.import_run(job_id)
+
+
+@shared_task(ignore_result=True)
+def followups_overdue_digests() -> int:
+    """Beat, daily: each member's digest of overdue follow-ups (once a day whatever reruns)."""
+    return alerts.overdue_digests(today=timezone.localdate())
+
+
+@shared_task(
+    autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, ignore_result=True
+)
+def followups_announce(workspace_id: int, since: str) -> int:
+    """Tell of the follow-ups surveys and the API opened (alerts.announce_soon)."""
+    return alerts.announce_now(workspace_id=workspace_id, since=datetime.fromisoformat(since))
+
+
+@shared_task(ignore_result=True)
+def followups_announce_missed() -> int:
+    """Beat: tell of recent follow-ups whose announcing task never ran."""
+    return alerts.announce_missed()

@@ -6,6 +6,7 @@ from metrics.compute import COUNT_FIELDS
 from metrics.models import (
     MomentCounts,
     MomentImpact,
+    MomentTurn,
     MonthCounts,
     RecomputeRun,
     RecoveryCounts,
@@ -79,3 +80,10 @@ class RecoveryEffectAdmin(ReadOnlyAdmin):
 @admin.register(RecomputeRun)
 class RecomputeRunAdmin(ReadOnlyAdmin):
     list_display = ["workspace", "requested_at", "started_at", "finished_at", "progress"]
+
+
+@admin.register(MomentTurn)
+class MomentTurnAdmin(ReadOnlyAdmin):
+    list_display = ["touchpoint", "workspace", "dropped", "turns", "changed_at"]
+    list_filter = ["dropped", "workspace"]
+    list_select_related = ["touchpoint"]

@@ -361,3 +361,26 @@ class RecomputeRun(models.Model):
 
     def __str__(self) -> str:
         return f"metrics of {self.workspace_id}"
+
+
+class MomentTurn(models.Model):
+    """Whether a touchpoint's moment score stands dropped (the last 30 days against the 30
+    before, beyond the margin of error), so managers are told once when it turns, not after
+    every recompute while it stays down. ``turns`` counts the turns: each one is its own
+    event (metrics/alerts.py)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    touchpoint = models.OneToOneField(
+        Touchpoint, on_delete=models.CASCADE, related_name="+", verbose_name=_("touchpoint")
+    )
+    dropped = models.BooleanField(_("dropped"), default=False)
+    turns = models.PositiveIntegerField(_("times it turned down"), default=0)
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("moment turn")
+        verbose_name_plural = _("moment turns")
+        indexes = [models.Index(fields=["workspace", "dropped"], name="momentturn_workspace")]
+
+    def __str__(self) -> str:
+        return f"{self.touchpoint_id}: {'dropped' if self.dropped else 'steady'} ({self.turns})"

@@ -39,6 +39,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from metrics import engine
+from metrics.alerts import moment_turns_alert
 from metrics.models import RecomputeRun
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,10 @@ logger = logging.getLogger(__name__)
 def _pending_key(workspace_id: int) -> str:
     # The database's name too: two installations (or test runs) may share one Redis.
     return f"metrics:pending:{connection.settings_dict['NAME']}:{workspace_id}"
+
+
+def _noted_key(workspace_id: int) -> str:
+    return f"metrics:noted:{connection.settings_dict['NAME']}:{workspace_id}"
 
 
 def progress_key(workspace_id: int) -> str:
@@ -101,19 +106,49 @@ def metrics_request(
     """Note what needs recomputing and enqueue a run unless one is already waiting.
 
     ``journey_ids=None`` means every journey. Returns whether a task was enqueued.
+
+    During a burst only the first request per journey writes: once a run is queued and the
+    journeys are noted as pending, a request reads two cache keys and returns (a survey answer
+    then costs one Redis read, not a locked row update).
     """
+    journeys = None if journey_ids is None else frozenset(int(j) for j in journey_ids)
+    if not full and _already_noted(workspace_id, journeys):
+        return False
     with transaction.atomic():
         run, _created = RecomputeRun.objects.select_for_update().get_or_create(
             workspace_id=workspace_id
         )
-        if journey_ids is None or full:
+        if journeys is None or full:
             run.pending_full = run.pending_full or full
             run.pending_journeys = ["*"]
         elif run.pending_journeys != ["*"]:
-            run.pending_journeys = sorted(set(run.pending_journeys) | set(journey_ids))
+            run.pending_journeys = sorted(set(run.pending_journeys) | journeys)
         run.requested_at = timezone.now()
         run.save(update_fields=["pending_full", "pending_journeys", "requested_at"])
+        # Noted while the row is locked: the run that clears the pending work deletes the note
+        # under the same lock, so the note never names a journey the row no longer holds.
+        cache.set(_noted_key(workspace_id), run.pending_journeys, timeout=_noted_seconds())
     return _enqueue(workspace_id)
+
+
+def _noted_seconds() -> int:
+    return int(_lost_after().total_seconds())
+
+
+def _already_noted(workspace_id: int, journeys: frozenset[int] | None) -> bool:
+    """Whether a queued run will already recompute these journeys: its marker is set (it has
+    not started, so it reads answers committed before now) and they are noted as pending.
+
+    Any doubt (Redis away, a key expired) reads as "no", and the request writes as before.
+    """
+    marker, noted_key = _pending_key(workspace_id), _noted_key(workspace_id)
+    found = cache.get_many([marker, noted_key])
+    noted = found.get(noted_key)
+    if marker not in found or noted is None:
+        return False
+    if noted == ["*"]:
+        return True
+    return journeys is not None and journeys <= set(noted)
 
 
 def _enqueue(workspace_id: int) -> bool:
@@ -199,6 +234,7 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
         # enqueued (a little is recomputed twice; nothing is missed).
         if done.requested_at is None or done.requested_at <= run.started_at:
             done.pending_journeys, done.pending_full = [], False
+            cache.delete(_noted_key(workspace_id))
         done.finished_at = timezone.now()
         done.interrupted_at = None
         done.progress = 1
@@ -206,6 +242,8 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
     cache.delete(progress_key(workspace_id))
     if full:
         engine.tidy_counts()
+    # On the numbers just stored: managers hear of a moment that turned down since the last run.
+    moment_turns_alert(workspace_id=workspace_id)
     return True
 
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from mot.forms import AdminLoginForm
 from mot.models import Invitation, Membership, Workspace
+from mot.notifications.models import AlertPreferences, Notification
 
 admin.site.login_form = AdminLoginForm  # a username too long to record is the form's error
 
@@ -36,3 +37,24 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["email", "workspace__name"]
     list_select_related = ["workspace"]
     readonly_fields = ["nonce", "sent_at", "accepted_at", "invited_by"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "kind", "dedupe_key", "created_at", "read_at", "emailed_at"]
+    list_filter = ["kind", "workspace"]
+    search_fields = ["recipient__user__email", "dedupe_key"]
+    list_select_related = ["recipient__user", "recipient__workspace"]
+    raw_id_fields = ["recipient", "workspace"]
+
+
+@admin.register(AlertPreferences)
+class AlertPreferencesAdmin(admin.ModelAdmin):
+    list_display = [
+        "membership",
+        "email_followup_new",
+        "email_followups_overdue",
+        "email_moment_turn",
+    ]
+    list_select_related = ["membership__user", "membership__workspace"]
+    raw_id_fields = ["membership"]

@@ -23,6 +23,13 @@ logger = logging.getLogger("mot.cache")
 
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 _WARN_EVERY_SECONDS = 30.0
+# INCRBY only if the key exists (a missing key stays missing, as Django's incr requires).
+_INCR_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+    return redis.call('INCRBY', KEYS[1], ARGV[1])
+end
+return false
+"""
 
 
 class TolerantRedisCache(RedisCache):
@@ -84,12 +91,19 @@ class TolerantRedisCache(RedisCache):
             return False
 
     def incr(self, key, delta=1, version=None) -> int:
+        """Django's ``incr`` in one round trip instead of two (``EXISTS``, then ``INCRBY``):
+        the survey rate limiter counts every public post with it."""
+        key = self.make_and_validate_key(key, version=version)
         try:
-            return super().incr(key, delta, version)
+            client = self._cache.get_client(key, write=True)
+            value = client.eval(_INCR_IF_EXISTS, 1, key, delta)
         except UNAVAILABLE as exc:
             self._unavailable("incr", exc)
             # What a missing key raises: callers (django-ratelimit) already handle it.
             raise ValueError(f"Key {key!r} not found (cache unavailable)") from exc
+        if value is None:
+            raise ValueError(f"Key {key!r} not found.")
+        return value
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None) -> list:
         try:

@@ -129,3 +129,6 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.workspace_id} ({self.role})"
+
+
+from mot.notifications.models import AlertPreferences, Notification  # noqa: E402, F401

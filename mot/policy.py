@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from mot.models import Membership, Role, Workspace
+from mot.notifications.selectors import unread_count_expression
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -112,8 +113,11 @@ def get_membership(request: HttpRequest, workspace_slug: str) -> Membership:
     if not request.user.is_authenticated:
         raise Http404
     try:
-        membership = Membership.objects.select_related("workspace", "user").get(
-            workspace__slug=workspace_slug, user=request.user
+        membership = (
+            Membership.objects.select_related("workspace", "user")
+            # The header's unread count rides on this query: no query of its own on any page.
+            .annotate(unread_notifications=unread_count_expression())
+            .get(workspace__slug=workspace_slug, user=request.user)
         )
     except Membership.DoesNotExist:
         raise Http404 from None

@@ -194,7 +194,14 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
         "Environment variables EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other."
     )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MOT <mot@localhost>")
+# Seconds an SMTP connection may hang before the send fails (and an alert's task retries):
+# a mail server that does not answer must not hold a worker, or an eager request, for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10, minimum=1, maximum=600)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where MOT is reached, for the links in alert e-mails (sent by workers, outside any request).
+SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000", schemes={"http", "https"})
+# New follow-ups reaching a member within this many seconds share one e-mail.
+ALERTS_DIGEST_SECONDS = env.int("ALERTS_DIGEST_SECONDS", default=120, maximum=3000)
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env.url("REDIS_URL", default="", schemes={"redis", "rediss"})
@@ -238,6 +245,21 @@ CELERY_BEAT_SCHEDULE = {
     "metrics-watchdog": {
         "task": "metrics.tasks.requeue_stalled_runs",
         "schedule": METRICS_WATCHDOG_SECONDS,
+    },
+    # Each member's daily e-mail of overdue follow-ups (once a day whatever reruns).
+    "followups-overdue-digest": {
+        "task": "feedback.tasks.followups_overdue_digests",
+        "schedule": crontab(hour=7, minute=5),
+    },
+    # New follow-ups whose announcing task never ran (Redis was down when they were opened).
+    "followups-announce-sweep": {
+        "task": "feedback.tasks.followups_announce_missed",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Alert e-mails whose task never ran (Redis was down when they were recorded).
+    "alerts-mail-sweep": {
+        "task": "mot.tasks.mail_stalled_notifications",
+        "schedule": crontab(minute="*/10"),
     },
 }
 # Answers arriving within this many seconds of each other share one recompute.

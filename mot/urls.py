@@ -31,6 +31,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_page, name="invitation"),
     path("admin/", admin.site.urls),
     path("w/<slug:ws>/", include(member_patterns)),
+    path("w/<slug:ws>/", include("mot.notifications.urls")),
     path("w/<slug:ws>/", include("journeys.urls")),
     path("w/<slug:ws>/", include("feedback.urls")),
     path("w/<slug:ws>/", include("metrics.urls")),

@@ -168,6 +168,21 @@ def celery_eager():
     conf.task_always_eager, conf.task_eager_propagates = saved
 
 
+@pytest.fixture
+def on_commit_eager(db, celery_eager, settings, mailoutbox, django_capture_on_commit_callbacks):
+    """``run(fn, ...)`` calls fn and then its transaction's on-commit callbacks, with tasks run
+    in-process: an alert recorded by fn is mailed into ``mailoutbox`` (links on SITE_URL
+    https://mot.example.test). Asks for ``db`` first: the test database is set up before the
+    outbox is taken."""
+    settings.SITE_URL = "https://mot.example.test"
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
+
+
 # --- a real broker: Redis, with queues of a test's own -----------------------------------
 
 # The queues docker-compose.yml's worker consumes (`celery -A mot worker -Q default,metrics`).

@@ -31,6 +31,18 @@ pytestmark = pytest.mark.redis
 BASE_URL = "http://mot.example.test/"
 
 
+def worker(*queues: str):
+    """A real worker in a thread of this process, reading only these queues."""
+    return start_worker(
+        celery_app,
+        pool="solo",
+        concurrency=1,
+        queues=list(queues),
+        perform_ping_check=False,
+        shutdown_timeout=15,
+    )
+
+
 @pytest.fixture
 def published():
     """Ids and routing keys of the task messages sent to the broker during the test."""
@@ -49,14 +61,7 @@ def published():
 def test_invitation_email_is_sent_by_a_worker_through_redis(
     admin, mailoutbox, redis_client, isolated_queue, published
 ):
-    with start_worker(
-        celery_app,
-        pool="solo",
-        concurrency=1,
-        queues=[isolated_queue],
-        perform_ping_check=False,
-        shutdown_timeout=15,
-    ):
+    with worker(isolated_queue):
         with transaction.atomic():
             services.member_invite(
                 actor=admin, email="New.Person@Example.com", role="staff", base_url=BASE_URL
@@ -139,14 +144,7 @@ def test_a_file_import_runs_on_a_worker_through_redis(
         'hx-trigger="every 1s"' in client.get(f"/w/acme/imports/{job.pk}/status/").content.decode()
     )
 
-    with start_worker(
-        celery_app,
-        pool="solo",
-        concurrency=1,
-        queues=[isolated_queue, isolated_metrics_queue],
-        perform_ping_check=False,
-        shutdown_timeout=15,
-    ):
+    with worker(isolated_queue, isolated_metrics_queue):
         assert wait_for(
             lambda: ImportJob.objects.get(pk=job.pk).status == ImportStatus.DONE, timeout=60
         ), ImportJob.objects.get(pk=job.pk).status
@@ -165,3 +163,59 @@ def test_a_file_import_runs_on_a_worker_through_redis(
     # NPS is i % 11 for i < 500: 9 and 10 come up 90 times, 0 to 6 come up 320 times
     assert (touchpoint_row.promoters, touchpoint_row.detractors) == (90, 320)
     assert redis_client.llen(isolated_metrics_queue) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_follow_ups_reach_their_owner_as_one_email_through_a_worker(
+    staff, journey, mailoutbox, redis_client, isolated_queue, settings
+):
+    """Answers opening follow-ups on the staff member's touchpoint, in two requests a moment
+    apart: one announcing task is published (the second request finds it queued), the worker
+    runs it and publishes one e-mail task, and sends one e-mail listing all three."""
+    from datetime import UTC, datetime
+
+    from celery.signals import before_task_publish
+
+    from feedback.services import AnswerIn, responses_ingest
+    from feedback.tasks import followups_announce
+    from mot.notifications.models import Notification
+    from mot.tasks import mail_notifications
+
+    settings.ALERTS_DIGEST_SECONDS = 2
+    tp = journey.touchpoints.get(title="Reviews")
+    tp.owner = staff
+    tp.save()
+    sent: list[tuple] = []
+
+    def record(sender=None, body=None, routing_key=None, **kwargs):
+        if sender in (mail_notifications.name, followups_announce.name):
+            sent.append((sender, body[0][0], routing_key))
+
+    def ingest(*ids: str) -> None:
+        when = datetime(2026, 5, 4, 10, 30, tzinfo=UTC)
+        answers = [
+            AnswerIn(touchpoint_id=tp.pk, external_id=i, submitted_at=when, nps=1, comment="Slow")
+            for i in ids
+        ]
+        responses_ingest(workspace_id=journey.workspace_id, source="api", answers=answers)
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        with worker(isolated_queue):
+            ingest("a1", "a2")
+            ingest("a3")
+            assert sent == [(followups_announce.name, journey.workspace_id, isolated_queue)]
+            assert wait_for(lambda: len(mailoutbox) == 1, timeout=30)
+            assert sent[1:] == [(mail_notifications.name, staff.pk, isolated_queue)]
+            assert wait_for(
+                lambda: not Notification.objects.filter(mail_pending=True).exists(), timeout=5
+            )
+    finally:
+        before_task_publish.disconnect(record)
+
+    [email] = mailoutbox
+    assert email.to == [staff.user.email]
+    assert email.subject == "3 new follow-ups in Acme"
+    assert email.body.count("New follow-up for you: Reviews") == 3
+    assert Notification.objects.filter(recipient=staff, emailed_at__isnull=False).count() == 3
+    assert redis_client.llen(isolated_queue) == 0

@@ -51,6 +51,7 @@ from feedback.surveys.services import survey_link_create
 from feedback.tokens.services import api_token_create
 from journeys.models import Journey, Stage, Touchpoint
 from mot.models import Invitation, Membership, Role
+from mot.notifications.models import Kind, Notification
 from mot.services import invitation_token, member_invite
 from tests.conftest import login
 
@@ -235,6 +236,7 @@ class World:
     job: Any
     operator: Any
     followup: Any
+    notification: Any
 
 
 @pytest.fixture
@@ -266,6 +268,13 @@ def world(personas, journey, settings, tmp_path) -> World:
             "operator", "operator@mot.test", "correct-horse-battery"
         ),
         followup=FollowUp.objects.get(response=pain),
+        notification=Notification.objects.create(
+            workspace_id=journey.workspace_id,
+            recipient=admin,
+            kind=Kind.FOLLOWUP_NEW,
+            params={"touchpoint": touchpoint.title},
+            dedupe_key="walk",
+        ),
     )
 
 
@@ -281,6 +290,7 @@ def _pk(world: World, segment: str) -> int:
         "api-tokens": world.token.pk,
         "imports": world.job.pk,
         "follow-ups": world.followup.pk,
+        "notifications": world.notification.pk,
     }
     if segment not in by_segment:
         pytest.fail(f"no object to fill <int:pk> after {segment!r}/: add one to the walk")

@@ -3,23 +3,28 @@
 Every path an answer arrives by (survey link, API, file import, re-import) ends here with the ids
 of the answers it stored. Opening is idempotent: the database holds one follow-up per answer and
 the insert skips those that exist (ON CONFLICT DO NOTHING), so an answer sent again, or two
-requests racing, never open a second one. A batch costs one query whatever its size: an
-INSERT … SELECT of the candidates (the rule as a WHERE clause).
+requests racing, never open a second one. A batch costs one query whatever its size. The rule
+is written twice, as a WHERE clause (:func:`rule_condition`, for the import's INSERT … SELECT over
+a chunk of 50,000 stored answers) and as a test of one answer held in Python
+(:func:`rule_selects`, for answers just stored by a survey or the API: most open nothing and
+then cost no query); ``tests/feedback/followups/test_rule_agreement.py`` keeps the two equal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from feedback.experience import Experience
+from feedback.experience import Experience, experience_of
+from feedback.followups.alerts import new_followups_alert
 from feedback.followups.models import FollowUp, FollowUpSettings, Status, Trigger
 from feedback.models import Response
-from mot.sql import Identifiers, compiled, execute, sql
+from mot.sql import Identifiers, Sql, compiled, execute, sql
 
 NAMES = Identifiers(FollowUp._meta.db_table)
 
@@ -59,6 +64,88 @@ def rule_condition(rule: FollowUpSettings) -> Q | None:
     return condition
 
 
+def rule_selects(rule: FollowUpSettings, answer: AnswerFacts) -> bool:
+    """:func:`rule_condition` for one answer held in Python (a test keeps the two equal)."""
+    if rule.trigger == Trigger.NEVER:
+        return False
+    pain = experience_of(answer.nps, answer.csat) == Experience.PAIN
+    if rule.trigger == Trigger.PAIN_WITH_TEXT:
+        selected = pain and bool(answer.comment or answer.contact)
+    elif rule.trigger == Trigger.ANY_PAIN:
+        selected = pain
+    else:
+        selected = answer.nps is not None and answer.nps <= rule.nps_max
+    if rule.journey_id is not None and answer.journey_id != rule.journey_id:
+        return False
+    if rule.mot_stage and answer.mot_stage != rule.mot_stage:
+        return False
+    return selected
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerFacts:
+    """What the rule reads of an answer: its scores and texts, its touchpoint's place."""
+
+    nps: int | None
+    csat: int | None
+    comment: str
+    contact: str
+    journey_id: int
+    mot_stage: str
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """What every follow-up opened by one call shares: its due date and opening time (by
+    which the new-follow-up alert finds them)."""
+
+    due_on: date
+    opened_at: datetime
+
+    @classmethod
+    def now(cls, rule: FollowUpSettings) -> Opening:
+        return cls(working_days_after(timezone.localdate(), rule.response_days), timezone.now())
+
+    def announce(self, *, workspace_id: int, opened: int) -> None:
+        """Their assignees (or the queue's managers) hear of the follow-ups opened: a few
+        queries whatever the batch, and one e-mail task per recipient after the commit."""
+        if opened:
+            new_followups_alert(
+                workspace_id=workspace_id, opened_at=self.opened_at, due_on=self.due_on
+            )
+
+
+def opening_insert(*, workspace_id: int, opening: Opening, candidates: Sql) -> Sql:
+    """An INSERT that opens a follow-up for each row of ``candidates``, a SELECT of the columns
+    ``rid`` (the answer), ``tid`` (its touchpoint) and ``oid`` (the assignee, or NULL for the
+    workspace's queue). ON CONFLICT skips an answer that has one already, a concurrent
+    request's included; the statement's row count is of follow-ups really opened.
+
+    The due date, status and opening time are raw parameters written the way the ORM would
+    write them (SQLite keeps text). (WHERE true: SQLite would otherwise read ON CONFLICT as a
+    join's ON.)"""
+    ops = connection.ops
+    due = ops.adapt_datefield_value(opening.due_on)
+    now = ops.adapt_datetimefield_value(opening.opened_at)
+    return sql(
+        """
+        INSERT INTO {followup} (workspace_id, response_id, touchpoint_id, assignee_id,
+            due_on, status, root_cause, version, created_at, updated_at)
+        SELECT %s, c.rid, c.tid, c.oid, %s, %s, '', 1, %s, %s
+        FROM ({candidates}) c
+        WHERE true
+        ON CONFLICT (response_id) DO NOTHING
+        """,
+        workspace_id,
+        due,
+        Status.OPEN.value,
+        now,
+        now,
+        followup=NAMES[FollowUp._meta.db_table],
+        candidates=candidates,
+    )
+
+
 def followups_open(
     *,
     workspace_id: int,
@@ -83,29 +170,11 @@ def followups_open(
         .filter(followup__isnull=True)
         .values(rid=F("pk"), tid=F("touchpoint_id"), oid=F("touchpoint__owner_id"))
     )
-    ops = connection.ops  # raw parameters: as the ORM would write them (SQLite keeps text)
-    due = ops.adapt_datefield_value(working_days_after(timezone.localdate(), rule.response_days))
-    now = ops.adapt_datetimefield_value(timezone.now())
+    opening = Opening.now(rule)
     # One INSERT … SELECT: the rows never come to Python (a 50,000-answer chunk of an import
-    # opens its follow-ups in the database alone), and ON CONFLICT skips an answer that has
-    # one already, a concurrent request's included; the count is of rows really inserted.
-    # (WHERE true: SQLite would otherwise read ON CONFLICT as a join's ON.)
-    return execute(
-        sql(
-            """
-            INSERT INTO {followup} (workspace_id, response_id, touchpoint_id, assignee_id,
-                due_on, status, root_cause, version, created_at, updated_at)
-            SELECT %s, c.rid, c.tid, c.oid, %s, %s, '', 1, %s, %s
-            FROM ({candidates}) c
-            WHERE true
-            ON CONFLICT (response_id) DO NOTHING
-            """,
-            workspace_id,
-            due,
-            Status.OPEN.value,
-            now,
-            now,
-            followup=NAMES[FollowUp._meta.db_table],
-            candidates=compiled(candidates),
-        )
+    # opens its follow-ups in the database alone).
+    opened = execute(
+        opening_insert(workspace_id=workspace_id, opening=opening, candidates=compiled(candidates))
     )
+    opening.announce(workspace_id=workspace_id, opened=opened)
+    return opened

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from feedback.access import get_survey_link_for
-from feedback.models import Source, SurveyLink
+from feedback.models import Source
 from feedback.services import RATINGS, AnswerIn, responses_ingest
 from feedback.surveys import services
 from feedback.surveys.forms import SurveyForm
+from feedback.surveys.selectors import public_link
 from journeys.access import get_touchpoint_for
 from mot.policy import Action
 
@@ -74,21 +75,13 @@ def _inactive(request: HttpRequest, *, status: int) -> HttpResponse:
     )
 
 
-def _find_link(token: str) -> SurveyLink | None:
-    return (
-        SurveyLink.objects.select_related("touchpoint__journey__workspace")
-        .filter(token=token[:64])
-        .first()
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate=_survey_rate, method="POST", block=False, group="survey")
 def survey_page(request: HttpRequest, token: str) -> HttpResponse:
-    link = _find_link(token)
+    link = public_link(token)
     if link is None:
         return _inactive(request, status=404)
-    if link.revoked_at is not None:
+    if link.revoked:
         return _inactive(request, status=410)
     if request.method == "POST" and getattr(request, "limited", False):
         return render(request, "feedback/surveys/limited.html", status=429)
@@ -111,9 +104,12 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
             )
             try:
                 responses_ingest(
-                    workspace_id=link.touchpoint.journey.workspace_id,
+                    workspace_id=link.workspace_id,
                     source=Source.SURVEY_LINK,
                     answers=[answer],
+                    rule=link.rule,
+                    # The link names its one touchpoint, of its own workspace.
+                    touchpoints={link.touchpoint_id: link.touchpoint},
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -126,14 +122,14 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "feedback/surveys/survey.html",
-        {"link": link, "touchpoint": link.touchpoint, "form": form},
+        {"link": link, "title": link.title, "form": form},
         status=422 if form.errors else 200,
     )
 
 
 @require_GET
 def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
-    link = _find_link(token)
+    link = public_link(token)
     if link is None:
         return _inactive(request, status=404)
-    return render(request, "feedback/surveys/thanks.html", {"touchpoint": link.touchpoint})
+    return render(request, "feedback/surveys/thanks.html")

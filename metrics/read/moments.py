@@ -239,15 +239,17 @@ def trend_periods(today: date, days: int = TREND_DAYS) -> tuple[date, date, date
 def touchpoint_trends(
     *,
     workspace_id: int,
-    touchpoint_ids: Collection[int],
+    touchpoint_ids: Collection[int] | None,
     today: date,
     min_sample: int,
     days: int = TREND_DAYS,
 ) -> dict[int, Trend]:
     """Each touchpoint's counts over the two periods, summed in SQL from its daily rows: one
-    grouped query for all of them. Touchpoints with no answer in either period are absent."""
-    if not touchpoint_ids:
+    grouped query for all of them (``None``: every touchpoint of the workspace). Touchpoints
+    with no answer in either period are absent."""
+    if touchpoint_ids is not None and not touchpoint_ids:
         return {}
+    keys = {} if touchpoint_ids is None else {"key__in": [str(pk) for pk in touchpoint_ids]}
     first, recent_start, last = trend_periods(today, days)
     recent, previous = Q(day__gte=recent_start), Q(day__lt=recent_start)
     sums = {}
@@ -260,7 +262,7 @@ def touchpoint_trends(
             scope=Scope.TOUCHPOINT,
             day__gte=first,
             day__lte=last,
-            key__in=[str(pk) for pk in touchpoint_ids],
+            **keys,
         )
         .order_by()
         .values("key")

@@ -82,10 +82,26 @@ def feedback_rows(journey, editor):
     )
     FollowUpEvent.objects.create(followup=followup, kind="note", actor=editor, note="Called")
     FollowUpSettings.objects.create(workspace=journey.workspace)
+    # A notification and a member's alert choices (issue 14, alerts).
+    from mot.notifications.models import AlertPreferences, Notification
+
+    Notification.objects.create(
+        workspace=journey.workspace,
+        recipient=editor,
+        kind="followup_new",
+        params={"touchpoint": tp.title},
+        dedupe_key=f"followup-new:{followup.pk}",
+    )
+    AlertPreferences.objects.create(membership=editor, email_moment_turn=False)
     # Metric rows of every kind, from the answer and the purchase above.
     from metrics.services import metrics_recompute
 
     metrics_recompute(workspace_id=journey.workspace_id, full=True)
+    from metrics.models import MomentTurn
+
+    MomentTurn.objects.create(
+        workspace=journey.workspace, touchpoint=tp, dropped=True, turns=1, changed_at=timezone.now()
+    )
 
 
 @pytest.mark.parametrize("model", OUR_MODELS, ids=lambda m: m.__name__)

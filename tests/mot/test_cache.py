@@ -48,3 +48,29 @@ def test_the_settings_use_it_with_short_timeouts(settings):
         default = mot_settings.CACHES["default"]
         assert default["BACKEND"] == "mot.cache.TolerantRedisCache"
         assert default["OPTIONS"]["socket_connect_timeout"] <= 2
+
+
+def test_incr_counts_an_existing_key_in_one_round_trip_and_never_creates_one(
+    require_redis, redis_client
+):
+    cache = TolerantRedisCache(require_redis, {"KEY_PREFIX": "mot-test-incr"})
+    cache.delete_many(["seen", "unseen"])
+    calls = []
+    real = redis_client.__class__.execute_command
+
+    def counting(self, *args, **kwargs):
+        calls.append(args[0])
+        return real(self, *args, **kwargs)
+
+    assert cache.add("seen", 1, timeout=60)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(redis_client.__class__, "execute_command", counting)
+        assert cache.incr("seen") == 2
+        assert cache.incr("seen", 3) == 5
+        with pytest.raises(ValueError, match="not found"):
+            cache.incr("unseen")
+    assert calls == ["EVAL", "EVAL", "EVAL"]
+    assert cache.get("seen") == 5
+    assert cache.get("unseen") is None  # a missing key stays missing
+    assert 0 < redis_client.ttl(cache.make_key("seen")) <= 60  # the limiter's window kept
+    cache.delete_many(["seen", "unseen"])

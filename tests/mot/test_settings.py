@@ -24,7 +24,8 @@ READ_BY_SETTINGS = [
     "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "DEFAULT_FROM_EMAIL", "REDIS_URL",
     "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SECURE_PROXY_SSL_HEADER",
-    "SILENCED_SYSTEM_CHECKS", "LOG_LEVEL", "SURVEY_RATE_LIMIT",
+    "SILENCED_SYSTEM_CHECKS", "LOG_LEVEL", "SURVEY_RATE_LIMIT", "SITE_URL",
+    "ALERTS_DIGEST_SECONDS", "EMAIL_TIMEOUT",
 ]  # fmt: skip
 
 START = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
@@ -66,6 +67,11 @@ MALFORMED = [
     ({"ALLOWED_HOSTS": "a,b,"}, "ALLOWED_HOSTS"),
     ({"AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT"),
     ({"JOURNEY_IMPORT_MAX_BYTES": "2MB"}, "JOURNEY_IMPORT_MAX_BYTES"),
+    ({"SITE_URL": "mot.example.com"}, "SITE_URL"),
+    ({"SITE_URL": "ftp://mot.example.com"}, "SITE_URL"),
+    ({"ALERTS_DIGEST_SECONDS": "two minutes"}, "ALERTS_DIGEST_SECONDS"),
+    ({"ALERTS_DIGEST_SECONDS": "7200"}, "ALERTS_DIGEST_SECONDS"),
+    ({"EMAIL_TIMEOUT": "0"}, "EMAIL_TIMEOUT"),
     ({"DEBUG": "false"}, "SECRET_KEY"),
     ({"DEBUG": "false", "SECRET_KEY": DEV_SECRET_KEY}, "SECRET_KEY"),
     ({"DEBUG": "false", "SECRET_KEY": "too-short"}, "SECRET_KEY"),
@@ -106,6 +112,7 @@ def test_well_formed_service_urls_start():
         EMAIL_PORT="587",
         EMAIL_USE_TLS="yes",
         ALLOWED_HOSTS="a.example.com, b.example.com",
+        SITE_URL="https://mot.example.com",
     )
     assert result.returncode == 0, result.stderr
 

@@ -176,9 +176,10 @@ def test_postgres_import_opens_follow_ups_with_one_query_a_chunk(
             records=iter(_records(reviews, 40, "a")),
         )
     # COPY and the INSERTs go through psycopg's own cursor; what Django sees is the rule,
-    # read once, and per chunk one INSERT … SELECT of follow-ups.
+    # read once, and per chunk one INSERT … SELECT of follow-ups, then their assignees and one
+    # INSERT … SELECT of the notifications telling them (feedback/followups/alerts.py).
     orm = [q["sql"] for q in captured if "followup" in q["sql"].lower()]
-    assert len(orm) == 1 + 4, orm
+    assert len(orm) == 1 + 4 * 3, orm
     assert (result.created, result.followups) == (40, 20)
     assert FollowUp.objects.count() == 20
 

@@ -295,3 +295,27 @@ def test_a_token_outside_the_url_safe_alphabet_is_not_looked_up(client, link):
     assert client.get("/s/abc%20def/").status_code == 404
     assert client.post(f"/s/{link.token}%00/", {}).status_code == 404
     assert client.get(f"/s/{link.token}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("answer", "opened"), [({"nps": "9"}, 0), ({"nps": "2", "comment": "Nobody came"}, 1)]
+)
+def test_a_survey_answer_costs_two_statements_on_postgresql(
+    require_postgres, client, link, answer, opened, django_assert_num_queries
+):
+    """The survey post is MOT's busiest request (bench/survey_load.py): the link with its
+    touchpoint and rule in one SELECT, the answer and any follow-up in one INSERT, in
+    autocommit (no BEGIN/COMMIT round trips)."""
+    from feedback.followups.models import FollowUp
+
+    form = rendered_form(client, link)
+    with django_assert_num_queries(2) as captured:
+        response = client.post(survey_url(link), {**form, **answer})
+    assert response.status_code == 302
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert statements == ["SELECT", "WITH" if opened else "INSERT"]
+    assert Response.objects.count() == 1
+    assert FollowUp.objects.count() == opened
+    # And sending it again stores nothing more.
+    client.post(survey_url(link), {**form, **answer})
+    assert (Response.objects.count(), FollowUp.objects.count()) == (1, opened)

@@ -1,0 +1,101 @@
+"""How each kind of notification reads: worded when shown, in the reader's language.
+
+A notification keeps only parameters (:mod:`mot.notifications.models`); these functions turn
+them into a headline and a detail line for the list page and the e-mails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from mot.notifications.models import Kind
+
+
+@dataclass(frozen=True)
+class Wording:
+    headline: str
+    detail: str
+
+
+def _day(value: object) -> str:
+    try:
+        return date_format(date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
+    except ValueError:
+        return ""
+
+
+def _points(value: object) -> str:
+    try:
+        return str(abs(round(float(value))))
+    except (TypeError, ValueError):
+        return "?"
+
+
+def _score(value: object) -> str:
+    try:
+        return str(round(float(value)))
+    except (TypeError, ValueError):
+        return "?"
+
+
+def overdue_item(item: dict) -> Wording:
+    """One follow-up listed in an overdue digest e-mail."""
+    return Wording(
+        str(item.get("touchpoint", "")),
+        _("%(journey)s · due %(due)s")
+        % {"journey": item.get("journey", ""), "due": _day(item.get("due_on"))},
+    )
+
+
+def wording(kind: str, params: dict) -> Wording:
+    if kind == Kind.FOLLOWUP_NEW:
+        touchpoint = params.get("touchpoint", "")
+        if params.get("queue"):
+            headline = _("New follow-up in the workspace queue: %(touchpoint)s")
+        else:
+            headline = _("New follow-up for you: %(touchpoint)s")
+        return Wording(
+            headline % {"touchpoint": touchpoint},
+            _("%(journey)s · due %(due)s")
+            % {"journey": params.get("journey", ""), "due": _day(params.get("due_on"))},
+        )
+    if kind == Kind.FOLLOWUPS_OVERDUE:
+        count = int(params.get("count", 0))
+        if params.get("workspace_wide"):
+            headline = ngettext(
+                "%(count)d follow-up of the workspace is overdue",
+                "%(count)d follow-ups of the workspace are overdue",
+                count,
+            )
+        else:
+            headline = ngettext(
+                "%(count)d of your follow-ups is overdue",
+                "%(count)d of your follow-ups are overdue",
+                count,
+            )
+        return Wording(
+            headline % {"count": count},
+            _("Digest of %(day)s") % {"day": _day(params.get("day"))},
+        )
+    if kind == Kind.MOMENT_TURN:
+        return Wording(
+            _("%(touchpoint)s dropped %(points)s points")
+            % {"touchpoint": params.get("touchpoint", ""), "points": _points(params.get("change"))},
+            _(
+                "%(journey)s: moment score %(previous)s → %(current)s, the last %(days)s days "
+                "against the %(days)s before (beyond the margin of ±%(margin)s points)"
+            )
+            % {
+                "journey": params.get("journey", ""),
+                "previous": _score(params.get("previous")),
+                "current": _score(params.get("current")),
+                "days": params.get("days", ""),
+                "margin": _points(params.get("margin")),
+            },
+        )
+    return Wording(str(Kind(kind).label) if kind in Kind.values else kind, "")
