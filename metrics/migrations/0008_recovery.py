@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("journeys", "0002_touchpoint_code"),
-        ("metrics", "0006_recomputerun_interrupted_at"),
+        ("metrics", "0007_momentturn"),
         ("mot", "0003_invitation"),
     ]
 
