@@ -3,14 +3,15 @@
 Usage (PostgreSQL only: production's database, and the engine's COPY path)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mot_bench_metrics python bench/metrics.py \\
-        [--answers 1000000] [--customers 100000] [--runs 3] [--profile]
+        [--answers 1000000] [--customers 100000] [--followups 100000] [--runs 3] [--profile]
 
 The database named in DATABASE_URL (default: mot_bench_metrics; its name must contain "bench",
 because a change of size empties its answers) is created if missing, migrated, and given a
 workspace "bench-metrics": 10 journeys x 5 stages x 10 touchpoints (500; MOT stages cycling,
 a sixth untagged), --customers customers with ~3 purchases each over 18 months, and --answers
 answers over the same 18 months (90% with a customer; NPS only, CSAT only, or both; a skewed
-number of answers per touchpoint). Everything goes in with COPY into the real tables and is
+number of answers per touchpoint), and --followups follow-ups of pain answers with their
+timelines (see ensure_followups). Everything goes in with COPY into the real tables and is
 reused by the next run when the sizes match.
 
 Measured, each in a child process of its own so that its peak RSS (the child's high-water mark,
@@ -21,6 +22,10 @@ recompute's and not the bench's:
 (a) the full recompute ``metrics.services.metrics_recompute(workspace_id=…, full=True)``
     (moment counts of every scope and day, retention, moment impact), --runs times; the time
     of each engine step is recorded by wrapping the engine's functions;
+(a') the same full recompute without its recovery steps (the follow-ups' figures and the
+    recovery effect: RECOVERY_STEPS replaced by no-ops in the child), --runs times,
+    alternating with (a); the recovery's extra cost is (a) - (a'), and its share of (a') is
+    the goal's ratio;
 (b) a hand-written ``GROUP BY touchpoint_id`` with the same conditional counts on
     feedback_response (median of 5), and the ratio (a) / (b); the same query grouped by
     touchpoint and day, which is what the engine needs for its daily rows, is shown too;
@@ -29,7 +34,8 @@ recompute's and not the bench's:
     would enqueue is taken to be already waiting, so none runs inside the ingest), then
     ``metrics_recompute(workspace_id=…)`` of that pending journey, timed, --runs times.
 
-Goals on this 2-core machine: full <= 10 s, peak RSS < 1 GB, incremental <= 1 s. With
+Goals on this 2-core machine: full <= 10 s, peak RSS < 1 GB, incremental <= 1 s, recovery's
+extra cost <= 20 % of the full recompute without it (issue 14). With
 --profile, the first full run also prints cProfile's top functions.
 """
 
@@ -61,6 +67,8 @@ MONTHS = 18
 SEED = 20261123
 BATCH = 1000
 FULL_GOAL_S, RSS_GOAL_MB, INCREMENTAL_GOAL_S = 10.0, 1024, 1.0
+RECOVERY_GOAL = 0.20  # recovery's extra cost, as a share of the full recompute without it
+RECOVERY_STEPS = ("recompute_recovery", "recompute_recovery_effect")
 COMMENTS = ["Great service", "Took too long", "Muito bom", "Could not log in", "ok"]
 
 
@@ -216,8 +224,9 @@ def ensure_customers(workspace_id: int, customers: int) -> bool:
     return True
 
 
-def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fresh: bool) -> None:
-    """The imported answers: reused when there are exactly `answers` of them."""
+def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fresh: bool) -> bool:
+    """The imported answers: reused when there are exactly `answers` of them. Returns whether
+    they were regenerated."""
     import numpy as np
     import pandas as pd
     from django.db import connection, transaction
@@ -228,7 +237,7 @@ def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fres
     # Batches of an earlier run's incremental measure (c) go, so every run measures the same.
     mine.exclude(source=Source.IMPORT).delete()
     if not fresh and mine.count() == answers:
-        return
+        return False
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE feedback_response CASCADE")
@@ -274,15 +283,129 @@ def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fres
     with transaction.atomic(), connection.cursor() as cursor:
         _copy_frame(cursor, "feedback_response", frame, not_null=("comment", "language"))
     print(f"generated {answers:,} answers in {time.perf_counter() - started:.1f} s")
+    return True
 
 
-ANSWER_TABLES = ("feedback_response", "feedback_activity", "feedback_customer")
+def ensure_followups(workspace_id: int, followups: int, fresh: bool) -> None:
+    """``followups`` follow-ups of distinct pain answers, opened up to an hour after the answer,
+    with their timelines: reused when there are exactly that many.
+
+    Their states spread as a working team's would: of those opened more than two weeks ago 90 %
+    are closed, of the recent ones 40 %; closed ones are half recovered, a quarter not recovered,
+    a quarter no action needed, closed after about 3 days (exponential); active ones are half
+    open, half in progress. Due two working days after opening. The timeline: a first response
+    (a note or a status change, after about 8 hours) for 85 % of the worked ones and 30 % of the
+    open ones, and a status change at closing: about 1.8 events per follow-up.
+    """
+    import numpy as np
+    import pandas as pd
+    from django.db import connection, transaction
+
+    from feedback.followups.models import FollowUp
+
+    have = FollowUp.objects.filter(workspace_id=workspace_id).count()
+    if not fresh and have == followups:
+        return
+    started = time.perf_counter()
+    rng = np.random.default_rng(SEED + 2)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE feedback_followup CASCADE")
+        cursor.execute(
+            "SELECT id, touchpoint_id, submitted_at FROM feedback_response "
+            "WHERE workspace_id = %s AND experience = 'pain' ORDER BY id",
+            [workspace_id],
+        )
+        pain = pd.DataFrame(cursor.fetchall(), columns=["response_id", "touchpoint_id", "at"])
+    picked = pain.iloc[np.sort(rng.choice(len(pain), min(followups, len(pain)), replace=False))]
+    n = len(picked)
+    now = pd.Timestamp(datetime.now(UTC))
+    opened = pd.DatetimeIndex(pd.to_datetime(picked["at"], utc=True)) + pd.to_timedelta(
+        rng.integers(0, 3600, n), "s"
+    )
+    old = (now - opened) > pd.Timedelta(days=14)
+    closed = rng.random(n) < np.where(old, 0.9, 0.4)
+    outcome = rng.choice(["recovered", "not_recovered", "no_action"], n, p=[0.5, 0.25, 0.25])
+    active = rng.choice(["open", "in_progress"], n)
+    status = np.where(closed, outcome, active)
+    closed_at = opened + pd.to_timedelta(rng.exponential(3 * 86400, n).astype(np.int64), "s")
+    closed_at = closed_at.where(closed_at < now, now)
+    days = opened.tz_convert(None).to_numpy().astype("datetime64[D]")
+    due = np.busday_offset(days, 2, roll="forward")
+    frame = pd.DataFrame(
+        {
+            "workspace_id": workspace_id,
+            "response_id": picked["response_id"].to_numpy(),
+            "touchpoint_id": picked["touchpoint_id"].to_numpy(),
+            "status": status,
+            "due_on": pd.to_datetime(due).date,
+            "root_cause": "",
+            "version": 1,
+            "created_at": opened,
+            "updated_at": now,
+            "closed_at": pd.Series(closed_at).where(closed, pd.NaT).to_numpy(),
+        }
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        _copy_frame(cursor, "feedback_followup", frame, not_null=("root_cause",))
+        cursor.execute(
+            "SELECT id FROM feedback_followup WHERE workspace_id = %s ORDER BY response_id",
+            [workspace_id],
+        )
+        ids = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+        worked = status != "open"
+        responded = rng.random(n) < np.where(worked, 0.85, 0.3)
+        first_at = opened + pd.to_timedelta(rng.exponential(8 * 3600, n).astype(np.int64), "s")
+        first_kind = np.where(rng.random(n) < 0.5, "note", "status")
+        events = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "followup_id": ids[responded],
+                        "kind": first_kind[responded],
+                        "note": np.where(first_kind[responded] == "note", "Called back", ""),
+                        "to_status": np.where(first_kind[responded] == "status", "in_progress", ""),
+                        "created_at": first_at[responded],
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "followup_id": ids[closed],
+                        "kind": "status",
+                        "note": "",
+                        "to_status": status[closed],
+                        "created_at": closed_at[closed],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        ).assign(from_status="", root_cause="")
+        _copy_frame(
+            cursor,
+            "feedback_followupevent",
+            events,
+            not_null=("note", "from_status", "to_status", "root_cause"),
+        )
+    print(
+        f"generated {n:,} follow-ups and {len(events):,} timeline events in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+
+
+ANSWER_TABLES = (
+    "feedback_response",
+    "feedback_activity",
+    "feedback_customer",
+    "feedback_followup",
+    "feedback_followupevent",
+)
 METRIC_TABLES = (
     "metrics_momentcounts",
     "metrics_monthcounts",
     "metrics_retentioncohort",
     "metrics_retentionsummary",
     "metrics_momentimpact",
+    "metrics_recoverycounts",
+    "metrics_recoveryeffect",
     "metrics_recomputerun",
 )
 
@@ -357,7 +480,10 @@ STEPS = [  # engine functions timed by wrapping, when the engine has them
     "activity_frame",
     "recompute_retention",
     "_retained",
+    "impact_answers",
     "recompute_impact",
+    "recompute_recovery",
+    "recompute_recovery_effect",
 ]
 
 
@@ -370,7 +496,7 @@ def _wrap_steps() -> dict[str, list[float]]:
     from django.db.models.query import QuerySet
 
     from metrics import compute, engine
-    from metrics.engine import cohorts, counts
+    from metrics.engine import cohorts, counts, recovery
 
     spent: dict[str, list[float]] = {}
 
@@ -393,7 +519,7 @@ def _wrap_steps() -> dict[str, list[float]]:
     # A step is wrapped where it is defined (the calls inside its module go through it) and
     # where the package re-exports it (the services' calls): each call goes through one wrapper.
     for name in STEPS:
-        for owner in (engine, counts, cohorts):
+        for owner in (engine, counts, cohorts, recovery):
             wrap(owner, name, name)
     for name in ("retention_cohorts", "churn_and_repurchase"):
         wrap(compute, name, f"compute.{name}")
@@ -423,12 +549,15 @@ def child(mode: str, workspace_id: int, journey_id: int, run: int, profile: bool
     import pandas  # noqa: F401  (imported before the baseline, as the engine imports it)
     from django.db import connection
 
-    from metrics import engine  # noqa: F401
+    from metrics import engine
     from metrics.models import MomentCounts, RecomputeRun
     from metrics.services import metrics_recompute
 
     connection.ensure_connection()
     result: dict = {"mode": mode, "baseline_rss_mb": _rss_mb()}
+    if mode == "full-without-recovery":
+        for name in RECOVERY_STEPS:
+            setattr(engine, name, lambda *args, **kwargs: 0)
     if mode == "incremental":
         result.update(_ingest_batch(workspace_id, journey_id, run))
         result["pending"] = RecomputeRun.objects.get(workspace_id=workspace_id).pending_journeys
@@ -440,7 +569,7 @@ def child(mode: str, workspace_id: int, journey_id: int, run: int, profile: bool
         profiler = cProfile.Profile()
         profiler.enable()
     start = time.perf_counter()
-    did = metrics_recompute(workspace_id=workspace_id, full=mode == "full")
+    did = metrics_recompute(workspace_id=workspace_id, full=mode != "incremental")
     result["seconds"] = time.perf_counter() - start
     if profiler is not None:
         import pstats
@@ -514,11 +643,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--followups", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3, help="full and incremental runs each")
     parser.add_argument(
         "--profile", action="store_true", help="cProfile the first full and incremental runs"
     )
-    parser.add_argument("--child", choices=["full", "incremental"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child",
+        choices=["full", "full-without-recovery", "incremental"],
+        help=argparse.SUPPRESS,
+    )
     parser.add_argument("--workspace", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--journey", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--run", type=int, default=0, help=argparse.SUPPRESS)
@@ -530,13 +664,17 @@ def main() -> int:
     ensure_database()
     from django.db import connection
 
+    from feedback.followups.models import FollowUp, FollowUpEvent
     from feedback.models import Activity
 
     workspace_id, journeys, touchpoints = ensure_map()
     fresh = ensure_customers(workspace_id, args.customers)
-    ensure_answers(workspace_id, touchpoints, args.answers, fresh)
+    fresh = ensure_answers(workspace_id, touchpoints, args.answers, fresh) or fresh
+    ensure_followups(workspace_id, args.followups, fresh)
     vacuum()
     activities = Activity.objects.filter(workspace_id=workspace_id).count()
+    followups = FollowUp.objects.filter(workspace_id=workspace_id).count()
+    events = FollowUpEvent.objects.filter(followup__workspace_id=workspace_id).count()
     journey_id = journeys[len(journeys) // 2]
 
     raw_seconds, raw_rows = raw_sql(RAW_BY_TOUCHPOINT, workspace_id)
@@ -545,14 +683,21 @@ def main() -> int:
         cursor.execute("SHOW autovacuum")
         autovacuum = cursor.fetchone()[0]
 
-    fulls, incrementals = [], []
-    for mode, runs in (("full", fulls), ("incremental", incrementals)):
-        for i in range(args.runs):
+    fulls, bare, incrementals = [], [], []
+    for i in range(args.runs):  # alternating, so that load on the machine hits both alike
+        for mode, runs in (("full", fulls), ("full-without-recovery", bare)):
             # No VACUUM between runs: a full recompute vacuums the counts table itself.
             connection.close()  # the children must not wait on this process
             runs.append(run_child(mode, workspace_id, journey_id, i, args.profile and i == 0))
+    for i in range(args.runs):
+        connection.close()
+        incrementals.append(
+            run_child("incremental", workspace_id, journey_id, i, args.profile and i == 0)
+        )
 
     full_s = statistics.median(r["seconds"] for r in fulls)
+    bare_s = statistics.median(r["seconds"] for r in bare)
+    recovery_share = (full_s - bare_s) / bare_s
     rss = max(r["maxrss_mb"] for r in fulls)
     base = min(r["baseline_rss_mb"] for r in fulls)
     inc_s = statistics.median(r["seconds"] for r in incrementals)
@@ -577,6 +722,19 @@ def main() -> int:
     for name, (seconds, calls) in _median_run(fulls)["steps"].items():
         print(f"      {name:<40}{calls:>9,} calls{seconds:>9.2f}")
     print(f"    rows stored: {fulls[0]['rows']:,}")
+    print(f"{'(a) without the recovery steps':<58}{bare_s:>9.2f}")
+    print(f"{'    runs':<58}" + " ".join(f"{r['seconds']:.2f}" for r in bare))
+    print(
+        f"    recovery's extra cost: {full_s - bare_s:.2f} s, {100 * recovery_share:.1f} % of the "
+        f"full recompute without it ({followups:,} follow-ups, {events:,} timeline events)"
+    )
+    own = statistics.median(
+        sum(r["steps"].get(name, [0.0])[0] for name in RECOVERY_STEPS) for r in fulls
+    )
+    print(
+        f"    the recovery steps' own time in (a): {own:.2f} s, {100 * own / bare_s:.1f} % of (a') "
+        "(less noisy than the difference of two medians)"
+    )
     print(f"{'(c) incremental recompute, one journey after ' + str(BATCH) + ' answers':<58}"
           f"{inc_s:>9.2f}")  # fmt: skip
     print(f"{'    runs':<58}" + " ".join(f"{r['seconds']:.2f}" for r in incrementals))
@@ -598,6 +756,7 @@ def main() -> int:
         ("full <= 10 s", full_s <= FULL_GOAL_S),
         ("RSS < 1 GB", rss < RSS_GOAL_MB),
         ("incremental <= 1 s", inc_s <= INCREMENTAL_GOAL_S),
+        ("recovery <= 20 % of full", recovery_share <= RECOVERY_GOAL),
     ]
     print("goals: " + ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in goals))
     return 0 if all(ok for _, ok in goals) else 1

@@ -9,6 +9,8 @@ from metrics.models import (
     MomentTurn,
     MonthCounts,
     RecomputeRun,
+    RecoveryCounts,
+    RecoveryEffect,
     RetentionCohort,
     RetentionSummary,
 )
@@ -61,6 +63,18 @@ class MomentImpactAdmin(ReadOnlyAdmin):
     list_display = ["touchpoint", "glory_n", "pain_n", "difference", "low", "high", "enough"]
     list_filter = ["enough", "workspace"]
     list_select_related = ["touchpoint"]
+
+
+@admin.register(RecoveryCounts)
+class RecoveryCountsAdmin(ReadOnlyAdmin):
+    list_display = ["scope", "key", "day", "opened", "recovered", "not_recovered", "overdue"]
+    list_filter = ["scope", "workspace"]
+
+
+@admin.register(RecoveryEffect)
+class RecoveryEffectAdmin(ReadOnlyAdmin):
+    list_display = ["workspace", "journey", "recovered_n", "other_n", "difference", "enough"]
+    list_filter = ["enough", "workspace"]
 
 
 @admin.register(RecomputeRun)

@@ -5,8 +5,9 @@ an all-time row (``day`` is null) with the derived numbers for every scope (stag
 have all-time rows only). Because counts add up, a page can sum the daily rows of any date range
 and derive NPS, margins and moment scores with :mod:`metrics.compute`. ``MonthCounts`` holds each
 touchpoint's calendar months (the sums of its daily rows), so a period's whole months are read
-as one row per touchpoint each. Retention cohorts and
-moment impact have their own tables. Every row carries when it was computed and the data window.
+as one row per touchpoint each. Retention cohorts,
+moment impact and service recovery (``RecoveryCounts`` per day, ``RecoveryEffect``) have their
+own tables. Every row carries when it was computed and the data window.
 
 A recompute replaces a set of rows in one transaction (updating them in place, or deleting and
 inserting them; see :mod:`metrics.engine`), so a reader sees the old set or the new one, never a
@@ -226,6 +227,117 @@ class MomentImpact(models.Model):
 
     def __str__(self) -> str:
         return f"impact {self.touchpoint_id}"
+
+
+# RecoveryCounts' additive columns: what a period's rows add up to (metrics/read/recovery.py).
+RECOVERY_FIGURES = (
+    "opened",
+    "responded",
+    "response_seconds",
+    "recovered",
+    "not_recovered",
+    "no_action",
+    "close_seconds",
+    "overdue",
+)
+
+
+class RecoveryCounts(models.Model):
+    """The follow-ups opened on one day at a touchpoint, in a journey or in the workspace, and
+    where they stand at the computation: additive, so a page sums the days of any period (the
+    follow-ups opened in it) and derives the figures (metrics/read/recovery.py).
+
+    Durations are sums of whole seconds, so a period's mean is its sum over its count: the time
+    to first response from opening to the first note or status change on the timeline, the time
+    to close from opening to the closing of the follow-ups closed now. Overdue counts the active
+    follow-ups whose due day had passed on the day of the computation."""
+
+    # Derived rows, rewritten by every recompute, like MomentCounts.
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    journey = models.ForeignKey(
+        Journey,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
+    key = models.CharField(_("key"), max_length=40, blank=True)  # touchpoint or journey id
+    day = models.DateField(_("opened on"))
+    opened = models.PositiveIntegerField(_("opened"), default=0)
+    responded = models.PositiveIntegerField(_("responded to"), default=0)
+    response_seconds = models.BigIntegerField(_("seconds to first response, summed"), default=0)
+    recovered = models.PositiveIntegerField(_("recovered"), default=0)
+    not_recovered = models.PositiveIntegerField(_("not recovered"), default=0)
+    no_action = models.PositiveIntegerField(_("no action needed"), default=0)
+    close_seconds = models.BigIntegerField(_("seconds to close, summed"), default=0)
+    overdue = models.PositiveIntegerField(_("overdue"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("recovery counts")
+        verbose_name_plural = _("recovery counts")
+        # One index for every read (a scope's days, of one journey or all) and the journeys'
+        # deletes: each run rewrites every row of its journeys, and a second index would be
+        # a third of the writing.
+        indexes = [models.Index(fields=["workspace", "scope", "journey", "day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=[Scope.WORKSPACE, Scope.JOURNEY, Scope.TOUCHPOINT]),
+                name="recoverycounts_scope_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery {self.scope}:{self.key} {self.day}"
+
+
+class RecoveryEffect(models.Model):
+    """The recovery effect of a journey or (``journey`` null) of the workspace: the 90-day
+    return rate of pain customers whose follow-up was recovered minus that of pain customers
+    whose follow-up was not recovered or who had none, with its 95% interval (the statistics
+    of moment impact). The groups and who counts: metrics/engine/recovery.py."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    basis = models.CharField(_("based on"), max_length=16)
+    window_days = models.PositiveSmallIntegerField(_("window in days"))
+    recovered_n = models.PositiveIntegerField(default=0)
+    recovered_returned = models.PositiveIntegerField(default=0)
+    other_n = models.PositiveIntegerField(default=0)  # not recovered + never followed up
+    other_returned = models.PositiveIntegerField(default=0)
+    not_recovered_n = models.PositiveIntegerField(default=0)  # of other_n
+    difference = models.FloatField(null=True, blank=True)  # points, recovered minus other
+    low = models.FloatField(null=True, blank=True)
+    high = models.FloatField(null=True, blank=True)
+    enough = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("recovery effect")
+        verbose_name_plural = _("recovery effects")
+        indexes = [models.Index(fields=["workspace", "journey"])]
+
+    def __str__(self) -> str:
+        return f"recovery effect {self.workspace_id}:{self.journey_id or 'all'}"
+
+    @property
+    def unfollowed_n(self) -> int:
+        return self.other_n - self.not_recovered_n
+
+    @property
+    def recovered_rate(self) -> float | None:
+        return 100 * self.recovered_returned / self.recovered_n if self.recovered_n else None
+
+    @property
+    def other_rate(self) -> float | None:
+        return 100 * self.other_returned / self.other_n if self.other_n else None
 
 
 class RecomputeRun(models.Model):

@@ -8,11 +8,13 @@ Requests coalesce twice over: the journeys to recompute pile up on the workspace
 
 A run takes what is pending and recomputes it (:func:`metrics_recompute`): for pending journeys,
 the rows of the days whose answers changed and the totals they feed (``engine.update_counts``);
-when everything is pending, every moment-count row (``engine.recompute_counts``). A full run
-(nightly, the button, the command, an activities import) rebuilds every row and also recomputes
-retention and moment impact, which look months ahead and change little from one answer to the
-next. Each step replaces its rows in one
-transaction, so a run cut off midway leaves the previous results and the pending work in place.
+when everything is pending, every moment-count row (``engine.recompute_counts``). Either way
+the follow-ups' recovery figures of the same journeys (all of them when everything is pending)
+are rewritten (``engine.recompute_recovery``). A full run (nightly, the button, the command, an
+activities import) rebuilds every row and also recomputes retention, moment impact and the
+recovery effect, which look months ahead and change little from one answer to the next. Each
+step replaces its rows in one transaction, so a run cut off midway leaves the previous results
+and the pending work in place.
 
 Nothing waits an hour for a lost run. While a run works it beats (a cache key renewed from a
 thread); the queued-run marker lives only as long as a queued run may reasonably wait. The
@@ -216,11 +218,15 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
             engine.recompute_counts(workspace_id, progress=progress)
         else:
             engine.update_counts(workspace_id, journey_ids=journeys, progress=progress)
+        # Follow-ups' figures: a status change or a note asks for its journey's run.
+        engine.recompute_recovery(workspace_id, journey_ids=journeys)
         if full:
-            activity = engine.activity_frame(workspace_id)  # read once for both
+            activity = engine.activity_frame(workspace_id)  # read once for all three
             engine.recompute_retention(workspace_id, activity=activity)
             progress(0.9)
-            engine.recompute_impact(workspace_id, activity=activity)
+            answers = engine.impact_answers(workspace_id, activity=activity)  # for both
+            engine.recompute_impact(workspace_id, answers=answers)
+            engine.recompute_recovery_effect(workspace_id, answers=answers)
     with transaction.atomic():
         done = RecomputeRun.objects.select_for_update().get(pk=run.pk)
         # Pending work is cleared only once done, so a run cut off midway is redone in full. If

@@ -6,7 +6,8 @@ added up and derived with metrics.compute into what the page shows. Pure: no dat
 - :func:`trend_points`: the trend's points;
 - :func:`heatmap`: moment score per (stage or journey) x moment of truth;
 - :func:`weak_moments`: each journey's weakest and forgettable moments;
-- :func:`most_painful`: the moments whose latest pain comments the page shows.
+- :func:`most_painful`: the moments whose latest pain comments the page shows;
+- :func:`recovery_panel`: the follow-ups of the touchpoints matching the filters.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from typing import TYPE_CHECKING
 
 from journeys.models import Journey, MotStage
 from metrics import compute
+from metrics.read.recovery import Recovery
 
 if TYPE_CHECKING:
+    from metrics.models import RecoveryEffect
     from metrics.read.dashboard import DashboardFilter, TouchpointInfo
 
 PAIN_MOMENTS = 5  # moments whose latest pain comments the page shows
+RECOVERY_MOMENTS = 15  # touchpoints in the recovery chart and its table
 
 
 @dataclass(frozen=True)
@@ -205,3 +209,34 @@ def most_painful(moments: list[MomentRow], limit: int = PAIN_MOMENTS) -> list[Mo
     """The moments with the most pain answers in the period (map order breaks ties)."""
     painful = [m for m in moments if m.counts.pain]
     return sorted(painful, key=lambda m: -m.counts.pain)[:limit]
+
+
+@dataclass(frozen=True)
+class RecoveryRow:
+    touchpoint: TouchpointInfo
+    figures: Recovery
+
+
+@dataclass(frozen=True)
+class RecoveryPanel:
+    """The follow-ups opened in the period on the touchpoints matching the filters: their
+    total, the touchpoints with the most of them (at most RECOVERY_MOMENTS, ``left_out`` the
+    others with follow-ups), and the stored recovery effect of the journey or workspace."""
+
+    total: Recovery
+    rows: list[RecoveryRow]
+    left_out: int
+    effect: RecoveryEffect | None
+
+
+def recovery_panel(
+    touchpoints: list[TouchpointInfo],
+    figures: dict[int, Recovery],
+    effect: RecoveryEffect | None,
+    limit: int = RECOVERY_MOMENTS,
+) -> RecoveryPanel:
+    """``touchpoints`` (those matching the filters, in map order) with their ``figures``."""
+    rows = [RecoveryRow(tp, figures[tp.pk]) for tp in touchpoints if tp.pk in figures]
+    total = sum((r.figures for r in rows), Recovery())
+    rows.sort(key=lambda r: -r.figures.opened)  # stable: map order among equals
+    return RecoveryPanel(total, rows[:limit], max(len(rows) - limit, 0), effect)

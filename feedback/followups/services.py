@@ -21,6 +21,7 @@ from feedback.followups.models import (
     FollowUpSettings,
     Status,
 )
+from metrics.services import metrics_request_on_commit
 from mot.models import Membership, Workspace
 from mot.policy import Action, require
 
@@ -43,6 +44,15 @@ def _locked(followup: FollowUp, version: int) -> FollowUp:
     if locked.version != version:
         raise FollowUpConflict
     return locked
+
+
+def _recount(followup: FollowUp) -> None:
+    """Ask for the recovery figures of the follow-up's journey to be recomputed once the change
+    has committed: a first response or an outcome changes them (as new answers do their
+    counts)."""
+    metrics_request_on_commit(
+        workspace_id=followup.workspace_id, journey_ids=[followup.touchpoint.journey_id]
+    )
 
 
 def _saved(locked: FollowUp, followup: FollowUp, fields: list[str]) -> FollowUp:
@@ -99,6 +109,8 @@ def followup_set_status(
             )
         if not fields:
             return followup
+        if "status" in fields:
+            _recount(locked)
         return _saved(locked, followup, fields)
 
 
@@ -110,9 +122,11 @@ def followup_add_note(*, actor: Membership, followup: FollowUp, note: str) -> Fo
     if not note:
         raise ValidationError({"note": _("Write a note first.")}, code="required")
     with transaction.atomic():
-        return FollowUpEvent.objects.create(
+        event = FollowUpEvent.objects.create(
             followup=followup, kind=EventKind.NOTE, actor=actor, note=note
         )
+        _recount(followup)
+        return event
 
 
 def followup_reassign(

@@ -19,16 +19,19 @@ from metrics.read.dashboard import (
     trend_counts,
 )
 from metrics.read.overview import last_run, retention_summary
+from metrics.read.recovery import recovery_by_touchpoint, recovery_effect
 from metrics.summaries import (
     Heatmap,
     Kpis,
     MomentRow,
+    RecoveryPanel,
     TrendPoint,
     WeakMoments,
     heatmap,
     kpis,
     moment_rows,
     most_painful,
+    recovery_panel,
     trend_points,
     weak_moments,
 )
@@ -56,6 +59,7 @@ class Dashboard:
     cohorts: list[RetentionCohort]
     retention: RetentionSummary | None
     run: RecomputeRun | None
+    recovery: RecoveryPanel
     weakest: MomentRow | None = field(default=None)  # of the selected journey
 
 
@@ -92,6 +96,10 @@ def dashboard(
         period=filters.period,
     )
     per_journey = weak_moments(moments)
+    period = filters.period
+    recovery = recovery_by_touchpoint(
+        workspace_id=workspace.pk, journey_id=journey_id, start=period.start, end=period.end
+    )
     return Dashboard(
         filters=filters,
         min_sample=min_sample,
@@ -110,6 +118,11 @@ def dashboard(
         cohorts=retention_cohorts(workspace_id=workspace.pk),
         retention=retention_summary(workspace_id=workspace.pk),
         run=last_run(workspace_id=workspace.pk),
+        recovery=recovery_panel(
+            [m.touchpoint for m in moments],
+            recovery,
+            recovery_effect(workspace_id=workspace.pk, journey_id=journey_id),
+        ),
         weakest=per_journey[0].weakest if journey is not None and per_journey else None,
     )
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from journeys.filters import NO_MOMENT
-from metrics.dashboard import figures, tables
+from metrics.dashboard import figures, recovery, tables
 from metrics.dashboard.forms import CUSTOM, DEFAULT_PRESET, DashboardForm
 from metrics.dashboard.page import Dashboard, dashboard, metric_rows
 from metrics.read.dashboard import Period, workspace_journeys
@@ -110,6 +110,7 @@ def _context(membership: Membership, form: DashboardForm, data: Dashboard, query
         "cohort_table": tables.cohort_table(data.cohorts),
         "bucket_label": BUCKET_LABELS[data.filters.bucket],
         "top_impact": next((r for r in data.impacts if r.impact.enough), None),
+        "recovery_figure": recovery.recovery_figure(data.recovery),
     }
 
 

@@ -4,6 +4,8 @@ and activities.
 - :mod:`metrics.engine.counts`: the counts roll-up (daily, month and all-time rows; a full
   rebuild or the incremental update after new answers);
 - :mod:`metrics.engine.cohorts`: retention cohorts, churn and repurchase, moment impact;
+- :mod:`metrics.engine.recovery`: service recovery (each day's follow-up figures, and the
+  recovery effect from moment impact's customers);
 - :mod:`metrics.engine.sql`: the tables and columns the statements may name, and their shared
   parts.
 
@@ -39,13 +41,22 @@ old rows or the new ones, never a mix:
   Recompute button, ``manage.py recompute_metrics``).
 """
 
-from metrics.engine.cohorts import activity_frame, recompute_impact, recompute_retention
+from metrics.engine.cohorts import (
+    activity_frame,
+    impact_answers,
+    recompute_impact,
+    recompute_retention,
+)
 from metrics.engine.counts import recompute_counts, tidy_counts, update_counts
+from metrics.engine.recovery import recompute_recovery, recompute_recovery_effect
 
 __all__ = [
     "activity_frame",
+    "impact_answers",
     "recompute_counts",
     "recompute_impact",
+    "recompute_recovery",
+    "recompute_recovery_effect",
     "recompute_retention",
     "tidy_counts",
     "update_counts",

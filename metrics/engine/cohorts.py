@@ -30,7 +30,16 @@ CHURN_WINDOW_DAYS = 90
 
 # The columns _load reads, by the names the frames give them, and how PostgreSQL packs each type
 # into its fixed-width binary form.
-LOADED = Identifiers("customer", "occurred_at", "touchpoint_id", "submitted_at", "experience", "pk")
+LOADED = Identifiers(
+    "customer",
+    "occurred_at",
+    "touchpoint_id",
+    "submitted_at",
+    "experience",
+    "pk",
+    "answer",
+    "outcome",
+)
 PACKED: dict[str, LiteralString] = {
     "int8": "int8send(CAST({column} AS int8))",
     "float8": "float8send(CAST({column} AS float8))",
@@ -160,15 +169,19 @@ def recompute_retention(
     return len(rows)
 
 
-def recompute_impact(workspace_id: int, *, activity: tuple[pd.DataFrame, str] | None = None) -> int:
-    """Per touchpoint: of the customers whose latest answer there was glory (pain), how many were
-    active again within IMPACT_WINDOW_DAYS after it.
+def impact_answers(
+    workspace_id: int, *, activity: tuple[pd.DataFrame, str] | None = None, now=None
+) -> tuple[pd.DataFrame, str]:
+    """The answers moment impact (and the recovery effect) count, and the basis of their return:
+    of each customer at each touchpoint, the latest answer, when it was glory or pain, with
+    ``retained``: whether the customer was active again within IMPACT_WINDOW_DAYS after it.
 
-    Only answers given at least IMPACT_WINDOW_DAYS before the computation count: a more recent
-    answer has not had its whole window yet, and counting it as "not back" would bias the rates.
+    Only answers given at least IMPACT_WINDOW_DAYS before ``now`` count: a more recent answer
+    has not had its whole window yet, and counting it as "not back" would bias the rates.
+    Columns: touchpoint_id, customer, submitted_at, experience (IMPACT_CODES), pk, retained.
     """
     frame, basis = activity or activity_frame(workspace_id)
-    now = timezone.now()
+    now = now or timezone.now()
     window = timedelta(days=IMPACT_WINDOW_DAYS)
     # The experience as a number, so that every column loads as one: glory 1, pain 2, else 0.
     code = Case(
@@ -188,19 +201,35 @@ def recompute_impact(workspace_id: int, *, activity: tuple[pd.DataFrame, str] | 
             "pk": "int8",
         },
     )
+    if answers.empty:
+        return answers.assign(retained=pd.Series(dtype=bool)), basis
+    answers["submitted_at"] = _times(answers["submitted_at"])
+    # The latest answer of each customer at each touchpoint, whatever it was; then only the
+    # glory and pain ones (a pain answer followed by a neutral one is in neither group).
+    latest = answers.sort_values(["submitted_at", "pk"]).drop_duplicates(
+        ["touchpoint_id", "customer"], keep="last"
+    )
+    latest = latest[latest["experience"].isin(IMPACT_CODES.values())]
+    if latest.empty:
+        return latest.assign(retained=pd.Series(dtype=bool)), basis
+    if not frame.empty:
+        frame = frame.assign(occurred_at=pd.to_datetime(frame["occurred_at"], utc=True))
+    return latest.assign(retained=_retained(latest, frame)), basis
+
+
+def recompute_impact(
+    workspace_id: int,
+    *,
+    activity: tuple[pd.DataFrame, str] | None = None,
+    answers: tuple[pd.DataFrame, str] | None = None,
+) -> int:
+    """Per touchpoint: of the customers whose latest answer there was glory (pain), how many were
+    active again within IMPACT_WINDOW_DAYS after it (:func:`impact_answers`, or ``answers`` when
+    the caller has them already)."""
+    latest, basis = answers or impact_answers(workspace_id, activity=activity)
+    now = timezone.now()
     rows: list[dict] = []
-    if not answers.empty:
-        answers["submitted_at"] = _times(answers["submitted_at"])
-        # The latest answer of each customer at each touchpoint, whatever it was; then only the
-        # glory and pain ones (a pain answer followed by a neutral one is in neither group).
-        latest = answers.sort_values(["submitted_at", "pk"]).drop_duplicates(
-            ["touchpoint_id", "customer"], keep="last"
-        )
-        latest = latest[latest["experience"].isin(IMPACT_CODES.values())]
-    if not answers.empty and not latest.empty:
-        if not frame.empty:
-            frame = frame.assign(occurred_at=pd.to_datetime(frame["occurred_at"], utc=True))
-        latest = latest.assign(retained=_retained(latest, frame))
+    if not latest.empty:
         counts = latest.pivot_table(
             index="touchpoint_id",
             columns="experience",

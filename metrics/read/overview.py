@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from journeys.models import Journey, Touchpoint
 from metrics import compute
-from metrics.models import MomentCounts, RecomputeRun, RetentionSummary, Scope
+from metrics.models import MomentCounts, RecomputeRun, RecoveryEffect, RetentionSummary, Scope
+from metrics.read.recovery import Recovery, recovery_by_journey, recovery_effects
 
 
 def moment_of(row: MomentCounts) -> compute.Moment:
@@ -27,6 +28,8 @@ class JourneySummary:
     weakest: Touchpoint | None
     weakest_row: MomentCounts | None
     forgettable: list[Touchpoint]
+    recovery: Recovery  # its follow-ups, all time
+    recovery_effect: RecoveryEffect | None
 
 
 @dataclass(frozen=True)
@@ -35,11 +38,14 @@ class Overview:
     journeys: list[JourneySummary]
     run: RecomputeRun | None
     retention: RetentionSummary | None
+    recovery: Recovery  # the workspace's follow-ups, all time
+    recovery_effect: RecoveryEffect | None
 
 
 def metrics_overview(*, workspace_id: int) -> Overview:
     """The workspace's all-time numbers and each active journey's, with its weakest and
-    forgettable moments (product.md), from the stored rows: five queries."""
+    forgettable moments (product.md), and their follow-ups' recovery, from the stored rows:
+    seven queries."""
     rows = list(
         MomentCounts.objects.filter(
             workspace_id=workspace_id,
@@ -66,6 +72,8 @@ def metrics_overview(*, workspace_id: int) -> Overview:
     for pk, tp in touchpoints.items():  # map order, so ties go to the earlier moment
         if pk in touchpoint_rows:
             moments.setdefault(tp.journey_id, {})[pk] = moment_of(touchpoint_rows[pk])
+    recovery, journey_recovery = recovery_by_journey(workspace_id=workspace_id)
+    effects = recovery_effects(workspace_id=workspace_id)
     summaries = []
     for journey in journeys:
         own = moments.get(journey.pk, {})
@@ -77,6 +85,8 @@ def metrics_overview(*, workspace_id: int) -> Overview:
                 weakest=touchpoints.get(weakest) if weakest else None,
                 weakest_row=touchpoint_rows.get(weakest) if weakest else None,
                 forgettable=[touchpoints[pk] for pk in compute.forgettable(own)],
+                recovery=journey_recovery.get(journey.pk, Recovery()),
+                recovery_effect=effects.get(journey.pk),
             )
         )
     return Overview(
@@ -84,6 +94,8 @@ def metrics_overview(*, workspace_id: int) -> Overview:
         journeys=summaries,
         run=last_run(workspace_id=workspace_id),
         retention=retention_summary(workspace_id=workspace_id),
+        recovery=recovery,
+        recovery_effect=effects.get(None),
     )
 
 

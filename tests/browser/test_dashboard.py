@@ -70,3 +70,23 @@ def test_manager_reads_the_dashboard_and_follows_the_weakest_moment(
     expect(card).to_be_visible()
     expect(card).to_contain_text(title)
     assert console_errors == []
+
+
+def test_manager_reads_service_recovery_as_a_chart_and_a_table(
+    page: Page, live_server, demo, console_errors
+):
+    """The demo's follow-ups (opened by the rule as its answers arrive) in the recovery chart,
+    drawn under the page's CSP, and its table."""
+    manager = next(u for u in DEMO_USERS if u.role == Role.MANAGER)
+    signed_in(page, live_server, demo.memberships.get(user__email=manager.email).user)
+    page.goto(f"{PATH}?period=all")
+
+    chart = page.locator("#chart-recovery")
+    expect(chart.get_by_role("heading", name="Follow-ups and service recovery")).to_be_visible()
+    expect(page.locator("#kpi-recovery")).to_contain_text("Service recovery")
+    expect(chart.locator("#plot-recovery .main-svg").first).to_be_visible()  # plotly drew it
+    chart.get_by_role("button", name="Show table").click()
+    expect(chart.locator("#table-recovery")).to_be_visible()
+    expect(chart.locator("#table-recovery tbody tr").first).to_contain_text(re.compile(r"\d"))
+    expect(chart.locator("#plot-recovery")).to_be_hidden()
+    assert console_errors == []

@@ -15,7 +15,15 @@ from journeys.models import Channel, MotStage, Touchpoint
 from journeys.services import journey_create, stage_create, touchpoint_create
 from metrics import compute
 from metrics.dashboard.page import dashboard
-from metrics.models import MomentCounts, MomentImpact, MonthCounts, RetentionCohort, Scope
+from metrics.models import (
+    MomentCounts,
+    MomentImpact,
+    MonthCounts,
+    RecoveryCounts,
+    RecoveryEffect,
+    RetentionCohort,
+    Scope,
+)
 from metrics.read.dashboard import DashboardFilter, Period, workspace_journeys
 from mot.models import Role
 from tests.conftest import login
@@ -435,10 +443,17 @@ def test_dates_after_today_are_refused_and_the_page_still_draws(client, manager,
 
 
 def _build_map(editor, journeys: int, stages: int, per_stage: int, days: int) -> None:
-    """Touchpoints with daily rows and a pain comment each (so every query of the page runs)."""
-    answers = []
+    """Touchpoints with daily rows, follow-up rows and a pain comment each, and each journey's
+    recovery effect (so every query of the page runs)."""
+    answers, recovery = [], []
     for j in range(journeys):
         journey = journey_create(actor=editor, name=f"Journey {j}")
+        RecoveryEffect.objects.create(
+            workspace_id=journey.workspace_id, journey=journey, basis="activities",
+            window_days=90, recovered_n=40, recovered_returned=30, other_n=40,
+            other_returned=20, difference=25.0, low=5.0, high=40.0, enough=True,
+            computed_at=timezone.now(),
+        )  # fmt: skip
         for s in range(stages):
             stage = stage_create(actor=editor, journey=journey, name=f"S{s}")
             for p in range(per_stage):
@@ -449,12 +464,31 @@ def _build_map(editor, journeys: int, stages: int, per_stage: int, days: int) ->
                     add_day(tp, timezone.localdate() - timedelta(days=d), promoters=20,
                             detractors=15)  # fmt: skip
                 add_day(tp, None, promoters=20 * days, detractors=15 * days)  # all time
+                recovery += [
+                    RecoveryCounts(
+                        workspace_id=journey.workspace_id,
+                        journey=journey,
+                        scope=Scope.TOUCHPOINT,
+                        key=str(tp.pk),
+                        day=timezone.localdate() - timedelta(days=d),
+                        opened=4,
+                        responded=3,
+                        response_seconds=3 * 7200,
+                        recovered=2,
+                        not_recovered=1,
+                        close_seconds=3 * 86400,
+                        overdue=1,
+                        computed_at=timezone.now(),
+                    )
+                    for d in range(days)
+                ]
                 answers.append(
                     Response(workspace_id=journey.workspace_id, touchpoint=tp,
                              source=Source.IMPORT, external_id=f"{tp.pk}", nps=0,
                              comment="Too slow", submitted_at=timezone.now())
                 )  # fmt: skip
     Response.objects.bulk_create(answers)
+    RecoveryCounts.objects.bulk_create(recovery)
 
 
 QUERIES = {"": None, "?channel=website": None, "?period=all": None}
@@ -467,7 +501,8 @@ def test_query_count_does_not_grow_with_the_data(
     _build_map(editor, journeys=1, stages=1, per_stage=2, days=2)
     login(client, manager)
     client.get(URL + query)  # session warm
-    with django_assert_num_queries(12) as small:
+    # 14: the follow-ups' figures per touchpoint and the recovery effect are two of them.
+    with django_assert_num_queries(14) as small:
         assert client.get(URL + query).status_code == 200
     _build_map(editor, journeys=3, stages=3, per_stage=4, days=3)
     with django_assert_num_queries(len(small.captured_queries)):

@@ -42,6 +42,15 @@ def feedback_rows(journey, editor):
         submitted_at=timezone.now() - timedelta(days=120),  # old enough for impact
         nps=9,
     )
+    Response.objects.create(  # a pain customer, for the recovery effect
+        workspace=journey.workspace,
+        touchpoint=tp,
+        customer=Customer.objects.create(workspace=journey.workspace, external_id="c-2"),
+        source="api",
+        external_id="r-2",
+        submitted_at=timezone.now() - timedelta(days=120),
+        nps=2,
+    )
     Activity.objects.create(
         workspace=journey.workspace,
         customer=customer,
