@@ -184,7 +184,9 @@ def _fresh(workspace_id: int, journeys: list[int] | None, today: date) -> Sql:
 
 COLUMNS = NAMES.each("{name}", FIGURES)
 F_COLUMNS = NAMES.each("f.{name}", FIGURES)
-SUMS = NAMES.each("SUM(d.{name})", FIGURES)
+# PostgreSQL sums bigints as numeric: cast back, so the merge compares integers with the stored
+# columns, not every stored value turned numeric.
+SUMS = NAMES.each("CAST(SUM(d.{name}) AS BIGINT)", FIGURES)
 # A stored row (r) and a fresh one (f) of the same scope, key and day.
 SAME_ROW = Sql('r.scope = f.scope AND r."key" = f."key" AND r."day" = f."day"')
 
