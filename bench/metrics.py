@@ -295,7 +295,8 @@ def ensure_followups(workspace_id: int, followups: int, fresh: bool) -> None:
     a quarter no action needed, closed after about 3 days (exponential); active ones are half
     open, half in progress. Due two working days after opening. The timeline: a first response
     (a note or a status change, after about 8 hours) for 85 % of the worked ones and 30 % of the
-    open ones, and a status change at closing: about 1.8 events per follow-up.
+    open ones, and a status change at closing: about 1.8 events per follow-up. Each follow-up's
+    first_response_at is the earlier of its two, as the services store it.
     """
     import numpy as np
     import pandas as pd
@@ -331,6 +332,15 @@ def ensure_followups(workspace_id: int, followups: int, fresh: bool) -> None:
     closed_at = closed_at.where(closed_at < now, now)
     days = opened.tz_convert(None).to_numpy().astype("datetime64[D]")
     due = np.busday_offset(days, 2, roll="forward")
+    worked = status != "open"
+    responded = rng.random(n) < np.where(worked, 0.85, 0.3)
+    first_at = opened + pd.to_timedelta(rng.exponential(8 * 3600, n).astype(np.int64), "s")
+    first_kind = np.where(rng.random(n) < 0.5, "note", "status")
+    # The earlier of the timeline's two responses (the closing status change is one too), as
+    # the services store it: NaT when there is neither.
+    first_response = pd.concat(
+        [pd.Series(first_at).where(responded), pd.Series(closed_at).where(closed)], axis=1
+    ).min(axis=1)
     frame = pd.DataFrame(
         {
             "workspace_id": workspace_id,
@@ -343,6 +353,7 @@ def ensure_followups(workspace_id: int, followups: int, fresh: bool) -> None:
             "created_at": opened,
             "updated_at": now,
             "closed_at": pd.Series(closed_at).where(closed, pd.NaT).to_numpy(),
+            "first_response_at": first_response.to_numpy(),
         }
     )
     with transaction.atomic(), connection.cursor() as cursor:
@@ -352,10 +363,6 @@ def ensure_followups(workspace_id: int, followups: int, fresh: bool) -> None:
             [workspace_id],
         )
         ids = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
-        worked = status != "open"
-        responded = rng.random(n) < np.where(worked, 0.85, 0.3)
-        first_at = opened + pd.to_timedelta(rng.exponential(8 * 3600, n).astype(np.int64), "s")
-        first_kind = np.where(rng.random(n) < 0.5, "note", "status")
         events = pd.concat(
             [
                 pd.DataFrame(

@@ -20,7 +20,14 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.utils import timezone
 
-from feedback.followups.models import EventKind, FollowUp, FollowUpEvent, RootCause, Status
+from feedback.followups.models import (
+    RESPONSE_KINDS,
+    EventKind,
+    FollowUp,
+    FollowUpEvent,
+    RootCause,
+    Status,
+)
 from feedback.followups.rules import working_days_after
 from feedback.models import Source
 from mot.models import Membership, Role
@@ -193,6 +200,9 @@ def demo_followups_apply(*, workspace_id: int, now: datetime) -> int:
         followup.updated_at = plan.closed or plan.started or plan.opened
         timeline = _timeline(followup, followup.assignee_id or getattr(staff, "pk", None), plan)
         followup.version = 1 + sum(e.kind != EventKind.NOTE for e, _at in timeline)
+        followup.first_response_at = min(
+            (at for e, at in timeline if e.kind in RESPONSE_KINDS), default=None
+        )
         events.extend(timeline)
     # Written as plain statements, row by row in one round trip each: the ORM's bulk_update
     # spends seconds building CASE expressions, and its inserts would stamp every event now
@@ -202,13 +212,14 @@ def demo_followups_apply(*, workspace_id: int, now: datetime) -> int:
         sql(
             """UPDATE {followup} SET assignee_id = {v}, status = {v}, due_on = {v},
             root_cause = {v}, created_at = {v}, closed_at = {v}, closed_late = {v},
-            updated_at = {v}, version = {v} WHERE id = {v}""",
+            updated_at = {v}, version = {v}, first_response_at = {v} WHERE id = {v}""",
             followup=NAMES[FollowUp._meta.db_table],
             v=row_placeholders(1),  # each value comes with its row
         ),
         [
             (f.assignee_id, f.status, day(f.due_on), f.root_cause, dt(f.created_at),
-             dt(f.closed_at), f.closed_late, dt(f.updated_at), f.version, f.pk)
+             dt(f.closed_at), f.closed_late, dt(f.updated_at), f.version,
+             dt(f.first_response_at), f.pk)
             for f in followups
         ],
     )  # fmt: skip

@@ -84,6 +84,10 @@ class FollowUp(models.Model):
     # lasts). Stored when it closes, so the team queue counts breaches through an index instead
     # of comparing two columns of every follow-up; a database default for raw INSERTs.
     closed_late = models.BooleanField(_("closed late"), default=False, db_default=False)
+    # When the first note or status change (RESPONSE_KINDS) came: set once, by the service that
+    # writes that event, and never moved. Stored so that the recovery figures read a column
+    # instead of looking the first response up in the timeline at every metrics run.
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("follow-up")
@@ -142,6 +146,11 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     ASSIGNED = "assigned", _("Reassigned")
     ROOT_CAUSE = "root_cause", _("Root cause set")
+
+
+# The timeline events that answer a follow-up: someone wrote to it or moved it on. Reopening,
+# reassigning or setting a root cause alone is no response.
+RESPONSE_KINDS = frozenset({EventKind.NOTE, EventKind.STATUS})
 
 
 class FollowUpEvent(models.Model):

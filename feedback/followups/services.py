@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from feedback.followups.models import (
     CLOSED,
+    RESPONSE_KINDS,
     TRANSITIONS,
     EventKind,
     FollowUp,
@@ -94,13 +95,17 @@ def followup_set_status(
             locked.closed_at = timezone.now() if status in CLOSED else None
             locked.closed_late = status in CLOSED and timezone.localdate() > locked.due_on
             fields += ["status", "closed_at", "closed_late"]
-            FollowUpEvent.objects.create(
+            event = FollowUpEvent.objects.create(
                 followup=locked,
                 kind=EventKind.REOPENED if previous in CLOSED else EventKind.STATUS,
                 actor=actor,
                 from_status=previous,
                 to_status=status,
             )
+            # The row is locked: a note written meanwhile waits, then finds it set.
+            if event.kind in RESPONSE_KINDS and locked.first_response_at is None:
+                locked.first_response_at = event.created_at
+                fields.append("first_response_at")
         if root_cause is not None and root_cause != locked.root_cause:
             locked.root_cause = root_cause
             fields.append("root_cause")
@@ -125,6 +130,14 @@ def followup_add_note(*, actor: Membership, followup: FollowUp, note: str) -> Fo
         event = FollowUpEvent.objects.create(
             followup=followup, kind=EventKind.NOTE, actor=actor, note=note
         )
+        # Unlocked (notes take no version), so set only where still unset, in the statement
+        # itself: of two first notes at once, the one that commits first stays (its time may be a
+        # moment after the other's).
+        first = FollowUp.objects.filter(pk=followup.pk, first_response_at__isnull=True).update(
+            first_response_at=event.created_at
+        )
+        if first:
+            followup.first_response_at = event.created_at
         _recount(followup)
         return event
 

@@ -5,11 +5,12 @@ workspace (``RecoveryCounts``), and the recovery effect per journey and workspac
 **Figures** (:func:`recompute_recovery`), by the day a follow-up was opened (in the current time
 zone, as pages show days), so a page sums the days of a period and reads "the follow-ups opened in
 it": how many were opened; how many had a first response (the first note or status change on the
-timeline) and the seconds from opening to it, summed; how many stand recovered, not recovered and
-no action needed, and the seconds from opening to closing of those, summed; how many are active
-and past their due day on the day of the computation (overdue). One statement per run computes
+timeline, stored on the follow-up as ``first_response_at`` by the service that wrote it) and the
+seconds from opening to it, summed; how many stand recovered, not recovered and no action needed,
+and the seconds from opening to closing of those, summed; how many are active and past their due
+day on the day of the computation (overdue). One statement per run computes
 the touchpoint and journey rows of its journeys (a ``GROUP BY`` over the follow-ups as the ORM
-compiles them, each with its first response from the timeline's index) and, on PostgreSQL,
+compiles them, reading each one's stored first response, not its timeline) and, on PostgreSQL,
 merges them into the stored ones: only rows whose figures changed are updated (old follow-ups
 stand still: most rows keep their values and ``computed_at``), new ones inserted, gone ones
 deleted; SQLite replaces the journeys' rows. One more statement rewrites the workspace's days
@@ -39,9 +40,7 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -49,7 +48,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from feedback.experience import Experience
-from feedback.followups.models import ACTIVE, CLOSED, EventKind, FollowUp, FollowUpEvent, Status
+from feedback.followups.models import ACTIVE, CLOSED, FollowUp, Status
 from journeys.models import Touchpoint
 from metrics import compute
 from metrics.engine.cohorts import IMPACT_CODES, IMPACT_WINDOW_DAYS, _load, impact_answers
@@ -59,8 +58,6 @@ from metrics.models import RecoveryCounts, RecoveryEffect, Scope
 from mot.models import Workspace
 from mot.sql import Identifiers, Sql, compiled, execute, sql
 
-# The timeline events that answer a follow-up: someone wrote to it or moved it on.
-RESPONSES = (EventKind.NOTE, EventKind.STATUS)
 NAMES = Identifiers(
     RecoveryCounts._meta.db_table,
     *(field.column for field in RecoveryCounts._meta.concrete_fields),
@@ -122,11 +119,6 @@ def _per_followup(workspace_id: int, journeys: list[int] | None, today: date) ->
     """SELECT of PER_FOLLOWUP, one row per follow-up of the journeys (all when None): its
     touchpoint, journey, opening day, seconds to first response (NULL: none yet), outcome flags,
     seconds to close (NULL: not closed) and whether it is overdue."""
-    first = (
-        FollowUpEvent.objects.filter(followup=OuterRef("pk"), kind__in=RESPONSES)
-        .order_by("created_at")
-        .values("created_at")[:1]
-    )
     rows = FollowUp.objects.filter(workspace_id=workspace_id)
     if journeys is not None:
         rows = rows.filter(touchpoint__journey_id__in=journeys)
@@ -137,7 +129,7 @@ def _per_followup(workspace_id: int, journeys: list[int] | None, today: date) ->
             f_tp=F("touchpoint_id"),
             f_journey=F("touchpoint__journey_id"),
             f_day=TruncDate("created_at"),
-            f_response=_elapsed(F("created_at"), Subquery(first)),
+            f_response=_elapsed(F("created_at"), F("first_response_at")),
             f_recovered=_flag(Q(status=Status.RECOVERED)),
             f_not_recovered=_flag(Q(status=Status.NOT_RECOVERED)),
             f_no_action=_flag(Q(status=Status.NO_ACTION)),
@@ -170,10 +162,8 @@ def _fresh(workspace_id: int, journeys: list[int] | None, today: date) -> Sql:
     """A WITH clause naming ``fresh`` (scope, journey_id, key, day, FIGURES): the touchpoint
     and journey rows of the journeys' follow-ups (all when None). The touchpoints' days (t) are
     grouped once, the journeys' days are their sums."""
-    # PostgreSQL would otherwise inline q and run the first-response lookup once per use.
-    materialized = Sql("MATERIALIZED " if connection.vendor == "postgresql" else "")
     return sql(
-        "WITH q ({per_columns}) AS {materialized}({per_followup}), "
+        "WITH q ({per_columns}) AS ({per_followup}), "
         't (journey_id, tp, "day", {columns}) AS ('
         "SELECT q.f_journey, q.f_tp, q.f_day, {q_sums} "
         "FROM q GROUP BY q.f_journey, q.f_tp, q.f_day), "
@@ -185,7 +175,6 @@ def _fresh(workspace_id: int, journeys: list[int] | None, today: date) -> Sql:
         TP,
         JOURNEY,
         per_columns=_plain(PER_FOLLOWUP),
-        materialized=materialized,
         per_followup=_per_followup(workspace_id, journeys, today),
         columns=COLUMNS,
         q_sums=_SUMS,
@@ -195,7 +184,9 @@ def _fresh(workspace_id: int, journeys: list[int] | None, today: date) -> Sql:
 
 COLUMNS = NAMES.each("{name}", FIGURES)
 F_COLUMNS = NAMES.each("f.{name}", FIGURES)
-SUMS = NAMES.each("SUM(d.{name})", FIGURES)
+# PostgreSQL sums bigints as numeric: cast back, so the merge compares integers with the stored
+# columns, not every stored value turned numeric.
+SUMS = NAMES.each("CAST(SUM(d.{name}) AS BIGINT)", FIGURES)
 # A stored row (r) and a fresh one (f) of the same scope, key and day.
 SAME_ROW = Sql('r.scope = f.scope AND r."key" = f."key" AND r."day" = f."day"')
 

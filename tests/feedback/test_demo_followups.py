@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from feedback.demo import load_demo
 from feedback.demo_followups import NOTES
-from feedback.followups.models import ACTIVE, CLOSED, FollowUp, FollowUpEvent, Status
+from feedback.followups.models import (
+    ACTIVE,
+    CLOSED,
+    RESPONSE_KINDS,
+    FollowUp,
+    FollowUpEvent,
+    Status,
+)
 from feedback.models import Activity
 from mot.models import Role
 
@@ -75,6 +82,18 @@ def test_demo_follow_ups_have_a_past_consistent_with_their_status(demo):
     closed = FollowUp.objects.filter(workspace=demo, status=Status.NOT_RECOVERED).first()
     last = closed.events.filter(kind="status").order_by("created_at", "pk").last()
     assert (last.from_status, last.to_status) == (Status.IN_PROGRESS, Status.NOT_RECOVERED)
+
+
+def test_demo_follow_ups_store_their_first_response_as_the_services_would(demo):
+    first: dict[int, object] = {}
+    for followup_id, at in FollowUpEvent.objects.filter(
+        followup__workspace=demo, kind__in=RESPONSE_KINDS
+    ).values_list("followup_id", "created_at"):
+        first[followup_id] = min(at, first.get(followup_id, at))
+    stored = dict(FollowUp.objects.filter(workspace=demo).values_list("pk", "first_response_at"))
+
+    assert stored == {pk: first.get(pk) for pk in stored}
+    assert 0 < len(first) < len(stored)  # the untouched recent ones have none yet
 
 
 def test_demo_notes_are_written_in_the_customers_languages(demo):

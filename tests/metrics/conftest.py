@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from celery.signals import before_task_publish
 
-from feedback.followups.models import EventKind, FollowUp, FollowUpEvent, Status
+from feedback.followups.models import RESPONSE_KINDS, EventKind, FollowUp, FollowUpEvent, Status
 from feedback.models import Response, Source
 from metrics.tasks import recompute_metrics
 from mot.celery import app as celery_app
@@ -66,10 +66,13 @@ def make_followup(
         due_on=due or (opened + timedelta(days=2)).date(),
         closed_at=closed,
     )
-    FollowUp.objects.filter(pk=followup.pk).update(created_at=opened)
     for kind, when in events:
         event = FollowUpEvent.objects.create(followup=followup, kind=kind)
         FollowUpEvent.objects.filter(pk=event.pk).update(created_at=when)
+    # What the services store when they write the first note or status change.
+    first = min((when for kind, when in events if kind in RESPONSE_KINDS), default=None)
+    FollowUp.objects.filter(pk=followup.pk).update(created_at=opened, first_response_at=first)
+    followup.first_response_at = first
     return followup
 
 

@@ -4,11 +4,14 @@ change makes."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from feedback.followups.models import FollowUp, Status
@@ -134,6 +137,27 @@ def test_a_journeys_recompute_leaves_the_others_rows(journey, worked, editor):
     assert _rows(journey.workspace_id) == full  # the restaurant's rows were not recomputed
     engine.recompute_recovery(journey.workspace_id, journey_ids=[other.pk], today=date(2026, 5, 20))
     assert _rows(journey.workspace_id)[(Scope.WORKSPACE, "", date(2026, 5, 4))][3:5] == (1, 2)
+
+
+# --- the stored first response, filled by the migration for follow-ups older than it ----------
+
+
+def test_the_migration_fills_the_first_response_from_the_timeline_in_one_statement(
+    journey, worked, django_assert_num_queries
+):
+    engine.recompute_recovery(journey.workspace_id, today=date(2026, 5, 20))
+    expected_rows = _rows(journey.workspace_id)
+    FollowUp.objects.update(first_response_at=None)  # as the column's addition leaves them
+    migration = importlib.import_module("feedback.migrations.0012_followup_first_response_at")
+
+    with django_assert_num_queries(1):
+        migration.fill_first_response(apps, SimpleNamespace(connection=connection))
+
+    stored = dict(FollowUp.objects.values_list("response__external_id", "first_response_at"))
+    # A: reassigned at 1 h (no response), noted at 2 h; C: untouched (see the worked fixture).
+    assert stored == {"A": at(4, 12), "B": at(4, 18), "C": None, "D": at(5, 15), "E": at(6, 19)}
+    engine.recompute_recovery(journey.workspace_id, today=date(2026, 5, 20))
+    assert _rows(journey.workspace_id) == expected_rows
 
 
 # --- incremental and full ----------------------------------------------------------------------

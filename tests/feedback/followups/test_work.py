@@ -170,3 +170,59 @@ def test_closing_by_the_due_date_is_not_late(staff, followup):
     followup_set_status(actor=staff, followup=followup, status=Status.NO_ACTION, version=1)
 
     assert FollowUp.objects.get().closed_late is False
+
+
+# --- the first response, stored once --------------------------------------------------------
+
+
+def _first_response(followup):
+    return FollowUp.objects.values_list("first_response_at", flat=True).get(pk=followup.pk)
+
+
+def _event_at(followup, kind):
+    return followup.events.filter(kind=kind).order_by("pk").values_list("created_at", flat=True)[0]
+
+
+def test_a_first_note_is_the_first_response_and_later_steps_do_not_move_it(
+    staff, manager, followup
+):
+    assert _first_response(followup) is None
+    followup_add_note(actor=staff, followup=followup, note="Called her, no answer")
+    noted = _event_at(followup, EventKind.NOTE)
+
+    assert _first_response(followup) == noted
+    assert followup.first_response_at == noted  # the caller's copy too
+    followup_add_note(actor=staff, followup=followup, note="Called again")
+    followup_set_status(actor=staff, followup=followup, status=Status.RECOVERED, version=1)
+    followup_set_status(actor=staff, followup=followup, status=Status.OPEN, version=2)
+    followup_set_status(actor=staff, followup=followup, status=Status.NO_ACTION, version=3)
+
+    assert followup.events.count() == 5
+    assert _first_response(followup) == noted
+
+
+def test_a_first_status_change_is_the_first_response_and_a_later_note_does_not_move_it(
+    staff, followup
+):
+    followup_set_status(actor=staff, followup=followup, status=Status.IN_PROGRESS, version=1)
+    moved = _event_at(followup, EventKind.STATUS)
+
+    assert _first_response(followup) == moved
+    assert followup.first_response_at == moved
+    followup_add_note(actor=staff, followup=followup, note="Refund sent")
+    followup_set_status(actor=staff, followup=followup, status=Status.RECOVERED, version=2)
+
+    assert _first_response(followup) == moved
+
+
+def test_reassigning_or_a_root_cause_alone_is_no_first_response(staff, manager, followup):
+    followup_reassign(actor=manager, followup=followup, assignee=manager, version=1)
+    followup_set_status(
+        actor=manager, followup=followup, status=Status.OPEN, version=2, root_cause="respect"
+    )
+
+    kinds = set(followup.events.values_list("kind", flat=True))
+    assert kinds == {EventKind.ASSIGNED, EventKind.ROOT_CAUSE}
+    assert _first_response(followup) is None
+    followup_add_note(actor=manager, followup=followup, note="On it")
+    assert _first_response(followup) == _event_at(followup, EventKind.NOTE)
