@@ -49,6 +49,7 @@ class MappingForm(forms.Form):
         label=_("Time zone of dates written without one"),
         choices=[(tz, tz) for tz in TIMEZONES],
         initial="UTC",
+        error_messages={"invalid_choice": presets.UNKNOWN_TIME_ZONE},
     )
     decimal_comma = forms.BooleanField(label=_("Numbers use a decimal comma (9,5)"), required=False)
     mode = forms.ChoiceField(

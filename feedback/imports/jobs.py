@@ -125,7 +125,7 @@ def mapping_check(layout: Layout, mapping: Mapping) -> dict[str, str]:
         if "nps" not in mapping.columns and "csat" not in mapping.columns:
             problems["nps"] = _("Choose the column with the NPS or the CSAT answer.")
     if mapping.timezone not in presets.TIME_ZONES:
-        problems["timezone"] = _("Unknown time zone.")
+        problems["timezone"] = presets.UNKNOWN_TIME_ZONE
     return problems
 
 

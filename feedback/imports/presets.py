@@ -14,6 +14,7 @@ import unicodedata
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -171,8 +172,56 @@ def normalize(text: str) -> str:
 # --- recognising a file's shape ----------------------------------------------------------------
 
 
+# The continents and oceans of canonical IANA names ("Europe/Lisbon"): this leaves out the tz
+# database's one-word and legacy names ("Factory", "localtime", "W-SU", "US/Eastern") and Etc/.
+_ZONE_AREAS = frozenset(
+    [
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    ]
+)
+
+
+def _listed_zones() -> frozenset[str] | None:
+    """The zones the tz database lists by country (its ``zone.tab``: "Europe/Amsterdam" and
+    "Asia/Kolkata", not the legacy links "Asia/Calcutta" or "Europe/Kiev"), when the system
+    ships that table."""
+    for root in zoneinfo.TZPATH:
+        path = Path(root) / "zone.tab"
+        if path.is_file():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            return frozenset(line.split("\t")[2] for line in lines if line and line[0] != "#")
+    return None
+
+
+def _canonical_zones() -> frozenset[str]:
+    listed = _listed_zones()
+    return frozenset(
+        {
+            name
+            for name in zoneinfo.available_timezones()
+            if "/" in name
+            and name.split("/", 1)[0] in _ZONE_AREAS
+            and (listed is None or name in listed)
+        }
+        | {"UTC"}
+    )
+
+
 # Read once: listing the zones scans the tz database on disk.
-TIME_ZONES = frozenset(zoneinfo.available_timezones() | {"UTC"})
+TIME_ZONES = _canonical_zones()
+UNKNOWN_TIME_ZONE = _(
+    "Choose a time zone from the list: a place such as Europe/Lisbon or America/Denver, or UTC "
+    "(legacy names such as US/Eastern or W-SU are not offered)."
+)
 
 
 def identify(rows: list[list[str]]) -> tuple[Preset, int]:

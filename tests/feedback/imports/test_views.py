@@ -442,3 +442,36 @@ def test_a_file_with_nul_bytes_is_refused_saying_where(client, editor, media_roo
         in response.content.decode()
     )
     assert not ImportJob.objects.exists()
+
+
+# --- time zones -------------------------------------------------------------------------------
+
+
+def test_the_time_zone_list_offers_canonical_places_only(client, editor, checkout):
+    login(client, editor)
+    job = job_of(upload(client, GOOD))
+    page = client.get(f"/w/acme/imports/{job.pk}/").content.decode()
+    for offered in ("UTC", "Europe/Lisbon", "America/Denver", "Asia/Kolkata", "Europe/Amsterdam"):
+        assert f'<option value="{offered}"' in page
+    for alias in ("Factory", "localtime", "W-SU", "US/Eastern", "Etc/GMT+3", "GMT", "Zulu"):
+        assert f'<option value="{alias}"' not in page
+
+
+@pytest.mark.parametrize("alias", ["Factory", "localtime", "W-SU", "US/Eastern", "Etc/GMT+3"])
+def test_a_legacy_time_zone_alias_is_refused_saying_what_to_choose(client, editor, checkout, alias):
+    login(client, editor)
+    job = job_of(upload(client, GOOD))
+    response = client.post(f"/w/acme/imports/{job.pk}/", mapping_post(job, timezone=alias))
+    assert response.status_code == 422
+    assert "legacy names such as US/Eastern or W-SU are not offered" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.UPLOADED
+
+
+def test_a_canonical_time_zone_is_still_accepted(client, editor, checkout, start):
+    login(client, editor)
+    job = job_of(upload(client, GOOD))
+    response = start(job, timezone="Europe/Lisbon")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    job.refresh_from_db()
+    assert job.mapping["timezone"] == "Europe/Lisbon"
