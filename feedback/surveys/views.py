@@ -53,12 +53,22 @@ def survey_link_new(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def survey_link_revoke(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    """GET asks to confirm (a revoke cannot be undone: shared copies stop working); POST revokes."""
     membership, link = get_survey_link_for(request, ws, pk, Action.MANAGE_SURVEYS)
-    services.survey_link_revoke(actor=membership, link=link)
-    messages.success(request, _("Survey link revoked: it no longer accepts answers."))
-    return redirect("feedback:survey_links", ws=ws, pk=link.touchpoint_id)
+    if request.method == "POST":
+        services.survey_link_revoke(actor=membership, link=link)
+        messages.success(request, _("Survey link revoked: it no longer accepts answers."))
+        return redirect("feedback:survey_links", ws=ws, pk=link.touchpoint_id)
+    if link.revoked_at is not None:
+        return redirect("feedback:survey_links", ws=ws, pk=link.touchpoint_id)
+    url = request.build_absolute_uri(reverse("survey", kwargs={"token": link.token}))
+    return render(
+        request,
+        "feedback/surveys/confirm_revoke.html",
+        {"membership": membership, "link": link, "url": url, "touchpoint": link.touchpoint},
+    )
 
 
 # --- public ----------------------------------------------------------------------------------

@@ -90,6 +90,37 @@ def test_revoked_link_shows_its_revocation_date_and_no_revoke_button(client, edi
     assert "No survey links yet" not in page
 
 
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [(Role.ADMIN, 200), (Role.EDITOR, 200), (Role.MANAGER, 403), (Role.STAFF, 403)],
+)
+def test_revoke_asks_to_confirm_first_and_revokes_nothing(client, personas, link, role, status):
+    response = login(client, personas[role]).get(revoke_url(link))
+    assert response.status_code == status
+    link.refresh_from_db()
+    assert link.revoked_at is None
+    if status == 200:
+        page = response.content.decode()
+        assert "Revoke this survey link" in page
+        assert f"/s/{link.token}/" in page
+        assert '<form method="post" class="actions">' in page
+        assert "csrfmiddlewaretoken" in page
+        assert links_url(link.touchpoint) in page  # the way back without revoking
+
+
+def test_the_links_page_leads_to_the_confirmation_instead_of_revoking(client, editor, link):
+    page = login(client, editor).get(links_url(link.touchpoint)).content.decode()
+    assert f'href="{revoke_url(link)}"' in page
+    assert f'action="{revoke_url(link)}"' not in page
+
+
+def test_the_confirmation_of_a_revoked_link_returns_to_the_list(client, editor, link):
+    survey_link_revoke(actor=editor, link=link)
+    response = login(client, editor).get(revoke_url(link))
+    assert response.status_code == 302
+    assert response.url == links_url(link.touchpoint)
+
+
 def test_revoking_twice_keeps_the_first_date(editor, link):
     first = survey_link_revoke(actor=editor, link=link).revoked_at
     second = survey_link_revoke(actor=editor, link=SurveyLink.objects.get(pk=link.pk)).revoked_at
@@ -142,10 +173,12 @@ def test_anonymous_is_sent_to_login(client, touchpoint, link):
     assert SurveyLink.objects.get().revoked_at is None
 
 
-def test_get_is_refused_on_create_and_revoke(client, editor, touchpoint, link):
+def test_get_creates_nothing_and_revokes_nothing(client, editor, touchpoint, link):
     login(client, editor)
     assert client.get(new_url(touchpoint)).status_code == 405
-    assert client.get(revoke_url(link)).status_code == 405
+    assert client.get(revoke_url(link)).status_code == 200  # the confirmation page
+    assert client.put(revoke_url(link)).status_code == 405
+    assert SurveyLink.objects.get().revoked_at is None
 
 
 def test_create_and_revoke_require_csrf(editor, touchpoint, link):
