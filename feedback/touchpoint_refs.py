@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from journeys.models import Touchpoint
 
@@ -69,7 +70,9 @@ class TouchpointRefs:
         if len(matches) == 1:
             return matches[0]
         if matches:
-            return _(
-                "%(n)d touchpoints are titled “%(title)s”; give the touchpoint's code or id"
+            return ngettext(
+                "%(n)d touchpoint is titled “%(title)s”; give the touchpoint's code or id",
+                "%(n)d touchpoints are titled “%(title)s”; give the touchpoint's code or id",
+                len(matches),
             ) % {"n": len(matches), "title": ref}
         return _("no touchpoint in this workspace has this id, code or title")

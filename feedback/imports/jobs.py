@@ -291,7 +291,11 @@ def _outcome_notes(outcome: ImportOutcome) -> str:
         )
     if outcome.reported < outcome.rejected:
         notes.append(
-            _("%(reported)s of %(rejected)s rejected rows are in the report.")
+            ngettext(
+                "%(reported)s of %(rejected)s rejected row is in the report.",
+                "%(reported)s of %(rejected)s rejected rows are in the report.",
+                outcome.rejected,
+            )
             % {"reported": _number(outcome.reported), "rejected": _number(outcome.rejected)}
         )
     return "\n".join(notes)

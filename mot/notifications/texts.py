@@ -36,6 +36,14 @@ def _points(value: object) -> str:
         return "?"
 
 
+def _count(value: object) -> int:
+    """The number that picks a plural form; 0 (a plural in English) when it is not one."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
 def _score(value: object) -> str:
     try:
         return str(round(float(value)))
@@ -83,19 +91,29 @@ def wording(kind: str, params: dict) -> Wording:
             _("Digest of %(day)s") % {"day": _day(params.get("day"))},
         )
     if kind == Kind.MOMENT_TURN:
+        points = _points(params.get("change"))
+        margin = _points(params.get("margin"))
+        margin = ngettext("±%(n)s point", "±%(n)s points", _count(margin)) % {"n": margin}
         return Wording(
-            _("%(touchpoint)s dropped %(points)s points")
-            % {"touchpoint": params.get("touchpoint", ""), "points": _points(params.get("change"))},
-            _(
+            ngettext(
+                "%(touchpoint)s dropped %(points)s point",
+                "%(touchpoint)s dropped %(points)s points",
+                _count(points),
+            )
+            % {"touchpoint": params.get("touchpoint", ""), "points": points},
+            ngettext(
+                "%(journey)s: moment score %(previous)s → %(current)s, the last %(days)s day "
+                "against the %(days)s before (beyond the margin of %(margin)s)",
                 "%(journey)s: moment score %(previous)s → %(current)s, the last %(days)s days "
-                "against the %(days)s before (beyond the margin of ±%(margin)s points)"
+                "against the %(days)s before (beyond the margin of %(margin)s)",
+                _count(params.get("days")),
             )
             % {
                 "journey": params.get("journey", ""),
                 "previous": _score(params.get("previous")),
                 "current": _score(params.get("current")),
                 "days": params.get("days", ""),
-                "margin": _points(params.get("margin")),
+                "margin": margin,
             },
         )
     return Wording(str(Kind(kind).label) if kind in Kind.values else kind, "")

@@ -560,3 +560,19 @@ def test_plotly_js_is_a_static_file_loaded_only_by_the_dashboard(client, manager
     assert "cdn" not in html.lower()
     assert len(html) < 200_000  # never inlined (the library alone is ~1.5 MB)
     assert "plotly" not in client.get("/w/acme/journeys/").content.decode()
+
+
+def test_counts_of_one_read_in_the_singular(client, manager, journey):
+    today = timezone.localdate()
+    add_day(tps(journey)["Reviews"], today, promoters=1, csat_answers=1, csat_top2=1, csat_sum=5)
+    login(client, manager)
+    html = client.get(URL, {"date_from": today.isoformat(), "date_to": today.isoformat()})
+    html = html.content.decode()
+    period = html.split('id="dashboard-period"')[1].split("</p>")[0]
+    assert "(1 day)" in period
+    nps = html.split('id="kpi-nps"')[1].split("</div>")[0]
+    assert "1 NPS answer<" in nps
+    csat = html.split('id="kpi-csat"')[1].split("</div>")[0]
+    assert "1 CSAT answer<" in csat
+    assert "1 NPS answers" not in html
+    assert "1 CSAT answers" not in html

@@ -270,3 +270,15 @@ def test_recording_an_event_twice_keeps_one_notification(staff, manager):
     )
     assert (first, again) == (2, 0)
     assert Notification.objects.count() == 2
+
+
+def test_a_moment_turn_of_one_point_over_one_day_reads_in_the_singular():
+    from mot.notifications.texts import wording
+
+    params = {"touchpoint": "Reviews", "journey": "Checkout", "previous": 10, "current": 8.8}
+    one = wording(Kind.MOMENT_TURN, {**params, "change": -1.2, "margin": 0.8, "days": 1})
+    assert one.headline == "Reviews dropped 1 point"
+    assert "the last 1 day against the 1 before (beyond the margin of ±1 point)" in one.detail
+    many = wording(Kind.MOMENT_TURN, {**params, "change": -20, "margin": 9, "days": 30})
+    assert many.headline == "Reviews dropped 20 points"
+    assert "the last 30 days against the 30 before (beyond the margin of ±9 points)" in many.detail
