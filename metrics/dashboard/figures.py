@@ -176,14 +176,27 @@ def heatmap_figure(heat: Heatmap, links: dict[tuple[int, str], str], no_moment: 
                 "zmid": 0,
                 "xgap": 2,
                 "ygap": 2,
-                "colorbar": {"title": {"text": _("Moment score")}},
+                # Under the cells, not beside them: on a phone a side bar left the columns
+                # too narrow for their labels, and Plotly dropped every other one.
+                "colorbar": {
+                    "title": {"text": _("Moment score"), "side": "top"},
+                    "orientation": "h",
+                    "x": 0.5,
+                    "xanchor": "center",
+                    "y": -0.04,
+                    "yanchor": "top",
+                    "thickness": 12,
+                    "len": 0.8,
+                },
             }
         ],
         _layout(
             yaxis={"autorange": "reversed", "automargin": True},
-            xaxis={"side": "top"},
+            # automargin: the top margin grows to hold the column labels whole once Plotly
+            # tilts them (a narrow chart tilted "No moment" out of the figure).
+            xaxis={"side": "top", "automargin": True},
             margin={"l": 20, "r": 20, "t": 40, "b": 20},
-            height=max(220, 60 + 44 * len(heat.rows)),
+            height=max(280, 130 + 44 * len(heat.rows)),
         ),
     )
 
