@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
 from feedback.demo import DEMO_USERS, WORKSPACE_SLUG, load_demo
-from journeys.models import Journey, Stage
+from journeys.models import Journey, Stage, Touchpoint
 from mot.models import Role
 from tests.browser.conftest import signed_in
 
@@ -48,3 +48,29 @@ def test_add_stage_is_on_screen_on_a_five_stage_map(page: Page, live_server, dem
     expect(page.locator("section.stage h2", has_text="Stage 6")).to_have_count(1)
     expect(page.get_by_label("New stage")).to_be_focused()
     assert journey.stages.order_by("position").last().name == "Stage 6"
+
+
+def test_the_last_card_of_a_long_stage_is_reached_by_scrolling_the_page(
+    page: Page, live_server, demo
+):
+    sign_in(page, live_server, Role.EDITOR)
+    journey = journey_with_stages(demo, 2)
+    stage = journey.stages.get(position=0)
+    Touchpoint.objects.bulk_create(
+        Touchpoint(journey=journey, stage=stage, position=n, title=f"Card {n + 1}")
+        for n in range(30)
+    )
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"/w/{WORKSPACE_SLUG}/journeys/{journey.pk}/")
+
+    last = page.locator("li.card", has=page.get_by_role("heading", name="Card 30", exact=True))
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    expect(last).to_be_in_viewport(ratio=1)
+    # Nothing clips or covers it: the point in its middle hits the card itself.
+    box = last.bounding_box()
+    assert box is not None
+    hit = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.closest('li.card')?.id ?? null",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert hit == last.get_attribute("id")
