@@ -74,3 +74,28 @@ def test_the_last_card_of_a_long_stage_is_reached_by_scrolling_the_page(
         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
     )
     assert hit == last.get_attribute("id")
+
+
+def test_the_owner_picker_is_wide_enough_to_read_names(page: Page, live_server, demo):
+    sign_in(page, live_server, Role.STAFF)
+    journey = Journey.objects.get(workspace=demo, name="Restaurant")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"/w/{WORKSPACE_SLUG}/journeys/{journey.pk}/")
+
+    page.get_by_role("link", name="Change who owns Goodbye").click()
+    picker = page.get_by_label("Owner of Goodbye")
+    expect(picker).to_be_focused()
+    picker.select_option(label="Sofia Staff")
+    box = picker.bounding_box()
+    assert box is not None
+    assert box["width"] >= 160, box
+    # The chosen name fits: the select is at least as wide as its option's text.
+    text_width = page.evaluate(
+        """(select) => {
+          const ctx = document.createElement("canvas").getContext("2d");
+          ctx.font = getComputedStyle(select).font;
+          return ctx.measureText(select.selectedOptions[0].text).width;
+        }""",
+        picker.element_handle(),
+    )
+    assert box["width"] > text_width + 16, (box, text_width)
