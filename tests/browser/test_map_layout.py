@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from feedback.demo import DEMO_USERS, WORKSPACE_SLUG, load_demo
@@ -99,3 +100,40 @@ def test_the_owner_picker_is_wide_enough_to_read_names(page: Page, live_server, 
         picker.element_handle(),
     )
     assert box["width"] > text_width + 16, (box, text_width)
+
+
+PHONE_PAGES = [
+    "journeys:list",
+    "journeys:map",
+    "journeys:owners",
+    "explorer:list",
+    "metrics:overview",
+    "metrics:dashboard",
+    "journeys:my_touchpoints",
+    "followups:list",
+    "member_list",
+]
+
+# The elements wider than the window, for the failure message (the board may scroll inside its
+# own container, so what is inside one is not counted).
+WIDEST = """() => [...document.querySelectorAll("body *")]
+  .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .filter((el) => !el.parentElement.closest(".board-scroll, .table-scroll"))
+  .slice(0, 6)
+  .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`
+    + ` right=${Math.round(el.getBoundingClientRect().right)}`)"""
+
+
+def test_no_signed_in_page_is_wider_than_a_phone(page: Page, live_server, demo):
+    sign_in(page, live_server, Role.ADMIN)
+    journey = Journey.objects.filter(workspace=demo).order_by("name").first()
+    page.set_viewport_size({"width": 390, "height": 844})
+    too_wide = []
+    for name in PHONE_PAGES:
+        kwargs = {"ws": WORKSPACE_SLUG} | ({"pk": journey.pk} if name == "journeys:map" else {})
+        page.goto(reverse(name, kwargs=kwargs))
+        expect(page.locator("main h1")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > page.evaluate("window.innerWidth"):
+            too_wide.append(f"{name}: {width}px {page.evaluate(WIDEST)}")
+    assert not too_wide, "\n".join(too_wide)
