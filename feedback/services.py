@@ -5,7 +5,9 @@ mot.policy) and pass the workspace that authorization names; this module then ch
 touchpoint belongs to that workspace, so an answer can never land in another workspace's map.
 
 Idempotent: an answer is stored once per (workspace, source, external id). Re-sending it, also in
-the same batch, counts it as a duplicate and writes nothing. A batch is written in one transaction.
+the same batch, counts it as a duplicate and writes nothing. A batch is all or nothing: one
+statement in autocommit when one suffices (a survey answer, with its follow-up on PostgreSQL),
+otherwise one transaction.
 """
 
 from __future__ import annotations

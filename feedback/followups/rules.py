@@ -1,7 +1,9 @@
 """Which answers open a follow-up, and opening them in bulk.
 
-Every path an answer arrives by (survey link, API, file import, re-import) ends here with the ids
-of the answers it stored. Opening is idempotent: the database holds one follow-up per answer and
+Every path an answer arrives by (survey link, API, file import, re-import) opens its follow-ups
+through this module: surveys and the API test the rule here and add :func:`opening_insert` to
+their own INSERT (feedback.services), imports call :func:`followups_open` per chunk. Opening is
+idempotent: the database holds one follow-up per answer and
 the insert skips those that exist (ON CONFLICT DO NOTHING), so an answer sent again, or two
 requests racing, never open a second one. A batch costs one query whatever its size. The rule
 is written twice, as a WHERE clause (:func:`rule_condition`, for the import's INSERT … SELECT over
