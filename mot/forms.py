@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -18,6 +19,27 @@ class RoleForm(forms.Form):
 
 class WorkspaceForm(forms.Form):
     name = forms.CharField(label=_("Workspace name"), max_length=120)
+
+
+class ProfileForm(forms.Form):
+    """A person's own settings: their name and the language they read MOT in."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("My browser's language")), *settings.LANGUAGES],
+        help_text=_("Also the language of the e-mails MOT sends you."),
+    )
+
+
+class WorkspaceLanguageForm(forms.Form):
+    default_language = forms.ChoiceField(
+        label=_("Default language"),
+        choices=settings.LANGUAGES,
+        help_text=_("For new members who have not chosen a language, and for new survey links."),
+    )
 
 
 class InvitationSignupForm(forms.Form):
