@@ -2,9 +2,11 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from mot.language import recipient_language
 from mot.models import Role
 
 
@@ -107,3 +109,14 @@ class LoginForm(_BoundedUsername, AuthenticationForm):
 
 class AdminLoginForm(_BoundedUsername, AdminAuthenticationForm):
     pass
+
+
+class RecipientLanguageResetForm(PasswordResetForm):
+    """Password reset, its e-mail written in the account's language (whoever asked, in whatever
+    language their browser speaks): the profile's, else their first workspace's default."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        user = context["user"]
+        first = user.memberships.select_related("workspace").order_by("pk").first()
+        with translation.override(recipient_language(user, first.workspace if first else None)):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from mot import profile_views, views
-from mot.forms import LoginForm
+from mot.forms import LoginForm, RecipientLanguageResetForm
 
 member_patterns = [
     path("members/", views.member_list, name="member_list"),
@@ -29,6 +29,11 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/profile/", profile_views.profile, name="profile"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=RecipientLanguageResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     # Django's set_language, which also stores a signed-in member's choice on their profile.
     path("i18n/setlang/", profile_views.set_language, name="set_language"),
