@@ -218,10 +218,19 @@ def test_public_page_enforces_csrf(link):
     assert Response.objects.count() == 1
 
 
-def test_language_of_the_visitor_is_stored(client, link):
+def test_language_of_the_visitor_is_stored(client, touchpoint, editor):
+    # A link following the visitor's browser: the answer records the language the page was in.
+    link = survey_link_create(actor=editor, touchpoint=touchpoint, language="")
     response = client.post(survey_url(link), {"nps": "8"}, HTTP_ACCEPT_LANGUAGE="pt")
     assert response.status_code == 302
-    assert Response.objects.get().language == response.wsgi_request.LANGUAGE_CODE == "pt"
+    assert Response.objects.get().language == response.wsgi_request.LANGUAGE_CODE == "pt-br"
+
+
+def test_a_fixed_language_is_the_answers_language(client, touchpoint, editor):
+    link = survey_link_create(actor=editor, touchpoint=touchpoint, language="ro")
+    response = client.post(survey_url(link), {"nps": "8"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 302
+    assert Response.objects.get().language == "ro"
 
 
 @pytest.fixture
