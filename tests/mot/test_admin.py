@@ -102,6 +102,9 @@ def feedback_rows(journey, editor):
         dedupe_key=f"followup-new:{followup.pk}",
     )
     AlertPreferences.objects.create(membership=editor, email_moment_turn=False)
+    from mot.models import Profile
+
+    Profile.objects.create(user=editor.user, language="ro")
     # Metric rows of every kind, from the answer and the purchase above.
     from metrics.services import metrics_recompute
 
