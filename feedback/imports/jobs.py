@@ -27,7 +27,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from feedback.imports import presets, reading, rows, streaming
+from feedback.imports import presets, reading, rows, sniffing, streaming
 from feedback.imports.pipeline import ImportOutcome, import_path
 from feedback.imports.types import (
     ImportFileError,
@@ -124,8 +124,8 @@ def mapping_check(layout: Layout, mapping: Mapping) -> dict[str, str]:
             )
         if "nps" not in mapping.columns and "csat" not in mapping.columns:
             problems["nps"] = _("Choose the column with the NPS or the CSAT answer.")
-    if mapping.timezone not in presets.TIME_ZONES:
-        problems["timezone"] = presets.UNKNOWN_TIME_ZONE
+    if mapping.timezone not in sniffing.TIME_ZONES:
+        problems["timezone"] = sniffing.UNKNOWN_TIME_ZONE
     return problems
 
 
