@@ -27,7 +27,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from feedback.imports import presets, reading, rows, sniffing, streaming
+from feedback.imports import presets, reading, remember, rows, sniffing, streaming
 from feedback.imports.pipeline import ImportOutcome, import_path
 from feedback.imports.types import (
     ImportFileError,
@@ -86,13 +86,14 @@ def import_upload(*, actor: Membership, upload: UploadedFile, target: str) -> Im
         job.file.delete(save=False)
         raise ValidationError({"file": str(exc.args[0])}) from exc
     job.layout = layout.to_json()
-    job.mapping = Mapping(
-        target=target,
-        columns=presets.propose_mapping(layout, target),
-        date_order=layout.date_order,
-        timezone=layout.timezone or "UTC",
-        decimal_comma=layout.decimal_comma,
-    ).to_json()
+    if not remember.apply_remembered(job, layout):
+        job.mapping = Mapping(
+            target=target,
+            columns=presets.propose_mapping(layout, target),
+            date_order=layout.date_order,
+            timezone=layout.timezone or "UTC",
+            decimal_comma=layout.decimal_comma,
+        ).to_json()
     job.save()
     return job
 
@@ -196,6 +197,8 @@ def import_start(*, actor: Membership, job: ImportJob, dry_run: bool) -> ImportJ
         locked.dry_run = dry_run
         locked.message = ""
         locked.save(update_fields=["status", "dry_run", "message"])
+        if not dry_run:  # the user confirmed this mapping: the export's next file gets it
+            remember.remember(actor=actor, job=locked)
         run_import.delay_on_commit(locked.pk)
     return locked
 
