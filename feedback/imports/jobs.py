@@ -304,6 +304,57 @@ def _outcome_notes(outcome: ImportOutcome) -> str:
     return "\n".join(notes)
 
 
+def outcome_words(job: ImportJob) -> str:
+    """A finished run's counts in a sentence: "212 new answers, 28 already stored, 3 rows
+    rejected", "0 new answers: all 240 were already stored"; a dry run says what the import
+    would do. Worded when shown, in the reader's language."""
+    answers = job.target == Target.RESPONSES
+    new, stored, rejected = job.created_count, job.duplicate_count, job.rejected_count
+    if not job.dry_run and not job.written:
+        new = stored = 0  # all or nothing, and a row was rejected: the counts were rolled back
+    if new == 0 and stored and not rejected:
+        template = (
+            ngettext(
+                "0 new answers: %(stored)s answer was already stored.",
+                "0 new answers: all %(stored)s were already stored.",
+                stored,
+            )
+            if answers
+            else ngettext(
+                "0 new activities: %(stored)s activity was already stored.",
+                "0 new activities: all %(stored)s were already stored.",
+                stored,
+            )
+        )
+        sentence = template % {"stored": _number(stored)}
+    else:
+        first = (
+            ngettext("%(n)s new answer", "%(n)s new answers", new)
+            if answers
+            else ngettext("%(n)s new activity", "%(n)s new activities", new)
+        )
+        parts = [first % {"n": _number(new)}]
+        if stored:
+            parts.append(
+                ngettext("%(n)s already stored", "%(n)s already stored", stored)
+                % {"n": _number(stored)}
+            )
+        if rejected:
+            parts.append(
+                ngettext("%(n)s row rejected", "%(n)s rows rejected", rejected)
+                % {"n": _number(rejected)}
+            )
+        sentence = _("%(counts)s.") % {"counts": ", ".join(parts)}
+    if not job.dry_run:
+        return sentence
+    if job.mode == ImportMode.ALL_OR_NOTHING and rejected:
+        return _(
+            "%(counts)s This was a dry run: nothing was written. In “all or nothing” mode "
+            "the import would write nothing until the rejected rows are fixed."
+        ) % {"counts": sentence}
+    return _("%(counts)s This was a dry run: nothing was written.") % {"counts": sentence}
+
+
 def _number(n: int) -> str:
     return number_format(n, force_grouping=True)
 

@@ -17,7 +17,7 @@ from feedback.access import get_import_job_for
 from feedback.imports import jobs
 from feedback.imports.forms import MappingForm, UploadForm
 from feedback.imports.types import Layout, Mapping, Target
-from feedback.models import ImportJob
+from feedback.models import ImportJob, ImportStatus
 from mot.forms_utils import apply_service_errors
 from mot.models import Membership
 from mot.policy import Action, get_workspace_for
@@ -155,8 +155,8 @@ def _detail(
                 for row in preview
             ],
             "preview_headers": [labels[name] for name, _i in mapped],
-            "progress": jobs.import_progress(job),
             "oob": oob,
+            **_status(job),
         },
         status=status,
     )
@@ -205,11 +205,16 @@ def import_detail(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def import_status(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     """The progress bar while the job runs (polled by HTMX), the outcome once it has finished."""
     membership, job = get_import_job_for(request, ws, pk, Action.IMPORT)
-    return render(
-        request,
-        f"{PAGE}#status",
-        {"membership": membership, "job": job, "progress": jobs.import_progress(job)},
-    )
+    return render(request, f"{PAGE}#status", {"membership": membership, "job": job, **_status(job)})
+
+
+def _status(job: ImportJob) -> dict:
+    """What the status section shows: the progress while running, the outcome in words after."""
+    done = job.status == ImportStatus.DONE
+    return {
+        "progress": jobs.import_progress(job),
+        "outcome": jobs.outcome_words(job) if done else "",
+    }
 
 
 @login_required
