@@ -32,6 +32,19 @@ class FieldSpec:
     help: Promise | str = ""
 
 
+# The tool that wrote a file, as the import pages name it.
+TOOL_LABELS: dict[str, Promise | str] = {
+    Preset.QUALTRICS: "Qualtrics",
+    Preset.SURVEYMONKEY: "SurveyMonkey",
+    Preset.GOOGLE_FORMS: "Google Forms",
+    Preset.GENERIC: _("a spreadsheet or another tool"),
+}
+
+
+def tool_label(preset: str | None) -> Promise | str:
+    return TOOL_LABELS.get(preset or "", TOOL_LABELS[Preset.GENERIC])
+
+
 _SCORE_HELP = _("A whole number; “9”, “9.0” and “10 - Extremely likely” all read as numbers.")
 _RATING_HELP = _("A whole number from 1 to 5.")
 

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.access import get_import_job_for
-from feedback.imports import jobs
+from feedback.imports import jobs, presets
 from feedback.imports.forms import MappingForm, UploadForm
 from feedback.imports.types import Layout, Mapping, Target
 from feedback.models import ImportJob, ImportStatus
@@ -50,11 +50,14 @@ class CappedUploadHandler(FileUploadHandler):
 def _list_page(
     request: HttpRequest, membership: Membership, form: UploadForm | None = None, status=200
 ) -> HttpResponse:
-    recent = (
+    recent = list(
         ImportJob.objects.filter(workspace_id=membership.workspace_id)
         .select_related("created_by__user")
         .order_by("-created_at")[:RECENT_JOBS]
     )
+    for job in recent:
+        job.tool = presets.tool_label(job.layout.get("preset"))
+        job.outcome = jobs.outcome_words(job) if job.status == ImportStatus.DONE else ""
     return render(
         request,
         "feedback/imports/list.html",
@@ -145,6 +148,7 @@ def _detail(
             "membership": membership,
             "job": job,
             "layout": Layout.from_json(job.layout),
+            "tool": presets.tool_label(job.layout.get("preset")),
             "form": form,
             "preview": [
                 {

@@ -1,17 +1,76 @@
-"""The outcome of an import said in words, and what the import pages cost."""
+"""The Imports page in the navigation, the outcome said in words, and what the pages cost."""
 
 from __future__ import annotations
+
+import pytest
+from django.urls import reverse
 
 from feedback.followups.models import FollowUp
 from feedback.imports.jobs import outcome_words
 from feedback.models import Customer, ImportJob, ImportMode, ImportStatus, Response
+from mot.models import Role
 from tests.conftest import login
+from tests.expectations import MAP_EDITORS
 
 # The fixtures of the import pages' tests, used here by name.
 from tests.feedback.imports.test_views import BAD, GOOD, job_of, upload
 from tests.feedback.imports.test_views import checkout as checkout
 from tests.feedback.imports.test_views import media_root as media_root
 from tests.feedback.imports.test_views import start as start
+
+LIST = "/w/acme/imports/"
+
+
+# --- navigation and the Imports page -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_the_nav_links_imports_for_roles_that_may_import(client, personas, journey, role):
+    login(client, personas[role])
+    page = client.get(reverse("journeys:list", kwargs={"ws": "acme"})).content.decode()
+    assert (f'href="{LIST}"' in page) is (role in MAP_EDITORS)
+
+
+def test_the_imports_page_lists_past_imports_with_tool_who_when_and_outcome(
+    client, editor, checkout, start
+):
+    login(client, editor)
+    job = job_of(upload(client, GOOD))
+    start(job)
+    page = client.get(LIST).content.decode()
+    assert "<h1>Imports</h1>" in page
+    assert 'href="#new-import"' in page
+    assert 'id="new-import"' in page
+    row = page[page.index(f'href="/w/acme/imports/{job.pk}/"') :]
+    row = row[: row.index("</tr>")]
+    assert "answers.csv" in row
+    assert "a spreadsheet or another tool" in row
+    assert editor.display_name in row
+    assert "3 new answers." in row
+
+
+def test_the_imports_page_names_the_tool_that_wrote_the_file(client, editor, journey):
+    from tests.feedback.imports.test_presets import FIXTURES
+
+    login(client, editor)
+    with open(FIXTURES / "surveymonkey_weblink.csv", "rb") as file:
+        job_of(client.post("/w/acme/imports/upload/", {"file": file, "target": "responses"}))
+    page = client.get(LIST).content.decode()
+    assert "<td>SurveyMonkey</td>" in page
+    assert "<td>Uploaded</td>" in page  # not run yet: its status, no outcome
+
+
+@pytest.mark.parametrize("n", [1, 6])
+def test_the_imports_page_costs_a_fixed_number_of_queries(
+    client, editor, checkout, start, n, django_assert_num_queries
+):
+    login(client, editor)
+    for _ in range(n):
+        start(job_of(upload(client, GOOD)))
+    # session, user, membership (with the unread count), the jobs with their members
+    with django_assert_num_queries(4):
+        page = client.get(LIST).content.decode()
+    assert page.count("/w/acme/imports/") >= n
 
 
 def test_the_import_page_and_its_status_cost_a_fixed_number_of_queries(
