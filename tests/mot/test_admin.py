@@ -26,6 +26,7 @@ def feedback_rows(journey, editor):
         Customer,
         ImportJob,
         Response,
+        SavedMapping,
         SurveyLink,
         hash_token,
     )
@@ -70,6 +71,16 @@ def feedback_rows(journey, editor):
         original_name="answers.csv",
         size=10,
         layout={"kind": "csv"},
+    )
+    SavedMapping.objects.create(
+        workspace=journey.workspace,
+        signature="0" * 64,
+        target="responses",
+        tool="generic",
+        mapping={"target": "responses", "columns": {"nps": 0}},
+        source_name="answers.csv",
+        saved_by=editor,
+        saved_at=timezone.now(),
     )
     Invitation.objects.create(
         workspace=journey.workspace,
