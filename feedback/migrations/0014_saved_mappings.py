@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("feedback", "0012_followup_first_response_at"),
+        ("feedback", "0013_surveylink_language"),
         ("mot", "0004_notifications"),
     ]
 
