@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,12 +140,29 @@ def receive_typeform(intake: Intake, body: bytes, signature: str | None) -> Repl
     return _store(intake, Source.TYPEFORM, [answer], event)
 
 
+JSON_SAFE_INT = 2**53  # beyond, JSON numbers lose precision (and SQLite's JSON refuses some)
+
+
+def _storable(value: Any) -> Any:
+    """The body as a JSON column stores it: numbers too large (or NaN, Infinity, which
+    Python's reader accepts) become text and null, so a hostile sample cannot fail the write."""
+    if isinstance(value, dict):
+        return {str(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > JSON_SAFE_INT:
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _keep_sample(intake: Intake, document: Any) -> None:
     try:
         form_response(document)
     except Unmapped:
         return  # not Typeform's shape at all: nothing to map from
-    intake.sample, intake.sample_at = document, timezone.now()
+    intake.sample, intake.sample_at = _storable(document), timezone.now()
     Intake.objects.filter(pk=intake.pk).update(sample=intake.sample, sample_at=intake.sample_at)
 
 
