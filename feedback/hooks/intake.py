@@ -26,13 +26,15 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from feedback.api.schemas import AnswerSchema, BatchSchema, answers_in
 from feedback.hooks import events
 from feedback.hooks.models import Intake, IntakeDelivery, IntakeKind, Outcome
+from feedback.hooks.selectors import Receiving, receiving
 from feedback.hooks.typeform import Unmapped, event_id, form_response, read_answer
 from feedback.models import Source
 from feedback.services import AnswerIn, AnswersRefused, responses_ingest
 from feedback.touchpoint_refs import ids_by_code
 from mot.sql import Identifiers, execute, sql
 
-LOG_KEEP = 100  # log lines kept per intake
+LOG_KEEP = 100  # log lines kept per intake (shown on its page)
+PRUNE_EVERY = 10  # lines written between prunings: a busy intake keeps 100 to 109
 SIGNATURE_PREFIX = "sha256="
 # Customer attributes (e-mail, segment…) are not stored by MOT yet: a signed body may carry
 # them under this key, which is dropped rather than refused.
@@ -54,7 +56,7 @@ def typeform_signature(secret: str, body: bytes) -> str:
 def _log(
     intake: Intake, outcome: str, status: int, reason: str = "", *, event: str = "", stored: int = 0
 ) -> Reply:
-    IntakeDelivery.objects.create(
+    line = IntakeDelivery.objects.create(
         intake=intake,
         outcome=outcome,
         status=status,
@@ -62,7 +64,8 @@ def _log(
         event_id=event,
         stored=stored,
     )
-    _prune(intake.pk)
+    if line.pk % PRUNE_EVERY == 0:  # one statement less on most deliveries
+        _prune(intake.pk)
     body: dict[str, Any] = {"outcome": outcome}
     if reason:
         body["reason"] = reason
@@ -91,9 +94,22 @@ def _prune(intake_id: int) -> None:
     )
 
 
-def _store(intake: Intake, source: str, answers: list[AnswerIn], event: str) -> Reply:
+def _store(found: Receiving, source: str, answers: list[AnswerIn], event: str) -> Reply:
+    intake, tp = found.intake, found.touchpoint
+    # The intake's own touchpoint came with it: no lookup when every answer is for it.
+    known = (
+        {intake.touchpoint_id: tp}
+        if tp and all(a.touchpoint_id == intake.touchpoint_id for a in answers)
+        else None
+    )
     try:
-        result = responses_ingest(workspace_id=intake.workspace_id, source=source, answers=answers)
+        result = responses_ingest(
+            workspace_id=intake.workspace_id,
+            source=source,
+            answers=answers,
+            rule=found.rule,
+            touchpoints=known,
+        )
     except AnswersRefused as exc:
         reason = "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
         return _log(intake, Outcome.INVALID, 422, reason, event=event)
@@ -109,7 +125,8 @@ def _json(body: bytes) -> Any:
         return None
 
 
-def receive_typeform(intake: Intake, body: bytes, signature: str | None) -> Reply:
+def receive_typeform(found: Receiving, body: bytes, signature: str | None) -> Reply:
+    intake = found.intake
     expected = typeform_signature(intake.secret, body)
     if not signature or not hmac.compare_digest(expected.encode(), signature.encode()):
         return _log(intake, Outcome.UNSIGNED, 401, _("bad or missing Typeform-Signature"))
@@ -137,7 +154,7 @@ def receive_typeform(intake: Intake, body: bytes, signature: str | None) -> Repl
     except Unmapped as exc:
         _keep_sample(intake, document)
         return _log(intake, Outcome.UNMAPPED, 422, str(exc), event=event)
-    return _store(intake, Source.TYPEFORM, [answer], event)
+    return _store(found, Source.TYPEFORM, [answer], event)
 
 
 JSON_SAFE_INT = 2**53  # beyond, JSON numbers lose precision (and SQLite's JSON refuses some)
@@ -189,7 +206,8 @@ def _signed_answers(intake: Intake, document: Any) -> list[AnswerIn]:
     return answers_in(intake.workspace_id, items)
 
 
-def receive_signed(intake: Intake, body: bytes, headers: dict[str, str]) -> Reply:
+def receive_signed(found: Receiving, body: bytes, headers: dict[str, str]) -> Reply:
+    intake = found.intake
     headers = {k.lower(): v for k, v in headers.items()}
     message_id = (headers.get("webhook-id") or "")[:200]
     try:
@@ -206,10 +224,10 @@ def receive_signed(intake: Intake, body: bytes, headers: dict[str, str]) -> Repl
         answers = _signed_answers(intake, document)
     except ValueError as exc:
         return _log(intake, Outcome.INVALID, 422, str(exc), event=message_id)
-    return _store(intake, Source.WEBHOOK, answers, message_id)
+    return _store(found, Source.WEBHOOK, answers, message_id)
 
 
-def intake_for(kind: str, token: str) -> Intake | None:
+def intake_for(kind: str, token: str) -> Receiving | None:
     if kind not in IntakeKind.values or not token or len(token) > 40:
         return None
-    return Intake.objects.filter(kind=kind, token=token).first()
+    return receiving(kind, token)

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from feedback.hooks.intake import receive_typeform, typeform_signature
+from feedback.hooks.intake import intake_for, receive_typeform, typeform_signature
 from feedback.hooks.models import IntakeKind
 from feedback.hooks.services import intake_create
 from feedback.models import Response
@@ -23,7 +23,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_admin_maps_typeform_fields_from_a_received_sample(page, live_server, admin, journey):
     intake, secret = intake_create(actor=admin, kind=IntakeKind.TYPEFORM, name="Delivery survey")
     raw = json.dumps(DELIVERY_SURVEY).encode()
-    first = receive_typeform(intake, raw, typeform_signature(secret, raw))
+    found = intake_for(IntakeKind.TYPEFORM, intake.token)
+    first = receive_typeform(found, raw, typeform_signature(secret, raw))
     assert first.status == 422  # nothing mapped yet: kept as the sample
 
     signed_in(page, live_server, admin.user)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from feedback.hooks.intake import LOG_KEEP, typeform_signature
+from feedback.hooks.intake import LOG_KEEP, PRUNE_EVERY, typeform_signature
 from feedback.hooks.models import Intake, IntakeDelivery, Outcome
 from feedback.hooks.typeform import Unmapped, read_answer, sample_fields
 from feedback.models import Response, Source
@@ -172,10 +172,13 @@ def test_a_body_over_the_cap_is_refused_before_it_is_read(client, typeform, sett
 
 
 def test_the_log_keeps_the_last_deliveries(client, typeform):
-    for i in range(LOG_KEEP + 5):
+    for i in range(LOG_KEEP + 2 * PRUNE_EVERY + 3):
         post_typeform(client, typeform, delivery(token=f"t{i}", nps_recommend=i % 11))
-    assert IntakeDelivery.objects.filter(intake=typeform).count() == LOG_KEEP
-    assert Response.objects.count() == LOG_KEEP + 5
+    kept = IntakeDelivery.objects.filter(intake=typeform).count()
+    assert LOG_KEEP <= kept < LOG_KEEP + PRUNE_EVERY
+    newest = IntakeDelivery.objects.filter(intake=typeform).order_by("-pk")[:LOG_KEEP]
+    assert [d.outcome for d in newest] == [Outcome.STORED] * LOG_KEEP
+    assert Response.objects.count() == LOG_KEEP + 2 * PRUNE_EVERY + 3
 
 
 def test_sample_fields_list_questions_and_hidden_fields():
