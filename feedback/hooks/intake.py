@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ValidationError
@@ -102,20 +103,23 @@ def _store(found: Receiving, source: str, answers: list[AnswerIn], event: str) -
         if tp and all(a.touchpoint_id == intake.touchpoint_id for a in answers)
         else None
     )
-    try:
-        result = responses_ingest(
-            workspace_id=intake.workspace_id,
-            source=source,
-            answers=answers,
-            rule=found.rule,
-            touchpoints=known,
-        )
-    except AnswersRefused as exc:
-        reason = "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
-        return _log(intake, Outcome.INVALID, 422, reason, event=event)
-    events.answers_stored(workspace_id=intake.workspace_id, ids=result.created_ids)
-    outcome = Outcome.STORED if result.created else Outcome.DUPLICATE
-    return _log(intake, outcome, 200, event=event, stored=result.created)
+    # The answers and their log line commit together: one commit (a WAL flush) a delivery, not
+    # two, and never an answer stored without its line.
+    with transaction.atomic():
+        try:
+            result = responses_ingest(
+                workspace_id=intake.workspace_id,
+                source=source,
+                answers=answers,
+                rule=found.rule,
+                touchpoints=known,
+            )
+        except AnswersRefused as exc:  # refused before writing anything
+            reason = "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
+            return _log(intake, Outcome.INVALID, 422, reason, event=event)
+        events.answers_stored(workspace_id=intake.workspace_id, ids=result.created_ids)
+        outcome = Outcome.STORED if result.created else Outcome.DUPLICATE
+        return _log(intake, outcome, 200, event=event, stored=result.created)
 
 
 def _json(body: bytes) -> Any:
