@@ -80,3 +80,9 @@ def webhook_deliver(delivery_id: int) -> None:
 def webhooks_refresh_events() -> int:
     """Beat, every minute: rewrite the cached listened events (feedback.hooks.events)."""
     return events.refresh_all()
+
+
+@shared_task(ignore_result=True)
+def webhooks_prune_deliveries() -> int:
+    """Beat, daily: forget finished deliveries older than WEBHOOKS_KEEP_DAYS."""
+    return outgoing.deliveries_prune()

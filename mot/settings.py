@@ -263,6 +263,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.webhooks_refresh_events",
         "schedule": 60,
     },
+    "webhooks-prune-deliveries": {
+        "task": "feedback.tasks.webhooks_prune_deliveries",
+        "schedule": crontab(hour=4, minute=11),
+    },
     # Alert e-mails whose task never ran (Redis was down when they were recorded).
     "alerts-mail-sweep": {
         "task": "mot.tasks.mail_stalled_notifications",
@@ -305,6 +309,8 @@ WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6, minimum=1, m
 WEBHOOKS_BACKOFF_SECONDS = env.int("WEBHOOKS_BACKOFF_SECONDS", default=30, minimum=1)
 # An endpoint whose deliveries failed (every attempt) this many times in a row is disabled.
 WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=5, minimum=1)
+# Finished outgoing deliveries (their log, their payloads) are deleted after this many days.
+WEBHOOKS_KEEP_DAYS = env.int("WEBHOOKS_KEEP_DAYS", default=30, minimum=1)
 WEBHOOKS_TIMEOUT_SECONDS = env.int("WEBHOOKS_TIMEOUT_SECONDS", default=10, minimum=1, maximum=60)
 # Bodies an intake (/hooks/) reads at most; larger ones are refused (413) before parsing.
 WEBHOOKS_MAX_BODY_BYTES = env.int("WEBHOOKS_MAX_BODY_BYTES", default=256 * 1024, minimum=1024)

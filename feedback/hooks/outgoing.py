@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -312,3 +312,16 @@ def _tell_admins(endpoint: Endpoint) -> None:
 
 def _workspace_slug(endpoint: Endpoint) -> str:
     return Endpoint.objects.filter(pk=endpoint.pk).values_list("workspace__slug", flat=True)[0]
+
+
+def deliveries_prune(*, now: datetime | None = None) -> int:
+    """Delete finished deliveries older than ``WEBHOOKS_KEEP_DAYS`` (they carry answers'
+    comments); returns how many. A pending one is kept whatever its age."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.WEBHOOKS_KEEP_DAYS)
+    deleted, _by_model = (
+        Delivery.objects.filter(created_at__lt=cutoff)
+        .exclude(status=DeliveryStatus.PENDING)
+        .delete()
+    )
+    return deleted

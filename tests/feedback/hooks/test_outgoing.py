@@ -375,3 +375,18 @@ def test_a_moment_alert_is_sent(
     body = json.loads(receiver.requests[0]["body"])
     assert body["type"] == "moment.alert"
     assert (body["data"]["touchpoint"], body["data"]["turn"]) == (touchpoint.pk, 2)
+
+
+def test_old_finished_deliveries_are_pruned(endpoint, settings):
+    from datetime import timedelta
+
+    settings.WEBHOOKS_KEEP_DAYS = 30
+    old, pending, _recent = (
+        Delivery.objects.create(endpoint=endpoint, message_id=m, event="test", payload={}, status=s)
+        for m, s in [("old", "delivered"), ("pending", "pending"), ("recent", "failed")]
+    )
+    Delivery.objects.filter(pk__in=[old.pk, pending.pk]).update(
+        created_at=timezone.now() - timedelta(days=31)
+    )
+    assert outgoing.deliveries_prune() == 1
+    assert set(Delivery.objects.values_list("message_id", flat=True)) == {"pending", "recent"}
