@@ -4,10 +4,14 @@ from feedback.models import (
     Activity,
     ApiToken,
     Customer,
+    Delivery,
+    Endpoint,
     FollowUp,
     FollowUpEvent,
     FollowUpSettings,
     ImportJob,
+    Intake,
+    IntakeDelivery,
     Response,
     SavedMapping,
     SurveyLink,
@@ -86,3 +90,36 @@ class FollowUpEventAdmin(admin.ModelAdmin):
 class FollowUpSettingsAdmin(admin.ModelAdmin):
     list_display = ["workspace", "trigger", "nps_max", "response_days"]
     raw_id_fields = ["workspace", "journey"]
+
+
+# Webhooks (feedback.hooks). Secrets are not shown here either: they are shown once, on the
+# Webhooks page that creates or rotates them.
+@admin.register(Intake)
+class IntakeAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "workspace", "touchpoint", "created_at"]
+    list_filter = ["kind", "workspace"]
+    exclude = ["secret"]
+    readonly_fields = ["token", "sample", "sample_at"]
+    raw_id_fields = ["touchpoint", "created_by"]
+
+
+@admin.register(IntakeDelivery)
+class IntakeDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["intake", "received_at", "outcome", "status", "event_id"]
+    list_filter = ["outcome"]
+    raw_id_fields = ["intake"]
+
+
+@admin.register(Endpoint)
+class EndpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "workspace", "enabled", "failures", "created_at"]
+    list_filter = ["enabled", "workspace"]
+    exclude = ["secret"]
+    raw_id_fields = ["created_by"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["message_id", "endpoint", "event", "status", "attempts", "created_at"]
+    list_filter = ["status", "event"]
+    raw_id_fields = ["endpoint"]

@@ -24,6 +24,8 @@ class Source(models.TextChoices):
     API = "api", _("API")
     IMPORT = "import", _("File import")
     DEMO = "demo", _("Demo data")
+    TYPEFORM = "typeform", _("Typeform")
+    WEBHOOK = "webhook", _("Signed webhook")
 
 
 class Customer(models.Model):
@@ -360,4 +362,10 @@ from feedback.followups.models import (  # noqa: E402, F401
     FollowUp,
     FollowUpEvent,
     FollowUpSettings,
+)
+from feedback.hooks.models import (  # noqa: E402, F401
+    Delivery,
+    Endpoint,
+    Intake,
+    IntakeDelivery,
 )

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from feedback.hooks import events
 from journeys.models import Touchpoint
 from metrics import compute
 from metrics.models import MomentTurn
@@ -105,4 +106,8 @@ def moment_turns_alert(*, workspace_id: int, today: date | None = None) -> list[
                 for member in watchers
             ]
         notifications_record(workspace_id=workspace_id, kind=Kind.MOMENT_TURN, entries=entries)
+        # The same turn to the workspace's webhooks (moment.alert), once it has committed.
+        events.moment_alerts(
+            workspace_id=workspace_id, turns={pk: turns.get(pk, 1) for pk in turned}
+        )
     return turned

@@ -41,6 +41,9 @@ class Action(StrEnum):
     READ_TEAM_FOLLOWUPS = "read_team_followups"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_TOKENS = "manage_tokens"
+    # Webhooks in (Typeform, signed) and out: their secrets write answers and their URLs send
+    # the workspace's data elsewhere, so admins only, like API tokens.
+    MANAGE_WEBHOOKS = "manage_webhooks"
     RECOMPUTE_METRICS = "recompute_metrics"  # ask for the metrics to be computed again now
 
 

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     # Above everything that may answer on its own (static files, CSRF and lock-out refusals), so
     # every response carries the policy.
     "csp.middleware.CSPMiddleware",
+    # Before anything reads a body: an intake's body is capped before it is parsed.
+    "feedback.hooks.middleware.IntakeBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -263,6 +265,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.followups_announce_missed",
         "schedule": crontab(minute="*/10"),
     },
+    # The cached events each workspace's webhooks listen to, in case the cache lost them.
+    "webhooks-refresh-events": {
+        "task": "feedback.tasks.webhooks_refresh_events",
+        "schedule": 60,
+    },
+    "webhooks-prune-deliveries": {
+        "task": "feedback.tasks.webhooks_prune_deliveries",
+        "schedule": crontab(hour=4, minute=11),
+    },
     # Alert e-mails whose task never ran (Redis was down when they were recorded).
     "alerts-mail-sweep": {
         "task": "mot.tasks.mail_stalled_notifications",
@@ -295,6 +306,21 @@ if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", SURVEY_RATE_LIMIT):
     raise env.fail(
         "SURVEY_RATE_LIMIT", SURVEY_RATE_LIMIT, "expected posts per period, e.g. 20/m or 100/h"
     )
+
+# --- Webhooks -------------------------------------------------------------------------------
+# Outgoing webhooks go to public addresses only; true lets them reach loopback and private
+# networks (an intranet receiver, tests). Checked when an endpoint is saved and at delivery.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+# Attempts per event and endpoint; the n-th retry waits WEBHOOKS_BACKOFF_SECONDS * 2**(n-1).
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6, minimum=1, maximum=20)
+WEBHOOKS_BACKOFF_SECONDS = env.int("WEBHOOKS_BACKOFF_SECONDS", default=30, minimum=1)
+# An endpoint whose deliveries failed (every attempt) this many times in a row is disabled.
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=5, minimum=1)
+# Finished outgoing deliveries (their log, their payloads) are deleted after this many days.
+WEBHOOKS_KEEP_DAYS = env.int("WEBHOOKS_KEEP_DAYS", default=30, minimum=1)
+WEBHOOKS_TIMEOUT_SECONDS = env.int("WEBHOOKS_TIMEOUT_SECONDS", default=10, minimum=1, maximum=60)
+# Bodies an intake (/hooks/) reads at most; larger ones are refused (413) before parsing.
+WEBHOOKS_MAX_BODY_BYTES = env.int("WEBHOOKS_MAX_BODY_BYTES", default=256 * 1024, minimum=1024)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -46,4 +46,5 @@ urlpatterns = [
     path("w/<slug:ws>/", include("metrics.urls")),
     path("api/v1/", include("feedback.api.urls")),
     path("s/<slug:token>/", include("feedback.surveys.public_urls")),
+    path("hooks/", include("feedback.hooks.public_urls")),
 ]

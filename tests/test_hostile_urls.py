@@ -45,6 +45,8 @@ from pydantic import BaseModel
 
 from feedback.followups.models import FollowUp
 from feedback.followups.rules import followups_open
+from feedback.hooks.models import Endpoint
+from feedback.hooks.services import intake_create
 from feedback.imports.jobs import import_upload
 from feedback.models import Response, Source, SurveyLink
 from feedback.surveys.services import survey_link_create
@@ -237,6 +239,9 @@ class World:
     operator: Any
     followup: Any
     notification: Any
+    typeform: Any
+    signed: Any
+    endpoint: Any
 
 
 @pytest.fixture
@@ -275,6 +280,14 @@ def world(personas, journey, settings, tmp_path) -> World:
             params={"touchpoint": touchpoint.title},
             dedupe_key="walk",
         ),
+        typeform=intake_create(actor=admin, kind="typeform", name="Form", touchpoint=touchpoint)[0],
+        signed=intake_create(actor=admin, kind="signed", name="CRM")[0],
+        endpoint=Endpoint.objects.create(
+            workspace_id=journey.workspace_id,
+            name="Out",
+            url="https://example.com/",
+            events=["test"],
+        ),
     )
 
 
@@ -291,6 +304,8 @@ def _pk(world: World, segment: str) -> int:
         "imports": world.job.pk,
         "follow-ups": world.followup.pk,
         "notifications": world.notification.pk,
+        "intakes": world.typeform.pk,
+        "endpoints": world.endpoint.pk,
     }
     if segment not in by_segment:
         pytest.fail(f"no object to fill <int:pk> after {segment!r}/: add one to the walk")
@@ -318,6 +333,8 @@ def _value(world: World, route: Route, conv: str, name: str, segment: str) -> st
         return invitation_token(world.invitation)
     if name == "token" and segment == "s":
         return world.link.token
+    if name == "token" and segment in {"typeform", "signed"}:  # the webhook intakes
+        return getattr(world, segment).token
     if name == "uidb64":
         return urlsafe_base64_encode(force_bytes(user.pk))
     if name == "token" and route.route.startswith("accounts/reset/"):

@@ -13,6 +13,8 @@ from pydantic import BeforeValidator, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from feedback.followups.contact import clean_contact
+from feedback.services import AnswerIn
+from feedback.touchpoint_refs import ids_by_code
 from mot.validation import MAX_ID, day_problem
 
 MAX_BATCH = 1000
@@ -74,6 +76,25 @@ class AnswerSchema(Schema):
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
         return _as_utc(value)
+
+
+def answers_in(workspace_id: int, items: list[AnswerSchema]) -> list[AnswerIn]:
+    """The items as the ingestion takes them, touchpoint codes looked up in the workspace."""
+    by_code = ids_by_code(
+        workspace_id, (i.touchpoint for i in items if isinstance(i.touchpoint, str))
+    )
+    return [
+        AnswerIn(
+            # An unknown code becomes id 0, which the ingestion refuses as an unknown touchpoint.
+            touchpoint_id=(
+                by_code.get(item.touchpoint.strip().upper(), 0)
+                if isinstance(item.touchpoint, str)
+                else item.touchpoint
+            ),
+            **item.model_dump(exclude={"touchpoint"}),
+        )
+        for item in items
+    ]
 
 
 class BatchSchema(Schema):

@@ -18,11 +18,12 @@ from feedback.api.schemas import (
     IngestOut,
     ListFilters,
     ResponseListOut,
+    answers_in,
 )
+from feedback.hooks import events
 from feedback.models import ApiToken, Response, Source
-from feedback.services import AnswerIn, AnswersRefused, responses_ingest
+from feedback.services import AnswersRefused, responses_ingest
 from feedback.tokens.services import api_token_authenticate
-from feedback.touchpoint_refs import ids_by_code
 
 
 class TokenAuth(HttpBearer):
@@ -92,21 +93,7 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 def _ingest(request: HttpRequest, items: list[AnswerSchema], *, batch: bool) -> dict[str, Any]:
     workspace_id = request.auth.workspace_id  # type: ignore[attr-defined]
-    by_code = ids_by_code(
-        workspace_id, (i.touchpoint for i in items if isinstance(i.touchpoint, str))
-    )
-    answers = [
-        AnswerIn(
-            # An unknown code becomes id 0, which the ingestion refuses as an unknown touchpoint.
-            touchpoint_id=(
-                by_code.get(item.touchpoint.strip().upper(), 0)
-                if isinstance(item.touchpoint, str)
-                else item.touchpoint
-            ),
-            **item.model_dump(exclude={"touchpoint"}),
-        )
-        for item in items
-    ]
+    answers = answers_in(workspace_id, items)
     try:
         result = responses_ingest(
             workspace_id=workspace_id,
@@ -117,6 +104,7 @@ def _ingest(request: HttpRequest, items: list[AnswerSchema], *, batch: bool) -> 
         raise ItemErrors(
             [_error(p.index if batch else None, p.field, p.message) for p in exc.problems]
         ) from exc
+    events.answers_stored(workspace_id=workspace_id, ids=result.created_ids)
     return {
         "created": result.created,
         "duplicates": result.duplicates,

@@ -22,6 +22,7 @@ from feedback.followups.models import (
     FollowUpSettings,
     Status,
 )
+from feedback.hooks import events
 from metrics.services import metrics_request_on_commit
 from mot.models import Membership, Workspace
 from mot.policy import Action, require
@@ -59,6 +60,10 @@ def _recount(followup: FollowUp) -> None:
 def _saved(locked: FollowUp, followup: FollowUp, fields: list[str]) -> FollowUp:
     locked.version += 1
     locked.save(update_fields=[*fields, "version", "updated_at"])
+    # Each version reached is one followup.changed event for the workspace's webhooks.
+    events.followup_changed(
+        workspace_id=locked.workspace_id, followup_id=locked.pk, version=locked.version
+    )
     for name in [*fields, "version", "updated_at"]:
         setattr(followup, name, getattr(locked, name))
     return followup

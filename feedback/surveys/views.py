@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from feedback.access import get_survey_link_for
+from feedback.hooks import events
 from feedback.models import Source
 from feedback.services import RATINGS, AnswerIn, responses_ingest
 from feedback.surveys import services
@@ -160,7 +161,7 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
                 **{name: data[name] for name in RATINGS},
             )
             try:
-                responses_ingest(
+                result = responses_ingest(
                     workspace_id=link.workspace_id,
                     source=Source.SURVEY_LINK,
                     answers=[answer],
@@ -171,6 +172,8 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
+                # A cache read, no query, when the workspace has no webhook for answers.
+                events.answers_stored(workspace_id=link.workspace_id, ids=result.created_ids)
                 thanks = reverse("survey_thanks", kwargs={"token": link.token})
                 # The thanks page finds the same language again, but for the visitor's own
                 # choice on the page, which it carries.

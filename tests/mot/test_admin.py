@@ -116,6 +116,17 @@ def feedback_rows(journey, editor):
     from mot.models import Profile
 
     Profile.objects.create(user=editor.user, language="ro")
+    # Webhooks in and out (issue 18).
+    from feedback.hooks.models import Delivery, Endpoint, Intake, IntakeDelivery
+
+    intake = Intake.objects.create(
+        workspace=journey.workspace, kind="typeform", name="Form", secret="s", touchpoint=tp
+    )
+    IntakeDelivery.objects.create(intake=intake, outcome="stored", status=200)
+    endpoint = Endpoint.objects.create(
+        workspace=journey.workspace, name="CRM", url="https://example.com/", events=["test"]
+    )
+    Delivery.objects.create(endpoint=endpoint, message_id="m", event="test", payload={})
     # Metric rows of every kind, from the answer and the purchase above.
     from metrics.services import metrics_recompute
 
