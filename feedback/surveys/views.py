@@ -20,8 +20,8 @@ from feedback.access import get_survey_link_for
 from feedback.models import Source
 from feedback.services import RATINGS, AnswerIn, responses_ingest
 from feedback.surveys import services
-from feedback.surveys.forms import SurveyForm
-from feedback.surveys.selectors import public_link
+from feedback.surveys.forms import SurveyForm, plainly_valid
+from feedback.surveys.selectors import PublicLink, public_link
 from journeys.access import get_touchpoint_for
 from mot.policy import Action
 
@@ -85,6 +85,29 @@ def _inactive(request: HttpRequest, *, status: int) -> HttpResponse:
     )
 
 
+def _store_answer(request: HttpRequest, link: PublicLink, data: dict) -> None:
+    answer = AnswerIn(
+        touchpoint_id=link.touchpoint_id,
+        external_id=data["submission"],
+        submitted_at=timezone.now(),
+        nps=data["nps"],
+        csat=data["csat"],
+        comment=data["comment"],
+        language=getattr(request, "LANGUAGE_CODE", "")[:16],
+        customer=data["customer"],
+        contact=data["contact"],
+        **{name: data[name] for name in RATINGS},
+    )
+    responses_ingest(
+        workspace_id=link.workspace_id,
+        source=Source.SURVEY_LINK,
+        answers=[answer],
+        rule=link.rule,
+        # The link names its one touchpoint, of its own workspace.
+        touchpoints={link.touchpoint_id: link.touchpoint},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate=_survey_rate, method="POST", block=False, group="survey")
 def survey_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -97,31 +120,17 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "feedback/surveys/limited.html", status=429)
 
     if request.method == "POST":
-        form = SurveyForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            answer = AnswerIn(
-                touchpoint_id=link.touchpoint_id,
-                external_id=data["submission"],
-                submitted_at=timezone.now(),
-                nps=data["nps"],
-                csat=data["csat"],
-                comment=data["comment"],
-                language=getattr(request, "LANGUAGE_CODE", "")[:16],
-                customer=data["customer"],
-                contact=data["contact"],
-                **{name: data[name] for name in RATINGS},
-            )
+        # Most posts are valid: they skip building the form, which judges the others.
+        data, form = plainly_valid(request.POST), None
+        if data is None:
+            form = SurveyForm(request.POST)
+            data = form.cleaned_data if form.is_valid() else None
+        if data is not None:
             try:
-                responses_ingest(
-                    workspace_id=link.workspace_id,
-                    source=Source.SURVEY_LINK,
-                    answers=[answer],
-                    rule=link.rule,
-                    # The link names its one touchpoint, of its own workspace.
-                    touchpoints={link.touchpoint_id: link.touchpoint},
-                )
+                _store_answer(request, link, data)
             except ValidationError as exc:
+                form = form or SurveyForm(request.POST)
+                form.is_valid()
                 form.add_error(None, exc)
             else:
                 return redirect("survey_thanks", token=link.token)
