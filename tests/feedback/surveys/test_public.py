@@ -322,3 +322,18 @@ def test_a_survey_answer_costs_two_statements_on_postgresql(
     # And sending it again stores nothing more.
     client.post(survey_url(link), {**form, **answer})
     assert (Response.objects.count(), FollowUp.objects.count()) == (1, opened)
+
+
+def test_the_survey_statements_are_prepared_once_per_connection(require_postgres, client, link):
+    """Planning the link's four-table join cost the database more than running it: both of the
+    POST's statements are prepared on the connection, then only executed."""
+    from django.db import connection
+
+    for nps in ("9", "2", "9", "2"):  # each statement prepared the second time it runs
+        assert client.post(survey_url(link), {"nps": nps, "comment": "Slow"}).status_code == 302
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("feedback_surveylink" in text for text in prepared), prepared
+    assert any(text.lstrip().startswith("INSERT") for text in prepared), prepared
+    assert any(text.lstrip().startswith("WITH") for text in prepared), prepared
