@@ -247,6 +247,19 @@ def test_21st_post_in_a_minute_is_rate_limited(client, link):
 
 
 @pytest.mark.usefixtures("frozen_clock")
+def test_the_limiter_counts_under_django_ratelimits_own_key(client, link, rf):
+    """The view counts with django-ratelimit's (private) key and window helpers in one round
+    trip: its public get_usage must read the same count for the same client."""
+    from django_ratelimit.core import get_usage
+
+    for _ in range(3):
+        assert client.post(survey_url(link), {"nps": "5"}).status_code == 302
+    request = rf.post(survey_url(link), REMOTE_ADDR="127.0.0.1")
+    usage = get_usage(request, group="survey", key="ip", rate="20/m", method="POST")
+    assert usage["count"] == 3
+
+
+@pytest.mark.usefixtures("frozen_clock")
 def test_rate_limit_follows_the_setting(client, link, settings):
     settings.SURVEY_RATE_LIMIT = "2/m"
     assert client.post(survey_url(link), {"nps": "1"}).status_code == 302
