@@ -21,7 +21,7 @@ Redis database), behind one trusted TLS proxy as the README deploys it: SECURE_P
 and TRUSTED_PROXY_COUNT=1, every request sending X-Forwarded-Proto: https and X-Forwarded-For.
 SECURE_SSL_REDIRECT stays on (the requests arrive as https) and CSRF is checked as for https,
 Origin header included. The rate limit stays at its default, 20 posts a minute per client: each
-client address posts 4 answers, so the limiter counts every post (a Redis add or incr) and
+client address posts 4 answers, so the limiter counts every post (one Redis EVAL) and
 refuses none; a check after the runs posts from one address until it answers 429.
 Settings: bench/survey_settings.py (mot.settings with the URLconf bench/survey_urls.py, which is
 mot.urls plus the reference view). Gunicorn's log: data/bench_survey_gunicorn.log.

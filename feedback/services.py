@@ -206,11 +206,15 @@ def _store(
     statement, follow-ups included (a data-modifying WITH); SQLite takes two."""
     stored: dict[str, int] = {}
     opened = 0
+    # One answer's statements are the same text whatever the answer (a survey POST's, an API
+    # POST's): prepared once per connection. A batch's vary with its size and run once.
+    prepared = len(rows) == 1
     for start in range(0, len(rows), _INSERT_ROWS):
         chunk = rows[start : start + _INSERT_ROWS]
         wanted = {row[4]: selected[row[4]] for row in chunk if row[4] in selected}
         if not wanted:
-            stored.update((e, pk) for e, pk, _tp in fetch(_answers_insert(chunk)))
+            found = fetch(_answers_insert(chunk), prepared=prepared)
+            stored.update((e, pk) for e, pk, _tp in found)
         elif connection.vendor == "postgresql":
             found = fetch(
                 sql(
@@ -222,7 +226,8 @@ def _store(
                         opening=opening,
                         candidates=_candidates(wanted, sql("a")),
                     ),
-                )
+                ),
+                prepared=prepared,
             )
             stored.update((e, pk) for e, pk, _n in found)
             opened += found[0][2] if found else 0

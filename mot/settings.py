@@ -108,6 +108,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The few statements mot.sql runs prepared (the public survey POST's) are parsed and planned
+    # once per connection, on their second run (threshold 1), then only executed; every other
+    # query binds on the client and is never prepared, whatever this says. Off behind a pooler
+    # in transaction mode that cannot keep prepared statements (PgBouncer before 1.21, or
+    # without max_prepared_statements).
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

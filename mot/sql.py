@@ -20,6 +20,7 @@ import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import LiteralString
 
 from django.db import connection
@@ -141,7 +142,46 @@ def execute_many(statement: Sql, rows: Iterable[Sequence]) -> None:
         cursor.executemany(statement.text, rows)
 
 
-def fetch(statement: Sql) -> list[tuple]:
-    with connection.cursor() as cursor:
+def fetch(statement: Sql, *, prepared: bool = False) -> list[tuple]:
+    """The statement's rows. ``prepared``: on PostgreSQL, the statement is parsed and planned
+    once per connection, then only executed (for the busiest request's statements: planning
+    the public survey's four-table join cost the database several times running it), when
+    the settings allow it (``DATABASE_PREPARED_STATEMENTS``)."""
+    with _prepared_cursor() if prepared else connection.cursor() as cursor:
         cursor.execute(statement.text, statement.params)
         return cursor.fetchall()
+
+
+def _prepared_cursor():
+    """Django's cursor, but binding on the server, where psycopg prepares a statement once it has
+    run ``prepare_threshold`` times on the connection (1: on its second run); Django's own
+    cursors bind on the client and never prepare. Elsewhere, or with prepared statements off,
+    an ordinary cursor."""
+    if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get(
+        "prepare_threshold"
+    ):
+        return connection.cursor()
+    # What connection.cursor() does (health check, connecting, the wrapper that logs and counts
+    # queries), with a server-binding cursor in the wrapper.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    binding = _server_binding_cursors()[connection.queries_logged]
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(binding(connection.connection))
+
+
+@cache
+def _server_binding_cursors() -> dict[bool, type]:
+    """The cursor class, by whether Django logs queries (DEBUG, the tests' query counts)."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class Logged(ServerBindingCursor):
+        # psycopg keeps no query on a cursor that ran a statement prepared before, where
+        # Django's query log reads its text: converted again, only when queries are logged.
+        def execute(self, query, params=None, **kwargs):
+            result = super().execute(query, params, **kwargs)
+            if self._query is None:
+                self._query = self._convert_query(query, params)
+            return result
+
+    return {False: ServerBindingCursor, True: Logged}

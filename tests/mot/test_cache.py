@@ -34,6 +34,7 @@ def test_reads_find_nothing_and_writes_are_dropped(unreachable, caplog, monkeypa
         # What django-ratelimit expects of a missing key: it then fails open.
         with pytest.raises(ValueError, match="not found"):
             unreachable.incr("k")
+        assert tolerant.count(unreachable, "k", 60) is None  # the survey limiter fails open
     # One warning while Redis stays away, not one per call.
     warnings = [r for r in caplog.records if r.name == "mot.cache"]
     assert len(warnings) == 1
@@ -74,3 +75,30 @@ def test_incr_counts_an_existing_key_in_one_round_trip_and_never_creates_one(
     assert cache.get("unseen") is None  # a missing key stays missing
     assert 0 < redis_client.ttl(cache.make_key("seen")) <= 60  # the limiter's window kept
     cache.delete_many(["seen", "unseen"])
+
+
+def test_count_creates_and_increments_a_counter_in_one_round_trip(require_redis, redis_client):
+    cache = TolerantRedisCache(require_redis, {"KEY_PREFIX": "mot-test-count"})
+    cache.delete("posts")
+    calls = []
+    real = redis_client.__class__.execute_command
+
+    def counting(self, *args, **kwargs):
+        calls.append(args[0])
+        return real(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(redis_client.__class__, "execute_command", counting)
+        assert [tolerant.count(cache, "posts", 65) for _ in range(3)] == [1, 2, 3]
+    assert calls == ["EVAL", "EVAL", "EVAL"]
+    assert cache.get("posts") == 3  # an int Django's cache reads back
+    # The window is set by the first count, not pushed back by the next ones.
+    assert 60 < redis_client.ttl(cache.make_key("posts")) <= 65
+    cache.delete("posts")
+
+
+def test_count_on_another_cache_adds_then_increments():
+    from django.core.cache.backends.locmem import LocMemCache
+
+    cache = LocMemCache("count-test", {})
+    assert [tolerant.count(cache, "posts", 60) for _ in range(3)] == [1, 2, 3]

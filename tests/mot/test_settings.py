@@ -25,18 +25,18 @@ READ_BY_SETTINGS = [
     "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SECURE_PROXY_SSL_HEADER",
     "SILENCED_SYSTEM_CHECKS", "LOG_LEVEL", "SURVEY_RATE_LIMIT", "SITE_URL",
-    "ALERTS_DIGEST_SECONDS", "EMAIL_TIMEOUT",
+    "ALERTS_DIGEST_SECONDS", "EMAIL_TIMEOUT", "DATABASE_PREPARED_STATEMENTS",
 ]  # fmt: skip
 
 START = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
 
 
-def start(**variables: str) -> subprocess.CompletedProcess[str]:
+def start(*, code: str = START, **variables: str) -> subprocess.CompletedProcess[str]:
     """Start Django in a fresh interpreter with exactly these MOT variables set."""
     env = {k: v for k, v in os.environ.items() if k not in READ_BY_SETTINGS}
     env.update(variables, DJANGO_SETTINGS_MODULE="mot.settings")
     return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
-        [sys.executable, "-c", START],
+        [sys.executable, "-c", code],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,
@@ -115,6 +115,18 @@ def test_well_formed_service_urls_start():
         SITE_URL="https://mot.example.com",
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "threshold"), [({}, "1"), ({"DATABASE_PREPARED_STATEMENTS": "false"}, "None")]
+)
+def test_prepared_statements_can_be_turned_off_for_a_pooler(variables, threshold):
+    # mot.sql prepares the survey's statements only where the connection has a threshold.
+    options = "settings.DATABASES['default']['OPTIONS']"
+    code = START.replace("print(settings.DEBUG)", f"print({options}.get('prepare_threshold'))")
+    result = start(code=code, DATABASE_URL="postgres://u@h/mot", **variables)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == threshold
 
 
 # --- mot.env.Env on its own ---------------------------------------------------------------

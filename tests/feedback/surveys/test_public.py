@@ -234,6 +234,19 @@ def test_21st_post_in_a_minute_is_rate_limited(client, link):
 
 
 @pytest.mark.usefixtures("frozen_clock")
+def test_the_limiter_counts_under_django_ratelimits_own_key(client, link, rf):
+    """The view counts with django-ratelimit's (private) key and window helpers in one round
+    trip: its public get_usage must read the same count for the same client."""
+    from django_ratelimit.core import get_usage
+
+    for _ in range(3):
+        assert client.post(survey_url(link), {"nps": "5"}).status_code == 302
+    request = rf.post(survey_url(link), REMOTE_ADDR="127.0.0.1")
+    usage = get_usage(request, group="survey", key="ip", rate="20/m", method="POST")
+    assert usage["count"] == 3
+
+
+@pytest.mark.usefixtures("frozen_clock")
 def test_rate_limit_follows_the_setting(client, link, settings):
     settings.SURVEY_RATE_LIMIT = "2/m"
     assert client.post(survey_url(link), {"nps": "1"}).status_code == 302
@@ -309,3 +322,18 @@ def test_a_survey_answer_costs_two_statements_on_postgresql(
     # And sending it again stores nothing more.
     client.post(survey_url(link), {**form, **answer})
     assert (Response.objects.count(), FollowUp.objects.count()) == (1, opened)
+
+
+def test_the_survey_statements_are_prepared_once_per_connection(require_postgres, client, link):
+    """Planning the link's four-table join cost the database more than running it: both of the
+    POST's statements are prepared on the connection, then only executed."""
+    from django.db import connection
+
+    for nps in ("9", "2", "9", "2"):  # each statement prepared the second time it runs
+        assert client.post(survey_url(link), {"nps": nps, "comment": "Slow"}).status_code == 302
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("feedback_surveylink" in text for text in prepared), prepared
+    assert any(text.lstrip().startswith("INSERT") for text in prepared), prepared
+    assert any(text.lstrip().startswith("WITH") for text in prepared), prepared
