@@ -63,8 +63,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # After the locale middleware: a signed-in member's own language wins over cookie and browser.
-    "mot.language.MemberLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -73,6 +71,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "mot.middleware.InputCheckMiddleware",
+    # After the locale middleware, so a signed-in member's own language wins over cookie and
+    # browser; and after the input check, since it reads the session, whose cookie may be what
+    # that check refuses (a NUL in it would reach the database).
+    "mot.language.MemberLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "mot.urls"
