@@ -42,6 +42,7 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_TOKENS = "manage_tokens"
     RECOMPUTE_METRICS = "recompute_metrics"  # ask for the metrics to be computed again now
+    MANAGE_THEMES = "manage_themes"  # define the workspace's own comment themes
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -56,6 +57,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MANAGE_SURVEYS,
             Action.RECOMPUTE_METRICS,
             Action.READ_TEAM_FOLLOWUPS,
+            Action.MANAGE_THEMES,
         }
     ),
     # The CX team reads follow-ups; the people who answer customers (managers, and staff on

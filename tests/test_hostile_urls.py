@@ -50,6 +50,7 @@ from feedback.models import Response, Source, SurveyLink
 from feedback.surveys.services import survey_link_create
 from feedback.tokens.services import api_token_create
 from journeys.models import Journey, Stage, Touchpoint
+from metrics.themes.models import WorkspaceTheme
 from mot.models import Invitation, Membership, Role
 from mot.notifications.models import Kind, Notification
 from mot.services import invitation_token, member_invite
@@ -237,6 +238,7 @@ class World:
     operator: Any
     followup: Any
     notification: Any
+    theme: Any
 
 
 @pytest.fixture
@@ -275,6 +277,9 @@ def world(personas, journey, settings, tmp_path) -> World:
             params={"touchpoint": touchpoint.title},
             dedupe_key="walk",
         ),
+        theme=WorkspaceTheme.objects.create(
+            workspace_id=journey.workspace_id, name="Delivery", keywords={"en": "late"}
+        ),
     )
 
 
@@ -291,6 +296,7 @@ def _pk(world: World, segment: str) -> int:
         "imports": world.job.pk,
         "follow-ups": world.followup.pk,
         "notifications": world.notification.pk,
+        "own": world.theme.pk,  # a workspace theme (metrics/themes)
     }
     if segment not in by_segment:
         pytest.fail(f"no object to fill <int:pk> after {segment!r}/: add one to the walk")
