@@ -128,7 +128,10 @@ def test_each_theme_links_to_its_answers_in_the_explorer(client, manager, journe
     link = next(x for x in links if "theme=pt%3Aentreg+atras" in x)
     answers = client.get(link.replace("&amp;", "&")).content.decode()
     assert "Entrega atrasada e ninguém me avisou." in answers
-    assert "O preço é justo." not in answers
+    assert "O preço é justo." not in answers  # not pain
+    assert "O site é lento e a entrega atrasada." in answers
+    assert "A entrega chegou muito atrasada." not in answers  # the words are not side by side
+    assert "Agente grosero otra vez." not in answers  # pain, another theme
 
 
 def test_theme_page_query_count_does_not_grow(
