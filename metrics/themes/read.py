@@ -9,7 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import F, Q, QuerySet, Sum, Window
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 
 from feedback.models import Response
@@ -231,3 +231,42 @@ def theme_trend(
     for week, t, p in qs.values_list("week", "term").annotate(p=Sum("pain")).order_by():
         weekly[week][0 if t == term else 1] += p
     return [SharePoint(week_of(week), p, n) for week, (p, n) in sorted(weekly.items()) if n]
+
+
+def top_themes(
+    *, workspace_id: int, touchpoint_ids: Collection[int], period: Period, top: int = 3
+) -> dict[int, list[Theme]]:
+    """Each touchpoint's first ``top`` themes (all languages together), without examples: one
+    query, the labels read along (the dashboard's weakest moments)."""
+    ids = sorted(set(touchpoint_ids))
+    if not ids:
+        return {}
+    label = ThemeTerm.objects.filter(
+        workspace_id=workspace_id, language=OuterRef("language"), term=OuterRef("term")
+    ).values("label")[:1]
+    sums = (
+        _rows(workspace_id, Scope(touchpoint_ids=ids), period)
+        .exclude(term__startswith=THEME_PREFIX)
+        .values_list("touchpoint_id", "language", "term")
+        .annotate(pain=Sum("pain"), rest=Sum("rest"), label=Subquery(label))
+        .order_by()
+    )
+    grouped: dict[tuple[int, str], dict] = defaultdict(
+        lambda: {"pain": {}, "rest": {}, "labels": {}, "total": 0, "n": (0, 0)}
+    )
+    for tp, language, term, p, r, shown in sums:
+        group = grouped[(tp, language)]
+        if term == TOTAL:
+            group["total"] = p
+        elif term == TERMS:
+            group["n"] = (p, r)
+        else:
+            group["pain"][term], group["rest"][term] = p, r
+            group["labels"][term] = shown or term
+    found: dict[int, list[Theme]] = defaultdict(list)
+    for (tp, language), g in grouped.items():
+        for s in themes(g["pain"], g["rest"], n_pain=g["n"][0], n_rest=g["n"][1]):
+            found[tp].append(
+                Theme(language, s.term, g["labels"][s.term], s.pain, s.rest, g["total"], s.z)
+            )
+    return {tp: sorted(listed, key=lambda t: (-t.z, -t.pain))[:top] for tp, listed in found.items()}

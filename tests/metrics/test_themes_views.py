@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from metrics.services import metrics_recompute
 from metrics.themes import engine
 from metrics.themes.models import ThemeCounts, WorkspaceTheme
 from mot.models import Role
@@ -153,3 +154,18 @@ def test_theme_page_query_count_does_not_grow(
     with django_assert_num_queries(len(small.captured_queries)):
         page = client.get(_url("themes") + f"?journey={journey.pk}&touchpoint={tp.pk}")
         assert page.status_code == 200
+
+
+def test_dashboard_shows_the_top_themes_of_the_weakest_moment(client, manager, journey):
+    _recent_corpus(journey)  # 168 answers at one touchpoint: the only one measured, the weakest
+    metrics_recompute(workspace_id=journey.workspace_id, full=True)
+    login(client, manager)
+    page = client.get(reverse("metrics:dashboard", kwargs={"ws": "acme"})).content.decode()
+    cell = page.split('class="weakest-themes"', 1)[1].split("</td>", 1)[0]
+    labels = re.findall(r">([^<>]+)</a> <span class=\"sub\">", cell)
+    assert len(labels) == 3
+    assert set(labels) <= {"entrega atrasada", "agente grosero", "factură greșită", "broken box"}
+    tp = journey.touchpoints.first().pk
+    assert cell.count(f"&amp;touchpoint={tp}&amp;experience=pain") == 3  # each to its answers
+    if "entrega atrasada" in labels:
+        assert "theme=pt%3Aentreg%20atras" in cell
