@@ -48,7 +48,7 @@ informative Dirichlet prior)
     ``entreg atras`` stands for ``entreg`` and ``atras``. Shown per theme: its label,
     its count (pain comments containing it), its share (that count over the pain comments of
     the scope, period and language that have a comment) and up to ``EXAMPLES`` example pain
-    comments (the latest the job noted, see Storage).
+    comments (those received last, see Storage).
 
 Workspace themes
     A workspace may define its own themes: a name and, per language, keywords (a keyword of two
@@ -59,16 +59,19 @@ Workspace themes
 
 Storage (``ThemeCounts``, bounded)
     One row per touchpoint x week (starting on Monday, local time) x language x term: the
-    number of pain comments and of the others containing the term, and the latest pain answer
-    containing it (for examples). A row with the empty term counts the commented answers
-    themselves (the share's denominator), a row keyed "*" sums the counts of all its terms
-    before pruning (n_p and n_r), a row keyed "#<id>" counts a workspace theme. A
-    period is read as the weeks that start within it. Rows of a term are kept only when it is
+    number of pain comments and of the others containing the term, and the ids of the
+    ``EXAMPLES`` pain answers containing it received last (the highest ids; for examples). A
+    row with the empty term counts the commented answers themselves (the share's
+    denominator), a row keyed "*" sums the counts of all its terms before pruning (n_p and
+    n_r), a row keyed "#<id>" counts a workspace theme. A period is read as the weeks that
+    start within it. Rows of a term are kept only when it is
     in the workspace's vocabulary (``ThemeTerm``: terms in at least ``MIN_COUNT`` comments
     over the whole data, with their labels, fixed by a full run) or the row itself counts
     ``MIN_COUNT`` comments; so storage grows with touchpoints x weeks x languages x the
     frequent vocabulary, not with the answers (the rare words, most of a vocabulary, are left
-    out, and they could never reach ``MIN_COUNT`` anyway).
+    out, and they could never reach ``MIN_COUNT`` anyway). When the comments are spread thin
+    (a few per touchpoint and week) that is still about six rows per comment: at 100,000
+    comments, 600,000 rows (bench/metrics.py).
 
 Jobs (metrics/themes/engine.py, the ``recompute_themes`` task on the metrics queue)
     A full run rebuilds every row and the vocabulary. An incremental run recomputes the weeks
