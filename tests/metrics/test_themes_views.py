@@ -169,3 +169,10 @@ def test_dashboard_shows_the_top_themes_of_the_weakest_moment(client, manager, j
     assert cell.count(f"&amp;touchpoint={tp}&amp;experience=pain") == 3  # each to its answers
     if "entrega atrasada" in labels:
         assert "theme=pt%3Aentreg%20atras" in cell
+
+
+def test_a_metrics_run_queues_the_themes_job(journey):
+    themes_corpus.load(journey.touchpoints.first(), repeat=1)
+    assert not ThemeCounts.objects.exists()
+    metrics_recompute(workspace_id=journey.workspace_id, full=True)  # the task runs eagerly
+    assert ThemeCounts.objects.filter(workspace_id=journey.workspace_id, term="").exists()
