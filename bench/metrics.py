@@ -32,7 +32,15 @@ recompute's and not the bench's:
 (c) a 1,000-answer batch through ``feedback.services.responses_ingest`` into one journey (as an
     API batch would land: the journey is noted as pending; the recompute task a deployment
     would enqueue is taken to be already waiting, so none runs inside the ingest), then
-    ``metrics_recompute(workspace_id=…)`` of that pending journey, timed, --runs times.
+    ``metrics_recompute(workspace_id=…)`` of that pending journey, timed, --runs times;
+(d) the comment themes' job (metrics/themes/engine.py, its own task on the metrics queue, so
+    never inside (a) or (c): the children replace its request by a no-op): a full run, --runs
+    times, then --runs batches of 1,000 answers (half with a comment), each followed by the
+    job's incremental run (the weeks that received answers).
+
+Half of the generated answers (COMMENTED) carry the four expectation ratings and a comment of
+one to three phrases in Portuguese, Spanish, Romanian or English (pain phrases mostly with
+NPS 0-6), a third of them with a rare word of a long tail.
 
 Goals on this 2-core machine: full <= 10 s, peak RSS < 1 GB, incremental <= 1 s, recovery's
 extra cost <= 20 % of the full recompute without it (issue 14). With
@@ -69,7 +77,58 @@ BATCH = 1000
 FULL_GOAL_S, RSS_GOAL_MB, INCREMENTAL_GOAL_S = 10.0, 1024, 1.0
 RECOVERY_GOAL = 0.20  # recovery's extra cost, as a share of the full recompute without it
 RECOVERY_STEPS = ("recompute_recovery", "recompute_recovery_effect")
-COMMENTS = ["Great service", "Took too long", "Muito bom", "Could not log in", "ok"]
+COMMENTED = 0.5  # the share of answers with the four ratings and a comment (issue 17's goal)
+# Comment phrases per language and experience; a comment is one to three of them, sometimes
+# with a word of a long synthetic tail (names, order numbers: the rare words of real text).
+PHRASES = {
+    "pt": (
+        ["entrega atrasada", "ninguém me avisou", "esperei demasiado tempo", "o estafeta foi rude",
+         "a encomenda chegou danificada", "reembolso ainda não chegou", "muito complicado"],
+        ["atendimento rápido e simpático", "tudo muito simples", "resolveram o meu problema",
+         "vou recomendar aos amigos", "produto excelente"],
+    ),
+    "es": (
+        ["entrega retrasada", "nadie me avisó", "esperé demasiado tiempo", "el agente fue grosero",
+         "el paquete llegó dañado", "el reembolso no llega", "demasiado complicado"],
+        ["rápido y amable", "todo fue sencillo", "resolvieron mi problema", "lo recomendaré",
+         "producto excelente"],
+    ),
+    "ro": (
+        ["livrare întârziată", "nimeni nu m-a anunțat", "am așteptat prea mult",
+         "curierul a fost nepoliticos", "coletul a ajuns deteriorat", "rambursarea întârzie",
+         "prea complicat"],
+        ["rapid și amabil", "totul a fost simplu", "mi-au rezolvat problema", "vă recomand",
+         "produs excelent"],
+    ),
+    "en": (
+        ["late delivery", "nobody told me", "waited far too long", "the courier was rude",
+         "the parcel arrived damaged", "still no refund", "too complicated"],
+        ["fast and friendly", "everything was simple", "they solved my problem",
+         "will recommend you", "excellent product"],
+    ),
+}  # fmt: skip
+LANGUAGE_WEIGHTS = {"pt": 0.4, "es": 0.2, "ro": 0.2, "en": 0.2}
+RARE_WORDS = 50_000
+
+
+def comments_for(rng, nps, commented):
+    """Comments and languages for the answers (empty where not ``commented``): pain answers
+    (NPS 0-6) mostly pick pain phrases, the others mostly praise."""
+    import numpy as np
+
+    n = len(nps)
+    languages = np.array(list(LANGUAGE_WEIGHTS))
+    language = rng.choice(len(languages), n, p=list(LANGUAGE_WEIGHTS.values()))
+    pain = rng.random(n) < np.where(nps <= 6, 0.85, 0.1)
+    parts = rng.integers(1, 4, n)
+    picks = rng.integers(0, 1 << 30, (n, 3))
+    rare = np.where(rng.random(n) < 0.3, rng.zipf(1.3, n) % RARE_WORDS, -1)
+    texts = np.full(n, "", dtype=object)
+    for i in np.flatnonzero(commented):
+        pool = PHRASES[languages[language[i]]][0 if pain[i] else 1]
+        text = ", ".join(pool[picks[i, k] % len(pool)] for k in range(parts[i]))
+        texts[i] = f"{text} (ref{rare[i]:x}q)" if rare[i] >= 0 else text
+    return texts, np.where(commented, languages[language], "")
 
 
 def setup_django():
@@ -261,7 +320,9 @@ def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fres
     )
     customer = customer_ids[rng.integers(0, len(customer_ids), answers)]
     with_customer = rng.random(answers) < 0.9
-    commented = rng.random(answers) < 0.2
+    commented = rng.random(answers) < COMMENTED
+    comment, language = comments_for(rng, np.where(has_nps, nps, 2 * csat - 2), commented)
+    rating = rng.integers(1, 6, (4, answers))
     frame = pd.DataFrame(
         {
             "workspace_id": workspace_id,
@@ -272,14 +333,22 @@ def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fres
             "submitted_at": pd.Timestamp(first) + pd.to_timedelta(stamp, "s"),
             "nps": pd.array(np.where(has_nps, nps, 0), dtype="Int64"),
             "csat": pd.array(np.where(has_csat, csat, 0), dtype="Int64"),
-            "comment": np.where(commented, np.array(COMMENTS)[tp % len(COMMENTS)], ""),
-            "language": np.where(commented, "en", ""),
-            "created_at": pd.Timestamp(datetime.now(UTC)),
+            "comment": comment,
+            "language": language,
+            **{
+                name: pd.array(np.where(commented, rating[k], 0), dtype="Int64")
+                for k, name in enumerate(("respect", "solutions", "simplicity", "responsibility"))
+            },
+            # Received when submitted, as from a survey link: the themes job's incremental run
+            # (d) then sees only its batch as new.
+            "created_at": pd.Timestamp(first) + pd.to_timedelta(stamp, "s"),
         }
     )
     frame.loc[~with_customer, "customer_id"] = pd.NA
     frame.loc[~has_nps, "nps"] = pd.NA
     frame.loc[~has_csat, "csat"] = pd.NA
+    for name in ("respect", "solutions", "simplicity", "responsibility"):
+        frame.loc[~commented, name] = pd.NA
     with transaction.atomic(), connection.cursor() as cursor:
         _copy_frame(cursor, "feedback_response", frame, not_null=("comment", "language"))
     print(f"generated {answers:,} answers in {time.perf_counter() - started:.1f} s")
@@ -556,12 +625,18 @@ def child(mode: str, workspace_id: int, journey_id: int, run: int, profile: bool
     import pandas  # noqa: F401  (imported before the baseline, as the engine imports it)
     from django.db import connection
 
-    from metrics import engine
+    from metrics import engine, services
     from metrics.models import MomentCounts, RecomputeRun
     from metrics.services import metrics_recompute
 
+    # The themes job is its own task: timed on its own (mode "themes"), never inside a recompute
+    # (tasks run in-process without REDIS_URL).
+    services.themes_request = lambda **kwargs: False
     connection.ensure_connection()
     result: dict = {"mode": mode, "baseline_rss_mb": _rss_mb()}
+    if mode in THEMES_MODES:
+        themes_child(mode, workspace_id, journey_id, run, result)
+        return
     if mode == "full-without-recovery":
         for name in RECOVERY_STEPS:
             setattr(engine, name, lambda *args, **kwargs: 0)
@@ -592,8 +667,28 @@ def child(mode: str, workspace_id: int, journey_id: int, run: int, profile: bool
     print(json.dumps(result, default=str))
 
 
-def _ingest_batch(workspace_id: int, journey_id: int, run: int) -> dict:
-    """1,000 answers into one journey through the one ingestion path, as an API batch."""
+THEMES_MODES = ("themes", "themes-incremental")
+
+
+def themes_child(mode: str, workspace_id: int, journey_id: int, run: int, result: dict) -> None:
+    """The themes job, full or after a batch of 1,000 answers (half with a comment)."""
+    from metrics.themes import engine as themes_engine
+    from metrics.themes.models import ThemeCounts, ThemeTerm
+
+    if mode == "themes-incremental":
+        result.update(_ingest_batch(workspace_id, journey_id, run, commented=True))
+    start = time.perf_counter()
+    result["written"] = themes_engine.recompute_themes(workspace_id, full=mode == "themes")
+    result["seconds"] = time.perf_counter() - start
+    result["maxrss_mb"] = _rss_mb()
+    result["rows"] = ThemeCounts.objects.filter(workspace_id=workspace_id).count()
+    result["terms"] = ThemeTerm.objects.filter(workspace_id=workspace_id).count()
+    print(json.dumps(result, default=str))
+
+
+def _ingest_batch(workspace_id: int, journey_id: int, run: int, commented: bool = False) -> dict:
+    """1,000 answers into one journey through the one ingestion path, as an API batch (with
+    ``commented``, half of them with a comment, as in the generated answers)."""
     import random
 
     from django.core.cache import cache
@@ -608,14 +703,22 @@ def _ingest_batch(workspace_id: int, journey_id: int, run: int) -> dict:
         Touchpoint.objects.filter(journey_id=journey_id).values_list("pk", flat=True)
     )
     now = datetime.now(UTC)
+    import numpy as np
+
+    rng = np.random.default_rng(SEED + 100 + run)
+    texts, languages = comments_for(
+        rng, rng.integers(0, 11, BATCH), rng.random(BATCH) < (COMMENTED if commented else 0)
+    )
     answers = [
         AnswerIn(
             touchpoint_id=rnd.choice(touchpoints),
-            external_id=f"inc-{run}-{i}",
+            external_id=f"{'themes-' if commented else ''}inc-{run}-{i}",
             submitted_at=now - timedelta(seconds=rnd.randrange(86_400)),
             nps=rnd.randint(0, 10),
             csat=rnd.randint(1, 5) if rnd.random() < 0.5 else None,
             customer=f"C{rnd.randrange(1000):07d}",
+            comment=str(texts[i]),
+            language=str(languages[i]),
         )
         for i in range(BATCH)
     ]
@@ -657,7 +760,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--child",
-        choices=["full", "full-without-recovery", "incremental"],
+        choices=["full", "full-without-recovery", "incremental", *THEMES_MODES],
         help=argparse.SUPPRESS,
     )
     parser.add_argument("--workspace", type=int, help=argparse.SUPPRESS)
@@ -672,7 +775,7 @@ def main() -> int:
     from django.db import connection
 
     from feedback.followups.models import FollowUp, FollowUpEvent
-    from feedback.models import Activity
+    from feedback.models import Activity, Response
 
     workspace_id, journeys, touchpoints = ensure_map()
     fresh = ensure_customers(workspace_id, args.customers)
@@ -696,6 +799,13 @@ def main() -> int:
             # No VACUUM between runs: a full recompute vacuums the counts table itself.
             connection.close()  # the children must not wait on this process
             runs.append(run_child(mode, workspace_id, journey_id, i, args.profile and i == 0))
+    themes_full, themes_inc = [], []
+    for i in range(args.runs):
+        connection.close()
+        themes_full.append(run_child("themes", workspace_id, journey_id, i, False))
+    for i in range(args.runs):
+        connection.close()
+        themes_inc.append(run_child("themes-incremental", workspace_id, journey_id, i, False))
     for i in range(args.runs):
         connection.close()
         incrementals.append(
@@ -750,6 +860,20 @@ def main() -> int:
     print("    engine steps (median run):")
     for name, (seconds, calls) in _median_run(incrementals)["steps"].items():
         print(f"      {name:<40}{calls:>9,} calls{seconds:>9.2f}")
+    commented = Response.objects.filter(workspace_id=workspace_id).exclude(comment="").count()
+    themes_s = statistics.median(r["seconds"] for r in themes_full)
+    print(f"{'(d) themes job, full (its own task)':<58}{themes_s:>9.2f}")
+    print(f"{'    runs':<58}" + " ".join(f"{r['seconds']:.2f}" for r in themes_full))
+    print(
+        f"    {commented:,} comments; rows stored: {themes_full[-1]['rows']:,} theme counts, "
+        f"{themes_full[-1]['terms']:,} vocabulary terms; peak RSS "
+        f"{max(r['maxrss_mb'] for r in themes_full):.0f} MB"
+    )
+    themes_inc_s = statistics.median(r["seconds"] for r in themes_inc)
+    print(
+        f"{'(d) themes job after ' + str(BATCH) + ' answers (their weeks)':<58}{themes_inc_s:>9.2f}"
+    )
+    print(f"{'    runs':<58}" + " ".join(f"{r['seconds']:.2f}" for r in themes_inc))
     print(f"ratio full recompute / raw GROUP BY touchpoint: {ratio:.0f}x")
     print(
         f"peak RSS (child process, VmHWM): full {rss:.0f} MB (goal < "

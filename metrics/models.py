@@ -384,3 +384,12 @@ class MomentTurn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.touchpoint_id}: {'dropped' if self.dropped else 'steady'} ({self.turns})"
+
+
+# Comment themes live in their own module of this app; imported here so Django registers them.
+from metrics.themes.models import (  # noqa: E402, F401
+    ThemeCounts,
+    ThemeRun,
+    ThemeTerm,
+    WorkspaceTheme,
+)

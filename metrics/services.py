@@ -8,7 +8,8 @@ Requests coalesce twice over: the journeys to recompute pile up on the workspace
 
 A run takes what is pending and recomputes it (:func:`metrics_recompute`): for pending journeys,
 the rows of the days whose answers changed and the totals they feed (``engine.update_counts``);
-when everything is pending, every moment-count row (``engine.recompute_counts``). Either way
+when everything is pending, every moment-count row (``engine.recompute_counts``). The comment
+themes follow as a job of their own (:func:`themes_request`, metrics/themes/engine.py). Either way
 the follow-ups' recovery figures of the same journeys (all of them when everything is pending)
 are rewritten (``engine.recompute_recovery``). A full run (nightly, the button, the command, an
 activities import) rebuilds every row and also recomputes retention, moment impact and the
@@ -244,6 +245,24 @@ def metrics_recompute(*, workspace_id: int, full: bool = False) -> bool:
         engine.tidy_counts()
     # On the numbers just stored: managers hear of a moment that turned down since the last run.
     moment_turns_alert(workspace_id=workspace_id)
+    themes_request(workspace_id=workspace_id, full=full)
+    return True
+
+
+def themes_request(*, workspace_id: int, full: bool = False) -> bool:
+    """Queue the comment themes' job (its own task on the metrics queue, after the counts: the
+    pages never wait for it). Returns whether it was queued; with the broker away it is not,
+    and the next run's request (the nightly one at the latest) covers these answers too: the
+    job reads every answer received since its last run."""
+    from metrics.tasks import recompute_themes
+
+    try:
+        recompute_themes.delay(workspace_id, full=full)
+    except BrokerError as exc:
+        logger.warning(
+            "Themes of workspace %s not queued (broker unavailable): %s", workspace_id, exc
+        )
+        return False
     return True
 
 

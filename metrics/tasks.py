@@ -7,6 +7,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from metrics import services
+from metrics.themes import engine as themes_engine
 from mot.models import Workspace
 
 
@@ -34,3 +35,14 @@ def requeue_stalled_runs() -> int:
     """Every METRICS_WATCHDOG_SECONDS (beat): queue again metrics work left behind by a killed
     worker or an unreachable Redis."""
     return len(services.requeue_stalled_runs())
+
+
+@shared_task(
+    autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, ignore_result=True
+)
+def recompute_themes(workspace_id: int, full: bool = False) -> int:
+    """The workspace's comment themes: the weeks that received answers since the last run
+    (every week when ``full``). Safe to run twice: a week's rows are replaced whole."""
+    if not Workspace.objects.filter(pk=workspace_id).exists():
+        return 0  # deleted meanwhile
+    return themes_engine.recompute_themes(workspace_id, full=full)

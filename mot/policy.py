@@ -45,6 +45,7 @@ class Action(StrEnum):
     # the workspace's data elsewhere, so admins only, like API tokens.
     MANAGE_WEBHOOKS = "manage_webhooks"
     RECOMPUTE_METRICS = "recompute_metrics"  # ask for the metrics to be computed again now
+    MANAGE_THEMES = "manage_themes"  # define the workspace's own comment themes
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -59,6 +60,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MANAGE_SURVEYS,
             Action.RECOMPUTE_METRICS,
             Action.READ_TEAM_FOLLOWUPS,
+            Action.MANAGE_THEMES,
         }
     ),
     # The CX team reads follow-ups; the people who answer customers (managers, and staff on

@@ -52,6 +52,7 @@ from feedback.models import Response, Source, SurveyLink
 from feedback.surveys.services import survey_link_create
 from feedback.tokens.services import api_token_create
 from journeys.models import Journey, Stage, Touchpoint
+from metrics.themes.models import WorkspaceTheme
 from mot.models import Invitation, Membership, Role
 from mot.notifications.models import Kind, Notification
 from mot.services import invitation_token, member_invite
@@ -242,6 +243,7 @@ class World:
     typeform: Any
     signed: Any
     endpoint: Any
+    theme: Any
 
 
 @pytest.fixture
@@ -288,6 +290,9 @@ def world(personas, journey, settings, tmp_path) -> World:
             url="https://example.com/",
             events=["test"],
         ),
+        theme=WorkspaceTheme.objects.create(
+            workspace_id=journey.workspace_id, name="Delivery", keywords={"en": "late"}
+        ),
     )
 
 
@@ -306,6 +311,7 @@ def _pk(world: World, segment: str) -> int:
         "notifications": world.notification.pk,
         "intakes": world.typeform.pk,
         "endpoints": world.endpoint.pk,
+        "own": world.theme.pk,  # a workspace theme (metrics/themes)
     }
     if segment not in by_segment:
         pytest.fail(f"no object to fill <int:pk> after {segment!r}/: add one to the walk")

@@ -73,6 +73,13 @@ class ExplorerForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "explorer-languages", "size": 6}),
     )
 
+    theme = forms.CharField(
+        label=_("Theme"),
+        max_length=130,
+        required=False,
+        help_text=_("Words matched in every form (“entregas” finds “entrega”), or a theme."),
+    )
+
     RANGES = (("nps_min", "nps_max"), ("csat_min", "csat_max"), ("date_from", "date_to"))
 
     def __init__(self, *args, touchpoints: list[Touchpoint], **kwargs) -> None:
@@ -129,6 +136,7 @@ class ExplorerForm(forms.Form):
             customer=(data.get("customer") or "").strip(),
             source=data.get("source") or "",
             language=(data.get("language") or "").strip(),
+            theme=(data.get("theme") or "").strip(),
         )
 
 

@@ -45,13 +45,13 @@ from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Expression, F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from feedback.explorer.themes import CommentCondition, with_theme
 from feedback.models import Response
 from journeys.models import Touchpoint
 from journeys.selectors import NO_MOMENT
@@ -84,6 +84,7 @@ class ExplorerFilter:
     customer: str = ""  # the customer's external id, exactly
     source: str = ""
     language: str = ""
+    theme: str = ""  # a comment theme (feedback.explorer.themes)
 
 
 def filter_touchpoints(*, workspace_id: int) -> list[Touchpoint]:
@@ -139,6 +140,10 @@ def answers(*, workspace_id: int, filters: ExplorerFilter) -> QuerySet[Response]
         qs = qs.filter(_language_matches(f.language))
     if f.q.strip():
         qs = _search(qs, f.q)
+    if f.theme.strip():
+        qs = with_theme(
+            qs, f.theme, workspace_id=workspace_id, vector_sql=VECTOR_SQL, language_sql=_KEY
+        )
     return qs.order_by("-submitted_at", "-pk")
 
 
@@ -204,28 +209,15 @@ ROW_QUERY_SQL = _by_language(
 )
 
 
-class CommentMatches(Expression):
+class CommentMatches(CommentCondition):
     """``comment`` matches ``words`` in the answer's language (PostgreSQL only)."""
 
-    conditional = True
-
     def __init__(self, words: str) -> None:
-        super().__init__(output_field=BooleanField())
+        super().__init__()
         self.words = words
-        self.language: Any = F("language")
-        self.comment: Any = F("comment")
-
-    def get_source_expressions(self) -> list[Any]:
-        return [self.language, self.comment]
-
-    def set_source_expressions(self, exprs: list[Any]) -> None:
-        self.language, self.comment = exprs
 
     def as_sql(self, compiler, connection, **extra):
-        language, language_params = compiler.compile(self.language)
-        comment, comment_params = compiler.compile(self.comment)
-        assert not language_params  # plain columns
-        assert not comment_params
+        language, comment = self.columns(compiler)
         vector = VECTOR_SQL.replace("{language}", language).replace("{comment}", comment)
         row_query = ROW_QUERY_SQL.replace("{language}", language)
         # An empty comment matches nothing; saying so lets the planner use the index, which

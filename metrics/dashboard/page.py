@@ -35,6 +35,7 @@ from metrics.summaries import (
     trend_points,
     weak_moments,
 )
+from metrics.themes.read import Theme, top_themes
 from mot.models import Workspace
 
 
@@ -61,6 +62,16 @@ class Dashboard:
     run: RecomputeRun | None
     recovery: RecoveryPanel
     weakest: MomentRow | None = field(default=None)  # of the selected journey
+    # The top comment themes of each journey's weakest moment, by touchpoint id.
+    weakest_themes: dict[int, list[Theme]] = field(default_factory=dict)
+
+    @property
+    def weak_rows(self) -> list[tuple[WeakMoments, list[Theme]]]:
+        """Each journey's weak moments with its weakest moment's top themes."""
+        return [
+            (jm, self.weakest_themes.get(jm.weakest.touchpoint.pk, []) if jm.weakest else [])
+            for jm in self.journey_moments
+        ]
 
 
 def dashboard(
@@ -124,6 +135,11 @@ def dashboard(
             recovery_effect(workspace_id=workspace.pk, journey_id=journey_id),
         ),
         weakest=per_journey[0].weakest if journey is not None and per_journey else None,
+        weakest_themes=top_themes(
+            workspace_id=workspace.pk,
+            touchpoint_ids=[jm.weakest.touchpoint.pk for jm in per_journey if jm.weakest],
+            period=period,
+        ),
     )
 
 

@@ -31,6 +31,8 @@ EXPECTED = {
     Action.CONFIGURE_FOLLOWUPS: {Role.ADMIN},
     # The team queue: managers oversee, editors read follow-ups; staff work from their own list.
     Action.READ_TEAM_FOLLOWUPS: {Role.ADMIN, Role.EDITOR, Role.MANAGER},
+    # Issue 17: the CX team (admins, editors) names the workspace's own comment themes.
+    Action.MANAGE_THEMES: {Role.ADMIN, Role.EDITOR},
 }
 
 MATRIX = [(action, role, role in allowed) for action, allowed in EXPECTED.items() for role in Role]
