@@ -18,6 +18,7 @@
   // A3 landscape in millimetres, its margins and the title block above the map.
   const PAGE = { width: 420, height: 297, margin: 10, title: 20 };
   const MM_PER_PX = 25.4 / 96;  // a CSS pixel at its printed size: the map as large as on screen
+  const MIN_SCALE = 0.5;  // of MM_PER_PX: smaller than that, a card's text is hard to read
   const MAX_PIXELS = 48e6;  // the canvas's area at most: memory, and Chromium's canvas limits
   const SVG_PROPS = [
     "fill", "fill-opacity", "stroke", "stroke-width", "stroke-opacity", "stroke-dasharray",
@@ -147,37 +148,58 @@
     return canvas;
   }
 
-  // Stages grouped into pages, each page a slice [from, to] of the board in its pixels. A page
-  // ends between two stages (halfway across the gap) as soon as the next stage would not fit, so
-  // a stage is never cut unless it alone is wider than a page (then it gets its own page, drawn
-  // smaller). The first page starts at the board's left edge, the last ends at its right edge.
-  function paginate(image, scale, contentWidth) {
+  // Stages grouped into columns of pages, each a slice [from, to] of the board in its pixels. A
+  // column ends between two stages (halfway across the gap) as soon as the next stage would not
+  // fit the page, so a stage is never cut unless it alone is wider than a page (then it gets its
+  // own column, drawn smaller). The first column starts at the board's left edge, the last ends
+  // at its right edge. A board whose stages wrap under each other (a phone's screen) is one
+  // column.
+  function columns(image, scale, contentWidth) {
     const { stages, width } = image;
-    if (!stages.length) return [{ from: 0, to: width }];
+    const wrapped = stages.some((stage, i) => i && stage.left < stages[i - 1].right - 1);
+    if (!stages.length || wrapped) return [{ from: 0, to: width }];
     const cuts = [0];
     for (let i = 1; i < stages.length; i++) cuts.push((stages[i - 1].right + stages[i].left) / 2);
     cuts.push(width);
-    const pages = [];
+    const result = [];
     let first = 0;
     while (first < stages.length) {
       let last = first;
       while (last + 1 < stages.length && (cuts[last + 2] - cuts[first]) * scale <= contentWidth) last++;
-      pages.push({ from: cuts[first], to: cuts[last + 1] });
+      result.push({ from: cuts[first], to: cuts[last + 1] });
       first = last + 1;
     }
-    return pages;
+    return result;
+  }
+
+  // The pages: the board is drawn as large as on screen, smaller to fit a page's height, but
+  // never below MIN_SCALE of that, so the cards stay readable; a board still taller than a page
+  // (long stages) continues on the next pages down, each column of stages in turn.
+  function layout(image, contentWidth, contentHeight) {
+    const scale = Math.max(MM_PER_PX * MIN_SCALE, Math.min(MM_PER_PX, contentHeight / image.height));
+    const rows = Math.max(1, Math.ceil((image.height * scale) / contentHeight - 0.001));
+    const rowHeight = Math.min(image.height, contentHeight / scale);
+    const pages = [];
+    columns(image, scale, contentWidth).forEach((column) => {
+      for (let row = 0; row < rows; row++) {
+        const top = row * rowHeight;
+        pages.push({ ...column, top, bottom: Math.min(image.height, top + rowHeight) });
+      }
+    });
+    return { scale, pages };
   }
 
   function slice(image, page) {
     const r = image.ratio;
+    const x = Math.round(page.from * r);
+    const y = Math.round(page.top * r);
     const canvas = document.createElement("canvas");
-    canvas.width = Math.max(1, Math.round((page.to - page.from) * r));
-    canvas.height = image.canvas.height;
+    canvas.width = Math.max(1, Math.min(image.canvas.width - x, Math.round((page.to - page.from) * r)));
+    canvas.height = Math.max(1, Math.min(image.canvas.height - y, Math.round((page.bottom - page.top) * r)));
     const ctx = canvas.getContext("2d");
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.drawImage(image.canvas, Math.round(page.from * r), 0, canvas.width, canvas.height,
-      0, 0, canvas.width, canvas.height);
+    ctx.drawImage(image.canvas, x, y, canvas.width, canvas.height, 0, 0, canvas.width, canvas.height);
     return canvas;
   }
 
@@ -188,8 +210,7 @@
     const contentWidth = PAGE.width - 2 * PAGE.margin;
     const top = PAGE.margin + PAGE.title;
     const contentHeight = PAGE.height - top - PAGE.margin;
-    const scale = Math.min(MM_PER_PX, contentHeight / image.height);
-    const pages = paginate(image, scale, contentWidth);
+    const { scale, pages } = layout(image, contentWidth, contentHeight);
     pages.forEach((page, i) => {
       if (i) doc.addPage("a3", "landscape");
       const line = [meta.workspace, meta.date,
@@ -200,7 +221,7 @@
       // JPEG keeps a large map's PDF small and is embedded as it is (no re-encoding by jsPDF).
       const data = slice(image, page).toDataURL("image/jpeg", 0.92);
       doc.addImage(data, "JPEG", PAGE.margin, top, (page.to - page.from) * pageScale,
-        image.height * pageScale);
+        (page.bottom - page.top) * pageScale);
     });
     return doc.output("blob");
   }
