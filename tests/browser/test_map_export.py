@@ -7,6 +7,7 @@ that fits a page, and its first page renders (poppler's pdfinfo and pdftoppm rea
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import subprocess
@@ -70,7 +71,8 @@ def open_map(page: Page, live_server, journey: Journey) -> None:
     signed_in(page, live_server, get_user_model().objects.get(username=staff.email))
     page.set_viewport_size(VIEWPORT)
     page.goto(f"/w/{WORKSPACE_SLUG}/journeys/{journey.pk}/")
-    expect(page.locator("#curve .curve-line").first).to_be_visible()
+    # Shown by static/js/map_export.js once it runs.
+    expect(page.get_by_role("button", name="Export PNG")).to_be_visible()
 
 
 def export(page: Page, label: str, tmp_path):
@@ -102,26 +104,49 @@ def board_geometry(page: Page) -> dict:
 
 def expected_pages(geometry: dict) -> int:
     """Whole stages per page: a page ends halfway between two stages once the next would not
-    fit the page's width at the printed scale (which shrinks only for a very tall board)."""
+    fit the page's width at the printed scale, which shrinks to fit a tall board's height but not
+    below half; a board taller than that goes on over several pages down."""
     content_width = PAGE_MM["width"] - 2 * PAGE_MM["margin"]
     content_height = PAGE_MM["height"] - 2 * PAGE_MM["margin"] - PAGE_MM["title"]
-    scale = min(MM_PER_PX, content_height / geometry["height"])
+    scale = max(MM_PER_PX / 2, min(MM_PER_PX, content_height / geometry["height"]))
+    rows = max(1, math.ceil(geometry["height"] * scale / content_height - 0.001))
     stages = geometry["stages"]
     cuts = [0.0]
     cuts += [(stages[i - 1][1] + stages[i][0]) / 2 for i in range(1, len(stages))]
     cuts.append(geometry["width"])
-    pages, first = 0, 0
+    columns, first = 0, 0
     while first < len(stages):
         last = first
         while last + 1 < len(stages) and (cuts[last + 2] - cuts[first]) * scale <= content_width:
             last += 1
-        pages += 1
+        columns += 1
         first = last + 1
-    return pages
+    return columns * rows
+
+
+def pdf_pages(poppler: dict[str, str], path) -> list[tuple[float, float]]:
+    """Each page's size in points, as poppler's pdfinfo reads the file; checks its title."""
+    info = subprocess.run(  # noqa: S603 - a fixed binary and arguments
+        [poppler["pdfinfo"], "-f", "1", "-l", "999", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert re.search(r"^Title:\s+\S", info, re.M), info
+    sizes = re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info, re.M)
+    assert int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1)) == len(sizes)
+    return [(float(width), float(height)) for width, height in sizes]
+
+
+def assert_a3_landscape(sizes: list[tuple[float, float]]) -> None:
+    for width, height in sizes:
+        assert abs(width - A3_POINTS[0]) < 1, width
+        assert abs(height - A3_POINTS[1]) < 1, height
 
 
 def test_png_export_covers_the_whole_board(page: Page, live_server, wide_shop, tmp_path):
     open_map(page, live_server, wide_shop)
+    expect(page.locator("#curve .curve-line").first).to_be_visible()
     geometry = board_geometry(page)
     assert geometry["width"] > VIEWPORT["width"], "the board should scroll sideways"
 
@@ -143,6 +168,7 @@ def test_pdf_export_is_a3_landscape_by_stages_and_renders(
     page: Page, live_server, wide_shop, tmp_path, poppler
 ):
     open_map(page, live_server, wide_shop)
+    expect(page.locator("#curve .curve-line").first).to_be_visible()
     geometry = board_geometry(page)
     pages = expected_pages(geometry)
     assert pages >= 2, "nine stages should not fit one A3 page"
@@ -150,19 +176,9 @@ def test_pdf_export_is_a3_landscape_by_stages_and_renders(
     name, path = export(page, "Export PDF", tmp_path)
 
     assert re.fullmatch(rf"{slugify(SHOP)}-\d{{4}}-\d{{2}}-\d{{2}}\.pdf", name), name
-    info = subprocess.run(  # noqa: S603 - a fixed binary and arguments
-        [poppler["pdfinfo"], "-f", "1", "-l", "999", str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1)) == pages
-    sizes = re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info, re.M)
+    sizes = pdf_pages(poppler, path)
     assert len(sizes) == pages
-    for width, height in sizes:
-        assert abs(float(width) - A3_POINTS[0]) < 1
-        assert abs(float(height) - A3_POINTS[1]) < 1
-    assert re.search(rf"^Title:\s+{re.escape(SHOP)}$", info, re.M)
+    assert_a3_landscape(sizes)
 
     first = tmp_path / "first"
     subprocess.run(  # noqa: S603 - a fixed binary and arguments
@@ -173,3 +189,30 @@ def test_pdf_export_is_a3_landscape_by_stages_and_renders(
         grey = image.convert("L")
         dark = sum(grey.histogram()[:200])
         assert dark > 0.02 * grey.width * grey.height, "the first page should not be blank"
+
+
+def test_a_long_stage_goes_on_over_pages_down(page: Page, live_server, tmp_path, poppler):
+    """A stage taller than a page even at half size is not shrunk to a smudge: the board goes on
+    over the next pages, and every page is A3 landscape."""
+    workspace = load_demo()[0]
+    journey = Journey.objects.create(workspace=workspace, name="Long stage")
+    long, short = (
+        Stage.objects.create(journey=journey, name=name, position=position)
+        for position, name in enumerate(("Support", "Renewal"))
+    )
+    Touchpoint.objects.bulk_create(
+        Touchpoint(journey=journey, stage=long, title=f"Help request {n}", position=n)
+        for n in range(40)
+    )
+    Touchpoint.objects.create(journey=journey, stage=short, title="Renewal offer", position=0)
+    open_map(page, live_server, journey)
+    geometry = board_geometry(page)
+    pages = expected_pages(geometry)
+    assert pages >= 2, geometry["height"]
+
+    name, path = export(page, "Export PDF", tmp_path)
+
+    assert name.startswith("long-stage-")
+    sizes = pdf_pages(poppler, path)
+    assert len(sizes) == pages
+    assert_a3_landscape(sizes)
