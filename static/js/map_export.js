@@ -25,6 +25,15 @@
     "stroke-linecap", "stroke-linejoin", "opacity", "font-size", "font-family", "font-weight",
     "text-anchor", "dominant-baseline", "visibility", "display",
   ];
+  // The computed properties copied inline onto each drawn element, besides the page's own
+  // stylesheet, which travels into the picture whole (see pageCss). html-to-image copies all of
+  // them by default (~350 in Chromium): on a map of hundreds of cards that makes a picture of
+  // tens of megabytes and blocks the page for many seconds. These few keep each box's size, text
+  // and colours where a stylesheet rule depends on an ancestor outside the drawn board.
+  const STYLE_PROPS = [
+    "display", "width", "height", "color", "background-color", "font-family", "font-size",
+    "font-weight", "line-height",
+  ];
   const loaded = {};
 
   function loadScript(src) {
@@ -108,6 +117,17 @@
     return [...byId.values()].sort((a, b) => a.left - b.left);
   }
 
+  // The rules of the page's stylesheets (all of this origin), as text.
+  function pageCss() {
+    return [...document.styleSheets].map((sheet) => {
+      try {
+        return [...sheet.cssRules].map((rule) => rule.cssText).join("\n");
+      } catch (error) {
+        return "";  // a sheet of another origin cannot be read; MOT serves none
+      }
+    }).join("\n");
+  }
+
   async function render(root) {
     const restore = expand(root);
     try {
@@ -115,10 +135,18 @@
       const height = Math.ceil(root.scrollHeight);
       const stages = stageRanges(root);
       const ratio = Math.min(2, Math.sqrt(MAX_PIXELS / (width * height)));
+      const body = getComputedStyle(document.body);
       const canvas = await window.htmlToImage.toCanvas(root, {
-        width, height, pixelRatio: ratio, skipFonts: true, cacheBust: false,
-        backgroundColor: getComputedStyle(document.body).backgroundColor || "#ffffff",
-        style: { margin: "0" },
+        width, height, pixelRatio: ratio, cacheBust: false,
+        includeStyleProperties: STYLE_PROPS,
+        // html-to-image puts this text in a <style> inside the picture (an SVG image, where the
+        // page's CSP does not reach); meant for fonts, it carries the whole stylesheet here.
+        fontEmbedCSS: pageCss(),
+        backgroundColor: body.backgroundColor || "#ffffff",
+        style: {
+          margin: "0", fontFamily: body.fontFamily, fontSize: body.fontSize, color: body.color,
+          lineHeight: body.lineHeight,
+        },
         filter: (node) => !(node.nodeType === 1 && node.matches(HIDE)),
       });
       return { canvas, width, height, stages, ratio: canvas.width / width };
