@@ -19,6 +19,8 @@ from metrics.models import EXPECTATION_FIELDS, EXPECTATIONS, ExpectationCounts
 from metrics.read.dashboard import Period
 from metrics.read.expectations import expectation_sums
 from metrics.stats import mean_ci, t975, wilson_ci
+from tests.conftest import login
+from tests.metrics.test_dashboard import URL, march, tps
 
 
 def sums_of(ratings: list[tuple[str, int | None]], expectation: str = "respect") -> Sums:
@@ -240,3 +242,91 @@ def test_period_read_sums_the_days(db, utc, workspace, journey, django_assert_nu
         sum(s.n("respect") for s in everything.values())
         == Response.objects.filter(workspace=workspace, respect__isnull=False).count()
     )
+
+
+# --- the dashboard -----------------------------------------------------------------------------
+
+
+def add_expectations(tp, day, ratings: list[tuple[str, dict[str, int]]]) -> None:
+    """One stored day of a touchpoint's expectation sums, from answers given as (experience,
+    {expectation: rating})."""
+    values = dict.fromkeys(EXPECTATION_FIELDS, 0)
+    for experience, rated in ratings:
+        for e, v in rated.items():
+            values[f"{e}_{experience}_n"] += 1
+            values[f"{e}_{experience}_sum"] += v
+            values[f"{e}_{experience}_low"] += v <= 2
+            values[f"{e}_squares"] += v * v
+    ExpectationCounts.objects.create(
+        workspace_id=tp.journey.workspace_id,
+        journey_id=tp.journey_id,
+        touchpoint=tp,
+        day=day,
+        computed_at=datetime(2026, 4, 1, tzinfo=UTC),
+        **values,
+    )
+
+
+@pytest.fixture
+def diagnosed(journey):
+    """Checkout: 10 pain answers, 7 rating responsibility low (and respect 4), 20 glory, 1 low
+    on responsibility; Reviews: 3 answers (too few)."""
+    t = tps(journey)
+    checkout = (
+        [("pain", {"respect": 4, "responsibility": 1})] * 7
+        + [("pain", {"respect": 4, "responsibility": 4})] * 3
+        + [("glory", {"respect": 5, "responsibility": 2})]
+        + [("glory", {"respect": 5, "responsibility": 5})] * 19
+    )
+    add_expectations(t["Checkout"], date(2026, 3, 5), checkout)
+    add_expectations(t["Checkout"], date(2026, 1, 5), [("pain", {"respect": 1})] * 50)  # before
+    add_expectations(t["Reviews"], date(2026, 3, 6), [("glory", {"respect": 5})] * 3)
+    journey.workspace.min_sample = 10
+    journey.workspace.save(update_fields=["min_sample"])
+    return t
+
+
+def test_the_dashboard_diagnoses_the_period_by_hand(diagnosed, journey):
+    panel = march(journey).expectations
+    assert [row.moment.touchpoint.title for row in panel.rows] == ["Reviews", "Checkout"]
+    checkout = panel.rows[1].diagnosis
+    # Responsibility: 8 low of 30 (26.7%); mean (7*1 + 3*4 + 2 + 19*5) / 30 = 116/30.
+    r = checkout.rating("responsibility")
+    assert (r.n, r.low_share, r.mean) == (30, pytest.approx(100 * 8 / 30), pytest.approx(116 / 30))
+    s = checkout.separator
+    assert (s.expectation, s.difference) == ("responsibility", pytest.approx(65.0))
+    assert panel.scope.separator.expectation == "responsibility"  # Reviews has no pain answers
+    assert not panel.rows[0].diagnosis.rating("respect").enough  # 3 of 10
+
+
+def test_the_dashboard_page_shows_the_heatmap_table_and_headline(
+    client, manager, diagnosed, journey
+):
+    login(client, manager)
+    query = {"journey": journey.pk, "period": "custom", "date_from": "2026-03-02",
+             "date_to": "2026-03-31"}  # fmt: skip
+    html = client.get(URL, query).content.decode()
+    figure = html.split('id="chart-expectations"')[1].split("</figure>")[0]
+    # 65 points, Newcombe's interval as in test_separation_of_pain_from_glory_by_hand.
+    assert "let down most on <strong>Responsibility</strong> (+65 points" in figure
+    assert "95%: 29 to 85)" in figure  # 29.42 and 84.66
+    assert 'id="figure-expectations"' in figure
+    table = figure.split('id="table-expectations"')[1]
+    assert f"?touchpoint={diagnosed['Checkout'].pk}&amp;date_from=2026-03-02" in table
+    assert '27% <span class="sub">(95%: 14 to 44) · mean 3.87 · n=30</span>' in table
+    assert "not enough data (3 of 10)" in table
+
+
+def test_the_expectations_figure_is_valid_plotly(diagnosed, journey):
+    import plotly.graph_objects as go
+
+    from metrics.dashboard.expectations import expectations_figure
+
+    panel = march(journey).expectations
+    figure = expectations_figure(panel, {diagnosed["Checkout"].pk: "/link"})
+    go.Figure(figure)
+    heat = figure["data"][0]
+    assert heat["z"][1][3] == pytest.approx(100 * 8 / 30)
+    assert heat["z"][0] == [None, None, None, None]  # Reviews: 3 ratings of 10
+    assert heat["customdata"][1][0][4] == "/link"
+    assert expectations_figure(type(panel)([], 0, panel.scope), {}) is None
