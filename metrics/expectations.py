@@ -51,10 +51,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from django.utils.translation import gettext_lazy
+
 from metrics import compute
 from metrics.models import EXPECTATION_FIELDS, EXPECTATIONS, EXPERIENCES
 from metrics.stats import difference_ci, is_enough, mean_ci, percent, wilson_ci
 
+EXPECTATION_LABELS = {
+    "respect": gettext_lazy("Respect"),
+    "solutions": gettext_lazy("Solutions"),
+    "simplicity": gettext_lazy("Simplicity"),
+    "responsibility": gettext_lazy("Responsibility"),
+}
 LOW_MAX = 2  # a rating of 1 or 2 is low
 MOSTLY_NEUTRAL = 60.0  # % of the answers; strictly more is "mostly neutral"
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from metrics.dashboard.figures import _json, _text, colorbar_below, heatmap_layout
 from metrics.expectations import (
+    EXPECTATION_LABELS,
     MOSTLY_NEUTRAL_KIND,
     NOT_MEASURED,
     TOO_FEW,
@@ -26,12 +27,6 @@ from metrics.expectations import (
 from metrics.models import EXPECTATIONS
 from metrics.summaries import MomentRow
 
-EXPECTATION_LABELS = {
-    "respect": gettext_lazy("Respect"),
-    "solutions": gettext_lazy("Solutions"),
-    "simplicity": gettext_lazy("Simplicity"),
-    "responsibility": gettext_lazy("Responsibility"),
-}
 BLIND_SPOT_LABELS = {
     NOT_MEASURED: gettext_lazy("no answers"),
     TOO_FEW: gettext_lazy("too few answers"),

@@ -6,6 +6,7 @@ what is derived from them)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 
 from django.db.models import Sum
 
@@ -46,3 +47,27 @@ def diagnoses(
 ) -> dict[int, Diagnosis]:
     """Each touchpoint's diagnosis (no rated answers: every expectation has n = 0)."""
     return {tp: diagnose(sums.get(tp, Sums()), min_sample=min_sample) for tp in touchpoint_ids}
+
+
+RECENT_DAYS = 90  # the card's and My touchpoints' diagnosis: the last 90 days, today included
+
+
+def recent_diagnoses(
+    *,
+    workspace_id: int,
+    touchpoint_ids: Iterable[int],
+    min_sample: int,
+    today: date,
+    journey_id: int | None = None,
+) -> dict[int, Diagnosis]:
+    """Each touchpoint's diagnosis over the last RECENT_DAYS days: one query. A recent window,
+    not all time, so a card says what lets customers down now, and the rows read stay a few
+    per touchpoint and day of the window whatever the data's age."""
+    ids = list(touchpoint_ids)
+    sums = expectation_sums(
+        workspace_id=workspace_id,
+        period=Period.last(RECENT_DAYS, today=today),
+        journey_id=journey_id,
+        touchpoint_ids=None if journey_id is not None else ids,
+    )
+    return diagnoses(sums, ids, min_sample=min_sample)

@@ -15,6 +15,7 @@ from metrics.expectations import (
     blind_spot_kind,
     blind_spots,
 )
+from metrics.models import MomentCounts
 from tests.conftest import login
 from tests.metrics.test_dashboard import URL, add_day, march, tps
 
@@ -96,3 +97,24 @@ def test_the_dashboard_page_shows_coverage_and_blind_spots(client, manager, meas
     assert f'#tp-{measured["Reviews"].pk}">Reviews</a> <span class="sub">(no answers)' in spots
     assert 'Product page</a> <span class="sub">(too few answers)' in spots
     assert "Checkout" not in spots
+
+
+def test_the_map_header_names_blind_spots_and_coverage(client, staff, journey):
+    from django.utils import timezone
+
+    t = tps(journey)
+    today = timezone.localdate()
+    add_day(t["Checkout"], today, promoters=10, passives=5, detractors=15)
+    add_day(t["Checkout"], None, promoters=10, passives=5, detractors=15)
+    add_day(t["Product page"], None, promoters=2, detractors=3)
+    # The score the engine derives on all-time rows (add_day stores counts only).
+    MomentCounts.objects.filter(day__isnull=True, key=str(t["Checkout"].pk)).update(
+        moment_score=100 * (10 - 15) / 30
+    )
+    login(client, staff)
+    html = client.get(f"/w/acme/journeys/{journey.pk}/").content.decode()
+    header = html.split('id="map-coverage">')[1].split("</p>")[0]
+    assert header == (
+        "Weakest measured moment: Checkout. 2 moments not measured enough to compare: "
+        "Reviews, Product page. Coverage: 33% (1 of 3 touchpoints with enough answers)."
+    )

@@ -330,3 +330,33 @@ def test_the_expectations_figure_is_valid_plotly(diagnosed, journey):
     assert heat["z"][0] == [None, None, None, None]  # Reviews: 3 ratings of 10
     assert heat["customdata"][1][0][4] == "/link"
     assert expectations_figure(type(panel)([], 0, panel.scope), {}) is None
+
+
+def test_the_card_says_what_lets_customers_down_over_90_days(client, staff, journey):
+    from django.utils import timezone
+
+    t = tps(journey)
+    journey.workspace.min_sample = 10
+    journey.workspace.save(update_fields=["min_sample"])
+    today = timezone.localdate()
+    pain = [("pain", {"responsibility": 1})] * 7 + [("pain", {"responsibility": 4})] * 3
+    glory = [("glory", {"responsibility": 2})] + [("glory", {"responsibility": 5})] * 19
+    add_expectations(t["Checkout"], today, pain + glory)
+    add_expectations(t["Checkout"], today - timedelta(days=90), [("glory", {"respect": 1})] * 40)
+    add_expectations(t["Reviews"], today, [("glory", {"respect": 5})] * 3)
+    login(client, staff)
+    html = client.get(f"/w/acme/journeys/{journey.pk}/").content.decode()
+    card = html.split(f'id="tp-{t["Checkout"].pk}"')[1].split("</details>")[0]
+    assert (
+        "<summary>Customers in pain are let down on Responsibility "
+        "(+65 points, 95%: 29 to 85)</summary>"
+    ) in card
+    assert "Responsibility: 27% rated 1 or 2 (95%: 14 to 44), mean 3.9, n=30" in card
+    assert "Respect: not enough data (0 of 10)" in card  # the day 90 days ago is outside
+    reviews = html.split(f'id="tp-{t["Reviews"].pk}"')[1].split("</li>")[0]
+    assert "Expectations: not enough data (3 of 10 ratings)" in reviews
+    product = html.split(f'id="tp-{t["Product page"].pk}"')[1].split('class="card"')[0]
+    assert "card-why" not in product
+    # A card swapped alone draws the same.
+    alone = client.get(f"/w/acme/touchpoints/{t['Checkout'].pk}/", headers={"HX-Request": "true"})
+    assert "let down on Responsibility" in alone.content.decode()
