@@ -360,3 +360,33 @@ def test_the_card_says_what_lets_customers_down_over_90_days(client, staff, jour
     # A card swapped alone draws the same.
     alone = client.get(f"/w/acme/touchpoints/{t['Checkout'].pk}/", headers={"HX-Request": "true"})
     assert "let down on Responsibility" in alone.content.decode()
+
+
+def test_my_touchpoints_names_each_ones_weakest_expectation(client, staff, journey):
+    from django.utils import timezone
+
+    t = tps(journey)
+    Touchpoint.objects.filter(journey=journey).update(owner=staff)
+    journey.workspace.min_sample = 10
+    journey.workspace.save(update_fields=["min_sample"])
+    today = timezone.localdate()
+    # Checkout: simplicity 6 of 12 low (50%), respect 2 of 12; Reviews: 4 ratings of 10.
+    add_expectations(
+        t["Checkout"],
+        today,
+        [("pain", {"simplicity": 1, "respect": 2})] * 2
+        + [("neutral", {"simplicity": 2, "respect": 4})] * 4
+        + [("glory", {"simplicity": 5, "respect": 5})] * 6,
+    )
+    add_expectations(t["Reviews"], today, [("glory", {"respect": 5})] * 4)
+    login(client, staff)
+    html = client.get("/w/acme/my-touchpoints/").content.decode()
+    checkout = html.split(f'id="owned-{t["Checkout"].pk}"')[1].split("</tbody>")[0]
+    cell = checkout.split('class="owned-expectation">')[1].split("</td>")[0]
+    assert "<strong>Simplicity</strong>" in cell
+    low, high = wilson_ci(6, 12)
+    assert f"50% rated 1 or 2 (95%: {low:.0f} to {high:.0f}) of 12" in cell
+    reviews = html.split(f'id="owned-{t["Reviews"].pk}"')[1].split("</tbody>")[0]
+    assert "Not enough data — 4 of 10" in reviews
+    product = html.split(f'id="owned-{t["Product page"].pk}"')[1].split("</tbody>")[0]
+    assert '<td class="owned-expectation"><span class="hint">—</span>' in product
