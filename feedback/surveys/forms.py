@@ -84,3 +84,11 @@ class SurveyForm(forms.Form):
         if not self.errors and cleaned.get("nps") is None and cleaned.get("csat") is None:
             self.add_error("nps", _("Please answer at least this question or the next one."))
         return cleaned
+
+
+class InvitedForm(forms.Form):
+    """How many customers a survey link was sent to; empty when unknown."""
+
+    invited = forms.IntegerField(
+        label=_("Invited"), required=False, min_value=0, max_value=2_000_000_000
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +21,7 @@ from feedback.access import get_survey_link_for
 from feedback.models import Source
 from feedback.services import RATINGS, AnswerIn, responses_ingest
 from feedback.surveys import services
-from feedback.surveys.forms import SurveyForm
+from feedback.surveys.forms import InvitedForm, SurveyForm
 from feedback.surveys.selectors import public_link
 from journeys.access import get_touchpoint_for
 from mot.policy import Action
@@ -50,6 +51,22 @@ def survey_link_new(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     services.survey_link_create(actor=membership, touchpoint=tp)
     messages.success(request, _("Survey link created."))
     return redirect("feedback:survey_links", ws=ws, pk=tp.pk)
+
+
+@login_required
+@require_POST
+def survey_link_invited(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    """Set how many customers were sent the link (empty: unknown)."""
+    membership, link = get_survey_link_for(request, ws, pk, Action.MANAGE_SURVEYS)
+    form = InvitedForm(request.POST)
+    if form.is_valid():
+        services.survey_link_set_invited(
+            actor=membership, link=link, invited=form.cleaned_data["invited"]
+        )
+        messages.success(request, _("Number invited saved."))
+    else:
+        messages.error(request, _("The number invited must be a whole number, 0 or more."))
+    return redirect("feedback:survey_links", ws=ws, pk=link.touchpoint_id)
 
 
 @login_required
@@ -124,8 +141,10 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                return redirect("survey_thanks", token=link.token)
+                thanks = reverse("survey_thanks", kwargs={"token": link.token})
+                return redirect(f"{thanks}?{urlencode({'s': data['submission']})}")
     else:
+        services.count_open(link.token)
         form = SurveyForm(
             initial={"customer": request.GET.get("c", "")[:200], "submission": str(uuid.uuid4())}
         )
@@ -142,4 +161,20 @@ def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
     link = public_link(token)
     if link is None:
         return _inactive(request, status=404)
+    submission = _submission_id(request.GET.get("s", ""))
+    if submission:
+        services.count_submission(
+            token=link.token,
+            workspace_id=link.workspace_id,
+            touchpoint_id=link.touchpoint_id,
+            submission=submission,
+        )
     return render(request, "feedback/surveys/thanks.html")
+
+
+def _submission_id(value: str) -> str:
+    """The submission id as the survey form stores it (a version-4 UUID), or "" if it is not."""
+    try:
+        return str(uuid.UUID(value[:64], version=4))
+    except ValueError:
+        return ""

@@ -8,7 +8,6 @@ from unittest import mock
 from urllib.parse import quote
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given
@@ -16,36 +15,10 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from feedback.models import Customer, Response, Source
-from feedback.surveys.services import survey_link_create, survey_link_revoke
-from journeys.models import Touchpoint
+from feedback.surveys.services import survey_link_revoke
 from journeys.services import journey_create, stage_create, touchpoint_create
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit(settings):
-    # The rate limit counts in the cache; each test starts with a clean count, in a cache of its
-    # own so that clearing it never flushes a shared Redis (where Celery may keep its queue).
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "survey-tests",
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def touchpoint(journey) -> Touchpoint:
-    return Touchpoint.objects.filter(stage__journey=journey).order_by("pk").first()
-
-
-@pytest.fixture
-def link(touchpoint, editor):
-    return survey_link_create(actor=editor, touchpoint=touchpoint)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache")]
 
 
 def survey_url(link, **query):
@@ -88,7 +61,8 @@ def test_valid_answer_is_stored_once_and_thanked(client, link, touchpoint, works
         {**form, "nps": "9", "csat": "4", "respect": "5", "simplicity": "3", "comment": "Great"},
     )
     assert response.status_code == 302
-    assert response.url == reverse("survey_thanks", kwargs={"token": link.token})
+    thanks_url = reverse("survey_thanks", kwargs={"token": link.token})
+    assert response.url == f"{thanks_url}?s={form['submission']}"
     answer = Response.objects.get()
     assert answer.touchpoint == touchpoint
     assert answer.workspace == workspace
