@@ -6,8 +6,9 @@ have all-time rows only). Because counts add up, a page can sum the daily rows o
 and derive NPS, margins and moment scores with :mod:`metrics.compute`. ``MonthCounts`` holds each
 touchpoint's calendar months (the sums of its daily rows), so a period's whole months are read
 as one row per touchpoint each. Retention cohorts,
-moment impact and service recovery (``RecoveryCounts`` per day, ``RecoveryEffect``) have their
-own tables. Every row carries when it was computed and the data window.
+moment impact, service recovery (``RecoveryCounts`` per day, ``RecoveryEffect``) and the four
+expectations (``ExpectationCounts``, each touchpoint's daily sums) have their own tables. Every
+row carries when it was computed and the data window.
 
 A recompute replaces a set of rows in one transaction (updating them in place, or deleting and
 inserting them; see :mod:`metrics.engine`), so a reader sees the old set or the new one, never a
