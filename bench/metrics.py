@@ -9,10 +9,10 @@ The database named in DATABASE_URL (default: mot_bench_metrics; its name must co
 because a change of size empties its answers) is created if missing, migrated, and given a
 workspace "bench-metrics": 10 journeys x 5 stages x 10 touchpoints (500; MOT stages cycling,
 a sixth untagged), --customers customers with ~3 purchases each over 18 months, and --answers
-answers over the same 18 months (90% with a customer; NPS only, CSAT only, or both; a skewed
-number of answers per touchpoint), and --followups follow-ups of pain answers with their
-timelines (see ensure_followups). Everything goes in with COPY into the real tables and is
-reused by the next run when the sizes match.
+answers over the same 18 months (90% with a customer; NPS only, CSAT only, or both; half with
+the four expectations and a comment; a skewed number of answers per touchpoint), and
+--followups follow-ups of pain answers with their timelines (see ensure_followups). Everything
+goes in with COPY into the real tables and is reused by the next run when the sizes match.
 
 Measured, each in a child process of its own so that its peak RSS (the child's high-water mark,
 VmHWM from /proc/self/status, Django and pandas included; not getrusage's ru_maxrss, which
@@ -295,7 +295,9 @@ def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fres
     mine = Response.objects.filter(workspace_id=workspace_id)
     # Batches of an earlier run's incremental measure (c) go, so every run measures the same.
     mine.exclude(source=Source.IMPORT).delete()
-    if not fresh and mine.count() == answers:
+    # Data from before the four expectations were generated is regenerated too.
+    rated = mine.filter(respect__isnull=False).exists()
+    if not fresh and rated and mine.count() == answers:
         return False
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -322,7 +324,12 @@ def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fres
     with_customer = rng.random(answers) < 0.9
     commented = rng.random(answers) < COMMENTED
     comment, language = comments_for(rng, np.where(has_nps, nps, 2 * csat - 2), commented)
-    rating = rng.integers(1, 6, (4, answers))
+    # The commented answers carry the four expectations too (1-5, following the answer's NPS),
+    # as a survey link's answers do (issue 17).
+    expectations = {
+        name: np.clip(np.rint(nps / 2.5 + rng.normal(0.5, 1.0, answers)), 1, 5).astype(np.int64)
+        for name in ("respect", "solutions", "simplicity", "responsibility")
+    }
     frame = pd.DataFrame(
         {
             "workspace_id": workspace_id,
@@ -336,8 +343,8 @@ def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fres
             "comment": comment,
             "language": language,
             **{
-                name: pd.array(np.where(commented, rating[k], 0), dtype="Int64")
-                for k, name in enumerate(("respect", "solutions", "simplicity", "responsibility"))
+                name: pd.array(np.where(commented, values, 0), dtype="Int64")
+                for name, values in expectations.items()
             },
             # Received when submitted, as from a survey link: the themes job's incremental run
             # (d) then sees only its batch as new.
@@ -347,7 +354,7 @@ def ensure_answers(workspace_id: int, touchpoints: list[int], answers: int, fres
     frame.loc[~with_customer, "customer_id"] = pd.NA
     frame.loc[~has_nps, "nps"] = pd.NA
     frame.loc[~has_csat, "csat"] = pd.NA
-    for name in ("respect", "solutions", "simplicity", "responsibility"):
+    for name in expectations:
         frame.loc[~commented, name] = pd.NA
     with transaction.atomic(), connection.cursor() as cursor:
         _copy_frame(cursor, "feedback_response", frame, not_null=("comment", "language"))

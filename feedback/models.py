@@ -190,6 +190,13 @@ class SurveyLink(models.Model):
     language = models.CharField(
         _("language"), max_length=16, choices=settings.LANGUAGES, blank=True, default=""
     )
+    # Its response rate (issue 17). Opens: survey pages shown (GET), counted by one UPDATE that
+    # never runs on the POST that stores an answer. Submissions: answers stored through it,
+    # counted when the customer reaches the thank-you page (once per submission). Invited: how
+    # many customers were sent it, set by the API or by hand; null while unknown.
+    opens = models.PositiveIntegerField(_("opens"), default=0, db_default=0)
+    submissions = models.PositiveIntegerField(_("answers"), default=0, db_default=0)
+    invited = models.PositiveIntegerField(_("invited"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("survey link")
@@ -201,6 +208,11 @@ class SurveyLink(models.Model):
     @property
     def workspace_id(self) -> int:
         return self.touchpoint.journey.workspace_id
+
+    @property
+    def response_rate(self) -> float | None:
+        """Submissions ÷ invited, in %, where the number invited is known (and not 0)."""
+        return 100 * self.submissions / self.invited if self.invited else None
 
 
 def hash_token(raw: str) -> str:

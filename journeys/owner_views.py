@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from journeys import selectors, services
 from journeys.filters import OwnerFilters
 from journeys.forms import BulkOwnerForm, OwnerFilterForm
+from metrics.read.expectations import RECENT_DAYS
 from metrics.read.moments import TREND_DAYS
 from mot.forms_utils import apply_service_errors
 from mot.http import carried_query, wants_partial
@@ -141,5 +142,6 @@ def my_touchpoints(request: HttpRequest, ws: str) -> HttpResponse:
             "rows": rows,
             "min_sample": membership.workspace.min_sample,
             "trend_days": TREND_DAYS,
+            "diagnosis_days": RECENT_DAYS,
         },
     )

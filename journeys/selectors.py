@@ -12,7 +12,9 @@ from django.db.models.functions import Coalesce
 from journeys.filters import NO_MOMENT, OwnerFilters
 from journeys.map.cards import MomentLabels
 from journeys.models import Journey, Stage, Touchpoint
+from metrics.expectations import EXPECTATION_LABELS, Diagnosis, Rating
 from metrics.read.answers import PainAnswer, latest_pain_answers
+from metrics.read.expectations import recent_diagnoses
 from metrics.read.followups import touchpoint_followup_counts
 from metrics.read.moments import (
     TouchpointNumbers,
@@ -119,6 +121,18 @@ class OwnedTouchpoint:
     trend: Trend | None  # None: no answers in the last two periods
     pains: list[PainAnswer]
     followups: int = 0  # open or in progress
+    # The four expectations over the last 90 days (metrics/expectations.py); None: not read.
+    diagnosis: Diagnosis | None = None
+
+    @property
+    def weakest_expectation(self) -> Rating | None:
+        """What to train the team on: the expectation most often rated low, with enough data."""
+        return self.diagnosis.weakest if self.diagnosis else None
+
+    @property
+    def weakest_label(self) -> str:
+        weakest = self.weakest_expectation
+        return str(EXPECTATION_LABELS[weakest.expectation]) if weakest else ""
 
     @property
     def score_text(self) -> str | None:
@@ -141,8 +155,8 @@ class OwnedTouchpoint:
 
 def my_touchpoints_overview(*, membership: Membership, today: date) -> list[OwnedTouchpoint]:
     """The member's touchpoints (as :func:`my_touchpoints`), each with its all-time numbers, its
-    trend, its latest pain answers and its active follow-ups: five queries, whatever the number
-    of touchpoints."""
+    trend, its latest pain answers, its active follow-ups and its expectations of the last 90 days:
+    six queries, whatever the number of touchpoints."""
     touchpoints = list(my_touchpoints(membership=membership))
     ids = [tp.pk for tp in touchpoints]
     workspace = membership.workspace
@@ -154,9 +168,17 @@ def my_touchpoints_overview(*, membership: Membership, today: date) -> list[Owne
     )
     pains = latest_pain_answers(workspace_id=workspace.pk, touchpoint_ids=ids)
     followups = touchpoint_followup_counts(touchpoint_ids=ids)
+    diagnoses = recent_diagnoses(
+        workspace_id=workspace.pk, touchpoint_ids=ids, min_sample=workspace.min_sample, today=today
+    )
     return [
         OwnedTouchpoint(
-            tp, numbers.get(tp.pk), trends.get(tp.pk), pains.get(tp.pk, []), followups.get(tp.pk, 0)
+            tp,
+            numbers.get(tp.pk),
+            trends.get(tp.pk),
+            pains.get(tp.pk, []),
+            followups.get(tp.pk, 0),
+            diagnoses.get(tp.pk),
         )
         for tp in touchpoints
     ]

@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from metrics.compute import COUNT_FIELDS
 from metrics.models import (
+    ExpectationCounts,
     MomentCounts,
     MomentImpact,
     MomentTurn,
@@ -43,6 +44,13 @@ class MomentCountsAdmin(ReadOnlyAdmin):
 class MonthCountsAdmin(ReadOnlyAdmin):
     fields = _counts_after(MonthCounts, "month")
     list_display = ["touchpoint", "month", "answers", "promoters", "detractors", "pain"]
+    list_filter = ["workspace"]
+    list_select_related = ["touchpoint"]
+
+
+@admin.register(ExpectationCounts)
+class ExpectationCountsAdmin(ReadOnlyAdmin):
+    list_display = ["touchpoint", "day", "respect_pain_n", "respect_glory_n", "computed_at"]
     list_filter = ["workspace"]
     list_select_related = ["touchpoint"]
 

@@ -6,8 +6,9 @@ have all-time rows only). Because counts add up, a page can sum the daily rows o
 and derive NPS, margins and moment scores with :mod:`metrics.compute`. ``MonthCounts`` holds each
 touchpoint's calendar months (the sums of its daily rows), so a period's whole months are read
 as one row per touchpoint each. Retention cohorts,
-moment impact and service recovery (``RecoveryCounts`` per day, ``RecoveryEffect``) have their
-own tables. Every row carries when it was computed and the data window.
+moment impact, service recovery (``RecoveryCounts`` per day, ``RecoveryEffect``) and the four
+expectations (``ExpectationCounts``, each touchpoint's daily sums) have their own tables. Every
+row carries when it was computed and the data window.
 
 A recompute replaces a set of rows in one transaction (updating them in place, or deleting and
 inserting them; see :mod:`metrics.engine`), so a reader sees the old set or the new one, never a
@@ -384,6 +385,63 @@ class MomentTurn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.touchpoint_id}: {'dropped' if self.dropped else 'steady'} ({self.turns})"
+
+
+# The four expectations every survey asks (1-5 each, feedback.Response), in display order.
+EXPECTATIONS = ("respect", "solutions", "simplicity", "responsibility")
+EXPERIENCES = ("glory", "neutral", "pain")
+# ExpectationCounts' additive columns: per expectation and experience, the rated answers (n),
+# the sum of their ratings and how many were low (1-2); per expectation, the sum of the squared
+# ratings (for the interval of the mean). See metrics/expectations.py.
+EXPECTATION_FIELDS = tuple(
+    [
+        f"{expectation}_{experience}_{part}"
+        for expectation in EXPECTATIONS
+        for experience in EXPERIENCES
+        for part in ("n", "sum", "low")
+    ]
+    + [f"{expectation}_squares" for expectation in EXPECTATIONS]
+)
+
+
+class ExpectationCounts(models.Model):
+    """A touchpoint's four expectation ratings on one day (in the current time zone, as the
+    moment counts): additive sums, so a page sums the days of any period in SQL and derives the
+    means, low-rating shares and the pain/glory separation (metrics/expectations.py). Only days
+    with at least one rated answer have a row. Stages, journeys and the workspace are the sums
+    of their touchpoints' rows on read (a few hundred rows)."""
+
+    # Derived rows, rewritten by the metrics jobs like MomentCounts: no database-level
+    # foreign-key checks; Django still deletes them with their workspace, journey or touchpoint.
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    day = models.DateField(_("day"))
+    locals().update({name: models.PositiveIntegerField(default=0) for name in EXPECTATION_FIELDS})
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("expectation counts")
+        verbose_name_plural = _("expectation counts")
+        # Reads: a workspace's days (a journey's among them); writes: a workspace's or its
+        # journeys' rows, or some touchpoints' days. Each index is more writing per recompute.
+        indexes = [
+            models.Index(fields=["workspace", "day"]),
+            models.Index(fields=["touchpoint", "day"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"expectations of {self.touchpoint_id} on {self.day}"
 
 
 # Comment themes live in their own module of this app; imported here so Django registers them.

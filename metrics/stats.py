@@ -1,6 +1,7 @@
 """The statistics behind the metrics' numbers (no Django, no database): a share in %, the
 minimum-sample rule, Wilson's score interval, Newcombe's interval of a difference of two
-proportions, and the change of a net score between two periods with its margin.
+proportions, the t interval of a mean (from a count, sum and sum of squares), and the change of
+a net score between two periods with its margin.
 
 What each metric makes of them, and why these methods: the definitions in :mod:`metrics.compute`,
 which uses them and exports the public ones under its own name too (``compute.Z95``,
@@ -32,6 +33,67 @@ def _wilson(x: int, n: int) -> tuple[float, float]:
     centre = (x + z2 / 2) / (n + z2)
     half = Z95 * math.sqrt(x * (n - x) / n + z2 / 4) / (n + z2)
     return max(centre - half, 0.0), min(centre + half, 1.0)
+
+
+def wilson_ci(x: int, n: int) -> tuple[float, float] | None:
+    """Wilson's score 95% interval of the share x/n, in %; ``None`` when n is 0."""
+    x, n = int(x), int(n)
+    if not 0 <= x <= n:
+        raise ValueError("need 0 <= x <= n")
+    if n == 0:
+        return None
+    low, high = _wilson(x, n)
+    # Mathematically around x/n; the clamps only absorb float error at x = 0 or x = n.
+    return float(100 * min(low, x / n)), float(100 * max(high, x / n))
+
+
+# Student's t 97.5% quantiles where the expansion below is least exact (df 1 to 9).
+_T975_SMALL = {
+    1: 12.706204736,
+    2: 4.302652730,
+    3: 3.182446305,
+    4: 2.776445105,
+    5: 2.570581836,
+    6: 2.446911851,
+    7: 2.364624252,
+    8: 2.306004135,
+    9: 2.262157163,
+}
+
+
+def t975(df: int) -> float:
+    """Student's t 97.5% quantile for ``df`` degrees of freedom (no scipy): exact values for
+    df <= 9, else the Cornish-Fisher expansion around Z95 to the 1/df**4 term (within 1e-5 of
+    the exact quantile from df 10 on, and tending to Z95)."""
+    if df < 1:
+        raise ValueError("need at least one degree of freedom")
+    if df in _T975_SMALL:
+        return _T975_SMALL[df]
+    z = Z95
+    return (
+        z
+        + (z**3 + z) / (4 * df)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
+        + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * df**4)
+    )
+
+
+def mean_ci(n: int, total: float, squares: float) -> tuple[float, float, float] | None:
+    """The mean of n values from their sum and sum of squares, with the t 95% interval
+    ``mean ± t975(n - 1) * s / sqrt(n)`` (s the sample standard deviation). Returns
+    ``(mean, low, high)``; ``None`` when n is 0; the interval is the mean itself when n is 1
+    (no spread to measure)."""
+    n = int(n)
+    if n <= 0:
+        return None
+    mean = total / n
+    if n == 1:
+        return mean, mean, mean
+    # (squares - total**2 / n) is the sum of squared deviations; exact integers in, one rounding.
+    variance = max((n * squares - total * total) / (n * (n - 1)), 0.0)
+    half = t975(n - 1) * math.sqrt(variance / n)
+    return float(mean), float(mean - half), float(mean + half)
 
 
 def difference_ci(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float, float] | None:

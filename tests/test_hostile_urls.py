@@ -337,7 +337,7 @@ def _value(world: World, route: Route, conv: str, name: str, segment: str) -> st
         return str(_pk(world, segment))
     if name == "token" and segment == "invitations":
         return invitation_token(world.invitation)
-    if name == "token" and segment == "s":
+    if name == "token" and segment in {"s", "survey-links"}:  # the public page; the API's link
         return world.link.token
     if name == "token" and segment in {"typeform", "signed"}:  # the webhook intakes
         return getattr(world, segment).token

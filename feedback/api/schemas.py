@@ -161,3 +161,26 @@ class ListFilters(Schema):
         if problem := day_problem(value.date(), field="since"):
             raise PydanticCustomError("day_out_of_range", problem)
         return value
+
+
+class InvitedIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    invited: int | None = Field(
+        ...,
+        strict=True,
+        ge=0,
+        le=2_000_000_000,
+        description="How many customers were sent the link; null when unknown.",
+    )
+
+
+class SurveyLinkOut(Schema):
+    token: str
+    touchpoint: int = Field(..., alias="touchpoint_id")
+    opens: int = Field(..., description="Survey pages shown.")
+    submissions: int = Field(..., description="Answers stored through the link.")
+    invited: int | None
+    response_rate: float | None = Field(
+        None, description="Submissions ÷ invited in %, while the number invited is known."
+    )

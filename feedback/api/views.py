@@ -16,13 +16,16 @@ from feedback.api.schemas import (
     BatchSchema,
     ErrorsOut,
     IngestOut,
+    InvitedIn,
     ListFilters,
     ResponseListOut,
+    SurveyLinkOut,
     answers_in,
 )
 from feedback.hooks import events
-from feedback.models import ApiToken, Response, Source
+from feedback.models import ApiToken, Response, Source, SurveyLink
 from feedback.services import AnswersRefused, responses_ingest
+from feedback.surveys.services import set_invited
 from feedback.tokens.services import api_token_authenticate
 
 
@@ -152,3 +155,23 @@ def response_list(request: HttpRequest, filters: Query[ListFilters]) -> dict[str
     more = len(page) > filters.limit
     page = page[: filters.limit]
     return {"items": page, "next_after": page[-1].pk if more else None}
+
+
+@api.put(
+    "/survey-links/{token}/invited",
+    response={200: SurveyLinkOut, 404: ErrorsOut, 422: ErrorsOut},
+    summary="Set how many customers a survey link was sent to",
+    tags=["survey links"],
+)
+def survey_link_invited(request: HttpRequest, token: str, payload: InvitedIn):
+    """The link is named by its token (the end of its public URL, /s/<token>/); its response
+    rate is the answers stored through it ÷ the number invited."""
+    workspace_id = request.auth.workspace_id  # type: ignore[attr-defined]
+    link = SurveyLink.objects.filter(
+        token=token[:64], touchpoint__journey__workspace_id=workspace_id
+    ).first()
+    if link is None:
+        return 404, {"errors": [_error(None, "token", "No survey link with this token.")]}
+    set_invited(link_id=link.pk, invited=payload.invited)
+    link.invited = payload.invited
+    return 200, link

@@ -149,3 +149,11 @@ def plainly_valid(data: QueryDict) -> dict | None:
     cleaned["customer"] = cleaned["customer"] or None
     cleaned["submission"] = _submission_id(cleaned["submission"])
     return cleaned
+
+
+class InvitedForm(forms.Form):
+    """How many customers a survey link was sent to; empty when unknown."""
+
+    invited = forms.IntegerField(
+        label=_("Invited"), required=False, min_value=0, max_value=2_000_000_000
+    )

@@ -1,13 +1,17 @@
-"""Survey links: editors create and revoke the public, unguessable link to a touchpoint's survey."""
+"""Survey links: editors create and revoke the public, unguessable link to a touchpoint's survey,
+and say how many customers were invited to it (also through the API); the public pages count
+its opens and submissions (:func:`count_open`, :func:`count_submission`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from feedback.models import SurveyLink
+from feedback.models import Response, Source, SurveyLink
 from mot.language import supported
 from mot.policy import Action, require
 
@@ -40,3 +44,52 @@ def survey_link_revoke(*, actor: Membership, link: SurveyLink) -> SurveyLink:
             locked.save(update_fields=["revoked_at"])
     link.revoked_at = locked.revoked_at
     return link
+
+
+def survey_link_set_invited(*, actor: Membership, link: SurveyLink, invited: int | None) -> None:
+    """How many customers were sent the link (None: unknown)."""
+    require(actor, Action.MANAGE_SURVEYS, link.touchpoint)
+    set_invited(link_id=link.pk, invited=invited)
+    link.invited = invited
+
+
+def set_invited(*, link_id: int, invited: int | None) -> None:
+    """The API's way in (its token already names the workspace): no member to check."""
+    if invited is not None and invited < 0:
+        raise ValueError("invited must be 0 or more")
+    SurveyLink.objects.filter(pk=link_id).update(invited=invited)
+
+
+def count_open(token: str) -> None:
+    """One survey page shown: one UPDATE, on the GET only (the POST that stores an answer is the
+    busiest request MOT serves, and stays as it was)."""
+    SurveyLink.objects.filter(token=token).update(opens=F("opens") + 1)
+
+
+# A submission is counted once, however often its thank-you page is shown (reloads, the back
+# button): remembered this long, longer than anyone stays on the page.
+COUNTED_SECONDS = 7 * 24 * 3600
+
+
+def count_submission(*, token: str, workspace_id: int, touchpoint_id: int, submission: str) -> bool:
+    """Count a submission through the link when its thank-you page is first shown, if its answer
+    was stored at the link's touchpoint (a made-up id counts nothing). Counted on that GET, not
+    in the POST that stored the answer. Returns whether it was counted.
+
+    Remembered in the cache: without one (Redis down) nothing is counted, so the figure can only
+    fall short, never count a submission twice."""
+    stored = Response.objects.filter(
+        workspace_id=workspace_id,
+        source=Source.SURVEY_LINK,
+        external_id=submission,
+        touchpoint_id=touchpoint_id,
+    ).exists()
+    if not stored:
+        return False
+    try:
+        first = cache.add(f"survey-counted:{token}:{submission}", 1, timeout=COUNTED_SECONDS)
+    except Exception:
+        return False
+    if first:
+        SurveyLink.objects.filter(token=token).update(submissions=F("submissions") + 1)
+    return bool(first)

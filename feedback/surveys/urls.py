@@ -13,6 +13,11 @@ urlpatterns = [
         name="survey_link_new",
     ),
     path(
+        "survey-links/<int:pk>/invited/",
+        views.survey_link_invited,
+        name="survey_link_invited",
+    ),
+    path(
         "survey-links/<int:pk>/revoke/",
         views.survey_link_revoke,
         name="survey_link_revoke",

@@ -29,7 +29,7 @@ from feedback.hooks import events
 from feedback.models import Source
 from feedback.services import RATINGS, AnswerIn, IngestResult, responses_ingest
 from feedback.surveys import services
-from feedback.surveys.forms import SurveyForm, SurveyLinkForm, plainly_valid
+from feedback.surveys.forms import InvitedForm, SurveyForm, SurveyLinkForm, plainly_valid
 from feedback.surveys.selectors import PublicLink, public_link
 from journeys.access import get_touchpoint_for
 from mot.cache import count
@@ -70,6 +70,22 @@ def survey_link_new(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     services.survey_link_create(actor=membership, touchpoint=tp, language=chosen)
     messages.success(request, _("Survey link created."))
     return redirect("feedback:survey_links", ws=ws, pk=tp.pk)
+
+
+@login_required
+@require_POST
+def survey_link_invited(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    """Set how many customers were sent the link (empty: unknown)."""
+    membership, link = get_survey_link_for(request, ws, pk, Action.MANAGE_SURVEYS)
+    form = InvitedForm(request.POST)
+    if form.is_valid():
+        services.survey_link_set_invited(
+            actor=membership, link=link, invited=form.cleaned_data["invited"]
+        )
+        messages.success(request, _("Number invited saved."))
+    else:
+        messages.error(request, _("The number invited must be a whole number, 0 or more."))
+    return redirect("feedback:survey_links", ws=ws, pk=link.touchpoint_id)
 
 
 @login_required
@@ -120,10 +136,7 @@ def _inactive(request: HttpRequest, *, status: int) -> HttpResponse:
 def _submission(value: str | None) -> str:
     """The form's idempotency token: the one the page carried (through a language switch), or
     a new one."""
-    try:
-        return str(uuid.UUID(value or "", version=4))
-    except ValueError:
-        return str(uuid.uuid4())
+    return _submission_id(value or "") or str(uuid.uuid4())
 
 
 def _switch(current: str, **keep: str) -> list[dict]:
@@ -204,13 +217,17 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 # A cache read, no query, when the workspace has no webhook for answers.
                 events.answers_stored(workspace_id=link.workspace_id, ids=result.created_ids)
+                # The thanks page counts the submission (the link's response rate) and finds
+                # the same language again, but for the visitor's own choice on the page, which
+                # it carries.
+                query = {"s": data["submission"]}
+                if chosen := supported(request.GET.get("lang")):
+                    query["lang"] = chosen
                 thanks = reverse("survey_thanks", kwargs={"token": link.token})
-                # The thanks page finds the same language again, but for the visitor's own
-                # choice on the page, which it carries.
-                chosen = supported(request.GET.get("lang"))
-                return redirect(f"{thanks}?{urlencode({'lang': chosen})}" if chosen else thanks)
+                return redirect(f"{thanks}?{urlencode(query)}")
         customer, submission = form.data.get("customer", ""), form.data.get("submission", "")
     else:
+        services.count_open(link.token)
         customer = request.GET.get("c", "")[:200]
         submission = _submission(request.GET.get("t"))
         form = SurveyForm(initial={"customer": customer, "submission": submission})
@@ -233,4 +250,20 @@ def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         return _inactive(request, status=404)
     lang = _language(request, link)
+    submission = _submission_id(request.GET.get("s", ""))
+    if submission:
+        services.count_submission(
+            token=link.token,
+            workspace_id=link.workspace_id,
+            touchpoint_id=link.touchpoint_id,
+            submission=submission,
+        )
     return render(request, "feedback/surveys/thanks.html", {"languages": _switch(lang)})
+
+
+def _submission_id(value: str) -> str:
+    """The submission id as the survey form stores it (a version-4 UUID), or "" if it is not."""
+    try:
+        return str(uuid.UUID(value[:64], version=4))
+    except ValueError:
+        return ""

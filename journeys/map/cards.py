@@ -21,7 +21,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from journeys.map.why import WhyRenderer
 from journeys.models import Channel, MotStage, Phase, Touchpoint
+from metrics.expectations import Diagnosis
 from metrics.read.moments import NO_MOMENTS, JourneyMoments, TouchpointMoment
 from mot.models import Membership, initials_of, person_name
 
@@ -160,6 +162,9 @@ class CardRenderer:
         self.followups_url = escape(followups_url)
         self._followup_labels: dict[int, str] = {}
         self.labels = MomentLabels(min_sample=min_sample)
+        # Each touchpoint's expectations over the last 90 days (metrics.read.expectations).
+        self.diagnoses: dict[int, Diagnosis] = {}
+        self.why = WhyRenderer(min_sample=min_sample)
         self.csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
         self.mot_labels = {value: escape(label) for value, label in MotStage.choices}
         self.channel_labels = {value: escape(label) for value, label in Channel.choices}
@@ -234,7 +239,8 @@ class CardRenderer:
             f'<li class="card" id="tp-{pk}" tabindex="-1" data-tp-id="{pk}"{move_url}{focus}'
             f"{' data-weakest' if weakest else ''}>"
             f'<div class="card-head">{self.handle}<h3 class="card-title">{title}</h3></div>'
-            f"{self._meta(card)}{self._moment(pk, weakest)}{self._followups(pk)}",
+            f"{self._meta(card)}{self._moment(pk, weakest)}"
+            f"{self.why.render(self.diagnoses.get(pk))}{self._followups(pk)}",
             f'<p class="card-description">{escape(card.description)}</p>'
             if card.description
             else "",

@@ -26,7 +26,11 @@ from django.utils.translation import ngettext
 
 from journeys.map.cards import MomentLabels, escape
 from journeys.map.selectors import Outline
+from metrics import compute
+from metrics.expectations import MOSTLY_NEUTRAL_KIND, blind_spots
 from metrics.read.moments import JourneyMoments, TouchpointMoment
+
+NAMED = 10  # blind spots named in the map's header; the others are counted
 
 # Slots use the middle 94% of a drawing, so points stay inside their column (the drawing
 # overhangs the column by half a gap, about 3% of it, on each side).
@@ -214,3 +218,51 @@ class CurveRenderer:
             )
             % {"drawn": drawn, "total": total}
         )
+
+    def coverage(self, outline: Outline, moments: JourneyMoments) -> str:
+        """The map header's blind spots (metrics/expectations.py): the weakest measured moment,
+        the moments not measured enough to compare and the mostly neutral ones, by name, and
+        the journey's coverage. A touchpoint without answers is named, not skipped."""
+        titles = {pk: title for pk, _stage, title in outline.touchpoints}
+        none = compute.Moment(None, None, None, None, 0, False)
+        found = blind_spots({pk: moments.of(pk) or none for pk in outline.order})
+        parts = []
+        if found.weakest is not None:
+            parts.append(
+                _("Weakest measured moment: %(title)s.") % {"title": titles[found.weakest]}
+            )
+        else:
+            parts.append(_("No measured moment yet."))
+        unmeasured = [titles[b.key] for b in found.blind_spots if b.kind != MOSTLY_NEUTRAL_KIND]
+        neutral = [titles[b.key] for b in found.blind_spots if b.kind == MOSTLY_NEUTRAL_KIND]
+        if unmeasured:
+            parts.append(
+                ngettext(
+                    "%(n)s moment not measured enough to compare: %(names)s.",
+                    "%(n)s moments not measured enough to compare: %(names)s.",
+                    len(unmeasured),
+                )
+                % {"n": len(unmeasured), "names": _named(unmeasured)}
+            )
+        if neutral:
+            parts.append(_("Mostly neutral: %(names)s.") % {"names": _named(neutral)})
+        if found.share is not None:
+            parts.append(
+                _(
+                    "Coverage: %(share)s%% (%(covered)s of %(total)s touchpoints "
+                    "with enough answers)."
+                )
+                % {
+                    "share": f"{found.share:.0f}",
+                    "covered": found.covered,
+                    "total": found.touchpoints,
+                }
+            )
+        return escape(" ".join(parts))
+
+
+def _named(titles: list[str]) -> str:
+    shown = ", ".join(titles[:NAMED])
+    if len(titles) > NAMED:
+        return _("%(names)s and %(more)s more") % {"names": shown, "more": len(titles) - NAMED}
+    return shown

@@ -22,6 +22,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from journeys.map.cards import CardRenderer
 from journeys.map.curve import CurveRenderer
 from journeys.map.forms import MapFilterForm
 from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
+from metrics.read.expectations import recent_diagnoses
 from metrics.read.followups import journey_followup_counts, touchpoint_followup_counts
 from metrics.read.moments import card_moments, journey_moments
 from mot.models import Membership
@@ -133,6 +135,13 @@ def _add_moments(context: dict[str, Any], journey: Journey, outline: selectors.O
     )
     renderer.moments = moments
     renderer.followups = journey_followup_counts(journey_id=journey.pk)
+    renderer.diagnoses = recent_diagnoses(
+        workspace_id=journey.workspace_id,
+        journey_id=journey.pk,
+        touchpoint_ids=outline.order,
+        min_sample=renderer.labels.min_sample,
+        today=timezone.localdate(),
+    )
     drawer = CurveRenderer(min_sample=renderer.labels.min_sample, labels=renderer.labels)
     context["curve"] = {
         "cells": mark_safe(drawer.cells(outline, moments)),  # noqa: S308 (escaped parts)
@@ -140,6 +149,7 @@ def _add_moments(context: dict[str, Any], journey: Journey, outline: selectors.O
         if context.get("with_curve_table")
         else "",
         "summary": drawer.summary(outline, moments),
+        "coverage": drawer.coverage(outline, moments),
     }
 
 
@@ -350,6 +360,12 @@ def card_response(
             min_sample=renderer.labels.min_sample,
         )
         renderer.followups = touchpoint_followup_counts(touchpoint_ids=[card.pk])
+        renderer.diagnoses = recent_diagnoses(
+            workspace_id=touchpoint.journey.workspace_id,
+            touchpoint_ids=[card.pk],
+            min_sample=renderer.labels.min_sample,
+            today=timezone.localdate(),
+        )
     renderer.focus, renderer.focus_tp = focus, card.pk
     html = [renderer.render(card, where, members=context["members"], owner_form=owner_form)]
     if curve:

@@ -129,6 +129,32 @@ def trend_figure(points: list[TrendPoint]) -> dict | None:
     )
 
 
+def colorbar_below(title: str) -> dict:
+    """A heatmap's colour bar under the cells, not beside them: on a phone a side bar left the
+    columns too narrow for their labels, and Plotly dropped every other one."""
+    return {
+        "title": {"text": title, "side": "top"},
+        "orientation": "h",
+        "x": 0.5,
+        "xanchor": "center",
+        "y": -0.04,
+        "yanchor": "top",
+        "thickness": 12,
+        "len": 0.8,
+    }
+
+
+def heatmap_layout(*, rows: int, row_height: int) -> dict:
+    return _layout(
+        yaxis={"autorange": "reversed", "automargin": True},
+        # automargin: the top margin grows to hold the column labels whole once Plotly
+        # tilts them (a narrow chart tilted "No moment" out of the figure).
+        xaxis={"side": "top", "automargin": True},
+        margin={"l": 20, "r": 20, "t": 40, "b": 20},
+        height=max(280, 130 + row_height * rows),
+    )
+
+
 def heatmap_figure(heat: Heatmap, links: dict[tuple[int, str], str], no_moment: str) -> dict | None:
     """Moment score per row (stage or journey) and MOT stage; hover gives n and the shares, a
     click opens the cell's answers (the link travels in customdata)."""
@@ -176,28 +202,10 @@ def heatmap_figure(heat: Heatmap, links: dict[tuple[int, str], str], no_moment: 
                 "zmid": 0,
                 "xgap": 2,
                 "ygap": 2,
-                # Under the cells, not beside them: on a phone a side bar left the columns
-                # too narrow for their labels, and Plotly dropped every other one.
-                "colorbar": {
-                    "title": {"text": _("Moment score"), "side": "top"},
-                    "orientation": "h",
-                    "x": 0.5,
-                    "xanchor": "center",
-                    "y": -0.04,
-                    "yanchor": "top",
-                    "thickness": 12,
-                    "len": 0.8,
-                },
+                "colorbar": colorbar_below(_("Moment score")),
             }
         ],
-        _layout(
-            yaxis={"autorange": "reversed", "automargin": True},
-            # automargin: the top margin grows to hold the column labels whole once Plotly
-            # tilts them (a narrow chart tilted "No moment" out of the figure).
-            xaxis={"side": "top", "automargin": True},
-            margin={"l": 20, "r": 20, "t": 40, "b": 20},
-            height=max(280, 130 + 44 * len(heat.rows)),
-        ),
+        heatmap_layout(rows=len(heat.rows), row_height=44),
     )
 
 

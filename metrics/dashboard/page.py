@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from journeys.models import Journey
+from metrics.dashboard.expectations import ExpectationPanel, coverages, expectation_panel
+from metrics.expectations import Coverage
 from metrics.models import RecomputeRun, RetentionCohort, RetentionSummary
 from metrics.read.answers import PainAnswer
 from metrics.read.dashboard import (
@@ -18,6 +20,7 @@ from metrics.read.dashboard import (
     touchpoint_infos,
     trend_counts,
 )
+from metrics.read.expectations import expectation_sums
 from metrics.read.overview import last_run, retention_summary
 from metrics.read.recovery import recovery_by_touchpoint, recovery_effect
 from metrics.summaries import (
@@ -61,17 +64,11 @@ class Dashboard:
     retention: RetentionSummary | None
     run: RecomputeRun | None
     recovery: RecoveryPanel
+    expectations: ExpectationPanel
+    coverage: dict[int, Coverage[int]]  # per journey id: its blind spots and coverage
     weakest: MomentRow | None = field(default=None)  # of the selected journey
     # The top comment themes of each journey's weakest moment, by touchpoint id.
     weakest_themes: dict[int, list[Theme]] = field(default_factory=dict)
-
-    @property
-    def weak_rows(self) -> list[tuple[WeakMoments, list[Theme]]]:
-        """Each journey's weak moments with its weakest moment's top themes."""
-        return [
-            (jm, self.weakest_themes.get(jm.weakest.touchpoint.pk, []) if jm.weakest else [])
-            for jm in self.journey_moments
-        ]
 
 
 def dashboard(
@@ -108,6 +105,7 @@ def dashboard(
     )
     per_journey = weak_moments(moments)
     period = filters.period
+    sums = expectation_sums(workspace_id=workspace.pk, period=period, journey_id=journey_id)
     recovery = recovery_by_touchpoint(
         workspace_id=workspace.pk, journey_id=journey_id, start=period.start, end=period.end
     )
@@ -134,6 +132,8 @@ def dashboard(
             recovery,
             recovery_effect(workspace_id=workspace.pk, journey_id=journey_id),
         ),
+        expectations=expectation_panel(moments, sums, min_sample=min_sample),
+        coverage=coverages(moments),
         weakest=per_journey[0].weakest if journey is not None and per_journey else None,
         weakest_themes=top_themes(
             workspace_id=workspace.pk,

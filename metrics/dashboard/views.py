@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from journeys.filters import NO_MOMENT
-from metrics.dashboard import figures, recovery, tables
+from metrics.dashboard import expectations, figures, recovery, tables
 from metrics.dashboard.forms import CUSTOM, DEFAULT_PRESET, DashboardForm
 from metrics.dashboard.page import Dashboard, dashboard, metric_rows
 from metrics.read.dashboard import Period, workspace_journeys
@@ -77,10 +77,37 @@ def _heat_links(data: Dashboard, explorer: str) -> dict[tuple[int, str], str]:
     return links
 
 
+def _touchpoint_links(data: Dashboard, explorer: str) -> dict[int, str]:
+    """The explorer's answers of each touchpoint of the expectations heatmap, in the period."""
+    dates = _period_params(data.filters.period)
+    return {
+        row.moment.touchpoint.pk: f"{explorer}?"
+        + urlencode({"touchpoint": row.moment.touchpoint.pk, **dates})
+        for row in data.expectations.rows
+    }
+
+
+def _journey_rows(data: Dashboard) -> list[dict]:
+    """Each journey's weakest and forgettable moments beside its coverage and blind spots
+    (each a touchpoint's row and why it is one), and the weakest moment's top comment themes."""
+    by_pk = {m.touchpoint.pk: m for m in data.moments}
+    rows = []
+    for jm in data.journey_moments:
+        coverage = data.coverage.get(jm.journey.pk)
+        spots = [
+            (by_pk[b.key], expectations.BLIND_SPOT_LABELS[b.kind])
+            for b in (coverage.blind_spots if coverage else [])
+        ]
+        themes = data.weakest_themes.get(jm.weakest.touchpoint.pk, []) if jm.weakest else []
+        rows.append({"jm": jm, "coverage": coverage, "spots": spots, "themes": themes})
+    return rows
+
+
 def _context(membership: Membership, form: DashboardForm, data: Dashboard, query: str) -> dict:
     ws = membership.workspace.slug
     explorer = reverse("explorer:list", kwargs={"ws": ws})
     links = _heat_links(data, explorer)
+    tp_links = _touchpoint_links(data, explorer)
     no_moment = _("No moment")
     return {
         "membership": membership,
@@ -111,6 +138,13 @@ def _context(membership: Membership, form: DashboardForm, data: Dashboard, query
         "bucket_label": BUCKET_LABELS[data.filters.bucket],
         "top_impact": next((r for r in data.impacts if r.impact.enough), None),
         "recovery_figure": recovery.recovery_figure(data.recovery),
+        "journey_rows": _journey_rows(data),
+        "expectation_labels": list(expectations.EXPECTATION_LABELS.values()),
+        "blind_spot_labels": expectations.BLIND_SPOT_LABELS,
+        "expectations_figure": expectations.expectations_figure(data.expectations, tp_links),
+        "expectations_table": expectations.expectations_table(
+            data.expectations, tp_links, data.min_sample
+        ),
     }
 
 

@@ -3,6 +3,9 @@ and activities.
 
 - :mod:`metrics.engine.counts`: the counts roll-up (daily, month and all-time rows; a full
   rebuild or the incremental update after new answers);
+- :mod:`metrics.engine.expectations`: each touchpoint's daily sums of the four expectations,
+  written by the counts roll-up in its transaction (a rebuild merges, an update rewrites the
+  changed days);
 - :mod:`metrics.engine.cohorts`: retention cohorts, churn and repurchase, moment impact;
 - :mod:`metrics.engine.recovery`: service recovery (each day's follow-up figures, and the
   recovery effect from moment impact's customers);

@@ -1,4 +1,5 @@
-"""The counts roll-up: the stored moment-count and month rows of a workspace, from its answers.
+"""The counts roll-up: the stored moment-count and month rows of a workspace, from its answers
+(and, in the same transaction, its expectation sums: metrics/engine/expectations.py).
 
 **Moment counts** never cross into Python row by row (only :func:`update_counts` compares the
 number of answers per touchpoint and day there). One ``GROUP BY touchpoint, day`` with
@@ -23,6 +24,11 @@ from feedback.models import Response
 from journeys.models import Touchpoint
 from metrics import compute
 from metrics.compute import COUNT_FIELDS
+from metrics.engine.expectations import (
+    expectation_tidy,
+    rebuild_expectations,
+    rewrite_expectation_days,
+)
 from metrics.engine.sql import (
     DERIVED,
     INSERT_ALL_TIME,
@@ -80,6 +86,9 @@ def tidy_counts() -> None:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
     execute(statement("VACUUM (ANALYZE) {rows}"))
+    # The expectation sums (metrics/engine/expectations.py): few row versions to clear after a
+    # merge, but their statistics keep the merge's joins planned on the real row counts.
+    execute(expectation_tidy())
 
 
 def recompute_counts(
@@ -104,6 +113,7 @@ def _rebuild(stamp: Stamp, journeys: list[int] | None) -> tuple[int, list[tuple]
     and the journeys' all-time totals (see TOTALS)."""
     written, totals = _rebuild_journeys(stamp, journeys)
     _refresh_months(stamp.workspace_id, journeys)
+    rebuild_expectations(stamp, journeys)
     return written + _workspace_daily(stamp, days=False), totals
 
 
@@ -352,9 +362,9 @@ def update_counts(
             written, totals = _rebuild(stamp, journeys)
         else:
             note_changed(changed)
-            written = _rewrite_pairs(
-                stamp, journeys, sorted({(tp, day) for _j, tp, day in changed})
-            )
+            pairs = sorted({(tp, day) for _j, tp, day in changed})
+            written = _rewrite_pairs(stamp, journeys, pairs)
+            rewrite_expectation_days(stamp, pairs)
             _refresh_months(workspace_id, journeys, changed=True)
             totals = _stored_totals(workspace_id, journeys)
             drop_changed()

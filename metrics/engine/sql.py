@@ -288,17 +288,23 @@ def as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def day_ranges(pairs: list[tuple[int, date]]) -> Q:
-    """Answers of the (touchpoint, day) pairs: one submitted_at range per run of consecutive days
-    of a touchpoint (days start at midnight in the current time zone, as TruncDate counts)."""
-    condition = Q(pk__in=[])
+def day_runs(pairs: list[tuple[int, date]]) -> list[tuple[int, date, date]]:
+    """The sorted (touchpoint, day) pairs as runs of consecutive days of a touchpoint:
+    (touchpoint, first day, last day)."""
     runs: list[list] = []
     for touchpoint_id, day in pairs:
         if runs and runs[-1][0] == touchpoint_id and runs[-1][2] + timedelta(days=1) == day:
             runs[-1][2] = day
         else:
             runs.append([touchpoint_id, day, day])
-    for touchpoint_id, first, last in runs:
+    return [(tp, first, last) for tp, first, last in runs]
+
+
+def day_ranges(pairs: list[tuple[int, date]]) -> Q:
+    """Answers of the (touchpoint, day) pairs: one submitted_at range per run of consecutive days
+    of a touchpoint (days start at midnight in the current time zone, as TruncDate counts)."""
+    condition = Q(pk__in=[])
+    for touchpoint_id, first, last in day_runs(pairs):
         condition |= Q(
             touchpoint_id=touchpoint_id,
             submitted_at__gte=_midnight(first),

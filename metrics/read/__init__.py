@@ -6,7 +6,9 @@
   the weakest moment, 30-day trends);
 - ``dashboard``: the dashboard's filter and its queries (period counts, trend, moment impact,
   retention cohorts, pain comments);
-- ``answers``: each touchpoint's latest pain answers, the one read of answers for display.
+- ``answers``: each touchpoint's latest pain answers, the one read of answers for display;
+- ``expectations``: the four expectations' sums of a period per touchpoint (the dashboard's
+  heatmap, the map's cards, My touchpoints), derived by metrics/expectations.py.
 
 Each function runs a fixed number of queries whatever the data's size. What the rows are
 computed from and how is the write side's (metrics/engine, metrics/services.py); the maths both

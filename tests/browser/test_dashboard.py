@@ -90,3 +90,39 @@ def test_manager_reads_service_recovery_as_a_chart_and_a_table(
     expect(chart.locator("#table-recovery tbody tr").first).to_contain_text(re.compile(r"\d"))
     expect(chart.locator("#plot-recovery")).to_be_hidden()
     assert console_errors == []
+
+
+def test_manager_reads_the_expectations_heatmap_and_its_table(
+    page: Page, live_server, demo, console_errors
+):
+    """Issue 17: the touchpoints x expectations heatmap of the demo's ratings, drawn under the
+    page's CSP by the dashboard's static script, its headline, and its table toggle; the
+    weakest-moments table names the blind spots beside the weakest measured moment."""
+    manager = next(u for u in DEMO_USERS if u.role == Role.MANAGER)
+    signed_in(page, live_server, demo.memberships.get(user__email=manager.email).user)
+    page.goto(f"{PATH}?period=all")
+
+    chart = page.locator("#chart-expectations")
+    expect(
+        chart.get_by_role("heading", name="Expectations let down, by touchpoint")
+    ).to_be_visible()
+    expect(chart.locator("#expectations-headline")).to_contain_text(
+        re.compile(r"let down most on (Respect|Solutions|Simplicity|Responsibility) \(\+\d+ points")
+    )
+    expect(chart.locator("#plot-expectations .main-svg").first).to_be_visible()  # plotly drew it
+    expect(chart.locator("#table-expectations")).to_be_hidden()
+    chart.get_by_role("button", name="Show table").click()
+    table = chart.locator("#table-expectations")
+    expect(table).to_be_visible()
+    expect(table.locator("thead th")).to_have_text(
+        ["Touchpoint", "Respect", "Solutions", "Simplicity", "Responsibility"]
+    )
+    expect(table.locator("tbody tr").first).to_contain_text(re.compile(r"\d+% \(95%: \d+ to \d+\)"))
+    expect(chart.locator("#plot-expectations")).to_be_hidden()
+    chart.get_by_role("button", name="Show chart").click()
+    expect(chart.locator("#plot-expectations")).to_be_visible()
+    expect(table).to_be_hidden()
+
+    coverage = page.locator("#weakest-moments td.coverage").first
+    expect(coverage).to_contain_text(re.compile(r"\d+% \(\d+ of \d+\)"))
+    assert console_errors == []

@@ -34,25 +34,27 @@ REQUIRED = "This field is required."
 
 # A card swap: session, user, membership (+ workspace), the touchpoint (+ journey, stage, owner),
 # members, the card, the journey's stages with their sizes, the card's moment with the journey's
-# weakest moment (one query), the card's active follow-ups (one query, issue 14); setting the
-# owner adds the owner's lookup and the save.
-CARD_GET_QUERIES = 9
-OWNER_POST_QUERIES = 11
+# weakest moment (one query), the card's active follow-ups (one query, issue 14), its expectation
+# sums of the last 90 days (one query, issue 17); setting the owner adds the owner's lookup and
+# the save.
+CARD_GET_QUERIES = 10
+OWNER_POST_QUERIES = 12
 # The board alone: the page's queries (session, user, membership, journey, members, stages,
-# every card with its owner, the journey's moments, its active follow-ups per touchpoint).
-BOARD_QUERIES = 9
+# every card with its owner, the journey's moments, its active follow-ups per touchpoint, its
+# touchpoints' expectation sums).
+BOARD_QUERIES = 10
 # A move: access, form, the move in a savepoint (source stage, locks, both stages' cards, and
 # for each stage whose order changes: lift + renumber, two statements whatever its size), then
 # each touched column (journey, members, stages, cards) and the emotion curve (the journey's
-# outline, moments and active follow-ups per touchpoint). Depends on the move's shape (which
-# stages change), never on the map's size. Same on SQLite and PostgreSQL.
+# outline, moments, active follow-ups and expectation sums per touchpoint). Depends on the
+# move's shape (which stages change), never on the map's size. Same on SQLite and PostgreSQL.
 MOVE_QUERIES = {  # the last card leaving its stage leaves nothing there to renumber
-    "across-first-to-end": 25,
-    "across-last-to-first": 23,
-    "across-middle-to-middle": 25,
-    "within-first-to-last": 19,
-    "within-last-to-first": 19,
-    "within-middle-down-one": 19,
+    "across-first-to-end": 26,
+    "across-last-to-first": 24,
+    "across-middle-to-middle": 26,
+    "within-first-to-last": 20,
+    "within-last-to-first": 20,
+    "within-middle-down-one": 20,
 }
 
 

@@ -21,7 +21,8 @@ from tests.conftest import login, make_member
 # overlays added that last query; the per-stage touchpoint count it replaces is now taken from
 # the cards read anyway (a filter is applied to them), so the count stays 8, filtered or not.
 # Issue 14 adds one: the journey's active follow-ups per touchpoint, for the cards' counts.
-MAP_QUERIES = 9
+# Issue 17 one more: the touchpoints' expectation sums of the last 90 days, for the cards' "why".
+MAP_QUERIES = 10
 # session, user, membership (+ workspace), journeys with their stage and touchpoint counts
 LIST_QUERIES = 4
 # session, user, membership (+ workspace), members (+ users)
@@ -77,13 +78,36 @@ def test_map_page_runs_the_same_queries_for_one_card_and_for_2400(
 
 
 def _store_moments(journey: Journey) -> int:
-    """An all-time metric row for every touchpoint, scores spread over -100..100."""
-    from metrics.models import MomentCounts
+    """An all-time metric row for every touchpoint, scores spread over -100..100, and a day of
+    expectation sums (so every card draws its "why")."""
+    from django.utils import timezone
+
+    from metrics.models import ExpectationCounts, MomentCounts
     from tests.journeys.test_map_overlays import moment_row
 
     pks = journey.touchpoints.order_by("pk").values_list("pk", flat=True)
     rows = [moment_row(pk, journey, i % 41, 5 + i % 7, (3 * i) % 37) for i, pk in enumerate(pks)]
     MomentCounts.objects.bulk_create(rows, batch_size=500)
+    ExpectationCounts.objects.bulk_create(
+        [
+            ExpectationCounts(
+                workspace_id=journey.workspace_id,
+                journey=journey,
+                touchpoint_id=pk,
+                day=timezone.localdate(),
+                respect_pain_n=20 + i % 30,
+                respect_pain_low=10 + i % 10,
+                respect_pain_sum=40 + 2 * (i % 30),
+                respect_glory_n=35,
+                respect_glory_sum=160,
+                respect_glory_low=1,
+                respect_squares=2 * (20 + i % 30) + 800,
+                computed_at=timezone.now(),
+            )
+            for i, pk in enumerate(pks)
+        ],
+        batch_size=500,
+    )
     return len(rows)
 
 

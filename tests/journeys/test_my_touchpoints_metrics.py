@@ -16,7 +16,7 @@ from django.utils import timezone
 from feedback.models import Response, Source
 from journeys.models import Journey, Touchpoint
 from metrics import compute
-from metrics.models import MomentCounts
+from metrics.models import ExpectationCounts, MomentCounts
 from metrics.read.answers import latest_pain_answers
 from metrics.read.moments import STEADY, Trend, trend_periods
 from mot.models import Role
@@ -250,6 +250,17 @@ def test_queries_stay_the_same_for_one_touchpoint_and_for_300(
             store_moment(tp, 20, 5, 5, day=day)
             store_moment(tp, 20, 5, 5, day=day - timedelta(days=40))
             answer(tp, datetime(2026, 3, 10, tzinfo=UTC), comment="slow")
+            ExpectationCounts.objects.create(
+                workspace_id=tp.journey.workspace_id,
+                journey_id=tp.journey_id,
+                touchpoint=tp,
+                day=day,
+                simplicity_pain_n=40,
+                simplicity_pain_low=30,
+                simplicity_pain_sum=70,
+                simplicity_squares=130,
+                computed_at=timezone.now(),
+            )
 
     build_journeys(staff.workspace, journeys=1, stages=1, per_stage=2, owner=staff)
     Touchpoint.objects.filter(position=0).delete()  # exactly one, owned
@@ -268,6 +279,7 @@ def test_queries_stay_the_same_for_one_touchpoint_and_for_300(
     assert large.count('class="owned-touchpoint"') == owned.count() > 100
     assert large.count('<q class="pain-comment">slow</q>') == owned.count()
     assert large.count('class="trend trend-steady"') == owned.count()
+    assert large.count("<strong>Simplicity</strong>") == owned.count()
 
 
 def test_latest_pain_answers_reads_a_bounded_number_per_touchpoint(journey):

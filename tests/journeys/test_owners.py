@@ -28,8 +28,8 @@ HTMX = {"HX-Request": "true"}
 OWNERS_QUERIES = 8
 # session, user, membership (+ workspace), the member's touchpoints (+ journey, stage), their
 # all-time metric rows, their daily rows summed per period, their latest pain answers, their
-# active follow-ups (issue 14)
-MY_QUERIES = 8
+# active follow-ups (issue 14), their expectation sums of the last 90 days (issue 17)
+MY_QUERIES = 9
 # session, user, membership (+ workspace), members (+ users), the chosen touchpoints
 # (+ journeys), one UPDATE
 ASSIGN_QUERIES = 6

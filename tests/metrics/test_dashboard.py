@@ -16,6 +16,7 @@ from journeys.services import journey_create, stage_create, touchpoint_create
 from metrics import compute
 from metrics.dashboard.page import dashboard
 from metrics.models import (
+    ExpectationCounts,
     MomentCounts,
     MomentImpact,
     MonthCounts,
@@ -443,9 +444,9 @@ def test_dates_after_today_are_refused_and_the_page_still_draws(client, manager,
 
 
 def _build_map(editor, journeys: int, stages: int, per_stage: int, days: int) -> None:
-    """Touchpoints with daily rows, follow-up rows and a pain comment each, and each journey's
-    recovery effect (so every query of the page runs)."""
-    answers, recovery = [], []
+    """Touchpoints with daily rows, expectation rows, follow-up rows and a pain comment each, and
+    each journey's recovery effect (so every query of the page runs)."""
+    answers, recovery, rated = [], [], []
     for j in range(journeys):
         journey = journey_create(actor=editor, name=f"Journey {j}")
         RecoveryEffect.objects.create(
@@ -464,6 +465,22 @@ def _build_map(editor, journeys: int, stages: int, per_stage: int, days: int) ->
                     add_day(tp, timezone.localdate() - timedelta(days=d), promoters=20,
                             detractors=15)  # fmt: skip
                 add_day(tp, None, promoters=20 * days, detractors=15 * days)  # all time
+                rated += [
+                    ExpectationCounts(
+                        workspace_id=journey.workspace_id,
+                        journey=journey,
+                        touchpoint=tp,
+                        day=timezone.localdate() - timedelta(days=d),
+                        respect_pain_n=40,
+                        respect_pain_sum=80,
+                        respect_pain_low=30,
+                        respect_glory_n=40,
+                        respect_glory_sum=180,
+                        respect_squares=4 * 40 + 25 * 40,
+                        computed_at=timezone.now(),
+                    )
+                    for d in range(days)
+                ]
                 recovery += [
                     RecoveryCounts(
                         workspace_id=journey.workspace_id,
@@ -489,6 +506,7 @@ def _build_map(editor, journeys: int, stages: int, per_stage: int, days: int) ->
                 )  # fmt: skip
     Response.objects.bulk_create(answers)
     RecoveryCounts.objects.bulk_create(recovery)
+    ExpectationCounts.objects.bulk_create(rated)
 
 
 QUERIES = {"": None, "?channel=website": None, "?period=all": None}
@@ -501,9 +519,9 @@ def test_query_count_does_not_grow_with_the_data(
     _build_map(editor, journeys=1, stages=1, per_stage=2, days=2)
     login(client, manager)
     client.get(URL + query)  # session warm
-    # 15: the follow-ups' figures per touchpoint and the recovery effect are two of them, the
-    # weakest moments' comment themes one.
-    with django_assert_num_queries(15) as small:
+    # 16: the follow-ups' figures per touchpoint and the recovery effect are two of them, the
+    # weakest moments' comment themes one, the period's expectation sums per touchpoint one.
+    with django_assert_num_queries(16) as small:
         assert client.get(URL + query).status_code == 200
     _build_map(editor, journeys=3, stages=3, per_stage=4, days=3)
     with django_assert_num_queries(len(small.captured_queries)):

@@ -42,6 +42,7 @@ def feedback_rows(journey, editor):
         external_id="r-1",
         submitted_at=timezone.now() - timedelta(days=120),  # old enough for impact
         nps=9,
+        respect=4,  # and rated, for the expectation sums (issue 17)
     )
     Response.objects.create(  # a pain customer, for the recovery effect
         workspace=journey.workspace,

@@ -8,21 +8,10 @@ from django.urls import reverse
 
 from feedback.models import SurveyLink
 from feedback.surveys.services import survey_link_create, survey_link_revoke
-from journeys.models import Touchpoint
 from mot.models import Role
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def touchpoint(journey) -> Touchpoint:
-    return Touchpoint.objects.filter(stage__journey=journey).order_by("pk").first()
-
-
-@pytest.fixture
-def link(touchpoint, editor) -> SurveyLink:
-    return survey_link_create(actor=editor, touchpoint=touchpoint)
 
 
 def links_url(tp, ws="acme"):

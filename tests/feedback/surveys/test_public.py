@@ -18,12 +18,7 @@ from feedback.models import Customer, Response, Source
 from feedback.surveys.services import survey_link_create, survey_link_revoke
 from journeys.services import journey_create, stage_create, touchpoint_create
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def link(touchpoint, editor):
-    return survey_link_create(actor=editor, touchpoint=touchpoint)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache")]
 
 
 def survey_url(link, **query):
@@ -66,7 +61,8 @@ def test_valid_answer_is_stored_once_and_thanked(client, link, touchpoint, works
         {**form, "nps": "9", "csat": "4", "respect": "5", "simplicity": "3", "comment": "Great"},
     )
     assert response.status_code == 302
-    assert response.url == reverse("survey_thanks", kwargs={"token": link.token})
+    thanks_url = reverse("survey_thanks", kwargs={"token": link.token})
+    assert response.url == f"{thanks_url}?s={form['submission']}"
     answer = Response.objects.get()
     assert answer.touchpoint == touchpoint
     assert answer.workspace == workspace
