@@ -79,7 +79,10 @@ def journey_duplicate(
     state: str = JourneyState.FUTURE,
     name: str | None = None,
 ) -> Journey:
-    """Copy a journey with its stages and touchpoints (e.g. a future-state version to design)."""
+    """Copy a journey with its stages and touchpoints (e.g. a future-state version to design).
+
+    The copy and each of its stages and touchpoints point at their source (``copied_from``), so
+    the comparison (journeys/compare.py) matches them whatever is renamed or moved later."""
     require(actor, Action.EDIT_MAP, journey)
     state = clean_choice(state, field="state", choices=JourneyState.values)
     if name is None:
@@ -91,10 +94,11 @@ def journey_duplicate(
         persona=journey.persona,
         description=journey.description,
         state=state,
+        copied_from=journey,
     )
     stages = list(journey.stages.order_by("position"))
     new_stages = Stage.objects.bulk_create(
-        [Stage(journey=copy, name=s.name, position=s.position) for s in stages]
+        [Stage(journey=copy, name=s.name, position=s.position, copied_from=s) for s in stages]
     )
     by_old = {old.pk: new for old, new in zip(stages, new_stages, strict=True)}
     Touchpoint.objects.bulk_create(
@@ -109,6 +113,7 @@ def journey_duplicate(
                 mot_stage=tp.mot_stage,
                 phase=tp.phase,
                 owner_id=tp.owner_id,
+                copied_from=tp,
             )
             for tp in Touchpoint.objects.filter(journey=journey).order_by("stage_id", "position")
         ]
