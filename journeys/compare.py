@@ -50,6 +50,14 @@ class Side:
     touchpoints: Sequence[TouchpointRow]
 
 
+def _kinds(current: object, future: object, *, changed: bool, moved: bool) -> tuple[str, ...]:
+    if current is None:
+        return (ADDED,)
+    if future is None:
+        return (REMOVED,)
+    return (CHANGED,) * changed + (MOVED,) * moved or (UNCHANGED,)
+
+
 @dataclass
 class Pair:
     """A current touchpoint and its future counterpart; one of them is None when it was removed
@@ -63,12 +71,7 @@ class Pair:
 
     @property
     def kinds(self) -> tuple[str, ...]:
-        if self.current is None:
-            return (ADDED,)
-        if self.future is None:
-            return (REMOVED,)
-        kinds = (CHANGED,) * bool(self.changes) + (MOVED,) * self.moved
-        return kinds or (UNCHANGED,)
+        return _kinds(self.current, self.future, changed=bool(self.changes), moved=self.moved)
 
     @property
     def unchanged(self) -> bool:
@@ -88,12 +91,7 @@ class StagePair:
 
     @property
     def kinds(self) -> tuple[str, ...]:
-        if self.current is None:
-            return (ADDED,)
-        if self.future is None:
-            return (REMOVED,)
-        kinds = (CHANGED,) * self.renamed + (MOVED,) * self.moved
-        return kinds or (UNCHANGED,)
+        return _kinds(self.current, self.future, changed=self.renamed, moved=self.moved)
 
 
 @dataclass
