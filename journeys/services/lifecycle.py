@@ -8,8 +8,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from journeys.blueprints import BLUEPRINTS, blueprint_document
+from journeys.compare import pair_by_content
 from journeys.exchange import Document, journey_import
 from journeys.models import Journey, JourneyState, Stage, Touchpoint
+from journeys.selectors import journey_side
 from journeys.services.fields import clean_choice, clean_text
 from mot.models import Membership
 from mot.policy import Action, require
@@ -119,6 +121,32 @@ def journey_duplicate(
         ]
     )
     return copy
+
+
+@transaction.atomic
+def journey_pair(*, actor: Membership, journey: Journey, current: Journey) -> Journey:
+    """Make ``journey`` the future state of ``current``: for a copy made before copies recorded
+    their source, or one to compare with another journey. Its stages and touchpoints are linked
+    by journeys.compare.pair_by_content (links already into ``current`` are kept); the ones
+    left unmatched lose their link, so they show as added."""
+    require(actor, Action.EDIT_MAP, journey)
+    if current.workspace_id != journey.workspace_id:
+        raise ValidationError({"current": _("Choose a journey of this workspace.")})
+    if current.pk == journey.pk:
+        raise ValidationError({"current": _("A journey cannot be compared with itself.")})
+    # Locked, so two editors pairing at once end with one whole set of links, not a mix.
+    Journey.objects.select_for_update().filter(pk=journey.pk).first()
+    stage_links, tp_links = pair_by_content(
+        journey_side(journey_id=current.pk), journey_side(journey_id=journey.pk)
+    )
+    journey.copied_from = current
+    journey.save(update_fields=["copied_from", "updated_at"])
+    for model, links in ((Stage, stage_links), (Touchpoint, tp_links)):
+        rows = list(model.objects.filter(journey=journey).only("pk", "copied_from"))
+        for row in rows:
+            row.copied_from_id = links.get(row.pk)
+        model.objects.bulk_update(rows, ["copied_from"], batch_size=500)
+    return journey
 
 
 def journey_create_from_blueprint(
