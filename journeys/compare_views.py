@@ -17,67 +17,33 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from journeys import compare as cmp
 from journeys import selectors, services
 from journeys.access import get_journey_for
+from journeys.compare_html import PairRenderer, kind_labels
 from journeys.forms import PairForm
-from journeys.map.cards import MomentLabels
-from journeys.models import Channel, Journey, JourneyState, MotStage, Phase, Touchpoint
-from metrics.read.moments import TouchpointNumbers, touchpoint_numbers
+from journeys.models import Journey, JourneyState
+from metrics.read.moments import touchpoint_numbers
 from mot.forms_utils import apply_service_errors
 from mot.models import Membership
 from mot.policy import Action, can
 from mot.selectors import workspace_members
 
 HIDE_UNCHANGED = "unchanged"  # ?hide=unchanged
-KIND_LABELS = {
-    cmp.CHANGED: gettext_lazy("Changed"),
-    cmp.MOVED: gettext_lazy("Moved"),
-    cmp.ADDED: gettext_lazy("Added"),
-    cmp.REMOVED: gettext_lazy("Removed"),
-    cmp.UNCHANGED: gettext_lazy("Unchanged"),
-}
-
-
-def _field_label(name: str) -> str:
-    return str(Touchpoint._meta.get_field(name.removesuffix("_id")).verbose_name)
-
-
-@dataclass(frozen=True)
-class CardView:
-    """One side of a pair as the page shows it."""
-
-    row: cmp.TouchpointRow
-    channel: str
-    mot_label: str
-    phase: str
-    owner: str
-    numbers: TouchpointNumbers | None = None
-    score_text: str = ""
-    nps_text: str = ""
-
-
-@dataclass(frozen=True)
-class PairView:
-    current: CardView | None
-    future: CardView | None
-    kinds: list[tuple[str, str]]  # (kind, label)
-    changes: str  # "title, channel"
-    from_stage: str
-    unchanged: bool
 
 
 @dataclass(frozen=True)
 class StageView:
     current: str | None
     future: str | None
-    kinds: list[tuple[str, str]]
-    pairs: list[PairView]
-    hidden: int  # unchanged pairs left out by the filter
+    kinds: list[tuple[str, str]]  # (kind, label)
+    html: SafeString  # its pairs, rendered by journeys.compare_html
+    shown: int  # pairs rendered (the filter may leave out unchanged ones)
+    hidden: int
 
 
 def compare_url_for(journey: Journey, *, ws: str, can_edit: bool) -> str:
@@ -89,57 +55,13 @@ def compare_url_for(journey: Journey, *, ws: str, can_edit: bool) -> str:
     return ""
 
 
-def _labels(kinds: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(kind, str(KIND_LABELS[kind])) for kind in kinds]
-
-
-class _Cards:
-    """Builds the sides of the pairs with what they show, labels translated once."""
-
-    def __init__(self, names: dict[int, str], numbers: dict[int, TouchpointNumbers]) -> None:
-        self.names, self.numbers = names, numbers
-        self.channels, self.motes = dict(Channel.choices), dict(MotStage.choices)
-        self.phases = dict(Phase.choices)
-
-    def card(self, row: cmp.TouchpointRow | None, *, with_numbers: bool) -> CardView | None:
-        if row is None:
-            return None
-        numbers = self.numbers.get(row.pk) if with_numbers else None
-        score = nps = ""
-        if numbers is not None:
-            m = numbers.moment
-            score = MomentLabels.signed(m.score) if m.enough and m.score is not None else ""
-            nps = MomentLabels.signed(numbers.nps) if numbers.nps_enough else ""
-        return CardView(
-            row=row,
-            channel=self.channels.get(row.channel, row.channel),
-            mot_label=self.motes.get(row.mot_stage, ""),
-            phase=self.phases.get(row.phase, row.phase),
-            owner=self.names.get(row.owner_id, "") if row.owner_id else "",
-            numbers=numbers,
-            score_text=score,
-            nps_text=nps,
-        )
-
-
-def _stage_views(comparison: cmp.Comparison, cards: _Cards, *, hide: bool) -> list[StageView]:
-    labels = {name: _field_label(name) for name in cmp.FIELDS}
+def _stage_views(
+    comparison: cmp.Comparison, renderer: PairRenderer, *, hide: bool
+) -> list[StageView]:
+    labels = kind_labels()
     views = []
     for stage in comparison.stages:
-        pairs = []
-        for pair in stage.pairs:
-            if hide and pair.unchanged:
-                continue
-            pairs.append(
-                PairView(
-                    current=cards.card(pair.current, with_numbers=True),
-                    future=cards.card(pair.future, with_numbers=False),
-                    kinds=_labels(pair.kinds),
-                    changes=", ".join(labels[name] for name in pair.changes),
-                    from_stage=pair.from_stage,
-                    unchanged=pair.unchanged,
-                )
-            )
+        pairs = [p for p in stage.pairs if not (hide and p.unchanged)]
         kinds = stage.kinds
         if hide and not pairs and kinds == (cmp.UNCHANGED,):
             continue
@@ -147,8 +69,9 @@ def _stage_views(comparison: cmp.Comparison, cards: _Cards, *, hide: bool) -> li
             StageView(
                 current=stage.current.name if stage.current else None,
                 future=stage.future.name if stage.future else None,
-                kinds=_labels(kinds),
-                pairs=pairs,
+                kinds=[(kind, labels[kind]) for kind in kinds],
+                html=renderer.render_all(pairs),
+                shown=len(pairs),
                 hidden=len(stage.pairs) - len(pairs),
             )
         )
@@ -187,12 +110,12 @@ def _context(
         workspace_id=workspace.pk, touchpoint_ids=ids, min_sample=workspace.min_sample
     )
     names = {m.pk: m.display_name for m in workspace_members(membership=membership)}
-    cards = _Cards(names, numbers)
-    stages = _stage_views(comparison, cards, hide=hide)
-    counts = comparison.counts
+    renderer = PairRenderer(names=names, numbers=numbers, min_sample=workspace.min_sample)
+    stages = _stage_views(comparison, renderer, hide=hide)
+    counts, labels = comparison.counts, kind_labels()
     context.update(
         stages=stages,
-        counts=[(kind, KIND_LABELS[kind], counts[kind]) for kind in cmp.KINDS],
+        counts=[(kind, labels[kind], counts[kind]) for kind in cmp.KINDS],
         hidden=counts[cmp.UNCHANGED] if hide else 0,
         total=sum(len(s.pairs) for s in comparison.stages),
     )

@@ -221,3 +221,20 @@ def test_comparison_runs_a_fixed_number_of_queries_whatever_the_maps_size(
             response = client.get(_url("compare", future))
         assert response.status_code == 200
         assert "Changed: title" in response.content.decode()
+
+
+def test_user_text_is_escaped_on_the_comparison(editor, journey, staff):
+    staff.user.first_name = "<b>Sam</b>"
+    staff.user.save()
+    future = journey_duplicate(actor=editor, journey=journey, state=JourneyState.FUTURE)
+    hostile = '<script>alert("x")</script>'
+    Touchpoint.objects.filter(journey=future, title="Checkout").update(
+        title=hostile, description=hostile, owner=staff
+    )
+    Stage.objects.filter(journey=journey, name="Research").update(name=hostile)
+
+    html = login(Client(), editor).get(_url("compare", future)).content.decode()
+
+    assert "<script>alert" not in html
+    assert "<b>Sam</b>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
