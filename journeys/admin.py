@@ -7,6 +7,8 @@ class StageInline(admin.TabularInline):
     model = Stage
     extra = 0
     ordering = ["position"]
+    # A select of every stage of every journey, per row, would make the page unusable.
+    raw_id_fields = ["copied_from"]
 
 
 @admin.register(Journey)
@@ -16,6 +18,7 @@ class JourneyAdmin(admin.ModelAdmin):
     search_fields = ["name", "persona"]
     list_select_related = ["workspace"]
     inlines = [StageInline]
+    raw_id_fields = ["copied_from"]
 
 
 @admin.register(Stage)
@@ -23,6 +26,7 @@ class StageAdmin(admin.ModelAdmin):
     list_display = ["name", "journey", "position"]
     search_fields = ["name", "journey__name"]
     list_select_related = ["journey"]
+    raw_id_fields = ["copied_from"]
 
 
 @admin.register(Touchpoint)
@@ -40,4 +44,4 @@ class TouchpointAdmin(admin.ModelAdmin):
     list_filter = ["mot_stage", "channel", "phase", "journey__workspace"]
     search_fields = ["title", "description"]
     list_select_related = ["journey", "stage", "owner__user"]
-    raw_id_fields = ["journey", "stage", "owner"]
+    raw_id_fields = ["journey", "stage", "owner", "copied_from"]

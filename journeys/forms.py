@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from journeys.blueprints import BLUEPRINTS
 from journeys.filters import NO_MOMENT, OwnerFilters
-from journeys.models import JourneyState, MotStage, Touchpoint
+from journeys.models import Journey, JourneyState, MotStage, Touchpoint
 from mot.models import Membership
 from mot.validation import IdsField
 
@@ -55,6 +55,30 @@ class JourneyImportForm(forms.Form):
                 _("The file is larger than %(limit)d KB.") % {"limit": limit // 1024}
             )
         return upload
+
+
+class PairForm(forms.Form):
+    """The current-state journey a future state is compared with (services.journey_pair)."""
+
+    current = forms.ModelChoiceField(
+        label=_("Current-state journey"), queryset=Journey.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, journey: Journey, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Current-state journeys first: those are what a future state is usually compared with.
+        journeys = (
+            Journey.objects.filter(workspace_id=journey.workspace_id)
+            .exclude(pk=journey.pk)
+            .order_by("state", "archived", "name", "pk")
+        )
+        field = self.fields["current"]
+        field.queryset = journeys
+        # The select's options read once (the widget would read the queryset again to decide
+        # on its required attribute); validating a post reads the chosen journey alone.
+        field.widget.choices = [
+            (j.pk, f"{j.name} ({j.get_state_display()})") for j in journeys.only("name", "state")
+        ]
 
 
 class DuplicateForm(forms.Form):

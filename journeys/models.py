@@ -68,6 +68,15 @@ class Journey(models.Model):
         _("state"), max_length=16, choices=JourneyState.choices, default=JourneyState.CURRENT
     )
     archived = models.BooleanField(_("archived"), default=False)
+    # A copy (e.g. a future state) remembers its source, so the two can be compared.
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        verbose_name=_("copied from"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -92,6 +101,14 @@ class Stage(models.Model):
     )
     name = models.CharField(_("name"), max_length=120)
     position = models.PositiveIntegerField(_("position"))
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        verbose_name=_("copied from"),
+    )
 
     class Meta:
         ordering = ["journey", "position"]
@@ -144,6 +161,14 @@ class Touchpoint(models.Model):
         blank=True,
         related_name="owned_touchpoints",
         verbose_name=_("owner"),
+    )
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        verbose_name=_("copied from"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -9,6 +9,7 @@ from datetime import date
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from journeys.compare import Side, StageRow, TouchpointRow
 from journeys.filters import NO_MOMENT, OwnerFilters
 from journeys.map.cards import MomentLabels
 from journeys.models import Journey, Stage, Touchpoint
@@ -182,3 +183,49 @@ def my_touchpoints_overview(*, membership: Membership, today: date) -> list[Owne
         )
         for tp in touchpoints
     ]
+
+
+# --- a journey as the comparison reads it ------------------------------------------------
+
+
+def journey_side(*, journey_id: int) -> Side:
+    """A journey's stages and touchpoints in map order as journeys.compare takes them: two
+    queries whatever the map's size."""
+    stages = [
+        StageRow(*row)
+        for row in Stage.objects.filter(journey_id=journey_id)
+        .order_by("position")
+        .values_list("pk", "name", "position", "copied_from_id")
+    ]
+    touchpoints = [
+        TouchpointRow(*row)
+        for row in Touchpoint.objects.filter(journey_id=journey_id)
+        .order_by("stage__position", "position")
+        .values_list(
+            "pk",
+            "stage_id",
+            "position",
+            "title",
+            "mot_stage",
+            "channel",
+            "phase",
+            "owner_id",
+            "description",
+            "code",
+            "copied_from_id",
+        )
+    ]
+    return Side(stages=stages, touchpoints=touchpoints)
+
+
+def journey_counterpart(*, journey: Journey) -> tuple[Journey, Journey] | None:
+    """(current, future) for a journey's comparison: the journey it was copied from, else its
+    latest copy; None when it has neither. One query."""
+    if journey.copied_from_id:
+        source = Journey.objects.filter(
+            pk=journey.copied_from_id, workspace_id=journey.workspace_id
+        ).first()
+        return (source, journey) if source else None
+    copy = Journey.objects.filter(copied_from=journey, workspace_id=journey.workspace_id)
+    latest = copy.order_by("-pk").first()
+    return (journey, latest) if latest else None

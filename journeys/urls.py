@@ -1,6 +1,6 @@
 from django.urls import path
 
-from journeys import owner_views, views
+from journeys import compare_views, owner_views, views
 from journeys.map import views as map_views
 
 app_name = "journeys"
@@ -15,6 +15,12 @@ urlpatterns = [
     path("journeys/<int:pk>/archive/", views.journey_archive, name="archive"),
     path("journeys/<int:pk>/delete/", views.journey_delete, name="delete"),
     path("journeys/<int:pk>/export/", views.journey_export_view, name="export"),
+    path("journeys/<int:pk>/compare/", compare_views.journey_compare, name="compare"),
+    path(
+        "journeys/<int:pk>/compare/pair/",
+        compare_views.journey_compare_pair,
+        name="compare_pair",
+    ),
     path("journeys/<int:pk>/stages/", map_views.stage_create, name="stage_create"),
     path("stages/<int:pk>/rename/", map_views.stage_rename, name="stage_rename"),
     path("stages/<int:pk>/delete/", map_views.stage_delete, name="stage_delete"),

@@ -153,6 +153,9 @@ def journey_duplicate(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         actor=membership, journey=journey, state=form.cleaned_data["state"]
     )
     messages.success(request, _("Copied as “%(name)s”.") % {"name": copy.name})
+    if copy.state == JourneyState.FUTURE:
+        # What a future state is for: designing the change, seen beside the current state.
+        return redirect("journeys:compare", ws=ws, pk=copy.pk)
     return map_redirect(ws, copy.pk)
 
 

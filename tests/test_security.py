@@ -195,6 +195,7 @@ ENDPOINTS = [
         form_page=_page("journeys:delete", _journey),
     ),
     Endpoint("journeys:export", ("GET",), EXPORTERS, pk=_journey),
+    Endpoint("journeys:compare", ("GET",), ALL, pk=_journey),
     Endpoint(
         "journeys:stage_create",
         ("POST",),

@@ -27,6 +27,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from journeys.compare_views import compare_url_for
 from journeys.map import selectors
 from journeys.map.cards import CardRenderer
 from journeys.map.curve import CurveRenderer
@@ -177,6 +178,10 @@ def render_map(
 ) -> HttpResponse:
     """The whole map page (its filters from the request's query string)."""
     context = map_context(request, membership, journey, filters_source=request.GET)
+    # The header's link to current beside future (templates/journeys/_compare_link.html).
+    context["compare_url"] = compare_url_for(
+        journey, ws=context["ws"], can_edit=context["can_edit"]
+    )
     response = render(request, "journeys/map.html", context, status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

@@ -2,7 +2,7 @@
 actor's role through mot.policy.
 
 - ``lifecycle``: a journey as a whole (create, from a template too; edit; archive; delete;
-  duplicate);
+  duplicate; pair a future state with its current one);
 - ``map_edits``: its stages and touchpoints (add, edit, delete, reorder, move, assign owners);
 - ``fields``: the checks of typed-in values both share.
 
@@ -14,6 +14,7 @@ from journeys.services.lifecycle import (
     journey_create_from_blueprint,
     journey_delete,
     journey_duplicate,
+    journey_pair,
     journey_set_archived,
     journey_update,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "journey_create_from_blueprint",
     "journey_delete",
     "journey_duplicate",
+    "journey_pair",
     "journey_set_archived",
     "journey_update",
     "stage_create",

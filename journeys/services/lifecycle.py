@@ -8,8 +8,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from journeys.blueprints import BLUEPRINTS, blueprint_document
+from journeys.compare import pair_by_content
 from journeys.exchange import Document, journey_import
 from journeys.models import Journey, JourneyState, Stage, Touchpoint
+from journeys.selectors import journey_side
 from journeys.services.fields import clean_choice, clean_text
 from mot.models import Membership
 from mot.policy import Action, require
@@ -79,7 +81,10 @@ def journey_duplicate(
     state: str = JourneyState.FUTURE,
     name: str | None = None,
 ) -> Journey:
-    """Copy a journey with its stages and touchpoints (e.g. a future-state version to design)."""
+    """Copy a journey with its stages and touchpoints (e.g. a future-state version to design).
+
+    The copy and each of its stages and touchpoints point at their source (``copied_from``), so
+    the comparison (journeys/compare.py) matches them whatever is renamed or moved later."""
     require(actor, Action.EDIT_MAP, journey)
     state = clean_choice(state, field="state", choices=JourneyState.values)
     if name is None:
@@ -91,10 +96,11 @@ def journey_duplicate(
         persona=journey.persona,
         description=journey.description,
         state=state,
+        copied_from=journey,
     )
     stages = list(journey.stages.order_by("position"))
     new_stages = Stage.objects.bulk_create(
-        [Stage(journey=copy, name=s.name, position=s.position) for s in stages]
+        [Stage(journey=copy, name=s.name, position=s.position, copied_from=s) for s in stages]
     )
     by_old = {old.pk: new for old, new in zip(stages, new_stages, strict=True)}
     Touchpoint.objects.bulk_create(
@@ -109,11 +115,38 @@ def journey_duplicate(
                 mot_stage=tp.mot_stage,
                 phase=tp.phase,
                 owner_id=tp.owner_id,
+                copied_from=tp,
             )
             for tp in Touchpoint.objects.filter(journey=journey).order_by("stage_id", "position")
         ]
     )
     return copy
+
+
+@transaction.atomic
+def journey_pair(*, actor: Membership, journey: Journey, current: Journey) -> Journey:
+    """Make ``journey`` the future state of ``current``: for a copy made before copies recorded
+    their source, or one to compare with another journey. Its stages and touchpoints are linked
+    by journeys.compare.pair_by_content (links already into ``current`` are kept); the ones
+    left unmatched lose their link, so they show as added."""
+    require(actor, Action.EDIT_MAP, journey)
+    if current.workspace_id != journey.workspace_id:
+        raise ValidationError({"current": _("Choose a journey of this workspace.")})
+    if current.pk == journey.pk:
+        raise ValidationError({"current": _("A journey cannot be compared with itself.")})
+    # Locked, so two editors pairing at once end with one whole set of links, not a mix.
+    Journey.objects.select_for_update().filter(pk=journey.pk).first()
+    stage_links, tp_links = pair_by_content(
+        journey_side(journey_id=current.pk), journey_side(journey_id=journey.pk)
+    )
+    journey.copied_from = current
+    journey.save(update_fields=["copied_from", "updated_at"])
+    for model, links in ((Stage, stage_links), (Touchpoint, tp_links)):
+        rows = list(model.objects.filter(journey=journey).only("pk", "copied_from"))
+        for row in rows:
+            row.copied_from_id = links.get(row.pk)
+        model.objects.bulk_update(rows, ["copied_from"], batch_size=500)
+    return journey
 
 
 def journey_create_from_blueprint(

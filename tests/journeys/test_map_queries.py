@@ -22,7 +22,9 @@ from tests.conftest import login, make_member
 # the cards read anyway (a filter is applied to them), so the count stays 8, filtered or not.
 # Issue 14 adds one: the journey's active follow-ups per touchpoint, for the cards' counts.
 # Issue 17 one more: the touchpoints' expectation sums of the last 90 days, for the cards' "why".
-MAP_QUERIES = 10
+# Issue 16 adds one on a current-state journey: whether it has a copy, for the header's link to
+# the comparison (a copy knows its source without a query).
+MAP_QUERIES = 11
 # session, user, membership (+ workspace), journeys with their stage and touchpoint counts
 LIST_QUERIES = 4
 # session, user, membership (+ workspace), members (+ users)

@@ -165,7 +165,7 @@ def test_duplicate_creates_a_future_state_copy_of_the_whole_map(editor_client, j
 
     copy = Journey.objects.exclude(pk=journey.pk).get()
     assert response.status_code == 302
-    assert response["Location"] == url("map", copy.pk)
+    assert response["Location"] == url("compare", copy.pk)
     assert copy.name == "Online shop (future state)"
     assert copy.state == JourneyState.FUTURE
     assert copy.persona == "Shopper"
