@@ -51,3 +51,21 @@ def marked_language(language: str) -> Iterator[None]:
             trans_real._translations.pop(language, None)
         else:
             trans_real._translations[language] = saved
+
+
+# MOT's five languages (settings.LANGUAGES once they are all in; set here so the tests of formats
+# do not depend on it).
+LANGUAGES = [
+    ("en", "English"),
+    ("pt-br", "Português (Brasil)"),
+    ("pt-pt", "Português (Portugal)"),
+    ("es", "Español"),
+    ("ro", "Română"),
+]
+
+
+def browse_in(client, settings, language: str):
+    """The client's requests ask for ``language`` (a browser's Accept-Language)."""
+    settings.LANGUAGES = LANGUAGES
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    return client
