@@ -475,3 +475,22 @@ def test_a_canonical_time_zone_is_still_accepted(client, editor, checkout, start
     assert response.status_code == 302, response.content.decode()[:2000]
     job.refresh_from_db()
     assert job.mapping["timezone"] == "Europe/Lisbon"
+
+
+def test_the_rejected_rows_download_with_semicolons_says_the_same(client, editor, checkout, start):
+    login(client, editor)
+    job = job_of(upload(client, BAD))
+    start(job)
+    url = f"/w/acme/imports/{job.pk}/rejected.csv"
+    as_written = b"".join(client.get(url).streaming_content).decode("utf-8-sig")
+    response = client.get(url, {"csv_sep": "semicolon"})
+    assert response["Content-Disposition"] == 'attachment; filename="answers-rejected-rows.csv"'
+    semicolons = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(semicolons), delimiter=";")) == list(
+        csv.reader(io.StringIO(as_written))
+    )
+    assert ";" in semicolons.splitlines()[0]
+    page = client.get(f"/w/acme/imports/{job.pk}/").content.decode()
+    form = page.split(f'<form method="get" action="{url}" class="csv-download')[1]
+    assert 'name="csv_sep"' in form.split("</form>")[0]
+    assert 'name="csv_decimal"' not in form.split("</form>")[0]  # the rows' own text
