@@ -99,8 +99,9 @@ def import_upload(*, actor: Membership, upload: UploadedFile, target: str) -> Im
 
 def too_big_message(size: int) -> str:
     return _("This file has %(size)s MB; files up to %(limit)s MB can be imported.") % {
-        "size": f"{size / 1024 / 1024:.1f}",
-        "limit": f"{settings.FEEDBACK_IMPORT_MAX_BYTES / 1024 / 1024:.0f}",
+        # In the reader's number format: 5,3 MB in Portuguese.
+        "size": number_format(size / 1024 / 1024, decimal_pos=1),
+        "limit": number_format(settings.FEEDBACK_IMPORT_MAX_BYTES / 1024 / 1024, decimal_pos=0),
     }
 
 

@@ -14,7 +14,9 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
+from feedback.imports.jobs import too_big_message
 from feedback.models import ImportJob, ImportStatus, Response, Source
 from journeys.models import Touchpoint
 from mot.models import Role
@@ -494,3 +496,10 @@ def test_the_rejected_rows_download_with_semicolons_says_the_same(client, editor
     form = page.split(f'<form method="get" action="{url}" class="csv-download')[1]
     assert 'name="csv_sep"' in form.split("</form>")[0]
     assert 'name="csv_decimal"' not in form.split("</form>")[0]  # the rows' own text
+
+
+@pytest.mark.parametrize(("language", "size"), [("en", "1.5 MB"), ("pt-br", "1,5 MB")])
+def test_the_too_big_message_writes_the_size_in_the_readers_number_format(settings, language, size):
+    settings.FEEDBACK_IMPORT_MAX_BYTES = 1024 * 1024
+    with translation.override(language):
+        assert size in too_big_message(1024 * 1024 * 3 // 2)
