@@ -7,14 +7,18 @@ these tests hold whatever the translators have done so far.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.contrib.staticfiles import finders
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.html import escape
 
 from metrics.dashboard.figures import trend_figure
 from metrics.dashboard.recovery import recovery_figure
+from metrics.models import RecomputeRun
 from mot.formats import PLOTLY_LOCALES, plotly_locale, plotly_separators
 from tests.conftest import login
 from tests.marked_language import browse_in
@@ -107,3 +111,20 @@ def test_the_page_costs_the_same_queries_in_every_language(
         browse_in(client, settings, language)
         with django_assert_num_queries(len(english.captured_queries)):
             assert client.get(URL, MARCH).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["en", "pt-br", "es", "ro"])
+def test_the_last_computation_says_how_long_ago_in_the_language(
+    client, settings, manager, journey, language
+):
+    finished = timezone.now() - timedelta(hours=3, minutes=5)
+    RecomputeRun.objects.create(workspace_id=journey.workspace_id, finished_at=finished)
+    login(browse_in(client, settings, language), manager)
+    with translation.override(language):
+        ago = naturaltime(finished)  # Django's own catalogs: "3 hours ago", "há 3 horas"…
+        when = date_format(timezone.localtime(finished), "DATETIME_FORMAT")
+    assert "3" in ago
+    for url in (URL, "/w/acme/metrics/"):
+        html = client.get(url).content.decode()
+        assert f'<span class="ago">({escape(ago)})</span>' in html, url
+        assert escape(when) in html, url
