@@ -18,11 +18,12 @@ from django.utils.html import escape
 
 from metrics.dashboard.figures import trend_figure
 from metrics.dashboard.recovery import recovery_figure
-from metrics.models import RecomputeRun
+from metrics.models import MomentCounts, RecomputeRun, Scope
 from mot.formats import PLOTLY_LOCALES, plotly_locale, plotly_separators
 from tests.conftest import login
 from tests.marked_language import browse_in
 from tests.metrics.test_dashboard import URL, add_day, march, tps
+from tests.metrics.test_views import answer_all
 
 # Spanish groups thousands with a non-breaking space (Django's es format, after the RAE).
 SEPARATORS = {"en": ".,", "pt-br": ",.", "pt-pt": ",.", "es": ",\xa0", "ro": ",."}
@@ -128,3 +129,15 @@ def test_the_last_computation_says_how_long_ago_in_the_language(
         html = client.get(url).content.decode()
         assert f'<span class="ago">({escape(ago)})</span>' in html, url
         assert escape(when) in html, url
+
+
+@pytest.mark.parametrize(("language", "mark"), [("en", "."), ("pt-pt", ","), ("es", ",")])
+def test_the_metrics_page_writes_scores_with_the_languages_decimal_mark(
+    client, settings, manager, journey, language, mark
+):
+    answer_all(journey, 40)
+    row = MomentCounts.objects.get(scope=Scope.JOURNEY, key=str(journey.pk), day=None)
+    login(browse_in(client, settings, language), manager)
+    html = client.get("/w/acme/metrics/").content.decode()
+    assert f"{row.nps:.1f}".replace(".", mark) in html
+    assert f"± {row.nps_margin:.1f}".replace(".", mark) in html
