@@ -1,7 +1,9 @@
 """Texts people read are marked for translation where they are defined: every choice label of
 every model field, every label, help text and choice of every form of MOT's apps is a lazy
 translation, so it follows the language of the request that shows it (a plain string would be
-English, or the language of whoever imported the module first, for everyone)."""
+English, or the language of whoever imported the module first, for everyone). Language names
+(settings.LANGUAGES) are the exception: each is written in its own language, for whoever reads the
+choice without reading the page's current language."""
 
 from __future__ import annotations
 
@@ -12,10 +14,18 @@ import pkgutil
 import pytest
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.utils.functional import Promise
 
 APPS = ("mot", "journeys", "feedback", "metrics")
 SKIPPED_MODULES = (".migrations", ".management")
+
+
+def _same_in_every_language(value: object, label: object) -> bool:
+    """A label that is its value (a time zone, a number on a scale), Django's blank "---------"
+    or a language's own name for itself."""
+    text = str(label)
+    return text in (str(value), "---------") or dict(settings.LANGUAGES).get(value) == text
 
 
 def _form_classes() -> list[type[forms.BaseForm]]:
@@ -42,7 +52,7 @@ def test_every_model_choice_label_is_a_lazy_translation():
         if model._meta.app_label in APPS
         for field in model._meta.get_fields()
         for value, label in getattr(field, "flatchoices", None) or []
-        if not isinstance(label, Promise)
+        if not isinstance(label, Promise) and not _same_in_every_language(value, label)
     ]
     assert plain == []
 
@@ -65,8 +75,6 @@ def test_every_form_label_help_text_and_choice_is_a_lazy_translation(form_class)
         for value, label in getattr(field, "choices", None) or []:
             if isinstance(label, list | tuple):
                 continue  # a group: its options are checked as values
-            # A label that is its value (a time zone, a number on a scale) and Django's blank
-            # "---------" are the same in every language.
-            if not isinstance(label, Promise) and str(label) not in (str(value), "---------"):
+            if not isinstance(label, Promise) and not _same_in_every_language(value, label):
                 plain.append(f"{name} choice {value!r}: {label!r}")
     assert plain == []
