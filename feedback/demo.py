@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 from feedback.demo_data import load_demo_feedback
 from journeys.blueprints import BLUEPRINTS
@@ -27,7 +26,7 @@ from journeys.services import journey_create_from_blueprint
 from mot.models import Membership, Role, Workspace
 
 WORKSPACE_SLUG = "demo-retail"
-WORKSPACE_NAME = N_("Demo Retail")
+WORKSPACE_NAME = gettext_noop("Demo Retail")
 # The languages the demo can be loaded in (manage.py load_demo --language).
 DEMO_LANGUAGES = ("en", "pt-br", "pt-pt", "es", "ro")
 
@@ -51,12 +50,12 @@ DEMO_USERS = [
 # Which demo person owns which template touchpoint, so "my touchpoints" has something to show.
 # English titles: the touchpoints are found by their title in the language they were created in.
 DEMO_OWNERS = {
-    N_("Waiting for delivery"): Role.STAFF,
-    N_("Support chat"): Role.STAFF,
-    N_("Product page"): Role.EDITOR,
-    N_("Waiting for the food"): Role.STAFF,
-    N_("Kick-off call"): Role.MANAGER,
-    N_("Waiting for account provisioning"): Role.EDITOR,
+    gettext_noop("Waiting for delivery"): Role.STAFF,
+    gettext_noop("Support chat"): Role.STAFF,
+    gettext_noop("Product page"): Role.EDITOR,
+    gettext_noop("Waiting for the food"): Role.STAFF,
+    gettext_noop("Kick-off call"): Role.MANAGER,
+    gettext_noop("Waiting for account provisioning"): Role.EDITOR,
 }
 
 

@@ -20,8 +20,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 from feedback.demo_followups import demo_followups_apply, plan_for
 from feedback.followups.models import Status
@@ -36,37 +35,37 @@ CUSTOMERS = 1500
 # Chance of glory / pain per touchpoint character; the rest is neutral.
 CHARACTERS = {"glory": (0.62, 0.12), "pain": (0.25, 0.5), "neutral": (0.2, 0.15)}
 PAINFUL = {
-    N_("Waiting for delivery"),
-    N_("Waiting for the food"),
-    N_("Waiting for account provisioning"),
-    N_("Returns and refunds"),
-    N_("Bill and payment"),
-    N_("Support ticket"),
+    gettext_noop("Waiting for delivery"),
+    gettext_noop("Waiting for the food"),
+    gettext_noop("Waiting for account provisioning"),
+    gettext_noop("Returns and refunds"),
+    gettext_noop("Bill and payment"),
+    gettext_noop("Support ticket"),
 }
 DELIGHTING = {
-    N_("Product page"),
-    N_("Dish served"),
-    N_("Kick-off call"),
-    N_("Unboxing and first use"),
-    N_("Welcome at the door"),
-    N_("Reading customer reviews"),
+    gettext_noop("Product page"),
+    gettext_noop("Dish served"),
+    gettext_noop("Kick-off call"),
+    gettext_noop("Unboxing and first use"),
+    gettext_noop("Welcome at the door"),
+    gettext_noop("Reading customer reviews"),
 }
 # The moments surveyed most (a survey goes out after them): they get this many times the answers.
 KEY_MOMENT_WEIGHT = 3
 # Pain at one of these makes a customer leave: each journey's wait, the moment that loses the most.
 CRITICAL = {
-    N_("Waiting for delivery"),
-    N_("Waiting for account provisioning"),
-    N_("Waiting for the food"),
+    gettext_noop("Waiting for delivery"),
+    gettext_noop("Waiting for account provisioning"),
+    gettext_noop("Waiting for the food"),
 }
 # A pain customer whose follow-up was recovered comes back more often from then on; one not
 # recovered less (the recovery effect the dashboard measures: issue 14).
 RECOVERY_EFFECT = {Status.RECOVERED: 0.2, Status.NOT_RECOVERED: -0.15}
 FORGETTABLE = {
-    N_("Order confirmation e-mail"),
-    N_("Contract signature"),
-    N_("Goodbye"),
-    N_("Product update announcement"),
+    gettext_noop("Order confirmation e-mail"),
+    gettext_noop("Contract signature"),
+    gettext_noop("Goodbye"),
+    gettext_noop("Product update announcement"),
 }
 
 COMMENTS = {
