@@ -40,11 +40,14 @@ def mark(language: str, text: str) -> str:
 
 
 @contextmanager
-def marked_language(language: str) -> Iterator[None]:
+def marked_language(language: str, *, activate: bool = True) -> Iterator[None]:
+    """``activate=False`` only installs the marking catalog, for code that activates the language
+    itself (a request asking for it, a task told to run in it). Changing settings.LANGUAGES
+    (:func:`browse_in`) drops every loaded catalog: do it before, not inside."""
     saved = trans_real._translations.get(language)
     trans_real._translations[language] = _Marking(language)
     try:
-        with translation.override(language):
+        with translation.override(language if activate else translation.get_language()):
             yield
     finally:
         if saved is None:

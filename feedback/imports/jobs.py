@@ -24,8 +24,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from feedback.imports import presets, reading, rows, streaming
 from feedback.imports.pipeline import ImportOutcome, import_path
@@ -197,7 +197,7 @@ def import_start(*, actor: Membership, job: ImportJob, dry_run: bool) -> ImportJ
         locked.dry_run = dry_run
         locked.message = ""
         locked.save(update_fields=["status", "dry_run", "message"])
-        run_import.delay_on_commit(locked.pk)
+        run_import.delay_on_commit(locked.pk, get_language())
     return locked
 
 

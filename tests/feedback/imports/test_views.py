@@ -22,6 +22,7 @@ from journeys.models import Touchpoint
 from mot.models import Role
 from tests.conftest import login
 from tests.expectations import MAP_EDITORS
+from tests.marked_language import browse_in, marked_language
 
 LIST = "/w/acme/imports/"
 UPLOAD = "/w/acme/imports/upload/"
@@ -503,3 +504,23 @@ def test_the_too_big_message_writes_the_size_in_the_readers_number_format(settin
     settings.FEEDBACK_IMPORT_MAX_BYTES = 1024 * 1024
     with translation.override(language):
         assert size in too_big_message(1024 * 1024 * 3 // 2)
+
+
+def test_the_job_runs_in_the_language_of_whoever_started_it(
+    client, settings, editor, checkout, django_capture_on_commit_callbacks
+):
+    """The rejected rows' reasons are stored as text: a worker in English would write them in
+    English for a Brazilian editor. Here the queued task runs in an English thread."""
+    login(browse_in(client, settings, "pt-br"), editor)  # before: it resets the catalogs
+    with marked_language("pt-br", activate=False):
+        job = job_of(upload(client, BAD))
+        with django_capture_on_commit_callbacks() as queued:
+            client.post(f"/w/acme/imports/{job.pk}/", mapping_post(job))
+        with translation.override("en"):
+            for run in queued:
+                run()
+    job.refresh_from_db()
+    assert job.rejected_count == 1
+    reasons = [error["reason"] for error in job.errors]
+    assert reasons
+    assert all(reason.startswith("[pt-br] ") for reason in reasons), reasons
