@@ -9,6 +9,7 @@ from feedback.models import (
     FollowUpSettings,
     ImportJob,
     Response,
+    SavedMapping,
     SurveyLink,
 )
 
@@ -55,6 +56,14 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_filter = ["status", "target", "workspace"]
     raw_id_fields = ["created_by"]
     readonly_fields = ["layout", "errors"]
+
+
+@admin.register(SavedMapping)
+class SavedMappingAdmin(admin.ModelAdmin):
+    list_display = ["source_name", "workspace", "target", "tool", "saved_at"]
+    list_filter = ["tool", "target", "workspace"]
+    raw_id_fields = ["saved_by"]
+    readonly_fields = ["signature", "mapping"]
 
 
 @admin.register(FollowUp)

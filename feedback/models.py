@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -183,6 +184,10 @@ class SurveyLink(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # Blank: the visitor's browser (falling back to the workspace's default language).
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("survey link")
@@ -279,6 +284,10 @@ class ImportJob(models.Model):
         _("rejected rows"), upload_to=import_upload_to, max_length=200, blank=True
     )
     message = models.TextField(_("message"), blank=True)
+    # Where the proposed mapping came from when a saved one was applied at upload (a copy, not a
+    # link: the saved mapping moves on with later imports, this job's page keeps its story).
+    remembered_from = models.CharField(_("mapping remembered from"), max_length=255, blank=True)
+    remembered_at = models.DateTimeField(_("mapping remembered on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -302,6 +311,48 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+class SavedMapping(models.Model):
+    """The column mapping last confirmed for one export's header, proposed for its next files.
+
+    Keyed by the header signature (feedback.imports.presets.header_signature: the normalised
+    header rows and the tool that wrote them) and what the file holds, per workspace.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace,
+        on_delete=models.CASCADE,
+        related_name="saved_mappings",
+        verbose_name=_("workspace"),
+    )
+    signature = models.CharField(_("header signature"), max_length=64)
+    target = models.CharField(_("data"), max_length=16)  # feedback.imports.types.Target
+    tool = models.CharField(_("exported by"), max_length=32)  # feedback.imports.types.Preset
+    mapping = models.JSONField(_("column mapping"))  # feedback.imports.types.Mapping
+    mode = models.CharField(
+        _("mode"), max_length=16, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING
+    )
+    source_name = models.CharField(_("file name"), max_length=255)
+    saved_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("saved by")
+    )
+    saved_at = models.DateTimeField(_("saved at"))
+
+    class Meta:
+        verbose_name = _("saved column mapping")
+        verbose_name_plural = _("saved column mappings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "signature", "target"], name="savedmapping_unique_header"
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=ImportMode.values), name="savedmapping_mode_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.source_name
 
 
 # Follow-ups live in their own module of this app; imported here so Django registers them.

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from mot.forms import AdminLoginForm
-from mot.models import Invitation, Membership, Workspace
+from mot.models import Invitation, Membership, Profile, Workspace
 from mot.notifications.models import AlertPreferences, Notification
 
 admin.site.login_form = AdminLoginForm  # a username too long to record is the form's error
@@ -15,10 +15,19 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
+    list_display = ["name", "slug", "default_language", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "language"]
+    list_filter = ["language"]
+    search_fields = ["user__email", "user__username"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
 
 
 @admin.register(Membership)

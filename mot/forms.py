@@ -1,9 +1,12 @@
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from mot.language import recipient_language
 from mot.models import Role
 
 
@@ -18,6 +21,27 @@ class RoleForm(forms.Form):
 
 class WorkspaceForm(forms.Form):
     name = forms.CharField(label=_("Workspace name"), max_length=120)
+
+
+class ProfileForm(forms.Form):
+    """A person's own settings: their name and the language they read MOT in."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("My browser's language")), *settings.LANGUAGES],
+        help_text=_("Also the language of the e-mails MOT sends you."),
+    )
+
+
+class WorkspaceLanguageForm(forms.Form):
+    default_language = forms.ChoiceField(
+        label=_("Default language"),
+        choices=settings.LANGUAGES,
+        help_text=_("For new members who have not chosen a language, and for new survey links."),
+    )
 
 
 class InvitationSignupForm(forms.Form):
@@ -85,3 +109,14 @@ class LoginForm(_BoundedUsername, AuthenticationForm):
 
 class AdminLoginForm(_BoundedUsername, AdminAuthenticationForm):
     pass
+
+
+class RecipientLanguageResetForm(PasswordResetForm):
+    """Password reset, its e-mail written in the account's language (whoever asked, in whatever
+    language their browser speaks): the profile's, else their first workspace's default."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        user = context["user"]
+        first = user.memberships.select_related("workspace").order_by("pk").first()
+        with translation.override(recipient_language(user, first.workspace if first else None)):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -25,6 +25,14 @@ class Workspace(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Scores based on fewer answers are shown as “not enough answers”."),
     )
+    # New members without a language of their own get it, and so do new survey links.
+    default_language = models.CharField(
+        _("default language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("For new members who have not chosen a language, and for new survey links."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -81,6 +89,28 @@ def person_name(first: str, last: str, email: str, username: str) -> str:
 def initials_of(name: str) -> str:
     parts = [p for p in name.replace("@", " ").split() if p]
     return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+class Profile(models.Model):
+    """What a person sets for themselves, whatever the workspace: their interface language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
+    )
+    # Blank: follow the browser (cookie, then Accept-Language).
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, blank=True, default=""
+    )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language or '-'}"
 
 
 INVITATION_DAYS = 7

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -13,18 +14,22 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from mot.language import recipient_language, set_profile_language, supported
 from mot.models import INVITATION_DAYS, Invitation, Membership, Role, Workspace
 from mot.policy import Action, require
 
 INVITATION_SALT = "mot.invitation"
 
 
-def workspace_create(*, name: str, owner) -> Membership:
-    """A new workspace with ``owner`` as its first admin."""
+def workspace_create(*, name: str, owner, language: str = "") -> Membership:
+    """A new workspace with ``owner`` as its first admin. Its default language is ``language``
+    (the one its creator reads MOT in), else English; the owner gets it as their own if they
+    have none yet."""
+    language = supported(language) or settings.LANGUAGE_CODE
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("This field is required.")})
@@ -37,11 +42,34 @@ def workspace_create(*, name: str, owner) -> Membership:
             with transaction.atomic():
                 # Two people creating "Acme" at once: the unique slug lets one win, the other
                 # takes the next free slug.
-                workspace = Workspace.objects.create(name=name[:120], slug=slug)
-                return Membership.objects.create(workspace=workspace, user=owner, role=Role.ADMIN)
+                workspace = Workspace.objects.create(
+                    name=name[:120], slug=slug, default_language=language
+                )
+                member = Membership.objects.create(workspace=workspace, user=owner, role=Role.ADMIN)
+                set_profile_language(owner, language, only_if_blank=True)
+                return member
         except IntegrityError:
             continue
     raise ValidationError({"name": _("Too many workspaces share this name; choose another.")})
+
+
+def workspace_language_update(*, actor: Membership, language: str) -> Workspace:
+    """The language new members without one of their own, and new survey links, start with."""
+    workspace = actor.workspace
+    require(actor, Action.MANAGE_MEMBERS, workspace)
+    if supported(language) is None:
+        raise ValidationError({"default_language": _("Choose one of the languages offered.")})
+    workspace.default_language = supported(language)
+    workspace.save(update_fields=["default_language"])
+    return workspace
+
+
+def profile_update(*, user, first_name: str, last_name: str, language: str) -> str:
+    """A person's own name and language ("" follows their browser); returns the language."""
+    user.first_name, user.last_name = first_name.strip()[:150], last_name.strip()[:150]
+    with transaction.atomic():
+        user.save(update_fields=["first_name", "last_name"])
+        return set_profile_language(user, supported(language) or "")
 
 
 def _lock_workspace(workspace_id: int) -> None:
@@ -148,10 +176,13 @@ def invitation_send(*, invitation_id: int, base_url: str) -> bool:
         "link": invitation_link(invitation, base_url),
         "days": INVITATION_DAYS,
     }
-    subject = _("You are invited to %(workspace)s on MOT") % {
-        "workspace": invitation.workspace.name
-    }
-    body = render_to_string("registration/invitation_email.txt", context)
+    # In the invited person's language when their address has an account that chose one, else
+    # in the workspace's.
+    with translation.override(recipient_language(account_for(invitation), invitation.workspace)):
+        subject = _("You are invited to %(workspace)s on MOT") % {
+            "workspace": invitation.workspace.name
+        }
+        body = render_to_string("registration/invitation_email.txt", context)
     send_mail(subject, body, None, [invitation.email])
     return True
 
@@ -178,7 +209,9 @@ def account_for(invitation: Invitation):
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> Membership:
-    """The invited person joins (or, a member already, simply uses up the invitation)."""
+    """The invited person joins (or, a member already, simply uses up the invitation). Without
+    a language of their own, they get the workspace's default."""
+    workspace = invitation.workspace
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise ValidationError(_("This invitation has already been used."))
@@ -192,6 +225,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    set_profile_language(user, supported(workspace.default_language) or "", only_if_blank=True)
     return member
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from mot.env import Env
 
@@ -64,6 +63,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the locale middleware: a signed-in member's own language wins over cookie and browser.
+    "mot.language.MemberLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -141,12 +142,18 @@ AXES_VERBOSE = False
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# Each language named in its own language: the switcher is read by someone who may not read the
+# page's current language. Not marked for translation, on purpose. pt-br comes before pt-pt: a
+# browser asking for plain "pt" gets the first "pt-" variant listed (Django's matching), and the
+# product chose Brazilian Portuguese for it (tests/mot/test_language.py pins it).
 LANGUAGES = [
-    ("en", _("English")),
-    ("pt", _("Portuguese")),
-    ("es", _("Spanish")),
-    ("ro", _("Romanian")),
+    ("en", "English"),
+    ("pt-br", "Português (Brasil)"),
+    ("pt-pt", "Português (Portugal)"),
+    ("es", "Español"),
+    ("ro", "Română"),
 ]
+
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True

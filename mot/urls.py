@@ -4,8 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from mot import views
-from mot.forms import LoginForm
+from mot import profile_views, views
+from mot.forms import LoginForm, RecipientLanguageResetForm
 
 member_patterns = [
     path("members/", views.member_list, name="member_list"),
@@ -13,6 +13,7 @@ member_patterns = [
     path("members/<int:pk>/role/", views.member_role, name="member_role"),
     path("members/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("invitations/<int:pk>/withdraw/", views.invitation_revoke, name="invitation_revoke"),
+    path("language/", profile_views.workspace_language, name="workspace_language"),
 ]
 
 urlpatterns = [
@@ -27,7 +28,15 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("accounts/profile/", profile_views.profile, name="profile"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=RecipientLanguageResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Django's set_language, which also stores a signed-in member's choice on their profile.
+    path("i18n/setlang/", profile_views.set_language, name="set_language"),
     path("invitations/<str:token>/", views.invitation_page, name="invitation"),
     path("admin/", admin.site.urls),
     path("w/<slug:ws>/", include(member_patterns)),

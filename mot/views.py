@@ -11,13 +11,20 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mot import services
+from mot import language, services
 from mot.access import get_invitation_for, get_member_for
-from mot.forms import InvitationSignupForm, InviteForm, RoleForm, WorkspaceForm
+from mot.forms import (
+    InvitationSignupForm,
+    InviteForm,
+    RoleForm,
+    WorkspaceForm,
+    WorkspaceLanguageForm,
+)
 from mot.forms_utils import apply_service_errors
 from mot.http import posted
 from mot.models import Membership, Role
@@ -34,11 +41,14 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.workspace_create(
-                name=form.cleaned_data["name"], owner=request.user
+                name=form.cleaned_data["name"],
+                owner=request.user,
+                language=translation.get_language(),
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
+            language.remember(request, language.profile_language(request.user))
             return redirect("journeys:list", ws=membership.workspace.slug)
     waiting = [
         (invitation, reverse("invitation", kwargs={"token": services.invitation_token(invitation)}))
@@ -80,6 +90,13 @@ def _members_page(
             ),
             "can_manage": manage,
             "invite_form": invite_form if manage else None,
+            "language_form": (
+                WorkspaceLanguageForm(
+                    initial={"default_language": membership.workspace.default_language}
+                )
+                if manage
+                else None
+            ),
             "roles": Role.choices,
         },
         status=status,
@@ -198,6 +215,7 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
                 return redirect("home")
             if signed_in_as_invitee:
                 services.invitation_accept(invitation=invitation, user=user)
+                language.remember(request, language.profile_language(user))
                 return redirect("journeys:list", ws=invitation.workspace.slug)
         except ValidationError as exc:
             if form is not None:

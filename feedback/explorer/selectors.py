@@ -136,13 +136,29 @@ def answers(*, workspace_id: int, filters: ExplorerFilter) -> QuerySet[Response]
     if f.source:
         qs = qs.filter(source=f.source)
     if f.language:
-        qs = qs.filter(language__iexact=f.language)
+        qs = qs.filter(_language_matches(f.language))
     if f.q.strip():
         qs = _search(qs, f.q)
     return qs.order_by("-submitted_at", "-pk")
 
 
 # --- full-text search ---------------------------------------------------------------------------
+
+
+def _language_matches(code: str) -> Q:
+    """A language and its regional variants: "pt" finds pt, pt-br and pt-pt; "pt-br" only itself.
+
+    Survey answers store the language the page was shown in (pt-br, pt-pt since the interface
+    has both), files and older answers often the bare "pt".
+    """
+    code = code.strip().replace("_", "-")
+    return (
+        Q(language__iexact=code)
+        | Q(language__istartswith=f"{code}-")
+        | Q(language__istartswith=f"{code}_")
+        | Q(language__iexact=code.replace("-", "_"))
+    )
+
 
 # (configuration, the language codes that pick it); anything else but "" uses 'simple'.
 CONFIGS = (

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from feedback.imports import presets
+from feedback.imports import presets, sniffing
 from feedback.imports.types import DateOrder, Layout, Mapping, Target
 from feedback.models import ImportMode
 from journeys.models import Touchpoint
 
 NOT_IN_FILE = ""
-TIMEZONES = sorted(presets.TIME_ZONES)
+TIMEZONES = sorted(sniffing.TIME_ZONES)
 
 
 class UploadForm(forms.Form):
@@ -49,7 +49,7 @@ class MappingForm(forms.Form):
         label=_("Time zone of dates written without one"),
         choices=[(tz, tz) for tz in TIMEZONES],
         initial="UTC",
-        error_messages={"invalid_choice": presets.UNKNOWN_TIME_ZONE},
+        error_messages={"invalid_choice": sniffing.UNKNOWN_TIME_ZONE},
     )
     decimal_comma = forms.BooleanField(label=_("Numbers use a decimal comma (9,5)"), required=False)
     mode = forms.ChoiceField(

@@ -27,7 +27,7 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from feedback.imports import presets, reading, rows, streaming
+from feedback.imports import presets, reading, remember, rows, sniffing, streaming
 from feedback.imports.pipeline import ImportOutcome, import_path
 from feedback.imports.types import (
     ImportFileError,
@@ -86,13 +86,14 @@ def import_upload(*, actor: Membership, upload: UploadedFile, target: str) -> Im
         job.file.delete(save=False)
         raise ValidationError({"file": str(exc.args[0])}) from exc
     job.layout = layout.to_json()
-    job.mapping = Mapping(
-        target=target,
-        columns=presets.propose_mapping(layout, target),
-        date_order=layout.date_order,
-        timezone=layout.timezone or "UTC",
-        decimal_comma=layout.decimal_comma,
-    ).to_json()
+    if not remember.apply_remembered(job, layout):
+        job.mapping = Mapping(
+            target=target,
+            columns=presets.propose_mapping(layout, target),
+            date_order=layout.date_order,
+            timezone=layout.timezone or "UTC",
+            decimal_comma=layout.decimal_comma,
+        ).to_json()
     job.save()
     return job
 
@@ -125,8 +126,8 @@ def mapping_check(layout: Layout, mapping: Mapping) -> dict[str, str]:
             )
         if "nps" not in mapping.columns and "csat" not in mapping.columns:
             problems["nps"] = _("Choose the column with the NPS or the CSAT answer.")
-    if mapping.timezone not in presets.TIME_ZONES:
-        problems["timezone"] = presets.UNKNOWN_TIME_ZONE
+    if mapping.timezone not in sniffing.TIME_ZONES:
+        problems["timezone"] = sniffing.UNKNOWN_TIME_ZONE
     return problems
 
 
@@ -197,6 +198,8 @@ def import_start(*, actor: Membership, job: ImportJob, dry_run: bool) -> ImportJ
         locked.dry_run = dry_run
         locked.message = ""
         locked.save(update_fields=["status", "dry_run", "message"])
+        if not dry_run:  # the user confirmed this mapping: the export's next file gets it
+            remember.remember(actor=actor, job=locked)
         run_import.delay_on_commit(locked.pk, get_language())
     return locked
 
@@ -300,6 +303,57 @@ def _outcome_notes(outcome: ImportOutcome) -> str:
             % {"reported": _number(outcome.reported), "rejected": _number(outcome.rejected)}
         )
     return "\n".join(notes)
+
+
+def outcome_words(job: ImportJob) -> str:
+    """A finished run's counts in a sentence: "212 new answers, 28 already stored, 3 rows
+    rejected", "0 new answers: all 240 were already stored"; a dry run says what the import
+    would do. Worded when shown, in the reader's language."""
+    answers = job.target == Target.RESPONSES
+    new, stored, rejected = job.created_count, job.duplicate_count, job.rejected_count
+    if not job.dry_run and not job.written:
+        new = stored = 0  # all or nothing, and a row was rejected: the counts were rolled back
+    if new == 0 and stored and not rejected:
+        template = (
+            ngettext(
+                "0 new answers: %(stored)s answer was already stored.",
+                "0 new answers: all %(stored)s were already stored.",
+                stored,
+            )
+            if answers
+            else ngettext(
+                "0 new activities: %(stored)s activity was already stored.",
+                "0 new activities: all %(stored)s were already stored.",
+                stored,
+            )
+        )
+        sentence = template % {"stored": _number(stored)}
+    else:
+        first = (
+            ngettext("%(n)s new answer", "%(n)s new answers", new)
+            if answers
+            else ngettext("%(n)s new activity", "%(n)s new activities", new)
+        )
+        parts = [first % {"n": _number(new)}]
+        if stored:
+            parts.append(
+                ngettext("%(n)s already stored", "%(n)s already stored", stored)
+                % {"n": _number(stored)}
+            )
+        if rejected:
+            parts.append(
+                ngettext("%(n)s row rejected", "%(n)s rows rejected", rejected)
+                % {"n": _number(rejected)}
+            )
+        sentence = _("%(counts)s.") % {"counts": ", ".join(parts)}
+    if not job.dry_run:
+        return sentence
+    if job.mode == ImportMode.ALL_OR_NOTHING and rejected:
+        return _(
+            "%(counts)s This was a dry run: nothing was written. In “all or nothing” mode "
+            "the import would write nothing until the rejected rows are fixed."
+        ) % {"counts": sentence}
+    return _("%(counts)s This was a dry run: nothing was written.") % {"counts": sentence}
 
 
 def _number(n: int) -> str:

@@ -6,7 +6,9 @@ the first ``REPORT_ROWS`` rejected rows go straight to the ``rejected`` CSV (the
 counting the rest: a small workbook can expand to millions of bad rows, and the report must not
 fill the disk). All the writes happen in one transaction, so "all or nothing" is a rollback,
 stopped as soon as ``STOP_AFTER_REJECTED`` rows are rejected (nothing will be stored), and a dry
-run simply never stores. On PostgreSQL the store
+run is one too: it stores as the import would, to count new and already stored answers, and
+rolls back (the on-commit work of what it stored, such as alerts, is dropped with it). On
+PostgreSQL the store
 draws the rows in a thread of its own, so reading overlaps writing (feedback.imports.ahead): the
 rows' validation and progress reports must not use the database connection.
 """
@@ -66,6 +68,10 @@ class _RollBack(Exception):
     """All or nothing, and something was rejected: undo the whole import."""
 
 
+class _DryRun(Exception):
+    """A dry run has stored everything it would: undo it, keeping the counts."""
+
+
 def import_path(
     *,
     workspace_id: int,
@@ -83,7 +89,10 @@ def import_path(
     CSV of the first REPORT_ROWS rejected rows with their line and reasons. Raises
     ``ImportFileError`` when the file cannot be read and ``StoreRefused`` (a ValueError) when
     the records cannot be stored; nothing is written then."""
-    all_or_nothing = ImportMode(mode) == ImportMode.ALL_OR_NOTHING
+    # A dry run stores the valid rows as the import would and rolls back, so it can tell how
+    # many answers are new and how many already stored; it feeds the store every valid row,
+    # so all or nothing only decides its wording, not what it counts.
+    all_or_nothing = ImportMode(mode) == ImportMode.ALL_OR_NOTHING and not dry_run
     run = _Run(
         check=rows.validator(layout=layout, mapping=mapping, resolve=resolve),
         layout=layout,
@@ -99,17 +108,17 @@ def import_path(
     with open_rows(path, layout) as stream:
         records = run.records(stream)
         try:
-            if dry_run:
-                for _record in records:
-                    pass
-            else:
-                with transaction.atomic():
-                    result = store_records(
-                        workspace_id=workspace_id, target=mapping.target, records=records
-                    )
-                created, duplicates, written = result.created, result.duplicates, True
-                followups = result.followups
+            with transaction.atomic():
+                result = store_records(
+                    workspace_id=workspace_id, target=mapping.target, records=records
+                )
+                created, duplicates, followups = result.created, result.duplicates, result.followups
+                if dry_run:
+                    raise _DryRun
+            written = True
         except _RollBack:
+            pass
+        except _DryRun:
             pass
     if progress is not None:
         progress(1.0)

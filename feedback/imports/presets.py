@@ -8,19 +8,18 @@ in English, Portuguese, Spanish and Romanian, case- and accent-insensitively.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
-import zoneinfo
-from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from feedback.imports.types import DateOrder, Layout, Preset, Target
+from feedback.imports.sniffing import TIME_ZONES
+from feedback.imports.types import Layout, Preset, Target
 
 MAX_NAME = 200  # a display name is shown in error reports; question texts can be paragraphs
 
@@ -31,6 +30,19 @@ class FieldSpec:
     label: Promise | str
     required: bool = False
     help: Promise | str = ""
+
+
+# The tool that wrote a file, as the import pages name it.
+TOOL_LABELS: dict[str, Promise | str] = {
+    Preset.QUALTRICS: "Qualtrics",
+    Preset.SURVEYMONKEY: "SurveyMonkey",
+    Preset.GOOGLE_FORMS: "Google Forms",
+    Preset.GENERIC: _("a spreadsheet or another tool"),
+}
+
+
+def tool_label(preset: str | None) -> Promise | str:
+    return TOOL_LABELS.get(preset or "", TOOL_LABELS[Preset.GENERIC])
 
 
 _SCORE_HELP = _("A whole number; “9”, “9.0” and “10 - Extremely likely” all read as numbers.")
@@ -172,58 +184,6 @@ def normalize(text: str) -> str:
 # --- recognising a file's shape ----------------------------------------------------------------
 
 
-# The continents and oceans of canonical IANA names ("Europe/Lisbon"): this leaves out the tz
-# database's one-word and legacy names ("Factory", "localtime", "W-SU", "US/Eastern") and Etc/.
-_ZONE_AREAS = frozenset(
-    [
-        "Africa",
-        "America",
-        "Antarctica",
-        "Arctic",
-        "Asia",
-        "Atlantic",
-        "Australia",
-        "Europe",
-        "Indian",
-        "Pacific",
-    ]
-)
-
-
-def _listed_zones() -> frozenset[str] | None:
-    """The zones the tz database lists by country (its ``zone.tab``: "Europe/Amsterdam" and
-    "Asia/Kolkata", not the legacy links "Asia/Calcutta" or "Europe/Kiev"), when the system
-    ships that table."""
-    for root in zoneinfo.TZPATH:
-        path = Path(root) / "zone.tab"
-        if path.is_file():
-            lines = path.read_text(encoding="utf-8").splitlines()
-            return frozenset(line.split("\t")[2] for line in lines if line and line[0] != "#")
-    return None
-
-
-def _canonical_zones() -> frozenset[str]:
-    listed = _listed_zones()
-    return frozenset(
-        {
-            name
-            for name in zoneinfo.available_timezones()
-            if "/" in name
-            and name.split("/", 1)[0] in _ZONE_AREAS
-            and (listed is None or name in listed)
-        }
-        | {"UTC"}
-    )
-
-
-# Read once: listing the zones scans the tz database on disk.
-TIME_ZONES = _canonical_zones()
-UNKNOWN_TIME_ZONE = _(
-    "Choose a time zone from the list: a place such as Europe/Lisbon or America/Denver, or UTC "
-    "(legacy names such as US/Eastern or W-SU are not offered)."
-)
-
-
 def identify(rows: list[list[str]]) -> tuple[Preset, int]:
     """The preset and the number of header rows, from the file's first rows (as stripped text)."""
     first = rows[0]
@@ -252,16 +212,53 @@ def _is_import_id(cell: str) -> bool:
     return isinstance(data, dict) and "ImportId" in data
 
 
-def qualtrics_timezone(header: list[list[str]]) -> str | None:
-    """The time zone Qualtrics names for its dates (``{"ImportId":"recordedDate","timeZone":…}``),
-    the recorded date's first; ``Z`` means UTC."""
-    found = []
+def header_signature(preset: Preset, header: list[list[str]]) -> str:
+    """A fingerprint of an export's columns, the same for every file of that export: the tool
+    and the header rows, each cell normalised (case, accents, punctuation) and the empty cells
+    a header may end with left out. Hashed, so it is short and says nothing of the questions."""
+    rows = []
+    for row in header:
+        cells = [normalize(c) for c in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        rows.append("\x1f".join(cells))
+    text = "\x1e".join([preset.value, *rows])
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _qualtrics_ids(header: list[list[str]]) -> list[dict | None]:
+    """The third header row of a Qualtrics export, one ``{"ImportId": …}`` object a column."""
+    found: list[dict | None] = []
     for cell in header[2] if len(header) > 2 else []:
         try:
             data = json.loads(cell) if cell.startswith("{") else None
         except ValueError:
-            continue
-        if isinstance(data, dict) and isinstance(data.get("timeZone"), str):
+            data = None
+        found.append(data if isinstance(data, dict) else None)
+    return found
+
+
+# A free-text question's answer ("QID3_TEXT"); not the text box of a choice ("QID4_5_TEXT").
+_FREE_TEXT = re.compile(r"QID\d+_TEXT")
+
+
+def qualtrics_free_text(header: list[list[str]]) -> list[int]:
+    """The columns of a Qualtrics export's free-text questions, by their import ids."""
+    return [
+        index
+        for index, data in enumerate(_qualtrics_ids(header))
+        if data is not None
+        and isinstance(data.get("ImportId"), str)
+        and _FREE_TEXT.fullmatch(data["ImportId"])
+    ]
+
+
+def qualtrics_timezone(header: list[list[str]]) -> str | None:
+    """The time zone Qualtrics names for its dates (``{"ImportId":"recordedDate","timeZone":…}``),
+    the recorded date's first; ``Z`` means UTC."""
+    found = []
+    for data in _qualtrics_ids(header):
+        if data is not None and isinstance(data.get("timeZone"), str):
             zone = "UTC" if data["timeZone"] in ("Z", "UTC") else data["timeZone"]
             if zone in TIME_ZONES:
                 found.append((data.get("ImportId") != "recordedDate", zone))
@@ -306,52 +303,6 @@ def _qualtrics_name(column_id: str, text: str) -> str:
     return f"{column_id} - {text}"
 
 
-# --- what the data looks like -------------------------------------------------------------------
-
-_COMMA_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+,\d+|\d+,\d{1,2}|\d+,\d{4,})")
-_POINT_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+\.\d+|\d+\.\d{1,2}|\d+\.\d{4,})")
-_SHORT_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\b")
-
-
-def sniff_decimal_comma(cells: Iterable[object]) -> bool:
-    """Whether sample cells write numbers as 9,5 or 1.234,56 more often than as 9.5."""
-    comma = point = 0
-    for cell in cells:
-        if isinstance(cell, str) and len(cell) < 40:
-            if _COMMA_NUMBER.fullmatch(cell):
-                comma += 1
-            elif _POINT_NUMBER.fullmatch(cell):
-                point += 1
-    return comma > point
-
-
-def sniff_date_order(cells: Iterable[object], preset: Preset) -> DateOrder:
-    """How to read 03/04/2025 in this file, from the sample's unambiguous dates."""
-    day_first = month_first = ambiguous = 0
-    unpadded = False
-    for cell in cells:
-        if not isinstance(cell, str) or not (m := _SHORT_DATE.match(cell)):
-            continue
-        first, second = int(m[1]), int(m[2])
-        if first > 12:
-            day_first += 1
-        elif second > 12:
-            month_first += 1
-        else:
-            ambiguous += 1
-            unpadded = unpadded or len(m[1]) == 1 or len(m[2]) == 1
-    if day_first or month_first:
-        return DateOrder.DMY if day_first >= month_first else DateOrder.MDY
-    if preset is Preset.SURVEYMONKEY:
-        return DateOrder.MDY
-    if ambiguous:
-        # Google Forms in US English writes 5/1/2025; locales that put the day first pad it.
-        if preset is Preset.GOOGLE_FORMS and unpadded:
-            return DateOrder.MDY
-        return DateOrder.DMY
-    return DateOrder.YMD
-
-
 # --- proposing a mapping -------------------------------------------------------------------------
 
 
@@ -362,21 +313,31 @@ def propose_mapping(layout: Layout, target: Target) -> dict[str, int]:
     fields = [f.name for f in FIELDS[target]]
     if target is Target.RESPONSES:
         if layout.preset is Preset.QUALTRICS:
-            fixed, skip = _qualtrics(layout.columns)
+            fixed, skip = _qualtrics(layout)
+            if layout.free_text:  # the comment is one of its free-text questions, or none
+                fields.remove("comment")
         elif layout.preset is Preset.SURVEYMONKEY:
-            fixed, skip = _surveymonkey(layout.columns)
+            fixed, skip = _surveymonkey(layout)
         elif layout.preset is Preset.GOOGLE_FORMS:
             fixed, skip = _google_forms(layout.columns)
             fields.remove("external_id")  # its rows carry no id; one is derived from each row
     wanted = [f for f in fields if f not in fixed]
-    return fixed | _by_name(layout.columns, wanted, skip | set(fixed.values()), target)
+    return fixed | _by_name(layout, wanted, skip | set(fixed.values()), target)
 
 
-def _by_name(
-    columns: list[str], fields: list[str], taken: set[int], target: Target
-) -> dict[str, int]:
+def _empty(layout: Layout, index: int) -> bool:
+    """Whether the column held nothing in the file's first rows (unknown for older layouts)."""
+    return index < len(layout.filled) and layout.filled[index] == 0
+
+
+def _filled_first(layout: Layout, *indices: int | None) -> int | None:
+    """The first of these columns that holds values in the file's first rows."""
+    return next((i for i in indices if i is not None and not _empty(layout, i)), None)
+
+
+def _by_name(layout: Layout, fields: list[str], taken: set[int], target: Target) -> dict[str, int]:
     candidates = []
-    for index, column in enumerate(columns):
+    for index, column in enumerate(layout.columns):
         if index in taken:
             continue
         name = normalize(column)
@@ -386,10 +347,10 @@ def _by_name(
                 synonyms = synonyms + _ACTIVITY_IDS
             score = _match(name, synonyms, _NOT.get(field, ()))
             if score:
-                candidates.append((-score, order, index, field))
+                candidates.append((-score, _empty(layout, index), order, index, field))
     chosen: dict[str, int] = {}
     used: set[int] = set()
-    for _score, _order, index, field in sorted(candidates):
+    for _score, _empty_column, _order, index, field in sorted(candidates):
         if field not in chosen and index not in used:
             chosen[field] = index
             used.add(index)
@@ -422,8 +383,8 @@ def _fixed(**found: int | None) -> dict[str, int]:
     return {field: index for field, index in found.items() if index is not None}
 
 
-def _qualtrics(columns: list[str]) -> tuple[dict[str, int], set[int]]:
-    ids = [c.split(" - ", 1)[0] for c in columns]
+def _qualtrics(layout: Layout) -> tuple[dict[str, int], set[int]]:
+    ids = [c.split(" - ", 1)[0] for c in layout.columns]
     nps = next(
         (i for i, c in enumerate(ids) if f"{c}_NPS_GROUP" in ids and not c.endswith("_NPS_GROUP")),
         None,
@@ -431,9 +392,12 @@ def _qualtrics(columns: list[str]) -> tuple[dict[str, int], set[int]]:
     fixed = _fixed(
         external_id=_column(ids, "ResponseId"),
         submitted_at=_column(ids, "RecordedDate"),
-        customer=_column(ids, "ExternalReference", "RecipientEmail"),
+        customer=_filled_first(
+            layout, _column(ids, "ExternalReference"), _column(ids, "RecipientEmail")
+        ),
         language=_column(ids, "UserLanguage"),
         nps=nps,
+        comment=_qualtrics_comment(layout, nps),
     )
     skip = {
         i
@@ -443,12 +407,33 @@ def _qualtrics(columns: list[str]) -> tuple[dict[str, int], set[int]]:
     return fixed, skip
 
 
-def _surveymonkey(columns: list[str]) -> tuple[dict[str, int], set[int]]:
-    names = [normalize(c) for c in columns]
+def _qualtrics_comment(layout: Layout, nps: int | None) -> int | None:
+    """The free-text question that is the comment: the one whose text says so ("Why…",
+    "Comments"), else the first after the NPS question (its "why"), else the first."""
+    questions = layout.free_text
+    if not questions:
+        return None
+    named = [
+        (score, -i)
+        for i in questions
+        if (score := _match(normalize(layout.columns[i]), _SYNONYMS["comment"], ()))
+    ]
+    if named:
+        return -max(named)[1]
+    after = [i for i in questions if nps is not None and i > nps]
+    return (after or questions)[0]
+
+
+def _surveymonkey(layout: Layout) -> tuple[dict[str, int], set[int]]:
+    names = [normalize(c) for c in layout.columns]
+    # A web-link collector leaves "Email Address" empty; the customer's id then comes in a
+    # custom variable, "Custom Data 1".
     fixed = _fixed(
         external_id=_column(names, "respondent id"),
         submitted_at=_column(names, "end date"),
-        customer=_column(names, "email address", "custom data 1"),
+        customer=_filled_first(
+            layout, _column(names, "email address"), _column(names, "custom data 1")
+        ),
     )
     skip = {i for i, n in enumerate(names) if n in _MONKEY_META or n.startswith("custom data")}
     return fixed, skip

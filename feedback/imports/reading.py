@@ -21,7 +21,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from feedback.imports import presets
+from feedback.imports import presets, sniffing
 from feedback.imports.types import ImportFileError, Layout, Preset
 
 MAX_COLUMNS = 500
@@ -371,9 +371,12 @@ def _layout(kind: str, records: list[list[str]], **csv_only: str) -> Layout:
         preset=preset,
         columns=presets.column_names(preset, header, count),
         header_rows=blank + header_rows,
-        decimal_comma=presets.sniff_decimal_comma(cells),
-        date_order=presets.sniff_date_order(cells, preset),
+        decimal_comma=sniffing.sniff_decimal_comma(cells),
+        date_order=sniffing.sniff_date_order(cells, preset),
         timezone=presets.qualtrics_timezone(header) if preset is Preset.QUALTRICS else None,
+        signature=presets.header_signature(preset, header),
+        filled=[sum(1 for r in data[:SAMPLE_ROWS] if i < len(r) and r[i]) for i in range(count)],
+        free_text=presets.qualtrics_free_text(header) if preset is Preset.QUALTRICS else [],
         **csv_only,
     )
 

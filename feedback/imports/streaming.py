@@ -171,7 +171,7 @@ def _open_quote(cell: str, end: int, terminated: bool) -> str:
             "line": last
         }
     return _(
-        "a quote opened on line %(line)d is never closed: lines %(line)d\u2013%(last)d were read "
+        "a quote opened on line %(line)d is never closed: lines %(line)d–%(last)d were read "
         "as one field"
     ) % {"line": opened, "last": last}
 
@@ -191,7 +191,7 @@ def _cell_too_long(start: int, end: int) -> str:
             "the most a cell may have"
         ) % {"limit": limit}
     return _(
-        "lines %(start)d\u2013%(end)d were read as one cell longer than %(limit)s characters: "
+        "lines %(start)d–%(end)d were read as one cell longer than %(limit)s characters: "
         "a quote may never be closed"
     ) % {"start": start, "end": end, "limit": limit}
 

@@ -51,6 +51,13 @@ class Layout:
     decimal_comma: bool = False  # numbers written 1.234,56 / 9,5
     date_order: DateOrder = DateOrder.YMD  # proposed from the data
     timezone: str | None = None  # when the file says (Qualtrics writes it in its third header row)
+    # The header's fingerprint (presets.header_signature): a saved mapping is found by it.
+    signature: str = ""
+    # Per column, how many of the first data rows hold a value: a guess prefers a column that
+    # is filled over an empty one of the same name ("Email Address" of an anonymous link).
+    filled: list[int] = field(default_factory=list)
+    # Columns of free-text questions (Qualtrics says so in its third header row: QID3_TEXT).
+    free_text: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -18,10 +18,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback.access import get_import_job_for
-from feedback.imports import jobs
+from feedback.imports import jobs, presets
 from feedback.imports.forms import MappingForm, UploadForm
 from feedback.imports.types import Layout, Mapping, Target
-from feedback.models import ImportJob
+from feedback.models import ImportJob, ImportStatus
 from mot.csvformat import CsvFormat, csv_format
 from mot.forms_utils import apply_service_errors
 from mot.models import Membership
@@ -55,11 +55,14 @@ class CappedUploadHandler(FileUploadHandler):
 def _list_page(
     request: HttpRequest, membership: Membership, form: UploadForm | None = None, status=200
 ) -> HttpResponse:
-    recent = (
+    recent = list(
         ImportJob.objects.filter(workspace_id=membership.workspace_id)
         .select_related("created_by__user")
         .order_by("-created_at")[:RECENT_JOBS]
     )
+    for job in recent:
+        job.tool = presets.tool_label(job.layout.get("preset"))
+        job.outcome = jobs.outcome_words(job) if job.status == ImportStatus.DONE else ""
     return render(
         request,
         "feedback/imports/list.html",
@@ -150,6 +153,7 @@ def _detail(
             "membership": membership,
             "job": job,
             "layout": Layout.from_json(job.layout),
+            "tool": presets.tool_label(job.layout.get("preset")),
             "form": form,
             "preview": [
                 {
@@ -160,8 +164,8 @@ def _detail(
                 for row in preview
             ],
             "preview_headers": [labels[name] for name, _i in mapped],
-            "progress": jobs.import_progress(job),
             "oob": oob,
+            **_status(job),
         },
         status=status,
     )
@@ -210,11 +214,16 @@ def import_detail(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 def import_status(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     """The progress bar while the job runs (polled by HTMX), the outcome once it has finished."""
     membership, job = get_import_job_for(request, ws, pk, Action.IMPORT)
-    return render(
-        request,
-        f"{PAGE}#status",
-        {"membership": membership, "job": job, "progress": jobs.import_progress(job)},
-    )
+    return render(request, f"{PAGE}#status", {"membership": membership, "job": job, **_status(job)})
+
+
+def _status(job: ImportJob) -> dict:
+    """What the status section shows: the progress while running, the outcome in words after."""
+    done = job.status == ImportStatus.DONE
+    return {
+        "progress": jobs.import_progress(job),
+        "outcome": jobs.outcome_words(job) if done else "",
+    }
 
 
 @login_required

@@ -5,10 +5,24 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from feedback.followups.contact import clean_contact
 from feedback.services import RATINGS
+
+
+class SurveyLinkForm(forms.Form):
+    """A new survey link: the language its survey is shown in."""
+
+    language = forms.ChoiceField(
+        label=_("Survey language"),
+        required=False,
+        choices=[("", _("The visitor's browser")), *settings.LANGUAGES],
+        help_text=_(
+            "A browser asking for a language MOT does not have gets the workspace's default."
+        ),
+    )
 
 
 def _scale(low: int, high: int) -> tuple[tuple[str, str], ...]:

@@ -1,8 +1,8 @@
 """The public survey's one read: its link, with what storing an answer needs.
 
 A customer's post is the busiest request MOT serves (``bench/survey_load.py``), so the link,
-its touchpoint, journey and workspace rule come in one hand-written statement: compiling the
-same four-table join through the ORM cost the request more than storing the answer.
+its touchpoint, journey, workspace language and rule come in one hand-written statement:
+compiling the same five-table join through the ORM cost the request more than storing the answer.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from feedback.followups.models import FollowUpSettings
 from feedback.models import SurveyLink
 from feedback.services import TouchpointRef
 from journeys.models import Journey, Touchpoint
+from mot.models import Workspace
 from mot.sql import Identifiers, Sql, fetch, sql
 
 _RULE_COLUMNS = tuple(f.column for f in FollowUpSettings._meta.concrete_fields)
@@ -24,6 +25,7 @@ _NAMES = Identifiers(
     SurveyLink._meta.db_table,
     Touchpoint._meta.db_table,
     Journey._meta.db_table,
+    Workspace._meta.db_table,
     FollowUpSettings._meta.db_table,
     *_RULE_COLUMNS,
 )
@@ -37,6 +39,8 @@ class PublicLink:
     title: str  # the touchpoint's, shown to the customer
     touchpoint: TouchpointRef
     workspace_id: int
+    language: str  # the link's fixed language, "" for the visitor's browser
+    workspace_language: str  # the workspace's default: for a browser asking for none we have
     rule: FollowUpSettings  # the workspace's follow-up rule (its defaults when never set)
 
 
@@ -48,6 +52,7 @@ def _names() -> dict[str, Sql]:
         "links": _NAMES[SurveyLink._meta.db_table],
         "touchpoints": _NAMES[Touchpoint._meta.db_table],
         "journeys": _NAMES[Journey._meta.db_table],
+        "workspaces": _NAMES[Workspace._meta.db_table],
         "rules": _NAMES[FollowUpSettings._meta.db_table],
     }
 
@@ -57,10 +62,11 @@ def public_link(token: str) -> PublicLink | None:
         sql(
             """
             SELECT l.token, l.revoked_at IS NOT NULL, t.id, t.title, t.journey_id, t.owner_id,
-                t.mot_stage, j.workspace_id, {rule_columns}
+                t.mot_stage, j.workspace_id, l.language, w.default_language, {rule_columns}
             FROM {links} l
             JOIN {touchpoints} t ON t.id = l.touchpoint_id
             JOIN {journeys} j ON j.id = t.journey_id
+            JOIN {workspaces} w ON w.id = j.workspace_id
             LEFT JOIN {rules} s ON s.workspace_id = j.workspace_id
             WHERE l.token = %s
             """,
@@ -70,7 +76,7 @@ def public_link(token: str) -> PublicLink | None:
     )
     if not rows:
         return None
-    token, revoked, tp, title, journey, owner, stage, workspace, *rule = rows[0]
+    token, revoked, tp, title, journey, owner, stage, workspace, language, default, *rule = rows[0]
     return PublicLink(
         token=token,
         revoked=bool(revoked),
@@ -78,6 +84,8 @@ def public_link(token: str) -> PublicLink | None:
         title=title,
         touchpoint=TouchpointRef(journey, owner, stage),
         workspace_id=workspace,
+        language=language,
+        workspace_language=default,
         rule=(
             FollowUpSettings(workspace_id=workspace)
             if rule[0] is None

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback.models import SurveyLink
+from mot.language import supported
 from mot.policy import Action, require
 
 if TYPE_CHECKING:
@@ -15,10 +16,18 @@ if TYPE_CHECKING:
     from mot.models import Membership
 
 
-def survey_link_create(*, actor: Membership, touchpoint: Touchpoint) -> SurveyLink:
+def survey_link_create(
+    *, actor: Membership, touchpoint: Touchpoint, language: str | None = None
+) -> SurveyLink:
+    """A new link; its survey is shown in ``language`` ("" for the visitor's browser), by
+    default the workspace's default language."""
     require(actor, Action.MANAGE_SURVEYS, touchpoint)
+    if language is None:
+        language = actor.workspace.default_language
     with transaction.atomic():
-        return SurveyLink.objects.create(touchpoint=touchpoint, created_by=actor)
+        return SurveyLink.objects.create(
+            touchpoint=touchpoint, created_by=actor, language=supported(language) or ""
+        )
 
 
 def survey_link_revoke(*, actor: Membership, link: SurveyLink) -> SurveyLink:

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -20,9 +21,10 @@ from feedback.access import get_survey_link_for
 from feedback.models import Source
 from feedback.services import RATINGS, AnswerIn, responses_ingest
 from feedback.surveys import services
-from feedback.surveys.forms import SurveyForm
-from feedback.surveys.selectors import public_link
+from feedback.surveys.forms import SurveyForm, SurveyLinkForm
+from feedback.surveys.selectors import PublicLink, public_link
 from journeys.access import get_touchpoint_for
+from mot.language import activate, supported, survey_language
 from mot.policy import Action
 
 # --- editors ---------------------------------------------------------------------------------
@@ -39,7 +41,13 @@ def survey_links(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     return render(
         request,
         "feedback/surveys/links.html",
-        {"membership": membership, "touchpoint": tp, "journey": tp.journey, "links": links},
+        {
+            "membership": membership,
+            "touchpoint": tp,
+            "journey": tp.journey,
+            "links": links,
+            "form": SurveyLinkForm(initial={"language": membership.workspace.default_language}),
+        },
     )
 
 
@@ -47,7 +55,10 @@ def survey_links(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 @require_POST
 def survey_link_new(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, tp = get_touchpoint_for(request, ws, pk, Action.MANAGE_SURVEYS)
-    services.survey_link_create(actor=membership, touchpoint=tp)
+    form = SurveyLinkForm(request.POST)
+    # A choice that is not offered (a stale form) gets the workspace's default, as no choice.
+    chosen = form.cleaned_data["language"] if form.is_valid() else None
+    services.survey_link_create(actor=membership, touchpoint=tp, language=chosen)
     messages.success(request, _("Survey link created."))
     return redirect("feedback:survey_links", ws=ws, pk=tp.pk)
 
@@ -85,12 +96,47 @@ def _inactive(request: HttpRequest, *, status: int) -> HttpResponse:
     )
 
 
+def _submission(value: str | None) -> str:
+    """The form's idempotency token: the one the page carried (through a language switch), or
+    a new one."""
+    try:
+        return str(uuid.UUID(value or "", version=4))
+    except ValueError:
+        return str(uuid.uuid4())
+
+
+def _switch(current: str, **keep: str) -> list[dict]:
+    """The page's language switch: a link per language, keeping what the page carries (the
+    customer, the answer's token), so switching never loses or duplicates an answer."""
+    return [
+        {
+            "code": code,
+            "name": name,
+            "current": code == current,
+            "query": urlencode({"lang": code, **{k: v for k, v in keep.items() if v}}),
+        }
+        for code, name in settings.LANGUAGES
+    ]
+
+
+def _language(request: HttpRequest, link: PublicLink) -> str:
+    lang = survey_language(
+        request,
+        chosen=request.GET.get("lang"),
+        fixed=link.language,
+        workspace_default=link.workspace_language,
+    )
+    activate(request, lang)
+    return lang
+
+
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate=_survey_rate, method="POST", block=False, group="survey")
 def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     link = public_link(token)
     if link is None:
         return _inactive(request, status=404)
+    lang = _language(request, link)
     if link.revoked:
         return _inactive(request, status=410)
     if request.method == "POST" and getattr(request, "limited", False):
@@ -107,7 +153,8 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
                 nps=data["nps"],
                 csat=data["csat"],
                 comment=data["comment"],
-                language=getattr(request, "LANGUAGE_CODE", "")[:16],
+                # The language the customer read the survey in, as they answered it.
+                language=lang,
                 customer=data["customer"],
                 contact=data["contact"],
                 **{name: data[name] for name in RATINGS},
@@ -124,15 +171,25 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                return redirect("survey_thanks", token=link.token)
+                thanks = reverse("survey_thanks", kwargs={"token": link.token})
+                # The thanks page finds the same language again, but for the visitor's own
+                # choice on the page, which it carries.
+                chosen = supported(request.GET.get("lang"))
+                return redirect(f"{thanks}?{urlencode({'lang': chosen})}" if chosen else thanks)
+        customer, submission = form.data.get("customer", ""), form.data.get("submission", "")
     else:
-        form = SurveyForm(
-            initial={"customer": request.GET.get("c", "")[:200], "submission": str(uuid.uuid4())}
-        )
+        customer = request.GET.get("c", "")[:200]
+        submission = _submission(request.GET.get("t"))
+        form = SurveyForm(initial={"customer": customer, "submission": submission})
     return render(
         request,
         "feedback/surveys/survey.html",
-        {"link": link, "title": link.title, "form": form},
+        {
+            "link": link,
+            "title": link.title,
+            "form": form,
+            "languages": _switch(lang, c=customer[:200], t=submission[:64]),
+        },
         status=422 if form.errors else 200,
     )
 
@@ -142,4 +199,5 @@ def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
     link = public_link(token)
     if link is None:
         return _inactive(request, status=404)
-    return render(request, "feedback/surveys/thanks.html")
+    lang = _language(request, link)
+    return render(request, "feedback/surveys/thanks.html", {"languages": _switch(lang)})

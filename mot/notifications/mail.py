@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from kombu.exceptions import OperationalError as BrokerError
 
+from mot.language import recipient_language
 from mot.models import Membership
 from mot.notifications.models import AlertPreferences, Kind, Notification
 from mot.notifications.texts import overdue_item, wording
@@ -151,7 +152,7 @@ def notifications_mail(*, membership_id: int, kind: str) -> int:
     # From here on a new notification queues another task: this one may have claimed already.
     cache.delete(_queued_key(membership_id, kind))
     member = (
-        Membership.objects.select_related("user", "workspace", "alert_preferences")
+        Membership.objects.select_related("user__profile", "workspace", "alert_preferences")
         .filter(pk=membership_id)
         .first()
     )
@@ -164,7 +165,8 @@ def notifications_mail(*, membership_id: int, kind: str) -> int:
     if not preferences.wants_email(kind) or not member.user.email:
         return 0
     ws = member.workspace.slug
-    with translation.override(settings.LANGUAGE_CODE):
+    # In the recipient's language, whoever's request or task recorded the notification.
+    with translation.override(recipient_language(member.user, member.workspace)):
         items, more = _items(kind, pending)
         body = render_to_string(
             "mot/email/alerts.txt",

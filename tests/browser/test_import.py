@@ -114,7 +114,10 @@ def test_import_a_survey_export_through_the_ui(
     page.get_by_role("button", name="Import", exact=True).click()
     if worker:  # a real worker: the bar is on screen while it imports
         expect(page.locator("#import-progress")).to_be_visible()
-    expect(page.locator('[data-count="created"]')).to_have_text(str(ROWS - 1), timeout=90_000)
+    # The dry run's result showed the same counts (what the import would add): wait for the
+    # import's own.
+    expect(page.locator("#import-status h2")).to_have_text("Import result", timeout=90_000)
+    expect(page.locator('[data-count="created"]')).to_have_text(str(ROWS - 1))
     expect(page.locator("#import-progress")).to_have_count(0)
     assert Response.objects.count() == ROWS - 1
     job = ImportJob.objects.latest("pk")
@@ -177,3 +180,69 @@ def test_a_file_cut_off_mid_row_is_refused_alike_by_the_preview_and_the_dry_run(
     expect(errors.first).to_contain_text(reason)
     expect(page.locator('[data-count="rejected"]')).to_have_text("1")
     assert Response.objects.count() == 0
+
+
+def custom_export(tmp_path, name: str, rows: list[tuple]) -> str:
+    """A tool's export whose comment column no guess reads as one ("What else?")."""
+    path = tmp_path / name
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["answer id", "date", "nps", "What else?"])
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_the_second_file_of_an_export_gets_the_mapping_confirmed_for_the_first(
+    page: Page, live_server, editor, journey, worker, tmp_path, width
+):
+    """From the navigation's Imports entry: import a file choosing the touchpoint and the
+    comment; the next file of the same export comes with both chosen, saying where from."""
+    checkout = Touchpoint.objects.get(journey=journey, title="Checkout")
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, live_server, editor)
+    page.goto("/w/acme/journeys/")
+    nav = page.get_by_role("navigation", name="Main")
+    # The header, with one entry more, still fits a phone's width: nothing scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    expect(nav.get_by_role("link", name="Imports")).to_be_visible()
+
+    nav.get_by_role("link", name="Imports").click()
+    expect(page.get_by_role("heading", name="Imports", level=1)).to_be_visible()
+    page.get_by_role("link", name="Start an import").click()
+    first = custom_export(
+        tmp_path,
+        "march.csv",
+        [("m1", "2026-03-01 10:00", "9", "Quick"), ("m2", "2026-03-02 10:00", "6", "Slow")],
+    )
+    page.set_input_files("input[type=file]", first)
+    page.get_by_role("button", name="Upload and read the file").click()
+    expect(page.locator(".import-workbench")).to_contain_text("this mapping is remembered")
+    page.get_by_label("…or one touchpoint for the whole file").select_option(str(checkout.pk))
+    page.get_by_label("Comment").select_option(label="What else?")
+    page.get_by_label("Import the valid rows, list the others").check()
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.locator("#import-outcome")).to_have_text("2 new answers.", timeout=60_000)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
+    expect(page.locator(".import-list tbody tr").first).to_contain_text("2 new answers.")
+    second = custom_export(
+        tmp_path,
+        "april.csv",
+        [("m2", "2026-03-02 10:00", "6", "Slow"), ("a1", "2026-04-01 10:00", "10", "Great")],
+    )
+    page.set_input_files("input[type=file]", second)
+    page.get_by_role("button", name="Upload and read the file").click()
+    expect(page.locator("#mapping-remembered")).to_contain_text("Mapping remembered from march.csv")
+    expect(page.get_by_label("…or one touchpoint for the whole file")).to_have_value(
+        str(checkout.pk)
+    )
+    expect(page.get_by_label("Comment")).to_have_value("3")
+    expect(page.get_by_label("Import the valid rows, list the others")).to_be_checked()
+    page.get_by_role("button", name="Import", exact=True).click()  # nothing chosen again
+    expect(page.locator("#import-outcome")).to_have_text(
+        "1 new answer, 1 already stored.", timeout=60_000
+    )
+    great = Response.objects.get(external_id="a1")
+    assert (great.touchpoint_id, great.comment) == (checkout.pk, "Great")

@@ -26,6 +26,7 @@ def feedback_rows(journey, editor):
         Customer,
         ImportJob,
         Response,
+        SavedMapping,
         SurveyLink,
         hash_token,
     )
@@ -71,6 +72,16 @@ def feedback_rows(journey, editor):
         size=10,
         layout={"kind": "csv"},
     )
+    SavedMapping.objects.create(
+        workspace=journey.workspace,
+        signature="0" * 64,
+        target="responses",
+        tool="generic",
+        mapping={"target": "responses", "columns": {"nps": 0}},
+        source_name="answers.csv",
+        saved_by=editor,
+        saved_at=timezone.now(),
+    )
     Invitation.objects.create(
         workspace=journey.workspace,
         email="newcomer@example.test",
@@ -102,6 +113,9 @@ def feedback_rows(journey, editor):
         dedupe_key=f"followup-new:{followup.pk}",
     )
     AlertPreferences.objects.create(membership=editor, email_moment_turn=False)
+    from mot.models import Profile
+
+    Profile.objects.create(user=editor.user, language="ro")
     # Metric rows of every kind, from the answer and the purchase above.
     from metrics.services import metrics_recompute
 

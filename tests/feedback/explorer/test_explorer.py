@@ -655,3 +655,22 @@ def test_the_migration_indexes_exactly_the_search_expression():
     ours = explorer.VECTOR_SQL.replace("{language}", "language").replace("{comment}", "comment")
 
     assert " ".join(migration.VECTOR.split()) == " ".join(ours.split())
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?language=pt", ["pt", "pt-br", "pt_PT"]),
+        ("?language=PT-BR", ["pt-br"]),
+        ("?language=pt_pt", ["pt_PT"]),
+        ("?language=p", []),  # a language, not a prefix of one
+    ],
+)
+def test_a_language_filter_finds_its_regional_variants(client, staff, tps, query, expected):
+    by_code = {
+        code: answer(tps["Reviews"], nps=9, language=code) for code in ("pt", "pt-br", "pt_PT")
+    }
+    answer(tps["Reviews"], nps=9, language="es")
+    login(client, staff)
+
+    assert sorted(listed(client, query)) == ids(*(by_code[code] for code in expected))

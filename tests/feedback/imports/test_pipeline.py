@@ -127,16 +127,28 @@ def test_a_dry_run_writes_nothing_but_reports_everything(workspace, answers_csv)
     outcome = run(workspace, answers_csv, dry_run=True, rejected=rejected)
 
     assert (outcome.rows, outcome.valid, outcome.rejected) == (5, 4, 1)
-    assert (outcome.created, outcome.duplicates, outcome.written) == (0, 0, False)
+    # What the import would do: 4 new answers; none of it is kept.
+    assert (outcome.created, outcome.duplicates, outcome.written) == (4, 0, False)
     assert [e.line for e in outcome.errors] == [4]
     assert len(list(csv.reader(io.StringIO(rejected.getvalue())))) == 2
     assert Response.objects.count() == 0
 
 
+def test_a_dry_run_counts_the_answers_already_stored(workspace, answers_csv):
+    run(workspace, answers_csv)
+    stored = stored_ids()
+
+    outcome = run(workspace, answers_csv, dry_run=True)
+
+    assert (outcome.created, outcome.duplicates, outcome.written) == (0, 4, False)
+    assert stored_ids() == stored
+
+
 def test_a_dry_run_all_or_nothing_reports_the_bad_rows(workspace, answers_csv):
     outcome = run(workspace, answers_csv, mode=ImportMode.ALL_OR_NOTHING, dry_run=True)
 
-    assert (outcome.rejected, outcome.written, outcome.created) == (1, False, 0)
+    # It counts what the valid rows would add; the wording says all or nothing would add none.
+    assert (outcome.rejected, outcome.written, outcome.created) == (1, False, 4)
     assert Response.objects.count() == 0
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from feedback.imports import presets, reading, rows, streaming
+from feedback.imports import presets, reading, rows, sniffing, streaming
 from feedback.imports.types import (
     ActivityIn,
     DateOrder,
@@ -413,7 +413,7 @@ def test_fields_say_what_is_required():
     ],
 )
 def test_date_order_is_proposed_from_the_sample(cells, preset, order):
-    assert presets.sniff_date_order(cells, preset) is order
+    assert sniffing.sniff_date_order(cells, preset) is order
 
 
 @pytest.mark.parametrize(
@@ -426,7 +426,7 @@ def test_date_order_is_proposed_from_the_sample(cells, preset, order):
     ],
 )
 def test_decimal_comma_is_proposed_from_the_sample(cells, comma):
-    assert presets.sniff_decimal_comma(cells) is comma
+    assert sniffing.sniff_decimal_comma(cells) is comma
 
 
 def test_only_qualtrics_files_name_a_time_zone_and_a_bad_one_is_ignored():
@@ -435,3 +435,101 @@ def test_only_qualtrics_files_name_a_time_zone_and_a_bad_one_is_ignored():
     header[2] = ['{"ImportId":"startDate","timeZone":"Z"}']
     assert presets.qualtrics_timezone(header) == "UTC"
     assert reading.detect(FIXTURES / "google_forms.csv").timezone is None
+
+
+# --- better guesses: free-text questions, filled columns, the header's signature ---------------
+
+
+def test_qualtrics_free_text_question_is_proposed_as_the_comment():
+    """Its text names no comment ("Tell us about your visit…"); its import id, QID3_TEXT, says
+    it is a free-text question, and it is the first after the NPS question. The text box of a
+    choice (QID2_4_TEXT) and a later free-text question (the job title) are not."""
+    path = FIXTURES / "qualtrics_text_entry.csv"
+    layout = reading.detect(path)
+    assert (layout.preset, layout.header_rows, layout.timezone) == (
+        Preset.QUALTRICS,
+        3,
+        "Europe/Lisbon",
+    )
+    assert [layout.columns[i] for i in layout.free_text] == [
+        "Q3 - Tell us about your visit: what should we keep doing, and what could we do better?",
+        "Q4 - What is your job title?",
+    ]
+    assert named(layout) == {
+        "external_id": "ResponseId",
+        "submitted_at": "RecordedDate",
+        "customer": "ExternalReference",
+        "language": "UserLanguage",
+        "nps": "Q1 - How likely is it that you would recommend Acme to a friend or colleague?",
+        "comment": layout.columns[layout.free_text[0]],
+    }
+    parsed = parse(path, layout, touchpoint_id=1)
+    assert [(p.record.nps, p.record.comment, p.record.customer) for p in parsed] == [
+        (10, "Quick checkout and the staff knew the products well.", "CUST-101"),
+        (4, "A fila era enorme e só havia uma caixa aberta.", "CUST-102"),
+        (8, "", None),
+    ]
+
+
+def test_qualtrics_free_text_question_named_as_a_comment_wins():
+    layout = Layout(
+        "csv",
+        Preset.QUALTRICS,
+        ["ResponseId", "Q1", "Q1_NPS_GROUP", "Q2 - Your role", "Q3 - Any other comments?"],
+        3,
+        free_text=[3, 4],
+    )
+    assert presets.propose_mapping(layout, Target.RESPONSES)["comment"] == 4
+
+
+def test_qualtrics_export_without_free_text_ids_keeps_guessing_by_name():
+    """A layout detected before free-text questions were recorded (an older job) still guesses."""
+    layout = Layout("csv", Preset.QUALTRICS, ["ResponseId", "Q2 - Why did you give that score?"], 3)
+    assert presets.propose_mapping(layout, Target.RESPONSES)["comment"] == 1
+
+
+def test_surveymonkey_web_link_takes_the_customer_from_custom_data():
+    """A web-link collector leaves Email Address empty; Custom Data 1 holds the customer."""
+    path = FIXTURES / "surveymonkey_weblink.csv"
+    layout = reading.detect(path)
+    assert layout.filled[5] == 0  # Email Address
+    assert layout.filled[8] == 3  # Custom Data 1
+    assert named(layout)["customer"] == "Custom Data 1"
+    parsed = parse(path, layout)
+    assert [p.record.customer for p in parsed] == ["CUST-201", "CUST-202", "CUST-203"]
+
+
+def test_qualtrics_customer_skips_an_empty_external_reference():
+    layout = Layout(
+        "csv",
+        Preset.QUALTRICS,
+        ["ResponseId", "ExternalReference", "RecipientEmail", "Q1", "Q1_NPS_GROUP"],
+        3,
+        filled=[3, 0, 3, 3, 3],
+    )
+    assert presets.propose_mapping(layout, Target.RESPONSES)["customer"] == 2
+
+
+def test_a_filled_column_is_preferred_over_an_empty_one_of_the_same_name():
+    layout = Layout("csv", Preset.GENERIC, ["Email", "Date", "NPS", "Customer"], 1)
+    assert presets.propose_mapping(layout, Target.RESPONSES)["customer"] == 0
+    filled = Layout("csv", Preset.GENERIC, layout.columns, 1, filled=[0, 5, 5, 5])
+    assert presets.propose_mapping(filled, Target.RESPONSES)["customer"] == 3
+
+
+def test_the_header_signature_is_stable_and_tells_exports_apart(tmp_path):
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    a.write_text("Answer ID,Touchpoint,Date,NPS\nx1,CHK,2026-01-01,9\n", encoding="utf-8")
+    # The same export's next file: other rows, other case and accents, a trailing separator.
+    b.write_text("answer id;touchpoint;date;nps;\nx9;CHK;2026-02-01;3;\n", encoding="utf-8")
+    first, second = reading.detect(a), reading.detect(b)
+    assert first.signature == second.signature
+    assert len(first.signature) == 64
+    other = tmp_path / "c.csv"
+    other.write_text("Answer ID,Touchpoint,Date,CSAT\nx1,CHK,2026-01-01,4\n", encoding="utf-8")
+    assert reading.detect(other).signature != first.signature
+    header = [["Respondent ID", "NPS"]]
+    assert presets.header_signature(Preset.SURVEYMONKEY, header) != presets.header_signature(
+        Preset.GENERIC, header
+    )

@@ -8,7 +8,6 @@ from unittest import mock
 from urllib.parse import quote
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given
@@ -17,30 +16,9 @@ from hypothesis import strategies as st
 
 from feedback.models import Customer, Response, Source
 from feedback.surveys.services import survey_link_create, survey_link_revoke
-from journeys.models import Touchpoint
 from journeys.services import journey_create, stage_create, touchpoint_create
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit(settings):
-    # The rate limit counts in the cache; each test starts with a clean count, in a cache of its
-    # own so that clearing it never flushes a shared Redis (where Celery may keep its queue).
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "survey-tests",
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def touchpoint(journey) -> Touchpoint:
-    return Touchpoint.objects.filter(stage__journey=journey).order_by("pk").first()
 
 
 @pytest.fixture
@@ -218,10 +196,19 @@ def test_public_page_enforces_csrf(link):
     assert Response.objects.count() == 1
 
 
-def test_language_of_the_visitor_is_stored(client, link):
+def test_language_of_the_visitor_is_stored(client, touchpoint, editor):
+    # A link following the visitor's browser: the answer records the language the page was in.
+    link = survey_link_create(actor=editor, touchpoint=touchpoint, language="")
     response = client.post(survey_url(link), {"nps": "8"}, HTTP_ACCEPT_LANGUAGE="pt")
     assert response.status_code == 302
-    assert Response.objects.get().language == response.wsgi_request.LANGUAGE_CODE == "pt"
+    assert Response.objects.get().language == response.wsgi_request.LANGUAGE_CODE == "pt-br"
+
+
+def test_a_fixed_language_is_the_answers_language(client, touchpoint, editor):
+    link = survey_link_create(actor=editor, touchpoint=touchpoint, language="ro")
+    response = client.post(survey_url(link), {"nps": "8"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 302
+    assert Response.objects.get().language == "ro"
 
 
 @pytest.fixture
