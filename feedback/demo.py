@@ -4,6 +4,11 @@ Loading is idempotent: what exists is left as it is (passwords included), only w
 created, so running the first README command again changes nothing. ``manage.py load_demo`` runs
 it. It lives in feedback, the app on top of journeys, because it fills both: the journeys here and
 the answers in :mod:`feedback.demo_data`.
+
+The workspace name, journeys, stages and touchpoints are created in the active language (the
+command loads inside ``translation.override``): their English texts are marked for translation
+here and in journeys.blueprints, and stored translated. The answers' comments stay as they are,
+in the four languages the demo's customers write in.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from feedback.demo_data import load_demo_feedback
 from journeys.blueprints import BLUEPRINTS
@@ -20,7 +26,9 @@ from journeys.services import journey_create_from_blueprint
 from mot.models import Membership, Role, Workspace
 
 WORKSPACE_SLUG = "demo-retail"
-WORKSPACE_NAME = "Demo Retail"
+WORKSPACE_NAME = gettext_noop("Demo Retail")
+# The languages the demo can be loaded in (manage.py load_demo --language).
+DEMO_LANGUAGES = ("en", "pt-br", "pt-pt", "es", "ro")
 
 
 @dataclass(frozen=True)
@@ -40,13 +48,14 @@ DEMO_USERS = [
 ]
 
 # Which demo person owns which template touchpoint, so "my touchpoints" has something to show.
+# English titles: the touchpoints are found by their title in the language they were created in.
 DEMO_OWNERS = {
-    "Waiting for delivery": Role.STAFF,
-    "Support chat": Role.STAFF,
-    "Product page": Role.EDITOR,
-    "Waiting for the food": Role.STAFF,
-    "Kick-off call": Role.MANAGER,
-    "Waiting for account provisioning": Role.EDITOR,
+    gettext_noop("Waiting for delivery"): Role.STAFF,
+    gettext_noop("Support chat"): Role.STAFF,
+    gettext_noop("Product page"): Role.EDITOR,
+    gettext_noop("Waiting for the food"): Role.STAFF,
+    gettext_noop("Kick-off call"): Role.MANAGER,
+    gettext_noop("Waiting for account provisioning"): Role.EDITOR,
 }
 
 
@@ -56,7 +65,7 @@ def load_demo() -> tuple[Workspace, list[DemoUser], bool]:
     User = get_user_model()
     created_any = False
     workspace, workspace_created = Workspace.objects.get_or_create(
-        slug=WORKSPACE_SLUG, defaults={"name": WORKSPACE_NAME}
+        slug=WORKSPACE_SLUG, defaults={"name": gettext(WORKSPACE_NAME)}
     )
     created_any |= workspace_created
     members: dict[str, Membership] = {}
@@ -88,6 +97,8 @@ def load_demo() -> tuple[Workspace, list[DemoUser], bool]:
         journey = journey_create_from_blueprint(actor=admin, key=key, name=name)
         created_any = True
         for title, role in DEMO_OWNERS.items():
-            Touchpoint.objects.filter(journey=journey, title=title).update(owner=members[role])
+            Touchpoint.objects.filter(journey=journey, title=gettext(title)).update(
+                owner=members[role]
+            )
     load_demo_feedback(workspace)
     return workspace, DEMO_USERS, created_any

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from feedback.demo_followups import demo_followups_apply, plan_for
 from feedback.followups.models import Status
@@ -34,33 +35,37 @@ CUSTOMERS = 1500
 # Chance of glory / pain per touchpoint character; the rest is neutral.
 CHARACTERS = {"glory": (0.62, 0.12), "pain": (0.25, 0.5), "neutral": (0.2, 0.15)}
 PAINFUL = {
-    "Waiting for delivery",
-    "Waiting for the food",
-    "Waiting for account provisioning",
-    "Returns and refunds",
-    "Bill and payment",
-    "Support ticket",
+    gettext_noop("Waiting for delivery"),
+    gettext_noop("Waiting for the food"),
+    gettext_noop("Waiting for account provisioning"),
+    gettext_noop("Returns and refunds"),
+    gettext_noop("Bill and payment"),
+    gettext_noop("Support ticket"),
 }
 DELIGHTING = {
-    "Product page",
-    "Dish served",
-    "Kick-off call",
-    "Unboxing and first use",
-    "Welcome at the door",
-    "Reading customer reviews",
+    gettext_noop("Product page"),
+    gettext_noop("Dish served"),
+    gettext_noop("Kick-off call"),
+    gettext_noop("Unboxing and first use"),
+    gettext_noop("Welcome at the door"),
+    gettext_noop("Reading customer reviews"),
 }
 # The moments surveyed most (a survey goes out after them): they get this many times the answers.
 KEY_MOMENT_WEIGHT = 3
 # Pain at one of these makes a customer leave: each journey's wait, the moment that loses the most.
-CRITICAL = {"Waiting for delivery", "Waiting for account provisioning", "Waiting for the food"}
+CRITICAL = {
+    gettext_noop("Waiting for delivery"),
+    gettext_noop("Waiting for account provisioning"),
+    gettext_noop("Waiting for the food"),
+}
 # A pain customer whose follow-up was recovered comes back more often from then on; one not
 # recovered less (the recovery effect the dashboard measures: issue 14).
 RECOVERY_EFFECT = {Status.RECOVERED: 0.2, Status.NOT_RECOVERED: -0.15}
 FORGETTABLE = {
-    "Order confirmation e-mail",
-    "Contract signature",
-    "Goodbye",
-    "Product update announcement",
+    gettext_noop("Order confirmation e-mail"),
+    gettext_noop("Contract signature"),
+    gettext_noop("Goodbye"),
+    gettext_noop("Product update announcement"),
 }
 
 COMMENTS = {
@@ -163,11 +168,17 @@ class Purchase:
 def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[Purchase]]:
     """The demo answers and purchases for the workspace's touchpoints (nothing is written)."""
     rng = random.Random(SEED)
-    touchpoints = list(
-        Touchpoint.objects.filter(journey__workspace=workspace, journey__archived=False)
+    # The journeys were created in the active language: each title back to the template's
+    # English one, so a touchpoint keeps its character whatever the demo's language.
+    english = {gettext(t): t for t in PAINFUL | DELIGHTING | FORGETTABLE}
+    touchpoints = [
+        (pk, english.get(title, title))
+        for pk, title in Touchpoint.objects.filter(
+            journey__workspace=workspace, journey__archived=False
+        )
         .order_by("journey__name", "stage__position", "position")
         .values_list("pk", "title")
-    )
+    ]
     if not touchpoints:
         return [], []
     weights = [KEY_MOMENT_WEIGHT if t in PAINFUL | DELIGHTING else 1 for _pk, t in touchpoints]

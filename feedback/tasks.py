@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from feedback.followups import alerts
 from feedback.hooks import events, outgoing
@@ -16,9 +17,12 @@ from feedback.imports import jobs
 @shared_task(
     autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, ignore_result=True
 )
-def run_import(job_id: int) -> None:
-    """Dry-run or import an uploaded file (feedback.imports.jobs.import_run)."""
-    jobs.import_run(job_id)
+def run_import(job_id: int, language: str | None = None) -> None:
+    """Dry-run or import an uploaded file (feedback.imports.jobs.import_run), in the language of
+    whoever started it: the rejected rows' reasons and the outcome are stored as text for them
+    to read (a worker's own language is the default one; None for a task queued without it)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        jobs.import_run(job_id)
 
 
 @shared_task(ignore_result=True)

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # naturaltime ("3 hours ago") with Django's own translations of it in every MOT language.
+    "django.contrib.humanize",
     "django_htmx",
     "template_partials",
     "axes",

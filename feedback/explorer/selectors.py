@@ -42,7 +42,7 @@ from __future__ import annotations
 import binascii
 import re
 from base64 import urlsafe_b64decode, urlsafe_b64encode
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -370,19 +370,19 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, datetime):
-        value = timezone.localtime(value)
-    return safe_cell(value)
-
-
-def csv_rows(*, queryset: QuerySet[Response]) -> Iterator[list[str]]:
+def csv_rows(
+    *, queryset: QuerySet[Response], cell: Callable[[object], str] = safe_cell
+) -> Iterator[list[str]]:
     """The header, then one row per answer of ``queryset``, read in chunks so memory stays flat.
 
     Codes (moment, experience, source) are exported as stored, so a file sorts and filters the
-    same in every language; every text cell is neutralised for spreadsheets (mot.csvsafe).
+    same in every language; every text cell is neutralised for spreadsheets (mot.csvsafe) by
+    ``cell``, which also writes the file's decimal mark (mot.csvformat).
     """
-    yield [safe_cell(str(label)) for _field, label in CSV_COLUMNS]
+    yield [cell(str(label)) for _field, label in CSV_COLUMNS]
     fields = [name for name, _label in CSV_COLUMNS]
     for row in queryset.values_list(*fields).iterator(chunk_size=CSV_CHUNK):
-        yield [_cell(value) for value in row]
+        yield [
+            cell(timezone.localtime(value) if isinstance(value, datetime) else value)
+            for value in row
+        ]

@@ -8,8 +8,6 @@ same filters, so the file holds exactly the answers the page counts.
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from feedback.explorer import selectors
 from feedback.explorer.forms import ExplorerForm, language_suggestions
+from mot.csvformat import csv_format
 from mot.http import carried_query, wants_partial
 from mot.models import Membership
 from mot.policy import Action, can, get_workspace_for
@@ -60,25 +59,17 @@ def answer_list(request: HttpRequest, ws: str) -> HttpResponse:
     return response
 
 
-class _Echo:
-    """A file-like object whose write hands the line back, for csv.writer in a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def answer_export(request: HttpRequest, ws: str) -> StreamingHttpResponse:
     membership = get_workspace_for(request, ws, Action.EXPORT)
     form = _filter_form(request, membership)
     matching = selectors.answers(workspace_id=membership.workspace_id, filters=form.filters())
-    writer = csv.writer(_Echo())
+    file_format = csv_format(request.GET)  # separator and decimal mark
 
     def lines():
         yield "\ufeff"  # a byte-order mark, so spreadsheet programs read the accents as UTF-8
-        for row in selectors.csv_rows(queryset=matching):
-            yield writer.writerow(row)
+        yield from file_format.lines(selectors.csv_rows(queryset=matching, cell=file_format.cell))
 
     filename = f"mot-answers-{membership.workspace.slug}-{timezone.localdate():%Y-%m-%d}.csv"
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

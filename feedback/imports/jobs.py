@@ -24,8 +24,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from feedback.imports import presets, reading, remember, rows, sniffing, streaming
 from feedback.imports.pipeline import ImportOutcome, import_path
@@ -100,8 +100,9 @@ def import_upload(*, actor: Membership, upload: UploadedFile, target: str) -> Im
 
 def too_big_message(size: int) -> str:
     return _("This file has %(size)s MB; files up to %(limit)s MB can be imported.") % {
-        "size": f"{size / 1024 / 1024:.1f}",
-        "limit": f"{settings.FEEDBACK_IMPORT_MAX_BYTES / 1024 / 1024:.0f}",
+        # In the reader's number format: 5,3 MB in Portuguese.
+        "size": number_format(size / 1024 / 1024, decimal_pos=1),
+        "limit": number_format(settings.FEEDBACK_IMPORT_MAX_BYTES / 1024 / 1024, decimal_pos=0),
     }
 
 
@@ -199,7 +200,7 @@ def import_start(*, actor: Membership, job: ImportJob, dry_run: bool) -> ImportJ
         locked.save(update_fields=["status", "dry_run", "message"])
         if not dry_run:  # the user confirmed this mapping: the export's next file gets it
             remember.remember(actor=actor, job=locked)
-        run_import.delay_on_commit(locked.pk)
+        run_import.delay_on_commit(locked.pk, get_language())
     return locked
 
 

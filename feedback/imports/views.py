@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,6 +22,7 @@ from feedback.imports import jobs, presets
 from feedback.imports.forms import MappingForm, UploadForm
 from feedback.imports.types import Layout, Mapping, Target
 from feedback.models import ImportJob, ImportStatus
+from mot.csvformat import CsvFormat, csv_format
 from mot.forms_utils import apply_service_errors
 from mot.models import Membership
 from mot.policy import Action, get_workspace_for
@@ -228,12 +233,21 @@ def import_rejected(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     if not job.rejected_file:
         raise Http404
     stem = job.original_name.rsplit(".", 1)[0] or "import"
-    return FileResponse(
-        job.rejected_file.open("rb"),
-        as_attachment=True,
-        filename=f"{stem}-rejected-rows.csv",
-        content_type="text/csv; charset=utf-8",
-    )
+    filename = f"{stem}-rejected-rows.csv"
+    delimiter = csv_format(request.GET).delimiter
+    if delimiter == ",":  # as it was written
+        return FileResponse(
+            job.rejected_file.open("rb"),
+            as_attachment=True,
+            filename=filename,
+            content_type="text/csv; charset=utf-8",
+        )
+    # The rows are the file's own text, so only the separator changes (not the decimal mark).
+    text = io.TextIOWrapper(job.rejected_file.open("rb"), encoding="utf-8", newline="")
+    lines = CsvFormat(delimiter=delimiter, decimal=".").lines(csv.reader(text))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 @login_required

@@ -18,12 +18,14 @@ from collections.abc import Iterable
 from html import escape
 
 import plotly.io as pio
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from metrics.compute import Moment
 from metrics.models import RetentionCohort
 from metrics.read.dashboard import ImpactRow
 from metrics.summaries import Heatmap, MomentRow, TrendPoint
+from mot.formats import plotly_separators
 
 GLORY = "#1e7a3c"
 PAIN = "#b3261e"
@@ -44,6 +46,9 @@ def _layout(**extra) -> dict:
         "margin": {"l": 60, "r": 20, "t": 20, "b": 50},
         "hovermode": "closest",
         "showlegend": False,
+        # The active language's decimal mark and thousands separator, in ticks and hover texts
+        # alike (plotly's own default is English's ".,").
+        "separators": plotly_separators(),
     }
     layout.update(extra)
     return layout
@@ -331,7 +336,8 @@ def cohort_figure(cohorts: Iterable[RetentionCohort], min_sample: int) -> dict |
     rows: dict[str, dict[int, RetentionCohort]] = {}
     for c in cohorts:
         if c.customers >= min_sample:
-            rows.setdefault(f"{c.cohort:%Y-%m}", {})[c.offset] = c
+            # "May 2026" in the active language (the months come in order: not sorted by name).
+            rows.setdefault(date_format(c.cohort, "YEAR_MONTH_FORMAT"), {})[c.offset] = c
     if not rows:
         return None
     width = 1 + max(max(r) for r in rows.values())

@@ -7,7 +7,6 @@ once; another workspace's journey id is not a choice and is ignored (its error i
 
 from __future__ import annotations
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -25,7 +24,7 @@ from metrics.dashboard import expectations, figures, recovery, tables
 from metrics.dashboard.forms import CUSTOM, DEFAULT_PRESET, DashboardForm
 from metrics.dashboard.page import Dashboard, dashboard, metric_rows
 from metrics.read.dashboard import Period, workspace_journeys
-from mot.csvsafe import safe_cell
+from mot.csvformat import csv_format
 from mot.http import wants_partial
 from mot.models import Membership
 from mot.policy import Action, can, get_workspace_for
@@ -203,12 +202,13 @@ def dashboard_export(request: HttpRequest, ws: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     patch_cache_control(response, private=True, no_store=True)
     response.write("\ufeff")  # a byte-order mark, so spreadsheet programs read accents as UTF-8
-    writer = csv.writer(response)
-    writer.writerow([safe_cell(str(label)) for _key, label in CSV_COLUMNS])
+    file_format = csv_format(request.GET)  # separator and decimal mark
+    writer = file_format.writer(response)
+    writer.writerow([file_format.cell(str(label)) for _key, label in CSV_COLUMNS])
     for m in rows:
         tp = m.touchpoint
         writer.writerow(
-            safe_cell(value)
+            file_format.cell(value)
             for value in (
                 period.start,
                 period.end,

@@ -4,12 +4,17 @@
  *   [data-figure] box; drawn on load and after every htmx swap of the page body;
  * - "Show table" swaps the chart for its table and back;
  * - heatmap cells open their answers in the explorer (the link travels in the cell's customdata);
- * - typing a custom date picks "Custom dates"; printing lays the charts out at page width.
+ * - typing a custom date picks "Custom dates"; printing lays the charts out at page width;
+ * - the page's plotly.js locale file (a <script data-plotly-locale>, registered by itself) names
+ *   the locale for month names and date formats; the decimal mark is in each figure's layout.
  */
 (function () {
   "use strict";
 
   var CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+
+  var localeScript = document.querySelector("script[data-plotly-locale]");
+  if (localeScript) CONFIG.locale = localeScript.getAttribute("data-plotly-locale");
 
   function plots(root) {
     return Array.prototype.slice.call((root || document).querySelectorAll("[data-figure]"));

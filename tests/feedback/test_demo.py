@@ -8,11 +8,15 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils.translation import gettext
 
-from feedback.demo import DEMO_USERS, WORKSPACE_NAME, load_demo
+from feedback.demo import DEMO_OWNERS, DEMO_USERS, WORKSPACE_NAME, load_demo
+from journeys.blueprints import BLUEPRINTS
 from journeys.models import Journey, Stage, Touchpoint
 from mot.models import Membership, Role, Workspace
+from tests.marked_language import mark, marked_language
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +111,51 @@ def test_a_wrong_password_does_not_sign_in(client):
     )
     assert response.status_code == 200
     assert not response.wsgi_request.user.is_authenticated
+
+
+def test_load_demo_creates_the_map_in_the_chosen_language():
+    with marked_language("pt-br"):
+        out = StringIO()
+        call_command("load_demo", language="pt-br", stdout=out)
+        workspace = Workspace.objects.get(slug="demo-retail")
+        assert workspace.name == gettext(WORKSPACE_NAME) == mark("pt-br", "Demo Retail")
+        names = set(workspace.journeys.values_list("name", flat=True))
+        assert names == {str(bp.label) for bp in BLUEPRINTS.values()}
+        assert names == {
+            mark("pt-br", "Restaurant"),
+            mark("pt-br", "B2C online shop"),
+            mark("pt-br", "B2B SaaS onboarding"),
+        }
+    stages = Stage.objects.filter(journey__workspace=workspace)
+    touchpoints = Touchpoint.objects.filter(journey__workspace=workspace)
+    assert stages.exists()
+    assert touchpoints.exists()
+    for text in [
+        *stages.values_list("name", flat=True),
+        *touchpoints.values_list("title", flat=True),
+        *workspace.journeys.values_list("persona", flat=True),
+        *workspace.journeys.values_list("description", flat=True),
+        *touchpoints.exclude(description="").values_list("description", flat=True),
+    ]:
+        assert text.startswith("[pt-br] "), text
+    # Owners are found by their translated titles, and the answers keep each moment's character.
+    owned = set(touchpoints.filter(owner__isnull=False).values_list("title", flat=True))
+    assert owned == {mark("pt-br", title) for title in DEMO_OWNERS}
+    waiting = touchpoints.get(title=mark("pt-br", "Waiting for delivery"))
+    product = touchpoints.get(title=mark("pt-br", "Product page"))
+    assert (
+        waiting.responses.filter(experience="pain").count()
+        > product.responses.filter(experience="pain").count()
+    )
+    # The customers' comments stay in the languages they wrote them in.
+    languages = set(waiting.responses.exclude(comment="").values_list("language", flat=True))
+    assert languages == {"pt", "es", "ro", "en"}
+
+
+def test_load_demo_defaults_to_english_and_refuses_an_unknown_language():
+    with pytest.raises(CommandError):
+        call_command("load_demo", "--language", "fr", stdout=StringIO())
+    assert not Workspace.objects.exists()
+    run_command()
+    assert Workspace.objects.get().name == "Demo Retail"
+    assert Stage.objects.filter(name="Research").exists()

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from feedback.demo import load_demo
+from feedback.demo import DEMO_LANGUAGES, load_demo
 
 
 class Command(BaseCommand):
@@ -11,9 +11,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--url", default="http://127.0.0.1:8000/", help="The address printed for signing in."
         )
+        parser.add_argument(
+            "--language",
+            default="en",
+            choices=DEMO_LANGUAGES,
+            help="The language of the workspace name, journeys, stages and touchpoints "
+            "(the answers' comments stay in the languages the customers wrote them in).",
+        )
 
-    def handle(self, *args, url: str, **options):
-        with translation.override("en"):
+    def handle(self, *args, url: str, language: str, **options):
+        # Loaded in the chosen language: the templates' texts are stored as translated then.
+        with translation.override(language):
             workspace, users, created = load_demo()
         state = "created" if created else "already present, nothing changed"
         self.stdout.write(self.style.SUCCESS(f"Demo workspace '{workspace.name}': {state}."))

@@ -14,12 +14,15 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
+from feedback.imports.jobs import too_big_message
 from feedback.models import ImportJob, ImportStatus, Response, Source
 from journeys.models import Touchpoint
 from mot.models import Role
 from tests.conftest import login
 from tests.expectations import MAP_EDITORS
+from tests.marked_language import browse_in, marked_language
 
 LIST = "/w/acme/imports/"
 UPLOAD = "/w/acme/imports/upload/"
@@ -475,3 +478,49 @@ def test_a_canonical_time_zone_is_still_accepted(client, editor, checkout, start
     assert response.status_code == 302, response.content.decode()[:2000]
     job.refresh_from_db()
     assert job.mapping["timezone"] == "Europe/Lisbon"
+
+
+def test_the_rejected_rows_download_with_semicolons_says_the_same(client, editor, checkout, start):
+    login(client, editor)
+    job = job_of(upload(client, BAD))
+    start(job)
+    url = f"/w/acme/imports/{job.pk}/rejected.csv"
+    as_written = b"".join(client.get(url).streaming_content).decode("utf-8-sig")
+    response = client.get(url, {"csv_sep": "semicolon"})
+    assert response["Content-Disposition"] == 'attachment; filename="answers-rejected-rows.csv"'
+    semicolons = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(semicolons), delimiter=";")) == list(
+        csv.reader(io.StringIO(as_written))
+    )
+    assert ";" in semicolons.splitlines()[0]
+    page = client.get(f"/w/acme/imports/{job.pk}/").content.decode()
+    form = page.split(f'<form method="get" action="{url}" class="csv-download')[1]
+    assert 'name="csv_sep"' in form.split("</form>")[0]
+    assert 'name="csv_decimal"' not in form.split("</form>")[0]  # the rows' own text
+
+
+@pytest.mark.parametrize(("language", "size"), [("en", "1.5 MB"), ("pt-br", "1,5 MB")])
+def test_the_too_big_message_writes_the_size_in_the_readers_number_format(settings, language, size):
+    settings.FEEDBACK_IMPORT_MAX_BYTES = 1024 * 1024
+    with translation.override(language):
+        assert size in too_big_message(1024 * 1024 * 3 // 2)
+
+
+def test_the_job_runs_in_the_language_of_whoever_started_it(
+    client, settings, editor, checkout, django_capture_on_commit_callbacks
+):
+    """The rejected rows' reasons are stored as text: a worker in English would write them in
+    English for a Brazilian editor. Here the queued task runs in an English thread."""
+    login(browse_in(client, settings, "pt-br"), editor)  # before: it resets the catalogs
+    with marked_language("pt-br", activate=False):
+        job = job_of(upload(client, BAD))
+        with django_capture_on_commit_callbacks() as queued:
+            client.post(f"/w/acme/imports/{job.pk}/", mapping_post(job))
+        with translation.override("en"):
+            for run in queued:
+                run()
+    job.refresh_from_db()
+    assert job.rejected_count == 1
+    reasons = [error["reason"] for error in job.errors]
+    assert reasons
+    assert all(reason.startswith("[pt-br] ") for reason in reasons), reasons
