@@ -15,6 +15,7 @@ from metrics.models import (
     RetentionCohort,
     RetentionSummary,
 )
+from metrics.themes.models import ThemeCounts, ThemeRun, ThemeTerm, WorkspaceTheme
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -95,3 +96,29 @@ class MomentTurnAdmin(ReadOnlyAdmin):
     list_display = ["touchpoint", "workspace", "dropped", "turns", "changed_at"]
     list_filter = ["dropped", "workspace"]
     list_select_related = ["touchpoint"]
+
+
+# Comment themes (metrics/themes): counts, vocabulary and runs are computed; a workspace's own
+# themes are typed by its admins and editors in the app, and an operator may correct one here.
+@admin.register(ThemeCounts)
+class ThemeCountsAdmin(ReadOnlyAdmin):
+    list_display = ["touchpoint", "week", "language", "term", "pain", "rest"]
+    list_filter = ["workspace", "language"]
+    list_select_related = ["touchpoint"]
+
+
+@admin.register(ThemeTerm)
+class ThemeTermAdmin(ReadOnlyAdmin):
+    list_display = ["term", "label", "language", "workspace"]
+    list_filter = ["workspace", "language"]
+
+
+@admin.register(ThemeRun)
+class ThemeRunAdmin(ReadOnlyAdmin):
+    list_display = ["workspace", "seen_until", "full_at", "finished_at"]
+
+
+@admin.register(WorkspaceTheme)
+class WorkspaceThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "workspace", "created_at"]
+    list_filter = ["workspace"]

@@ -137,6 +137,22 @@ def feedback_rows(journey, editor):
     MomentTurn.objects.create(
         workspace=journey.workspace, touchpoint=tp, dropped=True, turns=1, changed_at=timezone.now()
     )
+    # Comment themes (issue 17): a workspace's own theme, and the rows the themes job writes.
+    from metrics.themes.models import ThemeCounts, ThemeTerm, WorkspaceTheme
+
+    WorkspaceTheme.objects.create(
+        workspace=journey.workspace, name="Delivery", keywords={"en": "late"}
+    )
+    ThemeTerm.objects.create(workspace=journey.workspace, language="en", term="late", label="late")
+    ThemeCounts.objects.create(
+        workspace=journey.workspace,
+        journey=journey,
+        touchpoint=tp,
+        week=timezone.localdate(),
+        language="en",
+        term="late",
+        pain=1,
+    )
 
 
 @pytest.mark.parametrize("model", OUR_MODELS, ids=lambda m: m.__name__)
