@@ -22,8 +22,10 @@ from html.parser import HTMLParser
 import pytest
 from django.conf import settings
 
+from feedback.hooks.models import Endpoint, Intake
 from feedback.models import Response, SurveyLink
 from journeys.models import Journey, Stage, Touchpoint
+from metrics.themes.models import WorkspaceTheme
 from mot.models import Membership, Workspace
 from tests.i18n.conftest import LOCALES, catalog
 from tests.test_hostile_urls import ROUTES, _client, _fill, _send
@@ -93,6 +95,9 @@ def user_data() -> set[str]:
         (Stage, ["name"]),
         (Touchpoint, ["title", "code"]),
         (Response, ["comment"]),
+        (WorkspaceTheme, ["name"]),
+        (Intake, ["name"]),
+        (Endpoint, ["name", "url"]),
     ):
         for row in model.objects.values_list(*fields):
             texts.update(_words(str(v)) for v in row if v)
