@@ -45,6 +45,9 @@ class Action(StrEnum):
     # the workspace's data elsewhere, so admins only, like API tokens.
     MANAGE_WEBHOOKS = "manage_webhooks"
     RECOMPUTE_METRICS = "recompute_metrics"  # ask for the metrics to be computed again now
+    # Log a record without a score (a complaint, an interview note…) on a touchpoint: the CX
+    # team and managers on any, staff on the touchpoints they own.
+    LOG_RECORD = "log_record"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -59,6 +62,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MANAGE_SURVEYS,
             Action.RECOMPUTE_METRICS,
             Action.READ_TEAM_FOLLOWUPS,
+            Action.LOG_RECORD,
         }
     ),
     # The CX team reads follow-ups; the people who answer customers (managers, and staff on
@@ -72,9 +76,12 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.REASSIGN_FOLLOWUP,
             Action.READ_TEAM_FOLLOWUPS,
             Action.RECOMPUTE_METRICS,
+            Action.LOG_RECORD,
         }
     ),
-    Role.STAFF: frozenset({Action.VIEW, Action.ASSIGN_OWNER, Action.ACT_ON_TOUCHPOINT}),
+    Role.STAFF: frozenset(
+        {Action.VIEW, Action.ASSIGN_OWNER, Action.ACT_ON_TOUCHPOINT, Action.LOG_RECORD}
+    ),
 }
 
 
@@ -101,6 +108,8 @@ def can(membership: Membership | None, action: Action, obj: Any = None) -> bool:
         if responsible is None:
             responsible = {getattr(obj, "owner_id", None)}
         return membership.pk in responsible
+    if action is Action.LOG_RECORD and membership.role == Role.STAFF:
+        return obj is not None and getattr(obj, "owner_id", None) == membership.pk
     return True
 
 
