@@ -26,6 +26,7 @@ class Source(models.TextChoices):
     DEMO = "demo", _("Demo data")
     TYPEFORM = "typeform", _("Typeform")
     WEBHOOK = "webhook", _("Signed webhook")
+    MEMBER = "member", _("Logged by a member")  # a record logged from a touchpoint's card
 
 
 class Kind(models.TextChoices):

@@ -11,6 +11,37 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # A record logged from a touchpoint's card arrives by a source of its own.
+        migrations.RemoveConstraint(model_name="response", name="response_source_valid"),
+        migrations.AlterField(
+            model_name="response",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("survey_link", "Survey link"),
+                    ("api", "API"),
+                    ("import", "File import"),
+                    ("demo", "Demo data"),
+                    ("typeform", "Typeform"),
+                    ("webhook", "Signed webhook"),
+                    ("member", "Logged by a member"),
+                ],
+                max_length=16,
+                verbose_name="source",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="response",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "source__in",
+                        ["survey_link", "api", "import", "demo", "typeform", "webhook", "member"],
+                    )
+                ),
+                name="response_source_valid",
+            ),
+        ),
         migrations.RemoveConstraint(
             model_name="response",
             name="response_has_nps_or_csat",
