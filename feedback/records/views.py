@@ -23,10 +23,12 @@ PAGE = "feedback/records/log.html"
 def touchpoint_record(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, tp = get_touchpoint_for(request, ws, pk, Action.LOG_RECORD)
     template = FRAGMENT if request.htmx else PAGE
+    # Ids of the card's own: the form sits on a map of many cards and other forms.
+    ids = f"record-{tp.pk}-%s"
     if request.method == "GET":
-        form = RecordForm()
+        form = RecordForm(auto_id=ids)
     else:
-        form = RecordForm(request.POST)
+        form = RecordForm(request.POST, auto_id=ids)
         if form.is_valid():
             data = form.cleaned_data
             result = record_log(actor=membership, touchpoint=tp, **data)
