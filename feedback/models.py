@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from feedback.experience import Experience, experience_expression
+from feedback.experience import NotedExperience, experience_expression
 from journeys.models import Touchpoint
 from mot.models import Membership, Workspace
 
@@ -26,6 +26,23 @@ class Source(models.TextChoices):
     DEMO = "demo", _("Demo data")
     TYPEFORM = "typeform", _("Typeform")
     WEBHOOK = "webhook", _("Signed webhook")
+    MEMBER = "member", _("Logged by a member")  # a record logged from a touchpoint's card
+
+
+class Kind(models.TextChoices):
+    """What an answer is: a survey answer (scored), or a record someone logged without a score.
+    Records count in comment search, themes and follow-ups, never in a metric (metrics.engine
+    reads survey answers only)."""
+
+    SURVEY_ANSWER = "survey_answer", _("Survey answer")
+    COMPLAINT = "complaint", _("Complaint")
+    INTERVIEW = "interview", _("Interview note")
+    SOCIAL_POST = "social_post", _("Social post")
+    CALL_NOTE = "call_note", _("Call note")
+
+
+RECORD_KINDS = tuple(k for k in Kind.values if k != Kind.SURVEY_ANSWER)
+SCORES = ("nps", "csat", "respect", "solutions", "simplicity", "responsibility")
 
 
 class Customer(models.Model):
@@ -75,6 +92,15 @@ class Response(models.Model):
         db_index=False,
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    # What it is (a survey answer or a record), not how it arrived (``source``). A database
+    # default too: COPY and raw INSERTs (imports, tests) may leave the column out.
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=Kind.choices,
+        default=Kind.SURVEY_ANSWER,
+        db_default=Kind.SURVEY_ANSWER,
+    )
     external_id = models.CharField(_("answer id"), max_length=200)
     submitted_at = models.DateTimeField(_("submitted at"))
     nps = models.PositiveSmallIntegerField(_("NPS (0-10)"), null=True, blank=True)
@@ -90,10 +116,20 @@ class Response(models.Model):
     # How the customer agreed to be reached about this answer (e-mail or phone), if at all.
     # A database default too: COPY and raw INSERTs (imports, tests) may leave the column out.
     contact = models.CharField(_("contact"), max_length=200, blank=True, db_default="")
-    # Glory / neutral / pain, computed by the database from nps and csat (feedback.experience).
+    # A record's experience as the person who logged it chose it; blank for a survey answer.
+    noted_experience = models.CharField(
+        _("noted experience"),
+        max_length=8,
+        choices=NotedExperience.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    # Glory / neutral / pain, computed by the database from nps and csat, or a record's noted
+    # experience (feedback.experience).
     experience = models.GeneratedField(
         expression=experience_expression(),
-        output_field=models.CharField(max_length=8, choices=Experience.choices),
+        output_field=models.CharField(max_length=8, choices=NotedExperience.choices),
         db_persist=True,
         verbose_name=_("experience"),
     )
@@ -106,9 +142,19 @@ class Response(models.Model):
             models.UniqueConstraint(
                 fields=["workspace", "source", "external_id"], name="response_unique_external_id"
             ),
+            # A survey answer has a score; a record has text, a noted experience and no score
+            # at all, so that no roll-up reading the scores can ever count it.
             models.CheckConstraint(
-                condition=Q(nps__isnull=False) | Q(csat__isnull=False),
-                name="response_has_nps_or_csat",
+                condition=(
+                    Q(kind=Kind.SURVEY_ANSWER, noted_experience="")
+                    & (Q(nps__isnull=False) | Q(csat__isnull=False))
+                )
+                | (
+                    Q(kind__in=RECORD_KINDS, noted_experience__in=NotedExperience.values)
+                    & ~Q(comment="")
+                    & Q(**{f"{f}__isnull": True for f in SCORES})
+                ),
+                name="response_scored_or_record",
             ),
             models.CheckConstraint(
                 condition=Q(nps__isnull=True) | Q(nps__gte=0, nps__lte=10),

@@ -32,7 +32,7 @@ from feedback.followups.rules import (
     rule_selects,
     settings_of,
 )
-from feedback.models import Customer, Response
+from feedback.models import SCORES, Customer, Kind, NotedExperience, Response
 from journeys.models import Touchpoint
 from metrics.services import metrics_request_on_commit
 from mot.sql import Identifiers, Sql, execute, fetch, join, sql, value_list
@@ -57,6 +57,8 @@ class AnswerIn:
     language: str = ""
     customer: str | None = None  # the customer's external id
     contact: str = ""  # an e-mail or phone the customer agreed to be reached at (checked)
+    kind: str = Kind.SURVEY_ANSWER  # a record (complaint, interview note…) has no score
+    noted_experience: str = ""  # a record's experience as logged; blank: "unknown"
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def touchpoints_in(workspace_id: int, ids: set[int]) -> dict[int, TouchpointRef]
 
 
 # What an answer carries as it is sent, stored as is (AnswerIn's fields of the same names).
-ANSWER_VALUES = ("nps", "csat", *RATINGS, "comment", "language", "contact")
+ANSWER_VALUES = ("nps", "csat", *RATINGS, "comment", "language", "contact", "kind")
 # The answer's columns an ingest writes; the database fills in the id and the experience.
 _COLUMNS = (
     "workspace_id",
@@ -140,6 +142,7 @@ _COLUMNS = (
     "external_id",
     "submitted_at",
     *ANSWER_VALUES,
+    "noted_experience",
     "created_at",
 )
 _NAMES = Identifiers(Response._meta.db_table, "id", *_COLUMNS)
@@ -252,6 +255,37 @@ def _store(
     return stored, opened
 
 
+def noted(answer: AnswerIn) -> str:
+    """The noted experience stored: a record's ("unknown" when none was given), blank for a
+    survey answer (its experience comes from its score)."""
+    if answer.kind == Kind.SURVEY_ANSWER:
+        return ""
+    return answer.noted_experience or NotedExperience.UNKNOWN
+
+
+def kind_problems(index: int, answer: AnswerIn) -> list[Problem]:
+    """What the answer's kind asks for and it lacks: a survey answer a score, a record text
+    and no score (the database's ``response_scored_or_record`` check, said field by field)."""
+    if answer.kind == Kind.SURVEY_ANSWER:
+        if answer.noted_experience:
+            return [Problem(index, "experience", _("a survey answer's experience is its score"))]
+        if answer.nps is None and answer.csat is None:
+            return [Problem(index, "nps", _("an answer needs nps or csat"))]
+        return []
+    if answer.kind not in Kind.values:
+        return [Problem(index, "kind", _("unknown kind"))]
+    problems = [
+        Problem(index, name, _("a record has no score"))
+        for name in SCORES
+        if getattr(answer, name) is not None
+    ]
+    if not answer.comment.strip():
+        problems.append(Problem(index, "comment", _("a record needs its text")))
+    if answer.noted_experience and answer.noted_experience not in NotedExperience.values:
+        problems.append(Problem(index, "experience", _("unknown experience")))
+    return problems
+
+
 def responses_ingest(
     *,
     workspace_id: int,
@@ -274,8 +308,7 @@ def responses_ingest(
         touchpoints = touchpoints_in(workspace_id, {a.touchpoint_id for a in answers})
     problems = []
     for i, answer in enumerate(answers):
-        if answer.nps is None and answer.csat is None:
-            problems.append(Problem(i, "nps", _("an answer needs nps or csat")))
+        problems.extend(kind_problems(i, answer))
         if answer.touchpoint_id not in touchpoints:
             problems.append(Problem(i, "touchpoint", _("unknown touchpoint")))
     if problems:
@@ -289,7 +322,9 @@ def responses_ingest(
         rule = rule if rule is not None else settings_of(workspace_id)
         for a in fresh.values():
             tp = touchpoints[a.touchpoint_id]
-            facts = AnswerFacts(a.nps, a.csat, a.comment, a.contact, tp.journey_id, tp.mot_stage)
+            facts = AnswerFacts(
+                a.nps, a.csat, a.comment, a.contact, tp.journey_id, tp.mot_stage, noted(a)
+            )
             if rule_selects(rule, facts):
                 selected[a.external_id] = tp.owner_id
     wanted_customers = {a.customer for a in fresh.values() if a.customer}
@@ -317,6 +352,7 @@ def responses_ingest(
                     a.external_id,
                     adapt(a.submitted_at),
                     *(getattr(a, name) for name in ANSWER_VALUES),
+                    noted(a),
                     now,
                 )
                 for a in fresh.values()

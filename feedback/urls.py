@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("feedback.imports.urls")),
     path("", include("feedback.followups.urls")),
     path("", include("feedback.hooks.urls")),
+    path("", include("feedback.records.urls")),
 ]

@@ -46,6 +46,9 @@ class Action(StrEnum):
     MANAGE_WEBHOOKS = "manage_webhooks"
     RECOMPUTE_METRICS = "recompute_metrics"  # ask for the metrics to be computed again now
     MANAGE_THEMES = "manage_themes"  # define the workspace's own comment themes
+    # Log a record without a score (a complaint, an interview note…) on a touchpoint: the CX
+    # team and managers on any, staff on the touchpoints they own.
+    LOG_RECORD = "log_record"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -61,6 +64,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.RECOMPUTE_METRICS,
             Action.READ_TEAM_FOLLOWUPS,
             Action.MANAGE_THEMES,
+            Action.LOG_RECORD,
         }
     ),
     # The CX team reads follow-ups; the people who answer customers (managers, and staff on
@@ -74,9 +78,12 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.REASSIGN_FOLLOWUP,
             Action.READ_TEAM_FOLLOWUPS,
             Action.RECOMPUTE_METRICS,
+            Action.LOG_RECORD,
         }
     ),
-    Role.STAFF: frozenset({Action.VIEW, Action.ASSIGN_OWNER, Action.ACT_ON_TOUCHPOINT}),
+    Role.STAFF: frozenset(
+        {Action.VIEW, Action.ASSIGN_OWNER, Action.ACT_ON_TOUCHPOINT, Action.LOG_RECORD}
+    ),
 }
 
 
@@ -103,6 +110,8 @@ def can(membership: Membership | None, action: Action, obj: Any = None) -> bool:
         if responsible is None:
             responsible = {getattr(obj, "owner_id", None)}
         return membership.pk in responsible
+    if action is Action.LOG_RECORD and membership.role == Role.STAFF:
+        return obj is not None and getattr(obj, "owner_id", None) == membership.pk
     return True
 
 

@@ -6,13 +6,15 @@ endpoint, with the API's error format under /api/."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
+from feedback.experience import NotedExperience
 from feedback.followups.contact import clean_contact
+from feedback.models import Kind
 from feedback.services import AnswerIn
 from feedback.touchpoint_refs import ids_by_code
 from mot.validation import MAX_ID, day_problem
@@ -39,6 +41,8 @@ def _as_utc(value: datetime) -> datetime:
         raise ValueError("is out of range") from None
 
 
+KindName = Literal[tuple(Kind.values)]
+NotedName = Literal[tuple(NotedExperience.values)]
 StrictId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 TouchpointCode = Annotated[str, Field(strict=True, min_length=1, max_length=40)]
 
@@ -66,6 +70,16 @@ class AnswerSchema(Schema):
         max_length=200,
         description="An e-mail address or phone number the customer agreed to be contacted at.",
     )
+    kind: KindName = Field(
+        Kind.SURVEY_ANSWER.value,
+        description="A survey answer (needs nps or csat) or a record without a score"
+        " (complaint, interview, social_post, call_note: needs a comment, takes no score).",
+    )
+    experience: NotedName | None = Field(
+        None,
+        description="A record's experience as the person who logged it judged it (default"
+        " unknown). A survey answer's comes from its score.",
+    )
 
     @field_validator("contact")
     @classmethod
@@ -91,7 +105,8 @@ def answers_in(workspace_id: int, items: list[AnswerSchema]) -> list[AnswerIn]:
                 if isinstance(item.touchpoint, str)
                 else item.touchpoint
             ),
-            **item.model_dump(exclude={"touchpoint"}),
+            noted_experience=item.experience or "",
+            **item.model_dump(exclude={"touchpoint", "experience"}),
         )
         for item in items
     ]
@@ -126,6 +141,8 @@ class ResponseOut(Schema):
     touchpoint: int = Field(..., alias="touchpoint_id")
     customer: str | None = Field(None, alias="customer.external_id")
     source: str
+    kind: str
+    experience: str
     submitted_at: datetime
     nps: int | None
     csat: int | None

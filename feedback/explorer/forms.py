@@ -11,9 +11,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from feedback.experience import Experience
+from feedback.experience import NotedExperience
 from feedback.explorer.selectors import ExplorerFilter
-from feedback.models import Source
+from feedback.models import Kind, Source
 from journeys.models import MotStage, Touchpoint
 from journeys.selectors import NO_MOMENT
 from mot.validation import DayField
@@ -53,7 +53,10 @@ class ExplorerForm(forms.Form):
     experience = forms.ChoiceField(
         label=_("Experience"),
         required=False,
-        choices=[("", _("Any experience")), *Experience.choices],
+        choices=[("", _("Any experience")), *NotedExperience.choices],
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("Any kind")), *Kind.choices]
     )
     nps_min = _score(_("NPS from"), 0, 10)
     nps_max = _score(_("NPS to"), 0, 10)
@@ -135,6 +138,7 @@ class ExplorerForm(forms.Form):
             has_comment=bool(data.get("has_comment")),
             customer=(data.get("customer") or "").strip(),
             source=data.get("source") or "",
+            kind=data.get("kind") or "",
             language=(data.get("language") or "").strip(),
             theme=(data.get("theme") or "").strip(),
         )

@@ -83,6 +83,7 @@ class ExplorerFilter:
     has_comment: bool = False
     customer: str = ""  # the customer's external id, exactly
     source: str = ""
+    kind: str = ""  # a Kind value (a survey answer or a kind of record) or ""
     language: str = ""
     theme: str = ""  # a comment theme (feedback.explorer.themes)
 
@@ -118,6 +119,8 @@ def answers(*, workspace_id: int, filters: ExplorerFilter) -> QuerySet[Response]
         qs = qs.filter(touchpoint__mot_stage=f.mot_stage)
     if f.experience:
         qs = qs.filter(experience=f.experience)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
     for name, lookup in (
         ("nps_min", "nps__gte"),
         ("nps_max", "nps__lte"),
@@ -287,6 +290,7 @@ def _with_rows(qs: QuerySet[Response]) -> QuerySet[Response]:
         "comment",
         "language",
         "source",
+        "kind",
         "touchpoint",
         "touchpoint__title",
         "touchpoint__mot_stage",
@@ -366,6 +370,7 @@ CSV_COLUMNS = (
     ("customer__external_id", _("Customer")),
     ("language", _("Language")),
     ("source", _("Source")),
+    ("kind", _("Kind")),
     ("external_id", _("Answer id")),
 )
 

@@ -70,7 +70,7 @@ def rule_selects(rule: FollowUpSettings, answer: AnswerFacts) -> bool:
     """:func:`rule_condition` for one answer held in Python (a test keeps the two equal)."""
     if rule.trigger == Trigger.NEVER:
         return False
-    pain = experience_of(answer.nps, answer.csat) == Experience.PAIN
+    pain = (answer.noted or experience_of(answer.nps, answer.csat)) == Experience.PAIN
     if rule.trigger == Trigger.PAIN_WITH_TEXT:
         selected = pain and bool(answer.comment or answer.contact)
     elif rule.trigger == Trigger.ANY_PAIN:
@@ -94,6 +94,7 @@ class AnswerFacts:
     contact: str
     journey_id: int
     mot_stage: str
+    noted: str = ""  # a record's noted experience (its experience column), blank for an answer
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,6 +92,7 @@ ANSWER_FIELDS = (
     "comment",
     "language",
     "experience",
+    "kind",  # a survey answer, or a record without a score (a complaint, a call note…)
 )
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from feedback.imports import presets, sniffing
 from feedback.imports.types import DateOrder, Layout, Mapping, Target
-from feedback.models import ImportMode
+from feedback.models import RECORD_KINDS, ImportMode, Kind
 from journeys.models import Touchpoint
 
 NOT_IN_FILE = ""
@@ -85,8 +85,25 @@ class MappingForm(forms.Form):
             self.fields["touchpoint_id"].label_from_instance = lambda tp: (
                 f"{tp.journey.name} \u203a {tp.stage.name} \u203a {tp.title}"
             )
+            self.fields["kind"] = forms.ChoiceField(
+                label=_("The rows are"),
+                required=False,
+                choices=[
+                    ("", _("Survey answers (or as the record kind column says)")),
+                    *((k, label) for k, label in Kind.choices if k in RECORD_KINDS),
+                ],
+                help_text=_("Complaints, interview notes… are records: text, no score."),
+            )
         self.order_fields(
-            [*self.field_names, "touchpoint_id", "date_order", "timezone", "decimal_comma", "mode"]
+            [
+                *self.field_names,
+                "touchpoint_id",
+                "kind",
+                "date_order",
+                "timezone",
+                "decimal_comma",
+                "mode",
+            ]
         )
 
     @classmethod
@@ -97,6 +114,7 @@ class MappingForm(forms.Form):
             date_order=mapping.date_order.value,
             timezone=mapping.timezone,
             decimal_comma=mapping.decimal_comma,
+            kind=mapping.kind,
             mode=mode,
         )
         return initial
@@ -118,4 +136,5 @@ class MappingForm(forms.Form):
             date_order=DateOrder(data["date_order"]),
             timezone=data["timezone"],
             decimal_comma=data["decimal_comma"],
+            kind=data.get("kind") or "",
         )

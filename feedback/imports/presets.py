@@ -83,6 +83,19 @@ FIELDS: dict[Target, list[FieldSpec]] = {
             _("Contact"),
             help=_("An e-mail or phone the customer agreed to be contacted at, for follow-ups."),
         ),
+        FieldSpec(
+            "record_kind",
+            _("Record kind"),
+            help=_(
+                "Survey answer, complaint, interview note, social post or call note. A record "
+                "has text and no score. Or choose one kind for the whole file."
+            ),
+        ),
+        FieldSpec(
+            "noted_experience",
+            _("Experience of a record"),
+            help=_("Glory, neutral, pain or unknown (the default), as the record's author saw it."),
+        ),
     ],
     Target.ACTIVITIES: [
         FieldSpec("customer", _("Customer"), required=True, help=_("The customer's id or e-mail.")),
@@ -141,6 +154,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
                 "telefone", "telefono", "telefon", "contacto", "contato"),
     "occurred_at": (*_DATE, "occurred", "occurred at", "purchase date", "order date"),
     "kind": ("kind", "type", "activity", "event", "tipo", "tip", "evento", "eveniment"),
+    # Exact names only: "type" or "experience" alone head other columns in survey exports.
+    "record_kind": ("record kind", "record type", "kind of record"),
+    "noted_experience": ("noted experience", "record experience"),
     "value": (
         "value", "amount", "total", "revenue", "price", "valor", "montante", "importe", "monto",
         "valoare", "suma", "sum",

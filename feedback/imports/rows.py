@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from feedback.followups.contact import MAX_CONTACT, clean_contact
+from feedback.imports import records
 from feedback.imports.reading import as_text
 from feedback.imports.types import (
     ActivityIn,
@@ -33,6 +34,7 @@ from feedback.imports.types import (
     TouchpointResolver,
     ValidRow,
 )
+from feedback.models import Kind
 from feedback.services import AnswerIn
 
 MAX_VALUE = 200  # characters of an offending value kept in a row error
@@ -128,6 +130,7 @@ class _Plan:
         self.language, self.kind = columns.get("language", -1), columns.get("kind", -1)
         self.value = columns.get("value", -1)
         self.contact = columns.get("contact", -1)
+        self.columns, self.file_kind = columns, mapping.kind  # records: feedback.imports.records
         self.when_field = "submitted_at" if mapping.target == Target.RESPONSES else "occurred_at"
         self.when = columns.get(self.when_field, -1)
         self.scores = [(f, columns[f], lo, hi) for f, lo, hi in SCORES if f in columns]
@@ -159,11 +162,17 @@ class _Plan:
                     except _Bad as bad:
                         errors.append(self._error(line, i, v, self._reason(v, bad)))
                         scores[field] = -1  # reported already; not "missing" as well
-            if scores.get("nps") is None and scores.get("csat") is None:
+            kind = self._kind(cells, line, errors)
+            if (
+                kind == Kind.SURVEY_ANSWER
+                and scores.get("nps") is None
+                and scores.get("csat") is None
+            ):
                 reason = _("needs an NPS or a CSAT score")
                 errors.append(self._error(line, self.score_at, "", reason))
             submitted_at = self._datetime(cells, line, errors)
             comment = self._text(self.comment, "comment", cells, line, errors, MAX_COMMENT)
+            record = self._record(kind, scores, comment, cells, line, errors)
             language = self._language(cells, line, errors)
             customer = self._text(self.customer, "customer", cells, line, errors, MAX_ID)
             external_id = self._external_id(cells, line, errors)
@@ -172,7 +181,8 @@ class _Plan:
                 return errors
             answer = _answer(touchpoint_id=touchpoint, external_id=external_id,
                              submitted_at=submitted_at, comment=comment, language=language,
-                             customer=customer or None, contact=contact, **scores)  # fmt: skip
+                             customer=customer or None, contact=contact, **scores,
+                             **record)  # fmt: skip
             return ValidRow(line, answer)
         except Exception:  # a safety net: a cell we failed to foresee must not stop the file
             return [*errors, RowError(line, "", "", _("this row cannot be read"))]
@@ -198,6 +208,27 @@ class _Plan:
             return ValidRow(line, ActivityIn(customer, external_id, occurred_at, kind, value))
         except Exception:  # as above
             return [*errors, RowError(line, "", "", _("this row cannot be read"))]
+
+    def _kind(self, cells: list, line: int, errors: list[RowError]) -> str | None:
+        if not self.file_kind and "record_kind" not in self.columns:
+            return Kind.SURVEY_ANSWER  # the common file: no cell to read
+        text = records.cell_text(cells, i := self.columns.get("record_kind", -1))
+        kind = records.kind_of(text, self.file_kind)
+        if kind is None:
+            errors.append(self._error(line, i, text, records.unknown_kind()))
+        return kind
+
+    def _record(self, kind, scores, comment, cells, line, errors) -> dict:
+        """A record's own fields (kind, noted experience), its problems added to ``errors``."""
+        if kind in (None, Kind.SURVEY_ANSWER):
+            return {}
+        for field, reason in records.record_reasons(scores, comment):
+            errors.append(self._error(line, self.columns.get(field, -1), "", reason))
+        text = records.cell_text(cells, i := self.columns.get("noted_experience", -1))
+        noted = records.noted_of(text)
+        if noted is None:
+            errors.append(self._error(line, i, text, records.unknown_noted()))
+        return {"kind": kind, "noted_experience": noted or ""}
 
     def _error(self, line: int, index: int, value: object, reason: str) -> RowError:
         if 0 <= index < len(self.names):

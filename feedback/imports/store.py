@@ -169,16 +169,19 @@ _RESPONSE_STAGING = """
         comment text NOT NULL,
         language text NOT NULL,
         customer text COLLATE "C",
-        contact text NOT NULL
+        contact text NOT NULL,
+        kind text NOT NULL,
+        noted_experience text NOT NULL
     ) ON COMMIT DROP
 """
 _RESPONSE_COPY = """
     COPY mot_staging_responses (line, touchpoint_id, external_id, submitted_at, nps, csat,
-        respect, solutions, simplicity, responsibility, comment, language, customer, contact)
+        respect, solutions, simplicity, responsibility, comment, language, customer, contact,
+        kind, noted_experience)
     FROM STDIN (FORMAT BINARY)
 """
 _RESPONSE_TYPES = [
-    "int8", "int8", "text", "timestamptz", *["int2"] * 6, "text", "text", "text", "text"
+    "int8", "int8", "text", "timestamptz", *["int2"] * 6, *["text"] * 6
 ]  # fmt: skip
 _ACTIVITY_STAGING = """
     CREATE TEMP TABLE mot_staging_activities (
@@ -285,6 +288,8 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
             a.language,
             a.customer or None,
             a.contact,
+            a.kind,
+            a.noted_experience,
         )
         for line, a in enumerate(records)
     )
@@ -294,11 +299,11 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
         """
         INSERT INTO {response} (workspace_id, touchpoint_id, customer_id, source,
             external_id, submitted_at, nps, csat, respect, solutions, simplicity,
-            responsibility, comment, language, contact, created_at)
+            responsibility, comment, language, contact, kind, noted_experience, created_at)
         SELECT DISTINCT ON (s.external_id)
             %s, s.touchpoint_id, c.id, %s, s.external_id, s.submitted_at, s.nps, s.csat,
             s.respect, s.solutions, s.simplicity, s.responsibility, s.comment, s.language,
-            s.contact, now()
+            s.contact, s.kind, s.noted_experience, now()
         FROM mot_staging_responses s
         LEFT JOIN {customer} c ON c.workspace_id = %s AND c.external_id = s.customer
         ORDER BY s.external_id, s.line

@@ -83,6 +83,9 @@ class Mapping:
     date_order: DateOrder = DateOrder.YMD
     timezone: str = "UTC"  # for date-times written without an offset
     decimal_comma: bool = False
+    # One kind for the whole file's rows when no column says (a complaints export): "" for
+    # survey answers. A record kind (feedback.models.Kind) makes every row a record.
+    kind: str = ""
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -145,8 +145,14 @@ class CardRenderer:
         min_sample: int,
         moments: JourneyMoments = NO_MOMENTS,
         followups_url: str = "",
+        log_any: bool = False,
+        log_owner: int | None = None,
     ) -> None:
         self.can_edit = can_edit
+        # Who may log a record on a card (mot.policy's LOG_RECORD): on every card, or (staff)
+        # on the cards this membership owns.
+        self.log_any = log_any
+        self.log_owner = log_owner
         self.can_assign = can_assign
         self.can_reorder = can_reorder
         self.focus = focus
@@ -191,6 +197,7 @@ class CardRenderer:
                 "score": _("Moment score"),
                 "weakest": _("Weakest moment"),
                 "weakest_title": _("The lowest moment score of the journey"),
+                "log_record": _("Log a record"),
             }.items()
         }
         # Per-card sentences: translated and escaped once here, filled in per card with the
@@ -199,6 +206,7 @@ class CardRenderer:
         self.fmt_owner_of = escape(_("Owner of %(title)s"))
         self.fmt_confirm_delete = escape(_("Delete the touchpoint “%(title)s”?"))
         self.fmt_delete = escape(_("Delete %(title)s"))
+        self.fmt_log_record = escape(_("Log a record on %(title)s"))
         t = self.t
         self.arrows = {
             direction: (
@@ -251,6 +259,14 @@ class CardRenderer:
                 self._owner_form(card, title, members)
                 if owner_form
                 else self._owner_button(card, title, focused)
+            )
+        if self.log_any or (self.log_owner is not None and card.owner_id == self.log_owner):
+            url = f"{self.prefix}{pk}/record/"
+            parts.append(
+                f'<a class="button secondary small record-open" href="{url}" hx-get="{url}" '
+                f'hx-target="#tp-{pk}" hx-swap="outerHTML" '
+                f'aria-label="{self.fmt_log_record % {"title": title}}"'
+                f"{' data-autofocus' if focused == 'record' else ''}>{self.t['log_record']}</a>"
             )
         if self.can_edit:
             parts.append(self._tools(card, title, where, focused))

@@ -37,7 +37,7 @@ from metrics.read.expectations import recent_diagnoses
 from metrics.read.followups import journey_followup_counts, touchpoint_followup_counts
 from metrics.read.moments import card_moments, journey_moments
 from mot.models import Membership
-from mot.policy import Action, can
+from mot.policy import ROLE_ACTIONS, Action, can
 from mot.selectors import workspace_members
 
 TEMPLATE = "journeys/map.html"
@@ -59,6 +59,16 @@ def filters_for(request: HttpRequest, source: Mapping[str, Any] | None = None) -
         for key, values in parse_qs(urlsplit(current).query).items():
             query.setlist(key, values)
     return query
+
+
+def _record_loggers(membership: Membership, journey: Journey) -> dict:
+    """Which cards show "Log a record": every card when the role may log on any touchpoint,
+    else (staff) the cards this membership owns, as mot.policy decides for LOG_RECORD."""
+    if can(membership, Action.LOG_RECORD, journey):
+        return {"log_any": True}
+    if Action.LOG_RECORD in ROLE_ACTIONS.get(membership.role, frozenset()):
+        return {"log_owner": membership.pk}
+    return {}
 
 
 def map_context(
@@ -107,6 +117,7 @@ def map_context(
         followups_url=reverse("followups:team", kwargs={"ws": context["ws"]}) + "?touchpoint="
         if can(membership, Action.READ_TEAM_FOLLOWUPS, journey)
         else "",
+        **_record_loggers(membership, journey),
     )
     # The curve's table is drawn only when asked for (see journeys/map/curve.py); its link
     # keeps the filters in force.

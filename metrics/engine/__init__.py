@@ -12,6 +12,11 @@ and activities.
 - :mod:`metrics.engine.sql`: the tables and columns the statements may name, and their shared
   parts.
 
+Only survey answers are read (``kind`` survey answer): a record logged without a score (a
+complaint, an interview note…: ``feedback.models.Kind``) counts in no metric row, nor does the
+follow-up it opens; ``tests/metrics/test_records_change_no_metric.py`` recomputes with and without
+records and compares every table.
+
 Stored rows: daily rows (counts only) for touchpoints, journeys and the workspace; all-time rows
 (counts and derived numbers) for every scope: touchpoint, stage, MOT stage (within a journey and
 workspace-wide), journey, workspace; and month rows of touchpoints (``MonthCounts``), summed from

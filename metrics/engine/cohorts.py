@@ -18,7 +18,7 @@ from django.db.models import Case, F, FloatField, Func, QuerySet, Value, When
 from django.utils import timezone
 
 from feedback.experience import Experience
-from feedback.models import Activity, Response
+from feedback.models import Activity, Kind, Response
 from metrics import compute
 from metrics.models import MomentImpact, RetentionCohort, RetentionSummary
 from mot.models import Workspace
@@ -98,7 +98,9 @@ def activity_frame(workspace_id: int) -> tuple[pd.DataFrame, str]:
         basis = "activities"
     else:
         records = (
-            Response.objects.filter(workspace_id=workspace_id, customer__isnull=False)
+            Response.objects.filter(
+                workspace_id=workspace_id, customer__isnull=False, kind=Kind.SURVEY_ANSWER
+            )
             .annotate(t=_epoch("submitted_at"))
             .values_list("customer_id", "t")
         )
@@ -189,7 +191,10 @@ def impact_answers(
     )
     answers = _load(
         Response.objects.filter(
-            workspace_id=workspace_id, customer__isnull=False, submitted_at__lte=now - window
+            workspace_id=workspace_id,
+            customer__isnull=False,
+            submitted_at__lte=now - window,
+            kind=Kind.SURVEY_ANSWER,
         )
         .annotate(t=_epoch("submitted_at"), code=code)
         .values_list("touchpoint_id", "customer_id", "t", "code", "pk"),

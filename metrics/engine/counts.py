@@ -20,7 +20,7 @@ from datetime import date
 from django.db import connection, transaction
 from django.db.models import Count
 
-from feedback.models import Response
+from feedback.models import Kind, Response
 from journeys.models import Touchpoint
 from metrics import compute
 from metrics.compute import COUNT_FIELDS
@@ -120,7 +120,7 @@ def _rebuild(stamp: Stamp, journeys: list[int] | None) -> tuple[int, list[tuple]
 def _rebuild_journeys(stamp: Stamp, journeys: list[int] | None) -> tuple[int, list[tuple]]:
     """Compute and write the daily rows of the journeys (all when None). Returns the number of
     rows written and the journeys' all-time totals (see TOTALS)."""
-    answers = Response.objects.filter(workspace_id=stamp.workspace_id)
+    answers = Response.objects.filter(workspace_id=stamp.workspace_id, kind=Kind.SURVEY_ANSWER)
     if journeys is not None:
         answers = answers.filter(touchpoint__journey_id__in=journeys)
     tp = statement(
@@ -383,7 +383,8 @@ def _changed_pairs(workspace_id: int, journeys: list[int]) -> list[tuple[int, in
         journey_id__in=journeys, journey__workspace_id=workspace_id
     )
     per_day = per_touchpoint_day(
-        Response.objects.filter(touchpoint__in=touchpoints.values("pk")), answers=Count("*")
+        Response.objects.filter(touchpoint__in=touchpoints.values("pk"), kind=Kind.SURVEY_ANSWER),
+        answers=Count("*"),
     )
     counted = {
         (journey_id, str(touchpoint_id), as_date(day)): answers
@@ -441,7 +442,8 @@ def _rewrite_pairs(stamp: Stamp, journeys: list[int], pairs: list[tuple[int, dat
                 q_counts=NAMES.each("q.{name}", COUNT_FIELDS),
                 stamp=stamp.values,
                 per_day=per_touchpoint_day(
-                    Response.objects.filter(day_ranges(pairs)), **counting()
+                    Response.objects.filter(day_ranges(pairs), kind=Kind.SURVEY_ANSWER),
+                    **counting(),
                 ),
                 in_journeys=journey_filter(journeys, sql("t.journey_id")),
             )

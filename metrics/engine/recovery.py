@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from feedback.experience import Experience
 from feedback.followups.models import ACTIVE, CLOSED, FollowUp, Status
+from feedback.models import Kind
 from journeys.models import Touchpoint
 from metrics import compute
 from metrics.engine.cohorts import IMPACT_CODES, IMPACT_WINDOW_DAYS, _load, impact_answers
@@ -119,7 +120,7 @@ def _per_followup(workspace_id: int, journeys: list[int] | None, today: date) ->
     """SELECT of PER_FOLLOWUP, one row per follow-up of the journeys (all when None): its
     touchpoint, journey, opening day, seconds to first response (NULL: none yet), outcome flags,
     seconds to close (NULL: not closed) and whether it is overdue."""
-    rows = FollowUp.objects.filter(workspace_id=workspace_id)
+    rows = FollowUp.objects.filter(workspace_id=workspace_id, response__kind=Kind.SURVEY_ANSWER)
     if journeys is not None:
         rows = rows.filter(touchpoint__journey_id__in=journeys)
     closed = Q(status__in=list(CLOSED))
@@ -299,7 +300,7 @@ def _outcomes(workspace_id: int) -> pd.Series:
         output_field=IntegerField(),
     )
     frame = _load(
-        FollowUp.objects.filter(workspace_id=workspace_id)
+        FollowUp.objects.filter(workspace_id=workspace_id, response__kind=Kind.SURVEY_ANSWER)
         .annotate(code=code)
         .values_list("response_id", "code"),
         {"answer": "int8", "outcome": "int8"},

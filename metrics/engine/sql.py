@@ -24,7 +24,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from feedback.experience import Experience
-from feedback.models import Response
+from feedback.models import Kind, Response
 from journeys.models import Touchpoint
 from metrics.compute import COUNT_FIELDS
 from metrics.models import MomentCounts, MonthCounts, Scope
@@ -140,9 +140,9 @@ class Stamp:
 
     @classmethod
     def now(cls, workspace_id: int) -> Stamp:
-        window = Response.objects.filter(workspace_id=workspace_id).aggregate(
-            first=Min("submitted_at"), last=Max("submitted_at")
-        )
+        window = Response.objects.filter(
+            workspace_id=workspace_id, kind=Kind.SURVEY_ANSWER
+        ).aggregate(first=Min("submitted_at"), last=Max("submitted_at"))
         return cls(workspace_id, timezone.now(), window["first"], window["last"])
 
     @property

@@ -357,3 +357,21 @@ def test_latest_pain_answers_walks_the_touchpoint_index_on_postgresql(require_po
         # Bounded: a few entries per touchpoint (7 in 11 are pain), never its 500.
         read = scan["Actual Rows"] + scan.get("Rows Removed by Filter", 0)
         assert read * scan["Actual Loops"] < 60, scan
+
+
+def test_a_pain_record_is_listed_as_a_record_without_a_score(client, staff, mine):
+    tp = mine["Product page"]
+    store_moment(tp, 1, 0, 5)
+    Response.objects.create(
+        workspace_id=tp.journey.workspace_id,
+        touchpoint=tp,
+        source=Source.MEMBER,
+        external_id="rec-1",
+        submitted_at=datetime(2026, 3, 20, 12, 0, tzinfo=UTC),
+        kind="complaint",
+        noted_experience="pain",
+        comment="Parcel soaked",
+    )
+    login(client, staff)
+    pains = re.findall(r"<li>(.*?)</li>", row_of(page(client), tp), re.S)
+    assert [text_of(p) for p in pains] == ["March 20, 2026 Record, no score Parcel soaked"]

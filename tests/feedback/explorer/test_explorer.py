@@ -604,6 +604,7 @@ def test_export_streams_every_filtered_answer_with_a_translated_header(client, m
         "Customer": "C-7",
         "Language": "pt",
         "Source": "api",
+        "Kind": "survey_answer",
         "Answer id": Response.objects.get(comment="Slow").external_id,
     }
     assert datetime.fromisoformat(slow[0]) == BASE

@@ -163,6 +163,23 @@ def test_a_pain_answer_also_sends_answer_pain_and_its_follow_up(
     assert types[2:] == (["followup.changed"] if result.followups else [])
 
 
+def test_a_pain_record_is_sent_with_its_kind(
+    workspace, touchpoint, endpoint, receiver, celery_eager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = _store(
+            workspace,
+            touchpoint,
+            kind="complaint",
+            noted_experience="pain",
+            comment="Broken on arrival",
+        )
+        events.answers_stored(workspace_id=workspace.pk, ids=result.created_ids)
+    bodies = {b["type"]: b["data"] for b in (json.loads(r["body"]) for r in receiver.requests)}
+    assert bodies["answer.stored"]["kind"] == "complaint"
+    assert (bodies["answer.pain"]["experience"], bodies["answer.pain"]["nps"]) == ("pain", None)
+
+
 def test_emitting_the_same_event_twice_delivers_it_once(
     workspace, touchpoint, endpoint, receiver, celery_eager, django_capture_on_commit_callbacks
 ):
