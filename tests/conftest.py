@@ -34,6 +34,18 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _english_after_each_test():
+    # A request activates its language for the thread (LocaleMiddleware, the survey's choice)
+    # and nothing resets it afterwards: in production every request activates its own, but a
+    # test that calls code directly after another test's request in Romanian would read
+    # Romanian messages.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # The default hasher costs ~0.3 s a user by design; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
