@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 
 from journeys.blueprints import BLUEPRINTS, blueprint_document
 from journeys.exchange import Document, journey_import
-from journeys.models import Journey, JourneyState, Stage, Touchpoint
+from journeys.models import Journey, JourneyState, Lane, LaneItem, Stage, Touchpoint
 from journeys.services.fields import clean_choice, clean_text
+from journeys.services.lanes import default_lanes
 from mot.models import Membership
 from mot.policy import Action, require
 
@@ -32,6 +33,7 @@ def journey_create(
         state=clean_choice(state, field="state", choices=JourneyState.values),
     )
     journey.save()
+    Lane.objects.bulk_create(default_lanes(journey))
     return journey
 
 
@@ -79,7 +81,8 @@ def journey_duplicate(
     state: str = JourneyState.FUTURE,
     name: str | None = None,
 ) -> Journey:
-    """Copy a journey with its stages and touchpoints (e.g. a future-state version to design)."""
+    """Copy a journey with its stages, touchpoints, lanes, lane items and personas (e.g. a
+    future-state version to design)."""
     require(actor, Action.EDIT_MAP, journey)
     state = clean_choice(state, field="state", choices=JourneyState.values)
     if name is None:
@@ -113,6 +116,32 @@ def journey_duplicate(
             for tp in Touchpoint.objects.filter(journey=journey).order_by("stage_id", "position")
         ]
     )
+    lanes = list(Lane.objects.filter(journey=journey).order_by("position")) or default_lanes(
+        journey
+    )
+    new_lanes = Lane.objects.bulk_create(
+        [
+            Lane(journey=copy, kind=lane.kind, name=lane.name, position=i)
+            for i, lane in enumerate(lanes)
+        ]
+    )
+    lane_of = {old.pk: new for old, new in zip(lanes, new_lanes, strict=True)}
+    LaneItem.objects.bulk_create(
+        [
+            LaneItem(
+                journey=copy,
+                lane=lane_of[item.lane_id],
+                stage=by_old[item.stage_id],
+                position=item.position,
+                text=item.text,
+                status=item.status,
+                owner_id=item.owner_id,
+            )
+            for item in LaneItem.objects.filter(journey=journey)
+        ],
+        batch_size=500,
+    )
+    copy.personas.set(journey.personas.all())
     return copy
 
 
