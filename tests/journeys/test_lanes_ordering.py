@@ -74,6 +74,7 @@ class LanesMachine(RuleBasedStateMachine):
     @rule(kind=st.sampled_from([*ITEM_LANE_KINDS, LaneKind.METRICS]), position=optional_positions)
     def add_lane(self, kind: str, position: int | None) -> None:
         if kind == LaneKind.METRICS and LaneKind.METRICS in self.kinds.values():
+            # At most one metrics lane a journey.
             with pytest.raises(ValidationError):
                 lane_create(actor=self.actor, journey=self.journey, kind=kind)
             return
@@ -100,6 +101,7 @@ class LanesMachine(RuleBasedStateMachine):
             return
         lane_delete(actor=self.actor, lane=lane)
         self.lanes.remove(pk)
+        del self.kinds[pk]
         self.cells = {cell: items for cell, items in self.cells.items() if cell[0] != pk}
 
     @precondition(lambda self: len(self.stages) > 1)
