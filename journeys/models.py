@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
-from mot.models import Membership, Workspace
+from mot.models import Membership, Workspace, initials_of
 
 
 class JourneyState(models.TextChoices):
@@ -362,3 +362,7 @@ class Persona(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def initials(self) -> str:
+        return initials_of(self.name)

@@ -21,7 +21,9 @@ from tests.conftest import login, make_member
 # overlays added that last query; the per-stage touchpoint count it replaces is now taken from
 # the cards read anyway (a filter is applied to them), so the count stays 8, filtered or not.
 # Issue 14 adds one: the journey's active follow-ups per touchpoint, for the cards' counts.
-MAP_QUERIES = 9
+# Issue 16 adds two: the lanes (with the member's folds) and the personas (with the picker's
+# choices). Item lanes and a metrics lane add one each (tests/journeys/test_lanes_views.py).
+MAP_QUERIES = 11
 # session, user, membership (+ workspace), journeys with their stage and touchpoint counts
 LIST_QUERIES = 4
 # session, user, membership (+ workspace), members (+ users)
