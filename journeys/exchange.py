@@ -277,6 +277,11 @@ def journey_import(*, actor: Membership, document: Document, name: str | None = 
         ]
     )
     lane_docs = doc.lanes if doc.lanes is not None else [LaneDoc(kind=k) for k in _DEFAULT]
+    # The emotion curve is always on a map: a file without it gets it on top (items name
+    # their lane by index, hence the shift).
+    shift = 0
+    if all(lane.kind != LaneKind.EMOTION for lane in lane_docs):
+        lane_docs, shift = [LaneDoc(kind=LaneKind.EMOTION.value), *lane_docs], 1
     lanes = Lane.objects.bulk_create(
         [
             Lane(journey=journey, kind=lane.kind, name=lane.name, position=i)
@@ -288,6 +293,7 @@ def journey_import(*, actor: Membership, document: Document, name: str | None = 
         cells: dict[int, int] = {}  # lane index -> next position in this stage's cell
         for item in stage_doc.items:
             position = cells[item.lane] = cells.get(item.lane, -1) + 1
+            lane_index = item.lane + shift
             if position >= MAX_ITEMS_PER_CELL:
                 raise JourneyImportError(
                     [_("A cell holds at most %(n)d items.") % {"n": MAX_ITEMS_PER_CELL}]
@@ -295,7 +301,7 @@ def journey_import(*, actor: Membership, document: Document, name: str | None = 
             rows.append(
                 LaneItem(
                     journey=journey,
-                    lane=lanes[item.lane],
+                    lane=lanes[lane_index],
                     stage=stage,
                     position=position,
                     text=item.text,

@@ -34,6 +34,7 @@ from mot.policy import Action, require
 # What a journey starts with, and what a journey made before lanes existed shows: the emotion
 # curve above the touchpoint cards.
 DEFAULT_KINDS = (LaneKind.EMOTION, LaneKind.TOUCHPOINTS)
+PERMANENT_KINDS = frozenset(DEFAULT_KINDS)
 
 
 def default_lanes(journey: Journey) -> list[Lane]:
@@ -134,10 +135,14 @@ def lane_move(*, actor: Membership, lane: Lane, position: int) -> Lane:
 
 @transaction.atomic
 def lane_delete(*, actor: Membership, lane: Lane) -> None:
-    """Remove a lane with its items (never the touchpoint lane) and close the gap."""
+    """Remove a lane with its items and close the gap. The touchpoint lane and the emotion
+    curve are always there (a member folds them away instead): the map's card and curve
+    updates swap them in place."""
     require(actor, Action.EDIT_MAP, lane)
-    if lane.kind == LaneKind.TOUCHPOINTS:
-        raise ValidationError(_("The touchpoint lane cannot be removed."))
+    if lane.kind in PERMANENT_KINDS:
+        raise ValidationError(
+            _("The “%(name)s” lane is always there; collapse it instead.") % {"name": lane.label}
+        )
     _lock_journey(lane.journey_id)
     Lane.objects.filter(pk=lane.pk).delete()
     renumber(Lane, _ordered_lanes(lane.journey))

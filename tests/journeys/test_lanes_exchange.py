@@ -172,3 +172,20 @@ def test_every_template_comes_with_lanes_and_example_items(editor, key):
     assert len(kinds) >= 5
     assert LaneItem.objects.filter(journey=journey).count() >= 3
     assert Lane.objects.filter(journey=journey, items__isnull=False).exists()
+
+
+def test_a_file_without_the_emotion_lane_gets_it_and_items_keep_their_lanes(editor):
+    data = json.dumps(
+        {
+            "format": "mot.journey",
+            "version": 2,
+            "journey": {
+                "name": "No curve",
+                "lanes": [{"kind": "touchpoints"}, {"kind": "pains"}],
+                "stages": [{"name": "A", "items": [{"lane": 1, "text": "Slow"}]}],
+            },
+        }
+    )
+    journey = journey_import(actor=editor, document=parse_document(data))
+    assert lane_layout(journey) == [("emotion", ""), ("touchpoints", ""), ("pains", "")]
+    assert LaneItem.objects.get(journey=journey).lane.kind == "pains"

@@ -205,13 +205,16 @@ def test_removing_a_lane_without_javascript_asks_first(client, editor, journey, 
     assert not LaneItem.objects.filter(lane_id=pains.pk).exists()
 
 
-def test_the_touchpoint_lane_cannot_be_removed(client, editor, journey):
-    touchpoints = lane_of(journey, LaneKind.TOUCHPOINTS)
+@pytest.mark.parametrize("kind", [LaneKind.TOUCHPOINTS, LaneKind.EMOTION])
+def test_the_touchpoint_and_curve_lanes_cannot_be_removed(client, editor, journey, kind):
+    lane = lane_of(journey, kind)
     login(client, editor)
-    response = client.post(url("lane_delete", touchpoints.pk), {"confirm": "yes"}, headers=HX)
+    page = client.get(url("map", journey.pk)).content.decode()
+    assert url("lane_delete", lane.pk) not in page
+    response = client.post(url("lane_delete", lane.pk), {"confirm": "yes"}, headers=HX)
     assert response.status_code == 422
-    assert "The touchpoint lane cannot be removed." in response.content.decode()
-    assert Lane.objects.filter(pk=touchpoints.pk).exists()
+    assert "lane is always there; collapse it instead." in response.content.decode()
+    assert Lane.objects.filter(pk=lane.pk).exists()
 
 
 def test_a_second_metrics_lane_is_refused(client, editor, journey):
