@@ -240,7 +240,10 @@ def item_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.item_update(actor=membership, item=item, **form.cleaned_data)
+            # Status and owner are an opportunity's fields: an item of another lane keeps its
+            # own (they come back if it moves to an opportunities lane again).
+            data = {"status": item.status, "owner": item.owner, **form.cleaned_data}
+            services.item_update(actor=membership, item=item, **data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:

@@ -311,3 +311,39 @@ def test_the_picker_only_accepts_the_workspaces_personas(client, editor, outside
     assert not journey.personas.exists()
     client.post(url("journey_personas", journey.pk), {"personas": [ours.pk]})
     assert list(journey.personas.all()) == [ours]
+
+
+def test_an_opportunity_is_edited_in_place_with_its_status_and_owner(
+    client, editor, staff, journey
+):
+    ideas = lane_create(actor=editor, journey=journey, kind=LaneKind.OPPORTUNITIES)
+    item = item_create(actor=editor, lane=ideas, stage=journey.stages.first(), text="Chat")
+    login(client, editor)
+
+    form = client.get(url("item_edit", item.pk), headers=HX).content.decode()
+    assert f'<li class="lane-item editing" id="item-{item.pk}"' in form
+    assert 'name="status"' in form
+    assert f'<option value="{staff.pk}">' in form
+
+    saved = client.post(
+        url("item_edit", item.pk),
+        {"text": "Live chat", "status": "planned", "owner": staff.pk},
+        headers=HX,
+    )
+    html = saved.content.decode()
+    assert saved.status_code == 200
+    assert f'id="lane-{ideas.pk}"' in html
+    assert '<span class="status-chip status-planned">Planned</span>' in html
+    assert staff.display_name in html
+    item.refresh_from_db()
+    assert (item.text, item.status, item.owner_id) == ("Live chat", "planned", staff.pk)
+
+
+def test_an_item_of_another_lane_kind_has_no_status_or_owner_fields(client, editor, journey):
+    pains = lane_create(actor=editor, journey=journey, kind=LaneKind.PAINS)
+    item = item_create(actor=editor, lane=pains, stage=journey.stages.first(), text="Slow")
+    login(client, editor)
+    page = client.get(url("item_edit", item.pk)).content.decode()  # without JavaScript: a page
+    assert 'name="text"' in page
+    assert 'name="status"' not in page
+    assert 'name="owner"' not in page
