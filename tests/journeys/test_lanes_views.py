@@ -347,3 +347,14 @@ def test_an_item_of_another_lane_kind_has_no_status_or_owner_fields(client, edit
     assert 'name="text"' in page
     assert 'name="status"' not in page
     assert 'name="owner"' not in page
+
+
+def test_an_item_alone_is_for_members_only(client, editor, staff, outsider, journey):
+    pains = lane_create(actor=editor, journey=journey, kind=LaneKind.PAINS)
+    item = item_create(actor=editor, lane=pains, stage=journey.stages.first(), text="Slow")
+    login(client, staff)
+    assert client.get(url("item_card", item.pk), headers=HX).status_code == 200
+    assert client.get(url("item_card", item.pk)).status_code == 302  # without htmx: the map
+    login(client, outsider)
+    assert client.get(url("item_card", item.pk), headers=HX).status_code == 404
+    assert client.get(url("item_card", item.pk, ws="globex"), headers=HX).status_code == 404
