@@ -225,7 +225,9 @@ def _message(error: Any) -> str:
     if kind in {"int_type", "int_parsing"}:
         return _("must be a whole number (not true, false, text or a decimal).")
     if kind == "unsupported_version":
-        return _("version %(value)s is not supported; this MOT reads version %(version)d.") % {
+        return _(
+            "version %(value)s is not supported; this MOT reads versions 1 to %(version)d."
+        ) % {
             "value": repr(error["input"])[:20],
             "version": VERSION,
         }
