@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import Journey, Lane, LaneItem, Persona, Stage, Touchpoint
 from mot.models import Membership
 from mot.policy import Action, get_for
 
@@ -44,4 +44,40 @@ def get_touchpoint_for(
         pk,
         action,
         workspace_path="journey__workspace_id",
+    )
+
+
+def get_lane_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, Lane]:
+    return get_for(
+        request,
+        workspace_slug,
+        Lane.objects.select_related("journey"),
+        pk,
+        action,
+        workspace_path="journey__workspace_id",
+        subject=lambda lane: lane.journey,
+    )
+
+
+def get_item_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, LaneItem]:
+    return get_for(
+        request,
+        workspace_slug,
+        LaneItem.objects.select_related("journey", "lane", "stage", "owner__user"),
+        pk,
+        action,
+        workspace_path="journey__workspace_id",
+        subject=lambda item: item.journey,
+    )
+
+
+def get_persona_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, Persona]:
+    return get_for(
+        request, workspace_slug, Persona.objects.all(), pk, action, workspace_path="workspace_id"
     )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import Journey, Lane, LaneFold, LaneItem, Persona, Stage, Touchpoint
 
 
 class StageInline(admin.TabularInline):
@@ -45,3 +45,38 @@ class TouchpointAdmin(admin.ModelAdmin):
     search_fields = ["title", "description"]
     list_select_related = ["journey", "stage", "owner__user"]
     raw_id_fields = ["journey", "stage", "owner", "copied_from"]
+
+
+@admin.register(Lane)
+class LaneAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "journey", "position"]
+    list_filter = ["kind"]
+    search_fields = ["name", "journey__name"]
+    list_select_related = ["journey"]
+    raw_id_fields = ["journey"]
+
+
+@admin.register(LaneItem)
+class LaneItemAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "lane", "stage", "position", "status", "owner"]
+    list_filter = ["status", "lane__kind"]
+    search_fields = ["text"]
+    list_select_related = ["lane", "stage", "owner__user"]
+    raw_id_fields = ["journey", "lane", "stage", "owner"]
+
+
+@admin.register(LaneFold)
+class LaneFoldAdmin(admin.ModelAdmin):
+    list_display = ["lane", "membership"]
+    list_select_related = ["lane", "membership__user"]
+    raw_id_fields = ["lane", "membership"]
+
+
+@admin.register(Persona)
+class PersonaAdmin(admin.ModelAdmin):
+    # The picture is set through the Personas page, where it is checked and re-encoded.
+    list_display = ["name", "segment", "workspace", "updated_at"]
+    search_fields = ["name", "segment"]
+    list_select_related = ["workspace"]
+    exclude = ["picture"]
+    filter_horizontal = ["journeys"]

@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from journeys.exchange_format import FORMAT, VERSION
+
 
 @dataclass(frozen=True)
 class Blueprint:
@@ -257,4 +259,64 @@ BLUEPRINTS: dict[str, Blueprint] = {
 
 def blueprint_document(key: str) -> dict[str, Any]:
     """The blueprint as a journey export document (KeyError for an unknown key)."""
-    return {"format": "mot.journey", "version": 1, "journey": BLUEPRINTS[key].build()}
+    journey = BLUEPRINTS[key].build()
+    kinds, items = _LANES[key]()
+    journey["lanes"] = [{"kind": kind} for kind in kinds]
+    for stage_index, stage in enumerate(journey["stages"]):
+        stage["items"] = [
+            {"lane": kinds.index(kind), "text": text} for kind, text in items.get(stage_index, [])
+        ]
+    return {"format": FORMAT, "version": VERSION, "journey": journey}
+
+
+# Each template's lanes, top to bottom, and a few items per stage (stage index -> (kind, text)),
+# so a new map shows what the lanes are for.
+def _online_shop_lanes() -> tuple[list[str], dict[int, list[tuple[str, str]]]]:
+    kinds = ["emotion", "actions", "touchpoints", "thoughts", "pains", "opportunities", "backstage"]
+    return kinds, {
+        0: [
+            ("actions", _("Searches for the product and compares prices")),
+            ("thoughts", _("Can I trust this shop?")),
+        ],
+        1: [
+            ("pains", _("Shipping costs appear only at checkout")),
+            ("opportunities", _("Show the delivery price on the product page")),
+        ],
+        2: [
+            ("thoughts", _("Where is my parcel?")),
+            ("pains", _("No tracking link in the confirmation")),
+            ("backstage", _("Warehouse picks and packs the order")),
+        ],
+        4: [("opportunities", _("Ask for a review when the parcel arrives"))],
+    }
+
+
+def _saas_onboarding_lanes() -> tuple[list[str], dict[int, list[tuple[str, str]]]]:
+    kinds = ["emotion", "actions", "touchpoints", "pains", "opportunities", "support", "metrics"]
+    return kinds, {
+        1: [("pains", _("Trial data is lost when the trial ends"))],
+        2: [
+            ("actions", _("Invites the team and imports data")),
+            ("support", _("Customer success call in the first week")),
+            ("opportunities", _("Guided setup checklist")),
+        ],
+    }
+
+
+def _restaurant_lanes() -> tuple[list[str], dict[int, list[tuple[str, str]]]]:
+    kinds = ["emotion", "actions", "touchpoints", "thoughts", "pains", "backstage"]
+    return kinds, {
+        2: [
+            ("thoughts", _("Will I be back at work on time?")),
+            ("pains", _("The food takes longer than promised")),
+            ("backstage", _("Kitchen prepares the lunch menu in advance")),
+        ],
+        3: [("pains", _("Waiting for the bill"))],
+    }
+
+
+_LANES = {
+    "online_shop": _online_shop_lanes,
+    "saas_onboarding": _saas_onboarding_lanes,
+    "restaurant": _restaurant_lanes,
+}

@@ -12,24 +12,31 @@ moment-of-truth stages are named in the error.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import PydanticCustomError
 
-from journeys.limits import MAX_STAGES, MAX_TOUCHPOINTS_PER_STAGE
-from journeys.models import Channel, Journey, JourneyState, MotStage, Phase, Stage, Touchpoint
+from journeys.exchange_format import (
+    FORMAT,
+    VERSION,
+    Document,
+    JourneyDoc,
+    LaneDoc,
+    PersonaDoc,
+)
+from journeys.limits import MAX_ITEMS_PER_CELL
+from journeys.models import Journey, Lane, LaneItem, LaneKind, Persona, Stage, Touchpoint
 from mot.models import Membership
 from mot.policy import Action, require
 from mot.validation import json_problems
 
-FORMAT = "mot.journey"
-VERSION = 1
 # The format nests 6 levels deep (document > journey > stages > stage > touchpoints > tp).
 MAX_DEPTH = 8
 
@@ -40,58 +47,6 @@ class JourneyImportError(Exception):
     def __init__(self, errors: list[str]) -> None:
         super().__init__("; ".join(errors))
         self.errors = errors
-
-
-def _text(max_length: int, *, required: bool = False) -> Any:
-    # NUL and lone surrogates are refused before validation, by mot.validation's one text check
-    # (parse_document): PostgreSQL cannot store them.
-    return Annotated[
-        str,
-        StringConstraints(
-            strip_whitespace=True, min_length=1 if required else 0, max_length=max_length
-        ),
-    ]
-
-
-def _supported_version(value: int) -> int:
-    if value != VERSION:
-        raise PydanticCustomError("unsupported_version", "unsupported version")
-    return value
-
-
-class _Strict(BaseModel):
-    # strict: no "3" for 3 and no true for 1 (bool is an int to Python, and to Literal[1]).
-    model_config = ConfigDict(strict=True, extra="ignore")
-
-
-class TouchpointDoc(_Strict):
-    title: _text(160, required=True)
-    description: _text(4000) = ""
-    channel: Literal[tuple(Channel.values)] = Channel.OTHER.value  # type: ignore[valid-type]
-    mot_stage: Literal[(*MotStage.values, "")] = ""  # type: ignore[valid-type]
-    phase: Literal[tuple(Phase.values)] = Phase.USE.value  # type: ignore[valid-type]
-    owner: _text(254) | None = None  # the owner's e-mail; matched among the target's members
-
-
-class StageDoc(_Strict):
-    name: _text(120, required=True)
-    touchpoints: list[TouchpointDoc] = Field(
-        default_factory=list, max_length=MAX_TOUCHPOINTS_PER_STAGE
-    )
-
-
-class JourneyDoc(_Strict):
-    name: _text(120, required=True)
-    persona: _text(120) = ""
-    description: _text(4000) = ""
-    state: Literal[tuple(JourneyState.values)] = JourneyState.CURRENT.value  # type: ignore[valid-type]
-    stages: list[StageDoc] = Field(default_factory=list, max_length=MAX_STAGES)
-
-
-class Document(_Strict):
-    format: Literal["mot.journey"]
-    version: Annotated[StrictInt, AfterValidator(_supported_version)]
-    journey: JourneyDoc
 
 
 # --- export -----------------------------------------------------------------------------------
@@ -114,7 +69,27 @@ def journey_export(*, actor: Membership, journey: Journey) -> dict[str, Any]:
                 "channel": tp.channel,
                 "mot_stage": tp.mot_stage,
                 "phase": tp.phase,
-                "owner": tp.owner.user.email if tp.owner_id and tp.owner.user.email else None,
+                "owner": _email(tp.owner),
+            }
+        )
+    lanes = list(Lane.objects.filter(journey=journey).order_by("position"))
+    if not lanes:  # a journey made before lanes: what its map shows
+        from journeys.services.lanes import default_lanes
+
+        lanes = default_lanes(journey)
+    lane_index = {lane.pk: i for i, lane in enumerate(lanes)}
+    items: dict[int, list[dict[str, Any]]] = {stage.pk: [] for stage in stages}
+    for item in (
+        LaneItem.objects.filter(journey=journey)
+        .select_related("owner__user", "lane")
+        .order_by("lane__position", "position")
+    ):
+        items[item.stage_id].append(
+            {
+                "lane": lane_index[item.lane_id],
+                "text": item.text,
+                "status": item.status,
+                "owner": _email(item.owner),
             }
         )
     return {
@@ -125,9 +100,28 @@ def journey_export(*, actor: Membership, journey: Journey) -> dict[str, Any]:
             "persona": journey.persona,
             "description": journey.description,
             "state": journey.state,
-            "stages": [{"name": s.name, "touchpoints": by_stage[s.pk]} for s in stages],
+            "lanes": [{"kind": lane.kind, "name": lane.name} for lane in lanes],
+            "stages": [
+                {"name": s.name, "touchpoints": by_stage[s.pk], "items": items[s.pk]}
+                for s in stages
+            ],
+            "personas": [
+                {
+                    "name": p.name,
+                    "quote": p.quote,
+                    "goals": p.goals,
+                    "frustrations": p.frustrations,
+                    "segment": p.segment,
+                    "picture": base64.b64encode(bytes(p.picture)).decode() if p.picture else None,
+                }
+                for p in journey.personas.order_by("name", "pk")
+            ],
         },
     }
+
+
+def _email(owner: Membership | None) -> str | None:
+    return owner.user.email if owner is not None and owner.user.email else None
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -231,26 +225,32 @@ def _message(error: Any) -> str:
     if kind in {"int_type", "int_parsing"}:
         return _("must be a whole number (not true, false, text or a decimal).")
     if kind == "unsupported_version":
-        return _("version %(value)s is not supported; this MOT reads version %(version)d.") % {
+        return _(
+            "version %(value)s is not supported; this MOT reads versions 1 to %(version)d."
+        ) % {
             "value": repr(error["input"])[:20],
             "version": VERSION,
         }
+    if kind == "lanes_missing":
+        return _("stage items need the journey's lanes.")
+    if kind == "one_touchpoint_lane":
+        return _("the lanes must include exactly one touchpoint lane.")
+    if kind == "single_lane":
+        return _("at most one lane of kind %(kind)s.") % {"kind": ctx.get("kind")}
+    if kind == "item_lane":
+        return _("item lane %(lane)s is not a lane that holds items.") % {"lane": ctx.get("lane")}
+    if kind in {"greater_than_equal", "less_than"}:
+        return _("number out of range.")
     return _("invalid value.")
 
 
 @transaction.atomic
 def journey_import(*, actor: Membership, document: Document, name: str | None = None) -> Journey:
-    """Create a journey from a validated document. Owners not in this workspace stay unassigned."""
+    """Create a journey from a validated document. Owners not in this workspace stay unassigned;
+    a persona is the workspace's persona of the same name if there is one, else a new one."""
     require(actor, Action.EDIT_MAP, actor.workspace)
     doc = document.journey
-    emails = {tp.owner.lower() for stage in doc.stages for tp in stage.touchpoints if tp.owner}
-    owners: dict[str, Membership] = {}
-    if emails:
-        for member in Membership.objects.filter(workspace_id=actor.workspace_id).select_related(
-            "user"
-        ):
-            if member.user.email and member.user.email.lower() in emails:
-                owners[member.user.email.lower()] = member
+    owners = _owners(actor, doc)
     journey = Journey.objects.create(
         workspace_id=actor.workspace_id,
         name=(name or doc.name)[:120],
@@ -278,4 +278,87 @@ def journey_import(*, actor: Membership, document: Document, name: str | None = 
             for position, tp in enumerate(stage_doc.touchpoints)
         ]
     )
+    lane_docs = doc.lanes if doc.lanes is not None else [LaneDoc(kind=k) for k in _DEFAULT]
+    # The emotion curve is always on a map: a file without it gets it on top (items name
+    # their lane by index, hence the shift).
+    shift = 0
+    if all(lane.kind != LaneKind.EMOTION for lane in lane_docs):
+        lane_docs, shift = [LaneDoc(kind=LaneKind.EMOTION.value), *lane_docs], 1
+    lanes = Lane.objects.bulk_create(
+        [
+            Lane(journey=journey, kind=lane.kind, name=lane.name, position=i)
+            for i, lane in enumerate(lane_docs)
+        ]
+    )
+    rows = []
+    for stage, stage_doc in zip(stages, doc.stages, strict=True):
+        cells: dict[int, int] = {}  # lane index -> next position in this stage's cell
+        for item in stage_doc.items:
+            position = cells[item.lane] = cells.get(item.lane, -1) + 1
+            lane_index = item.lane + shift
+            if position >= MAX_ITEMS_PER_CELL:
+                raise JourneyImportError(
+                    [_("A cell holds at most %(n)d items.") % {"n": MAX_ITEMS_PER_CELL}]
+                )
+            rows.append(
+                LaneItem(
+                    journey=journey,
+                    lane=lanes[lane_index],
+                    stage=stage,
+                    position=position,
+                    text=item.text,
+                    status=item.status,
+                    owner=owners.get(item.owner.lower()) if item.owner else None,
+                )
+            )
+    LaneItem.objects.bulk_create(rows, batch_size=500)
+    if doc.personas:
+        journey.personas.set(_personas(actor, doc.personas))
     return journey
+
+
+_DEFAULT = (LaneKind.EMOTION.value, LaneKind.TOUCHPOINTS.value)
+
+
+def _owners(actor: Membership, doc: JourneyDoc) -> dict[str, Membership]:
+    """The members named as owners in the document, by lower-cased e-mail: one query."""
+    emails = {tp.owner.lower() for stage in doc.stages for tp in stage.touchpoints if tp.owner}
+    emails |= {item.owner.lower() for stage in doc.stages for item in stage.items if item.owner}
+    owners: dict[str, Membership] = {}
+    if emails:
+        for member in Membership.objects.filter(workspace_id=actor.workspace_id).select_related(
+            "user"
+        ):
+            if member.user.email and member.user.email.lower() in emails:
+                owners[member.user.email.lower()] = member
+    return owners
+
+
+def _personas(actor: Membership, docs: list[PersonaDoc]) -> list[Persona]:
+    from journeys.services.personas import picture_from_upload
+
+    existing = {p.name.lower(): p for p in Persona.objects.filter(workspace_id=actor.workspace_id)}
+    found = []
+    for doc in docs:
+        persona = existing.get(doc.name.lower())
+        if persona is None:
+            picture = None
+            if doc.picture:
+                try:
+                    # Checked and re-encoded like an upload: a file is as hostile as a form.
+                    picture = picture_from_upload(base64.b64decode(doc.picture, validate=True))
+                except (binascii.Error, ValidationError):
+                    raise JourneyImportError(
+                        [_("Persona “%(name)s”: the picture is not valid.") % {"name": doc.name}]
+                    ) from None
+            persona = existing[doc.name.lower()] = Persona.objects.create(
+                workspace_id=actor.workspace_id,
+                name=doc.name,
+                quote=doc.quote,
+                goals=doc.goals,
+                frustrations=doc.frustrations,
+                segment=doc.segment,
+                picture=picture,
+            )
+        found.append(persona)
+    return found

@@ -183,3 +183,67 @@ class BulkOwnerForm(forms.Form):
 
 class JourneyRenameForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
+
+
+class PersonaForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    quote = forms.CharField(
+        label=_("Quote"),
+        max_length=300,
+        required=False,
+        help_text=_("What this customer would say, in their words."),
+    )
+    goals = forms.CharField(
+        label=_("Goals"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    frustrations = forms.CharField(
+        label=_("Frustrations"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    segment = forms.CharField(
+        label=_("Segment"),
+        max_length=120,
+        required=False,
+        help_text=_("The customer segment this persona stands for, e.g. “families”."),
+    )
+    picture = forms.FileField(
+        label=_("Picture"),
+        required=False,
+        help_text=_("JPEG, PNG, GIF or WebP, at most 2 MB. Without one, the initials are shown."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+        ),
+    )
+    remove_picture = forms.BooleanField(label=_("Remove the picture"), required=False)
+
+    def clean_picture(self) -> bytes | None:
+        """The upload's bytes (read up to the cap: a larger file is refused unread)."""
+        from journeys.services.personas import PICTURE_MAX_BYTES
+
+        upload = self.cleaned_data.get("picture")
+        if not upload:
+            return None
+        if upload.size > PICTURE_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The picture is larger than %(n)d MB.") % {"n": PICTURE_MAX_BYTES >> 20}
+            )
+        return upload.read(PICTURE_MAX_BYTES + 1)
+
+
+class JourneyPersonasForm(forms.Form):
+    personas = forms.ModelMultipleChoiceField(
+        label=_("Personas"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, workspace_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        from journeys.models import Persona
+
+        self.fields["personas"].queryset = Persona.objects.filter(workspace_id=workspace_id).defer(
+            "picture"
+        )

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
-from mot.models import Membership, Workspace
+from mot.models import Membership, Workspace, initials_of
 
 
 class JourneyState(models.TextChoices):
@@ -212,3 +212,182 @@ class Touchpoint(models.Model):
             )
             if list(owner_ws) != [self.journey.workspace_id]:
                 raise ValidationError({"owner": _("The owner must be a member of this workspace.")})
+
+
+# --- lanes: the rows of a journey map under its stages ------------------------------------------
+
+
+class LaneKind(models.TextChoices):
+    TOUCHPOINTS = "touchpoints", _("Touchpoints")
+    EMOTION = "emotion", _("Emotion curve")
+    ACTIONS = "actions", _("Customer actions")
+    THOUGHTS = "thoughts", _("Thoughts and feelings")
+    PAINS = "pains", _("Pain points")
+    OPPORTUNITIES = "opportunities", _("Opportunities")
+    BACKSTAGE = "backstage", _("Backstage")
+    SUPPORT = "support", _("Supporting processes")
+    METRICS = "metrics", _("Metrics")
+    TEXT = "text", _("Free text")
+
+
+# Lanes whose cells hold items a team writes; the others draw what the journey already has.
+ITEM_KINDS = frozenset(
+    {
+        LaneKind.ACTIONS,
+        LaneKind.THOUGHTS,
+        LaneKind.PAINS,
+        LaneKind.OPPORTUNITIES,
+        LaneKind.BACKSTAGE,
+        LaneKind.SUPPORT,
+        LaneKind.TEXT,
+    }
+)
+# At most one lane of these kinds a journey (the touchpoint lane: exactly one).
+SINGLE_KINDS = frozenset({LaneKind.TOUCHPOINTS, LaneKind.EMOTION, LaneKind.METRICS})
+
+
+class Lane(models.Model):
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="lanes", verbose_name=_("journey")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=LaneKind.choices)
+    # Blank: the kind's own label, in the reader's language.
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    position = models.PositiveIntegerField(_("position"))
+
+    class Meta:
+        ordering = ["journey", "position"]
+        verbose_name = _("lane")
+        verbose_name_plural = _("lanes")
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "position"], name="lane_unique_position"),
+            models.UniqueConstraint(
+                fields=["journey", "kind"],
+                condition=models.Q(kind__in=sorted(k.value for k in SINGLE_KINDS)),
+                name="lane_single_kinds",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=LaneKind.values), name="lane_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name or str(LaneKind(self.kind).label)
+
+    @property
+    def workspace_id(self) -> int:
+        return self.journey.workspace_id
+
+
+class ItemStatus(models.TextChoices):
+    IDEA = "idea", _("Idea")
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+
+
+class LaneItem(models.Model):
+    """A note in one cell (stage x lane) of the map; positions are 0..n-1 per cell."""
+
+    # The journey is stored beside lane and stage so the map reads every item in one query.
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="lane_items", verbose_name=_("journey")
+    )
+    lane = models.ForeignKey(
+        Lane, on_delete=models.CASCADE, related_name="items", verbose_name=_("lane")
+    )
+    stage = models.ForeignKey(
+        Stage, on_delete=models.CASCADE, related_name="lane_items", verbose_name=_("stage")
+    )
+    position = models.PositiveIntegerField(_("position"))
+    text = models.TextField(_("text"), max_length=1000)
+    # Opportunities only: who carries it and how far it is.
+    owner = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lane_items",
+        verbose_name=_("owner"),
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=ItemStatus.choices, default=ItemStatus.IDEA
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["lane", "stage", "position"]
+        verbose_name = _("lane item")
+        verbose_name_plural = _("lane items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lane", "stage", "position"], name="laneitem_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ItemStatus.values), name="laneitem_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["journey"])]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    @property
+    def workspace_id(self) -> int:
+        return self.journey.workspace_id
+
+
+class LaneFold(models.Model):
+    """A lane one member has collapsed: remembered per member, so folding a lane away on one
+    screen does not hide it from the rest of the team."""
+
+    lane = models.ForeignKey(Lane, on_delete=models.CASCADE, related_name="folds")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lane", "membership"], name="lanefold_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"lane {self.lane_id} folded for {self.membership_id}"
+
+
+# --- personas ---------------------------------------------------------------------------------
+
+
+class Persona(models.Model):
+    """A customer archetype of the workspace, reused across journeys."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="personas", verbose_name=_("workspace")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    quote = models.CharField(_("quote"), max_length=300, blank=True)
+    goals = models.TextField(_("goals"), max_length=2000, blank=True)
+    frustrations = models.TextField(_("frustrations"), max_length=2000, blank=True)
+    # Free text for now: drawing the curve per segment waits for customer attributes.
+    segment = models.CharField(_("segment"), max_length=120, blank=True)
+    # A small JPEG re-encoded from the upload (journeys.personas): never the uploaded bytes.
+    picture = models.BinaryField(_("picture"), null=True, blank=True, editable=False)
+    journeys = models.ManyToManyField(
+        Journey, related_name="personas", blank=True, verbose_name=_("journeys")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("persona")
+        verbose_name_plural = _("personas")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def initials(self) -> str:
+        return initials_of(self.name)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from journeys import compare_views, owner_views, views
+from journeys import compare_views, owner_views, persona_views, views
+from journeys.map import lane_views
 from journeys.map import views as map_views
 
 app_name = "journeys"
@@ -35,4 +36,24 @@ urlpatterns = [
     path("owners/assign/", owner_views.owners_assign, name="owners_assign"),
     path("my-touchpoints/", owner_views.my_touchpoints, name="my_touchpoints"),
     path("journeys/<int:pk>/rename/", views.journey_rename, name="rename"),
+    path("journeys/<int:pk>/lanes/", lane_views.lane_create, name="lane_create"),
+    path("lanes/<int:pk>/rename/", lane_views.lane_rename, name="lane_rename"),
+    path("lanes/<int:pk>/move/", lane_views.lane_move, name="lane_move"),
+    path("lanes/<int:pk>/delete/", lane_views.lane_delete, name="lane_delete"),
+    path("lanes/<int:pk>/fold/", lane_views.lane_fold, name="lane_fold"),
+    path("lanes/<int:pk>/items/", lane_views.item_create, name="item_create"),
+    path("items/<int:pk>/", lane_views.item_card, name="item_card"),
+    path("items/<int:pk>/edit/", lane_views.item_edit, name="item_edit"),
+    path("items/<int:pk>/delete/", lane_views.item_delete, name="item_delete"),
+    path("items/<int:pk>/move/", lane_views.item_move, name="item_move"),
+    path("personas/", persona_views.persona_list, name="personas"),
+    path("personas/new/", persona_views.persona_new, name="persona_new"),
+    path("personas/<int:pk>/edit/", persona_views.persona_edit, name="persona_edit"),
+    path("personas/<int:pk>/delete/", persona_views.persona_delete, name="persona_delete"),
+    path("personas/<int:pk>/picture/", persona_views.persona_picture, name="persona_picture"),
+    path(
+        "journeys/<int:pk>/personas/",
+        persona_views.journey_personas_set,
+        name="journey_personas",
+    ),
 ]

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from feedback.followups.models import FollowUp, FollowUpEvent, FollowUpSettings
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import Journey, Lane, LaneFold, LaneItem, Persona, Stage, Touchpoint
 from mot.models import Membership, Role
 
 ALL = frozenset(Role.values)
@@ -32,6 +32,11 @@ def db_snapshot() -> tuple[list[Any], ...]:
         list(Journey.objects.order_by("pk").values()),
         list(Stage.objects.order_by("pk").values()),
         list(Touchpoint.objects.order_by("pk").values()),
+        list(Lane.objects.order_by("pk").values()),
+        list(LaneItem.objects.order_by("pk").values()),
+        list(LaneFold.objects.order_by("pk").values()),
+        list(Persona.objects.order_by("pk").values("pk", "name", "segment", "updated_at")),
+        list(Persona.journeys.through.objects.order_by("pk").values()),
         list(Membership.objects.order_by("pk").values()),
         list(FollowUp.objects.order_by("pk").values()),
         list(FollowUpEvent.objects.order_by("pk").values()),

@@ -51,12 +51,15 @@ from feedback.imports.jobs import import_upload
 from feedback.models import Response, Source, SurveyLink
 from feedback.surveys.services import survey_link_create
 from feedback.tokens.services import api_token_create
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import Journey, LaneKind, Stage, Touchpoint
+from journeys.services.lanes import item_create, lane_create
+from journeys.services.personas import persona_create
 from metrics.themes.models import WorkspaceTheme
 from mot.models import Invitation, Membership, Role
 from mot.notifications.models import Kind, Notification
 from mot.services import invitation_token, member_invite
 from tests.conftest import login
+from tests.journeys.lanes_helpers import png
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -244,6 +247,9 @@ class World:
     signed: Any
     endpoint: Any
     theme: Any
+    lane: Any
+    item: Any
+    persona: Any
 
 
 @pytest.fixture
@@ -259,6 +265,8 @@ def world(personas, journey, settings, tmp_path) -> World:
     followups_open(workspace_id=journey.workspace_id, response_ids=[pain.pk])
     token, secret = api_token_create(actor=admin, name="walk")
     upload = SimpleUploadedFile("answers.csv", b"id,nps,submitted_at\n1,9,2026-01-01\n")
+    lane = lane_create(actor=admin, journey=journey, kind=LaneKind.OPPORTUNITIES)
+    persona = persona_create(actor=admin, name="Walker", picture=png())
     return World(
         journey=journey,
         stage=journey.stages.order_by("position").first(),
@@ -293,6 +301,11 @@ def world(personas, journey, settings, tmp_path) -> World:
         theme=WorkspaceTheme.objects.create(
             workspace_id=journey.workspace_id, name="Delivery", keywords={"en": "late"}
         ),
+        lane=lane,
+        item=item_create(
+            actor=admin, lane=lane, stage=journey.stages.order_by("position").first(), text="Idea"
+        ),
+        persona=persona,
     )
 
 
@@ -312,6 +325,9 @@ def _pk(world: World, segment: str) -> int:
         "intakes": world.typeform.pk,
         "endpoints": world.endpoint.pk,
         "own": world.theme.pk,  # a workspace theme (metrics/themes)
+        "lanes": world.lane.pk,
+        "items": world.item.pk,
+        "personas": world.persona.pk,
     }
     if segment not in by_segment:
         pytest.fail(f"no object to fill <int:pk> after {segment!r}/: add one to the walk")

@@ -7,6 +7,7 @@ number field added tomorrow is tested too; each must refuse true and false, nami
 from __future__ import annotations
 
 import json
+import re
 import typing
 from typing import Any
 
@@ -45,7 +46,7 @@ def int_fields(model: type[BaseModel], path: tuple[str, ...] = ()) -> list[tuple
 
 
 def test_the_int_fields_are_found():
-    assert int_fields(Document) == [("version",)]
+    assert int_fields(Document) == [("version",), ("journey", "stages", "items", "lane")]
     assert set(int_fields(AnswerSchema)) == {
         ("touchpoint",),
         *((name,) for name in ("nps", "csat", "respect", "solutions", "simplicity")),
@@ -57,6 +58,17 @@ def test_the_int_fields_are_found():
 # --- the journey document ---------------------------------------------------------------------
 
 DOCUMENT = {
+    "format": "mot.journey",
+    "version": 2,
+    "journey": {
+        "name": "J",
+        "lanes": [{"kind": "touchpoints"}, {"kind": "pains"}],
+        "stages": [
+            {"name": "S", "touchpoints": [{"title": "T"}], "items": [{"lane": 1, "text": "I"}]}
+        ],
+    },
+}
+VERSION_1 = {
     "format": "mot.journey",
     "version": 1,
     "journey": {"name": "J", "stages": [{"name": "S", "touchpoints": [{"title": "T"}]}]},
@@ -79,27 +91,28 @@ def _set(document: dict, path: tuple[str, ...], value: Any) -> dict:
 def test_journey_document_numbers_refuse_booleans(path, value):
     with pytest.raises(JourneyImportError) as excinfo:
         parse_document(json.dumps(_set(DOCUMENT, path, value)))
-    assert any(line.startswith(f"{'.'.join(path)}: ") for line in excinfo.value.errors), (
-        excinfo.value.errors
-    )
+    # A field inside lists is named with its places ("journey.stages[1].items[1].lane").
+    named = [re.sub(r"\[\d+\]", "", line) for line in excinfo.value.errors]
+    assert any(line.startswith(f"{'.'.join(path)}: ") for line in named), excinfo.value.errors
 
 
-@pytest.mark.parametrize("value", [True, False, 1.0, "1", 2, 0, None])
-def test_journey_document_version_is_exactly_the_number_1(value):
+@pytest.mark.parametrize("value", [True, False, 1.0, 2.0, "1", "2", 3, 0, None])
+def test_journey_document_version_is_exactly_the_number_1_or_2(value):
     with pytest.raises(JourneyImportError) as excinfo:
         parse_document(json.dumps(_set(DOCUMENT, ("version",), value)))
     assert excinfo.value.errors[0].startswith("version: ")
 
 
-def test_journey_document_version_1_is_read():
-    assert parse_document(json.dumps(DOCUMENT)).version == 1
+def test_journey_document_versions_1_and_2_are_read():
+    assert parse_document(json.dumps(VERSION_1)).version == 1
+    assert parse_document(json.dumps(DOCUMENT)).version == 2
 
 
 def test_an_unsupported_version_is_said_as_such():
     with pytest.raises(JourneyImportError) as excinfo:
-        parse_document(json.dumps(_set(DOCUMENT, ("version",), 2)))
+        parse_document(json.dumps(_set(DOCUMENT, ("version",), 3)))
     assert excinfo.value.errors == [
-        "version: version 2 is not supported; this MOT reads version 1."
+        "version: version 3 is not supported; this MOT reads versions 1 to 2."
     ]
 
 

@@ -23,8 +23,10 @@ from django.utils import timezone
 from feedback.followups.models import FollowUp, FollowUpSettings
 from feedback.models import Source
 from feedback.services import AnswerIn, responses_ingest
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import Journey, Lane, LaneFold, LaneItem, LaneKind, Persona, Stage, Touchpoint
 from journeys.services import stage_create, touchpoint_create
+from journeys.services.lanes import item_create, lane_create
+from journeys.services.personas import journey_set_personas, persona_create
 from mot.models import Invitation, Membership, Role
 from tests.conftest import login
 from tests.expectations import (
@@ -37,6 +39,7 @@ from tests.expectations import (
     TEAM_QUEUE_READERS,
     db_snapshot,
 )
+from tests.journeys.lanes_helpers import png
 
 
 @dataclass
@@ -51,10 +54,14 @@ class World:
     staff: Membership
     invitation: Invitation
     followup: FollowUp
+    pains: Lane  # issue 16: a lane of items, one item in it, a persona of the journey
+    item: LaneItem
+    persona: Persona
 
     def refresh(self) -> None:
         for obj in (
-            self.journey, self.research, self.buy, self.reviews, self.checkout, self.followup
+            self.journey, self.research, self.buy, self.reviews, self.checkout, self.followup,
+            self.pains, self.item, self.persona,
         ):  # fmt: skip
             if type(obj).objects.filter(pk=obj.pk).exists():  # deleting is an effect too
                 obj.refresh_from_db()
@@ -134,6 +141,18 @@ def _staff(w: World) -> int:
 
 def _followup(w: World) -> int:
     return w.followup.pk
+
+
+def _pains(w: World) -> int:
+    return w.pains.pk
+
+
+def _item(w: World) -> int:
+    return w.item.pk
+
+
+def _persona(w: World) -> int:
+    return w.persona.pk
 
 
 def _touchpoint_fields(title: str) -> dict[str, str]:
@@ -351,6 +370,123 @@ ENDPOINTS = [
         done=lambda w: FollowUpSettings.objects.filter(response_days=3).exists(),
         form_page=_page("followups:settings"),
     ),
+    # Issue 16: lanes, their items, personas.
+    Endpoint(
+        "journeys:lane_create",
+        ("POST",),
+        MAP_EDITORS,
+        pk=_journey,
+        data=lambda w: {"kind": "thoughts", "name": ""},
+        done=lambda w: w.journey.lanes.filter(kind="thoughts").exists(),
+        form_page=_map,
+    ),
+    Endpoint(
+        "journeys:lane_rename",
+        ("POST",),
+        MAP_EDITORS,
+        pk=_pains,
+        data=lambda w: {"name": "Frictions"},
+        done=lambda w: w.pains.name == "Frictions",
+        form_page=_map,
+    ),
+    Endpoint(
+        "journeys:lane_move",
+        ("POST",),
+        MAP_EDITORS,
+        pk=_pains,
+        data=lambda w: {"position": 0},
+        done=lambda w: w.pains.position == 0,
+        form_page=_map,
+    ),
+    Endpoint(
+        "journeys:lane_delete",
+        ("GET", "POST"),
+        MAP_EDITORS,
+        pk=_pains,
+        data=lambda w: {"confirm": "yes"},
+        done=lambda w: _gone(Lane, w.pains.pk),
+        form_page=_page("journeys:lane_delete", _pains),
+    ),
+    Endpoint(
+        "journeys:lane_fold",
+        ("POST",),
+        ALL,  # a member's own view of the map
+        pk=_pains,
+        data=lambda w: {"folded": "on"},
+        done=lambda w: LaneFold.objects.filter(lane=w.pains).count() == 1,
+        form_page=_map,
+    ),
+    Endpoint(
+        "journeys:item_create",
+        ("POST",),
+        MAP_EDITORS,
+        pk=_pains,
+        data=lambda w: {"text": "Queue at the till", "stage": w.buy.pk},
+        done=lambda w: w.pains.items.filter(text="Queue at the till", stage=w.buy).exists(),
+        form_page=_map,
+    ),
+    Endpoint(
+        "journeys:item_edit",
+        ("GET", "POST"),
+        MAP_EDITORS,
+        pk=_item,
+        data=lambda w: {"text": "Reviews look bought"},
+        done=lambda w: w.item.text == "Reviews look bought",
+        form_page=_page("journeys:item_edit", _item),
+    ),
+    Endpoint(
+        "journeys:item_delete",
+        ("POST",),
+        MAP_EDITORS,
+        pk=_item,
+        done=lambda w: _gone(LaneItem, w.item.pk),
+        form_page=_map,
+    ),
+    Endpoint(
+        "journeys:item_move",
+        ("POST",),
+        MAP_EDITORS,
+        pk=_item,
+        data=lambda w: {"lane": w.pains.pk, "stage": w.buy.pk, "position": 0},
+        done=lambda w: (w.item.stage_id, w.item.position) == (w.buy.pk, 0),
+        form_page=_map,
+    ),
+    Endpoint("journeys:personas", ("GET",), ALL),
+    Endpoint(
+        "journeys:persona_new",
+        ("GET", "POST"),
+        MAP_EDITORS,
+        data=lambda w: {"name": "First-time buyer", "segment": "new"},
+        done=lambda w: Persona.objects.filter(name="First-time buyer").exists(),
+        form_page=_page("journeys:persona_new"),
+    ),
+    Endpoint(
+        "journeys:persona_edit",
+        ("GET", "POST"),
+        MAP_EDITORS,
+        pk=_persona,
+        data=lambda w: {"name": "Busy parent of three"},
+        done=lambda w: w.persona.name == "Busy parent of three",
+        form_page=_page("journeys:persona_edit", _persona),
+    ),
+    Endpoint(
+        "journeys:persona_delete",
+        ("GET", "POST"),
+        MAP_EDITORS,
+        pk=_persona,
+        done=lambda w: _gone(Persona, w.persona.pk),
+        form_page=_page("journeys:persona_delete", _persona),
+    ),
+    Endpoint("journeys:persona_picture", ("GET",), ALL, pk=_persona),
+    Endpoint(
+        "journeys:journey_personas",
+        ("POST",),
+        MAP_EDITORS,
+        pk=_journey,
+        data=lambda w: {"personas": []},
+        done=lambda w: not w.journey.personas.exists(),
+        form_page=_map,
+    ),
 ]
 POST_ENDPOINTS = [e for e in ENDPOINTS if "POST" in e.methods]
 OBJECT_ENDPOINTS = [e for e in ENDPOINTS if e.pk is not None]
@@ -418,7 +554,19 @@ def world(personas, journey) -> World:
             sent_at=timezone.now(),
         ),
         followup=_world_followup(journey, reviews, personas[Role.STAFF]),
+        **_world_lanes(journey, research, personas[Role.EDITOR]),
     )
+
+
+def _world_lanes(journey: Journey, research: Stage, editor: Membership) -> dict[str, Any]:
+    pains = lane_create(actor=editor, journey=journey, kind=LaneKind.PAINS)
+    persona = persona_create(actor=editor, name="Busy parent", picture=png())
+    journey_set_personas(actor=editor, journey=journey, personas=[persona])
+    return {
+        "pains": pains,
+        "item": item_create(actor=editor, lane=pains, stage=research, text="Reviews look fake"),
+        "persona": persona,
+    }
 
 
 # --- the role matrix ------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-"""The journey's emotion curve above the map: each touchpoint's moment score in map order, glory
-above the zero line, pain below, the weakest moment marked.
+"""The journey's emotion curve, a lane of the map: each touchpoint's moment score in map order,
+glory above the zero line, pain below, the area between the line and zero shaded, the weakest
+moment marked, and touchpoints without enough answers shown as gaps in the line.
 
 The curve is a row of cells inside the board's scrolling container, one cell per stage column
 and exactly as wide (same width variable, same gap), so it stays aligned with the columns when
 the board scrolls. A stage's touchpoints take evenly spaced slots across its cell; only moments
-with enough answers are drawn (a score under the minimum sample is never shown as a number).
+with enough answers are drawn (a score under the minimum sample is never shown as a number);
+the others get a tick on the zero line and break the line there.
 
 Each cell's drawing overhangs its cell by half the gap on both sides, and the line's height at a
 cell's edge is interpolated between the neighbouring points, so the pieces of adjacent cells
@@ -20,6 +22,8 @@ Everything is built as one string per request, like the cards (journeys/map/card
 """
 
 from __future__ import annotations
+
+import itertools
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -53,50 +57,60 @@ def _num(value: float) -> str:
 _Point = tuple[float, float, str, str, int, bool]
 
 
-def _stage_points(outline: Outline, moments: JourneyMoments) -> list[list[_Point]]:
-    """Each stage's drawn points, stages in order, points in map order."""
-    found = moments.moments
-    slots: dict[int, list[tuple[int, TouchpointMoment | None]]] = {
-        sid: [] for sid, _ in outline.stages
-    }
-    for pk, stage_id, _title in outline.touchpoints:
-        slots[stage_id].append((pk, found.get(pk)))
-    stages = []
-    for stage_id, _name in outline.stages:
-        own = slots[stage_id]
-        step = 100 * SLOT_SPAN / len(own) if own else 0.0
-        start = 100 * SLOT_START + step / 2
-        points: list[_Point] = []
-        for j, (pk, m) in enumerate(own):
-            if m is not None and m.enough and m.score is not None:
-                x, y = start + step * j, y_of(m.score)
-                points.append((x, y, _num(x), _num(y), pk, m.score >= 0))
-        stages.append(points)
-    return stages
+class _Stages:
+    """Each stage's drawn points and gaps, and each stage's pieces of the line.
 
+    A touchpoint without enough answers (or none) is a gap: the line stops before it and starts
+    again after it, so a reader never sees a trend drawn through a moment nobody measured. Runs
+    of measured moments are cut at the stage boundaries; each cell draws its pieces.
+    """
 
-def _edges(stages: list[list[_Point]]) -> list[float | None]:
-    """The line's height at each boundary between stages (n + 1 of them, the outer two
-    included): interpolated between the last point before it and the first point after it,
-    in board coordinates (stage index + fraction), or None where the line does not pass."""
-    n = len(stages)
-    last: list[tuple[float, float] | None] = [None] * (n + 1)  # last point left of boundary b
-    first: list[tuple[float, float] | None] = [None] * (n + 1)  # first point right of it
-    for b in range(1, n + 1):
-        own = stages[b - 1]
-        last[b] = (b - 1 + own[-1][0] / 100, own[-1][1]) if own else last[b - 1]
-    for b in range(n - 1, -1, -1):
-        own = stages[b]
-        first[b] = (b + own[0][0] / 100, own[0][1]) if own else first[b + 1]
-    edges: list[float | None] = []
-    for b in range(n + 1):
-        before, after = last[b], first[b]
-        if before is None or after is None:
-            edges.append(None)
-        else:
-            t = (b - before[0]) / (after[0] - before[0])
-            edges.append(before[1] + t * (after[1] - before[1]))
-    return edges
+    def __init__(self, outline: Outline, moments: JourneyMoments) -> None:
+        found = moments.moments
+        slots: dict[int, list[tuple[int, TouchpointMoment | None]]] = {
+            sid: [] for sid, _ in outline.stages
+        }
+        for pk, stage_id, _title in outline.touchpoints:
+            slots[stage_id].append((pk, found.get(pk)))
+        self.points: list[list[_Point]] = []
+        self.gaps: list[list[str]] = []  # formatted x of each gap, per stage
+        runs: list[list[tuple[float, float]]] = [[]]  # in board units: stage index + fraction
+        for i, (stage_id, _name) in enumerate(outline.stages):
+            own = slots[stage_id]
+            step = 100 * SLOT_SPAN / len(own) if own else 0.0
+            start = 100 * SLOT_START + step / 2
+            points: list[_Point] = []
+            gaps: list[str] = []
+            for j, (pk, m) in enumerate(own):
+                x = start + step * j
+                if m is not None and m.enough and m.score is not None:
+                    y = y_of(m.score)
+                    points.append((x, y, _num(x), _num(y), pk, m.score >= 0))
+                    runs[-1].append((i + x / 100, y))
+                else:
+                    gaps.append(_num(x))
+                    if runs[-1]:
+                        runs.append([])
+            self.points.append(points)
+            self.gaps.append(gaps)
+        self.pieces: list[list[list[tuple[float, float]]]] = [[] for _ in outline.stages]
+        for run in runs:
+            self._cut(run)
+
+    def _cut(self, run: list[tuple[float, float]]) -> None:
+        """Add a run's line to the cells it crosses, in each cell's own percent."""
+        n = len(self.pieces)
+        for (ax, ay), (bx, by) in itertools.pairwise(run):
+            for cell in range(int(ax), min(int(bx), n - 1) + 1):
+                lo, hi = max(ax, cell), min(bx, cell + 1)
+                ylo = ay + (lo - ax) / (bx - ax) * (by - ay)
+                yhi = ay + (hi - ax) / (bx - ax) * (by - ay)
+                start, end = ((lo - cell) * 100, ylo), ((hi - cell) * 100, yhi)
+                pieces = self.pieces[cell]
+                if pieces and pieces[-1][-1] == start:
+                    pieces[-1].append(end)
+                else:
+                    pieces.append([start, end])
 
 
 class CurveRenderer:
@@ -119,38 +133,54 @@ class CurveRenderer:
         }
 
     def cells(self, outline: Outline, moments: JourneyMoments) -> str:
-        stages = _stage_points(outline, moments)
-        edges = _edges(stages)
+        stages = _Stages(outline, moments)
         return "".join(
-            self._cell(stage_id, own, edges[i], edges[i + 1], moments.weakest)
-            for i, ((stage_id, _name), own) in enumerate(zip(outline.stages, stages, strict=True))
+            self._cell(
+                stage_id, stages.points[i], stages.pieces[i], stages.gaps[i], moments.weakest
+            )
+            for i, (stage_id, _name) in enumerate(outline.stages)
         )
 
     def _cell(
         self,
         stage_id: int,
         own: list[_Point],
-        left: float | None,
-        right: float | None,
+        pieces: list[list[tuple[float, float]]],
+        gaps: list[str],
         weakest: int | None,
     ) -> str:
-        line = [f"0,{_num(left)}"] if left is not None else []
-        line.extend(f"{p[2]},{p[3]}" for p in own)
-        if right is not None:
-            line.append(f"100,{_num(right)}")
         glory = "".join(f"M{p[2]} {p[3]}h0" for p in own if p[5])
         pain = "".join(f"M{p[2]} {p[3]}h0" for p in own if not p[5])
+        lines = [" ".join(f"{_num(x)},{_num(y)}" for x, y in piece) for piece in pieces]
+        # The area between the line and the zero line, shaded glory above and pain below: each
+        # half is a nested drawing that clips the same shape to its half.
+        areas = [
+            f"{line} {_num(piece[-1][0])},50 {_num(piece[0][0])},50"
+            for piece, line in zip(pieces, lines, strict=True)
+        ]
         plot = [
             '<svg class="curve-plot" viewBox="0 0 100 100" preserveAspectRatio="none" '
             'width="100%" height="100%">'
+        ]
+        if areas:
+            shapes = "".join(f'<polygon points="{a}"/>' for a in areas)
+            plot.append(
+                '<svg class="curve-area glory" width="100" height="50" viewBox="0 0 100 50" '
+                f'preserveAspectRatio="none">{shapes}</svg>'
+                '<svg class="curve-area pain" y="50" width="100" height="50" '
+                f'viewBox="0 50 100 50" preserveAspectRatio="none">{shapes}</svg>'
+            )
+        plot.append(
             '<line class="curve-zero" x1="0" y1="50" x2="100" y2="50" '
             'vector-effect="non-scaling-stroke"/>'
-        ]
-        if len(line) > 1:
-            plot.append(
-                f'<polyline class="curve-line" points="{" ".join(line)}" '
-                'vector-effect="non-scaling-stroke"/>'
-            )
+        )
+        plot.extend(
+            f'<polyline class="curve-line" points="{line}" vector-effect="non-scaling-stroke"/>'
+            for line in lines
+        )
+        if gaps:
+            d = "".join(f"M{x} 47V53" for x in gaps)
+            plot.append(f'<path class="curve-gap" d="{d}" vector-effect="non-scaling-stroke"/>')
         for cls, d in (("glory", glory), ("pain", pain)):
             if d:
                 plot.append(

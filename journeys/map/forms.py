@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from journeys.filters import NO_FILTER, NO_MOMENT, MapFilter
-from journeys.models import Channel, MotStage, Phase, Stage
+from journeys.models import Channel, ItemStatus, Lane, LaneKind, MotStage, Phase, Stage
 from mot.models import Membership
 
 UNASSIGNED = "unassigned"
@@ -137,3 +137,110 @@ class OwnerForm(forms.Form):
             workspace_id=workspace_id
         ).select_related("user")
         self.fields["owner"].label_from_instance = lambda m: m.display_name
+
+
+# --- lanes and their items ----------------------------------------------------------------------
+
+
+class LaneForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind of lane"),
+        choices=[(v, label) for v, label in LaneKind.choices if v != LaneKind.TOUCHPOINTS],
+    )
+    name = forms.CharField(label=_("Name (optional)"), max_length=80, required=False)
+
+
+class LaneRenameForm(forms.Form):
+    name = forms.CharField(
+        label=_("Lane name"),
+        max_length=80,
+        required=False,
+        help_text=_("Leave empty to use the kind's name."),
+    )
+
+
+class FoldForm(forms.Form):
+    folded = forms.BooleanField(label=_("Collapsed"), required=False)
+
+
+class ItemForm(forms.Form):
+    text = forms.CharField(
+        label=_("Text"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=ItemStatus.choices, initial=ItemStatus.IDEA, required=False
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Owner"),
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+        error_messages={"invalid_choice": _("Choose a member of this workspace.")},
+    )
+
+    def __init__(self, *args, workspace_id, opportunity: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if opportunity:
+            self.fields["owner"].queryset = Membership.objects.filter(
+                workspace_id=workspace_id
+            ).select_related("user")
+            self.fields["owner"].label_from_instance = lambda m: m.display_name
+        else:  # status and owner are an opportunity's
+            del self.fields["status"]
+            del self.fields["owner"]
+
+
+class ItemCreateForm(forms.Form):
+    text = forms.CharField(label=_("Text"), max_length=1000)
+    stage = forms.ModelChoiceField(
+        label=_("Stage"),
+        queryset=Stage.objects.none(),
+        error_messages={"invalid_choice": _("Choose a stage of this journey.")},
+    )
+
+    def __init__(self, *args, journey_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = Stage.objects.filter(journey_id=journey_id).select_related(
+            "journey"
+        )
+
+
+class ItemMoveForm(forms.Form):
+    """Where to move an item: a cell and a position (drag and drop), or a direction (the arrow
+    buttons; the server works out the target, as for cards)."""
+
+    lane = forms.ModelChoiceField(
+        label=_("Lane"),
+        queryset=Lane.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a lane of this journey.")},
+    )
+    stage = forms.ModelChoiceField(
+        label=_("Stage"),
+        queryset=Stage.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a stage of this journey.")},
+    )
+    position = forms.IntegerField(
+        label=_("Position"), min_value=0, max_value=10_000, required=False
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction"), choices=TouchpointMoveForm.DIRECTIONS, required=False
+    )
+
+    def __init__(self, *args, journey_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lane"].queryset = Lane.objects.filter(journey_id=journey_id).select_related(
+            "journey"
+        )
+        self.fields["stage"].queryset = Stage.objects.filter(journey_id=journey_id).select_related(
+            "journey"
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("direction") and not self.errors:
+            for name in ("lane", "stage", "position"):
+                if data.get(name) is None:
+                    self.add_error(name, _("This field is required."))
+        return data

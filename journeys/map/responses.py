@@ -32,6 +32,7 @@ from journeys.map import selectors
 from journeys.map.cards import CardRenderer
 from journeys.map.curve import CurveRenderer
 from journeys.map.forms import MapFilterForm
+from journeys.map.lanes import add_lanes, journey_personas
 from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
 from metrics.read.expectations import recent_diagnoses
 from metrics.read.followups import journey_followup_counts, touchpoint_followup_counts
@@ -107,9 +108,10 @@ def map_context(
         "mot_choices": MotStage.choices,
         "phase_choices": Phase.choices,
     }
+    context["csrf_token_value"] = get_token(request)
     context["card_renderer"] = CardRenderer(
         ws=context["ws"],
-        csrf_token=get_token(request),
+        csrf_token=context["csrf_token_value"],
         can_edit=can_edit,
         can_assign=context["can_assign"],
         can_reorder=context["can_reorder"],
@@ -131,6 +133,7 @@ def map_context(
         context["columns"] = board.columns
         context["shown"] = sum(len(column.cards) for column in board.columns)
         _add_moments(context, journey, board.outline)
+        add_lanes(context, membership=membership, journey=journey, stages=board.outline.stages)
     return context
 
 
@@ -193,6 +196,8 @@ def render_map(
     context["compare_url"] = compare_url_for(
         journey, ws=context["ws"], can_edit=context["can_edit"]
     )
+    context["personas"] = journey_personas(journey=journey, every=context["can_edit"])
+    context["chosen_personas"] = [p for p in context["personas"] if p.chosen]
     response = render(request, "journeys/map.html", context, status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
@@ -261,12 +266,13 @@ def board_response(
     filters_source: Mapping[str, Any] | None = None,
     focus: str = "",
     focus_stage: int | None = None,
+    focus_lane: int | None = None,
     oob: bool = False,
     status: int = 200,
 ) -> HttpResponse:
     """The whole board (stages added, deleted or reordered; a refused move put back)."""
     context = map_context(request, membership, journey, filters_source=filters_source)
-    context.update(focus=focus, focus_stage=focus_stage)
+    context.update(focus=focus, focus_stage=focus_stage, focus_lane=focus_lane)
     board = render_to_string(f"{TEMPLATE}#board", context, request=request)
     if oob:
         # The request's own target is a card; the board goes to its place out of band.

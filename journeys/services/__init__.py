@@ -4,7 +4,9 @@ actor's role through mot.policy.
 - ``lifecycle``: a journey as a whole (create, from a template too; edit; archive; delete;
   duplicate; pair a future state with its current one);
 - ``map_edits``: its stages and touchpoints (add, edit, delete, reorder, move, assign owners);
-- ``fields``: the checks of typed-in values both share.
+- ``lanes``: the lanes under its stages and the items in their cells (imported from there);
+- ``personas``: the workspace's personas and a journey's choice of them (imported from there);
+- ``fields``: the checks of typed-in values they share.
 
 Importing a journey file is journeys/exchange.py. Callers import the functions from here.
 """

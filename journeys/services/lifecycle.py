@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from journeys.blueprints import BLUEPRINTS, blueprint_document
 from journeys.compare import pair_by_content
 from journeys.exchange import Document, journey_import
-from journeys.models import Journey, JourneyState, Stage, Touchpoint
+from journeys.models import Journey, JourneyState, Lane, LaneItem, Stage, Touchpoint
 from journeys.selectors import journey_side
 from journeys.services.fields import clean_choice, clean_text
+from journeys.services.lanes import default_lanes
 from mot.models import Membership
 from mot.policy import Action, require
 
@@ -34,6 +35,7 @@ def journey_create(
         state=clean_choice(state, field="state", choices=JourneyState.values),
     )
     journey.save()
+    Lane.objects.bulk_create(default_lanes(journey))
     return journey
 
 
@@ -81,7 +83,8 @@ def journey_duplicate(
     state: str = JourneyState.FUTURE,
     name: str | None = None,
 ) -> Journey:
-    """Copy a journey with its stages and touchpoints (e.g. a future-state version to design).
+    """Copy a journey with its stages, touchpoints, lanes, lane items and personas (e.g. a
+    future-state version to design).
 
     The copy and each of its stages and touchpoints point at their source (``copied_from``), so
     the comparison (journeys/compare.py) matches them whatever is renamed or moved later."""
@@ -120,6 +123,32 @@ def journey_duplicate(
             for tp in Touchpoint.objects.filter(journey=journey).order_by("stage_id", "position")
         ]
     )
+    lanes = list(Lane.objects.filter(journey=journey).order_by("position")) or default_lanes(
+        journey
+    )
+    new_lanes = Lane.objects.bulk_create(
+        [
+            Lane(journey=copy, kind=lane.kind, name=lane.name, position=i)
+            for i, lane in enumerate(lanes)
+        ]
+    )
+    lane_of = {old.pk: new for old, new in zip(lanes, new_lanes, strict=True)}
+    LaneItem.objects.bulk_create(
+        [
+            LaneItem(
+                journey=copy,
+                lane=lane_of[item.lane_id],
+                stage=by_old[item.stage_id],
+                position=item.position,
+                text=item.text,
+                status=item.status,
+                owner_id=item.owner_id,
+            )
+            for item in LaneItem.objects.filter(journey=journey)
+        ],
+        batch_size=500,
+    )
+    copy.personas.set(journey.personas.all())
     return copy
 
 

@@ -280,3 +280,47 @@ def touchpoint_trends(
             )
         trends[int(row["key"])] = Trend(*periods, min_sample=min_sample)
     return trends
+
+
+@dataclass(slots=True)
+class StageNumbers:
+    """A stage's all-time numbers as the engine stored them (the map's metrics lane)."""
+
+    moment: TouchpointMoment
+    nps: float | None
+    nps_answers: int
+    nps_enough: bool
+    csat_share: float | None  # share of 4-5 answers
+    csat_answers: int
+    csat_enough: bool
+
+
+def stage_numbers(*, journey_id: int, min_sample: int) -> dict[int, StageNumbers]:
+    """Every stage's all-time numbers in a journey, by stage id: one query, nothing computed
+    but the "enough" checks against the workspace's minimum sample as it is now."""
+    rows = MomentCounts.objects.filter(
+        scope=Scope.STAGE, day__isnull=True, journey_id=journey_id
+    ).values_list(
+        *_MOMENT_FIELDS,
+        "nps",
+        "promoters",
+        "passives",
+        "detractors",
+        "csat_top2_share",
+        "csat_answers",
+    )
+    min_sample = max(min_sample, 1)
+    numbers = {}
+    for row in rows:
+        nps, promoters, passives, detractors, csat_share, csat_answers = row[len(_MOMENT_FIELDS) :]
+        nps_answers = promoters + passives + detractors
+        numbers[int(row[0])] = StageNumbers(
+            moment=_moment(row[: len(_MOMENT_FIELDS)], min_sample),
+            nps=nps,
+            nps_answers=nps_answers,
+            nps_enough=nps_answers >= min_sample,
+            csat_share=csat_share,
+            csat_answers=csat_answers,
+            csat_enough=csat_answers >= min_sample,
+        )
+    return numbers

@@ -49,6 +49,40 @@
     });
   }
 
+  // Lane items move between cells (stage x lane) of lanes that hold items, filters or not
+  // (filters choose cards, not items); the answer swaps the lanes it touched, out of band.
+  function initLaneSortable(root) {
+    if (typeof Sortable === "undefined") return;
+    var lists = [];
+    if (root.matches && root.matches("ol.lane-items[data-can-move]")) lists.push(root);
+    if (root.querySelectorAll) lists.push.apply(lists, root.querySelectorAll("ol.lane-items[data-can-move]"));
+    lists.forEach(function (list) {
+      if (list.dataset.sortable) return;
+      list.dataset.sortable = "1";
+      Sortable.create(list, {
+        group: "lane-items",
+        draggable: ".lane-item",
+        filter: "input, select, textarea, button, a",
+        preventOnFilter: false,
+        animation: 150,
+        ghostClass: "lane-item-ghost",
+        onEnd: function (evt) {
+          if (evt.from === evt.to && evt.oldDraggableIndex === evt.newDraggableIndex) return;
+          var item = evt.item;
+          htmx.ajax("POST", item.dataset.moveUrl, {
+            source: item,
+            swap: "none",
+            values: {
+              lane: evt.to.dataset.laneId,
+              stage: evt.to.dataset.stageId,
+              position: evt.newDraggableIndex,
+            },
+          });
+        },
+      });
+    });
+  }
+
   // Keep the filter form in step with the URL after back/forward (htmx restores the board).
   function syncFilters() {
     var form = document.getElementById("map-filters");
@@ -78,6 +112,7 @@
     showTargetCard();
     window.addEventListener("hashchange", showTargetCard);
     htmx.onLoad(initSortable);
+    htmx.onLoad(initLaneSortable);
     document.body.addEventListener("htmx:responseError", function (event) {
       var source = event.detail.elt;
       if (source && source.closest && source.closest("#board")) reloadBoard();

@@ -134,7 +134,7 @@ def test_export_names_owners_by_email(rich_journey, editor, staff):
     assert stages[1]["touchpoints"][0]["owner"] == staff.user.email
     assert stages[0]["touchpoints"][0]["owner"] is None
     assert exported["format"] == "mot.journey"
-    assert exported["version"] == 1
+    assert exported["version"] == 2
 
 
 def test_import_accepts_a_utf8_bom_and_a_str(editor):
@@ -245,7 +245,7 @@ HOSTILE = {
         'expected "format": "mot.journey"',
     ),
     "top-level list": (encoded([doc()]), "not a MOT journey export"),
-    "unsupported version": (encoded({**doc(), "version": 2}), "version"),
+    "unsupported version": (encoded({**doc(), "version": 3}), "version"),
     "too many stages": (
         encoded(doc(stages=[{"name": f"S{i}"} for i in range(MAX_STAGES + 1)])),
         f"at most {MAX_STAGES}",

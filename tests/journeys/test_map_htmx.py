@@ -41,8 +41,9 @@ CARD_GET_QUERIES = 10
 OWNER_POST_QUERIES = 12
 # The board alone: the page's queries (session, user, membership, journey, members, stages,
 # every card with its owner, the journey's moments, its active follow-ups per touchpoint, its
-# touchpoints' expectation sums).
-BOARD_QUERIES = 10
+# touchpoints' expectation sums, and its lanes with the member's folds; a map with item or
+# metrics lanes reads those too, see tests/journeys/test_lanes_views.py).
+BOARD_QUERIES = 11
 # A move: access, form, the move in a savepoint (source stage, locks, both stages' cards, and
 # for each stage whose order changes: lift + renumber, two statements whatever its size), then
 # each touched column (journey, members, stages, cards) and the emotion curve (the journey's

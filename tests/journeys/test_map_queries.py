@@ -24,7 +24,9 @@ from tests.conftest import login, make_member
 # Issue 17 one more: the touchpoints' expectation sums of the last 90 days, for the cards' "why".
 # Issue 16 adds one on a current-state journey: whether it has a copy, for the header's link to
 # the comparison (a copy knows its source without a query).
-MAP_QUERIES = 11
+# Issue 16 adds two: the lanes (with the member's folds) and the personas (with the picker's
+# choices). Item lanes and a metrics lane add one each (tests/journeys/test_lanes_views.py).
+MAP_QUERIES = 13
 # session, user, membership (+ workspace), journeys with their stage and touchpoint counts
 LIST_QUERIES = 4
 # session, user, membership (+ workspace), members (+ users)

@@ -153,6 +153,17 @@ def feedback_rows(journey, editor):
         term="late",
         pain=1,
     )
+    # A lane with an item, folded by a member, and a persona of the journey (issue 16).
+    from journeys.models import LaneFold
+    from journeys.services.lanes import item_create, lane_create
+    from journeys.services.personas import journey_set_personas, persona_create
+
+    pains = lane_create(actor=editor, journey=journey, kind="pains")
+    item_create(actor=editor, lane=pains, stage=tp.stage, text="Slow", owner=editor)
+    LaneFold.objects.create(lane=pains, membership=editor)
+    journey_set_personas(
+        actor=editor, journey=journey, personas=[persona_create(actor=editor, name="Parent")]
+    )
 
 
 @pytest.mark.parametrize("model", OUR_MODELS, ids=lambda m: m.__name__)

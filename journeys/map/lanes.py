@@ -1,0 +1,410 @@
+"""The map's lanes: read (one query for the lanes with this member's folds, one for every
+item of the journey) and drawn as one string per lane, like the cards (journeys/map/cards.py):
+a map of 4 lanes x 200 items must not cost a template render per item.
+
+The touchpoint lane's cells are the stage columns of cards and the emotion lane's the curve
+(both drawn by the page's template); item lanes and the metrics lane are drawn here, one cell
+per stage, each exactly as wide as a stage column so the lanes line up with the stages when the
+board scrolls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from journeys.map.cards import MomentLabels, escape
+from journeys.models import (
+    ITEM_KINDS,
+    SINGLE_KINDS,
+    ItemStatus,
+    Journey,
+    Lane,
+    LaneFold,
+    LaneItem,
+    LaneKind,
+    Persona,
+)
+from journeys.services.lanes import default_lanes
+from metrics.read.moments import StageNumbers, stage_numbers
+from mot.models import Membership, initials_of, person_name
+
+
+@dataclass(slots=True)
+class Item:
+    pk: int
+    lane_id: int
+    stage_id: int
+    position: int
+    text: str
+    status: str
+    owner_id: int | None
+    owner_name: str
+
+
+@dataclass
+class MapLane:
+    lane: Lane
+    folded: bool = False
+    first: bool = False
+    last: bool = False
+    html: str = ""  # the cells, for lanes drawn here
+    count: int = 0  # items in the lane
+
+    @property
+    def pk(self) -> int | None:
+        return self.lane.pk
+
+    @property
+    def kind(self) -> str:
+        return self.lane.kind
+
+    @property
+    def label(self) -> str:
+        return self.lane.label
+
+    @property
+    def holds_items(self) -> bool:
+        return self.lane.kind in ITEM_KINDS
+
+    @property
+    def stored(self) -> bool:
+        """A lane of a journey made before lanes is drawn from the defaults until it is edited:
+        it has no controls of its own until then."""
+        return self.lane.pk is not None
+
+
+def map_lanes(*, journey: Journey, membership: Membership) -> list[MapLane]:
+    """The journey's lanes in order, each folded or not for this member: one query."""
+    folds = LaneFold.objects.filter(lane=OuterRef("pk"), membership=membership)
+    rows = list(
+        Lane.objects.filter(journey=journey).annotate(folded=Exists(folds)).order_by("position")
+    )
+    if not any(lane.kind == LaneKind.TOUCHPOINTS for lane in rows):
+        rows = default_lanes(journey) if not rows else [*rows, *default_lanes(journey)[1:]]
+    lanes = [MapLane(lane=lane, folded=getattr(lane, "folded", False)) for lane in rows]
+    lanes[0].first = lanes[-1].last = True
+    return lanes
+
+
+_ITEM_FIELDS = (
+    "pk",
+    "lane_id",
+    "stage_id",
+    "position",
+    "text",
+    "status",
+    "owner_id",
+    "owner__user__first_name",
+    "owner__user__last_name",
+    "owner__user__email",
+    "owner__user__username",
+)
+
+
+def lane_items(*, journey_id: int, lane_ids: Sequence[int] | None = None) -> dict[int, list[Item]]:
+    """Items by lane, in stage then position order (the caller groups them by stage): one
+    query, the owners' names included."""
+    rows = LaneItem.objects.filter(journey_id=journey_id)
+    if lane_ids is not None:
+        rows = rows.filter(lane_id__in=lane_ids)
+    by_lane: dict[int, list[Item]] = {}
+    for row in rows.order_by("position").values_list(*_ITEM_FIELDS):
+        pk, lane_id, stage_id, position, text, status, owner_id = row[:7]
+        name = person_name(*(value or "" for value in row[7:])) if owner_id else ""
+        by_lane.setdefault(lane_id, []).append(
+            Item(pk, lane_id, stage_id, position, text, status, owner_id, name)
+        )
+    return by_lane
+
+
+@dataclass
+class LaneRenderer:
+    """Draws item and metrics lanes for one request."""
+
+    ws: str
+    csrf_token: str
+    can_edit: bool
+    stages: list[tuple[int, str]]  # (stage id, name) in order
+    min_sample: int
+    focus: str = ""
+    focus_item: int | None = None
+    t: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.item_prefix = reverse("journeys:item_card", kwargs={"ws": self.ws, "pk": 0})[:-2]
+        self.lane_prefix = reverse("journeys:lane_rename", kwargs={"ws": self.ws, "pk": 0})[
+            : -len("0/rename/")
+        ]
+        self.csrf = (
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(self.csrf_token)}">'
+        )
+        self.status_labels = {value: escape(label) for value, label in ItemStatus.choices}
+        self.labels = MomentLabels(min_sample=self.min_sample)
+        self.t = {
+            key: escape(text)
+            for key, text in {
+                "add": _("Add an item"),
+                "text": _("Text"),
+                "add_button": _("Add"),
+                "edit": _("Edit"),
+                "up": _("Move up"),
+                "down": _("Move down"),
+                "prev": _("Move to the previous stage"),
+                "next": _("Move to the next stage"),
+                "delete": _("Delete"),
+                "owner": _("Owner:"),
+                "status": _("Status:"),
+                "empty": _("Nothing here yet."),
+                "score": _("Moment score"),
+                "nps": _("NPS"),
+                "csat": _("CSAT"),
+                "no_numbers": _("No answers yet"),
+            }.items()
+        }
+        self.fmt_confirm = escape(_("Delete the item “%(text)s”?"))
+        self.fmt_cell = escape(_("%(lane)s in %(stage)s"))
+        self.fmt_few = escape(_("%(n)s answers, fewer than %(min)s"))
+
+    # --- item lanes ---------------------------------------------------------------------------
+
+    def item_cells(self, lane: MapLane, items: list[Item]) -> str:
+        by_stage: dict[int, list[Item]] = {stage_id: [] for stage_id, _name in self.stages}
+        for item in items:
+            by_stage[item.stage_id].append(item)
+        label = escape(lane.label)
+        opportunities = lane.kind == LaneKind.OPPORTUNITIES
+        cells = []
+        for index, (stage_id, name) in enumerate(self.stages):
+            own = by_stage[stage_id]
+            where = (index > 0, index + 1 < len(self.stages), len(own))
+            rendered = "".join(self.item(item, where, opportunities) for item in own)
+            aria = self.fmt_cell % {"lane": label, "stage": escape(name)}
+            movable = ' data-can-move="1"' if self.can_edit and lane.stored else ""
+            cells.append(
+                f'<div class="lane-cell" data-stage-id="{stage_id}">'
+                f'<ol class="lane-items" data-lane-id="{lane.pk}" data-stage-id="{stage_id}"'
+                f'{movable} aria-label="{aria}">{rendered}</ol>'
+                f"{self._add_form(lane, stage_id, aria) if self.can_edit and lane.stored else ''}"
+                "</div>"
+            )
+        return f'<div class="lane-row">{"".join(cells)}</div>'
+
+    def item(self, item: Item, where: tuple[bool, bool, int], opportunities: bool) -> str:
+        pk = item.pk
+        text = escape(item.text)
+        focused = self.focus if self.focus_item == pk else ""
+        has_prev, has_next, total = where
+        shown = {
+            "up": item.position > 0,
+            "down": item.position < total - 1,
+            "prev": has_prev,
+            "next": has_next,
+        }
+        if focused in shown and not shown[focused]:
+            focused = "item"  # the arrow pressed is gone (first of its cell): the item instead
+        url = f"{self.item_prefix}{pk}/"
+        attrs = f' data-move-url="{url}move/"' if self.can_edit else ""
+        if focused == "item":
+            attrs += " data-autofocus"
+        parts = [
+            f'<li class="lane-item status-{item.status}" id="item-{pk}" tabindex="-1" '
+            f'data-item-id="{pk}"{attrs}><p class="lane-item-text">{text}</p>'
+        ]
+        if opportunities:
+            parts.append(self._opportunity(item))
+        if self.can_edit:
+            parts.append(self._tools(item, text, url, shown, focused))
+        parts.append("</li>")
+        return "".join(parts)
+
+    def _opportunity(self, item: Item) -> str:
+        t = self.t
+        owner = ""
+        if item.owner_id:
+            name = escape(item.owner_name)
+            owner = (
+                f' <span class="visually-hidden">{t["owner"]}</span>'
+                f'<span class="avatar" title="{name}">{escape(initials_of(item.owner_name))}</span>'
+                f" {name}"
+            )
+        return (
+            f'<p class="lane-item-meta"><span class="visually-hidden">{t["status"]}</span>'
+            f'<span class="status-chip status-{item.status}">{self.status_labels[item.status]}'
+            f"</span>{owner}</p>"
+        )
+
+    def _tools(self, item: Item, text: str, url: str, shown: dict[str, bool], focused: str) -> str:
+        t = self.t
+        arrows = (("up", "↑"), ("down", "↓"), ("prev", "←"), ("next", "→"))
+        parts = [
+            '<div class="card-tools">',
+            f'<a href="{url}edit/" class="button secondary small" hx-get="{url}edit/" '
+            f'hx-target="#item-{item.pk}" hx-swap="outerHTML"'
+            f"{' data-autofocus' if focused == 'edit' else ''}>"
+            f'{t["edit"]}<span class="visually-hidden"> {text[:60]}</span></a>',
+            f'<form method="post" action="{url}move/" hx-post="{url}move/" hx-swap="none">',
+            self.csrf,
+        ]
+        for direction, symbol in arrows:
+            if shown[direction]:
+                focus = " data-autofocus" if focused == direction else ""
+                parts.append(
+                    f'<button type="submit" name="direction" value="{direction}" '
+                    f'class="icon move-{direction}" aria-label="{t[direction]}: {text[:60]}" '
+                    f'title="{t[direction]}"{focus}>{symbol}</button>'
+                )
+        confirm = self.fmt_confirm % {"text": text[:60]}
+        parts.append(
+            f'<button type="submit" formaction="{url}delete/" hx-post="{url}delete/" '
+            f'hx-confirm="{confirm}" class="icon danger" aria-label="{t["delete"]}: {text[:60]}" '
+            f'title="{t["delete"]}">&times;</button></form></div>'
+        )
+        return "".join(parts)
+
+    def _add_form(self, lane: MapLane, stage_id: int, aria: str) -> str:
+        t = self.t
+        url = f"{self.lane_prefix}{lane.pk}/items/"
+        field_id = f"item-text-{lane.pk}-{stage_id}"
+        is_open = self.focus == "add-item" and self.focus_item == (lane.pk, stage_id)
+        return (
+            f'<details class="add-item"{" open" if is_open else ""}>'
+            f'<summary>{t["add"]}<span class="visually-hidden">: {aria}</span></summary>'
+            f'<form method="post" action="{url}" class="stack" hx-post="{url}" hx-swap="none">'
+            f'{self.csrf}<input type="hidden" name="stage" value="{stage_id}">'
+            f'<label for="{field_id}">{t["text"]}</label>'
+            f'<textarea id="{field_id}" name="text" rows="2" maxlength="1000" required'
+            f"{' data-autofocus' if is_open else ''}></textarea>"
+            f'<button type="submit">{t["add_button"]}</button></form></details>'
+        )
+
+    # --- the metrics lane ---------------------------------------------------------------------
+
+    def metrics_cells(self, numbers: dict[int, StageNumbers]) -> str:
+        """Each stage's stored numbers; under the minimum sample a number is not shown."""
+        t, labels = self.t, self.labels
+        cells = []
+        for stage_id, _name in self.stages:
+            found = numbers.get(stage_id)
+            if found is None or not found.moment.n:
+                body = f'<p class="metric-none">{t["no_numbers"]}</p>'
+            else:
+                m = found.moment
+                score = (
+                    labels.signed(m.score) if m.enough and m.score is not None else labels.few(m.n)
+                )
+                rows = [f"<dt>{t['score']}</dt><dd>{score}</dd>"]
+                if m.enough:
+                    rows.append(f"<dd class='metric-shares'>{labels.shares(m)}</dd>")
+                if found.nps_answers:
+                    nps = (
+                        labels.signed(found.nps)
+                        if found.nps_enough and found.nps is not None
+                        else self.fmt_few % {"n": found.nps_answers, "min": self.min_sample}
+                    )
+                    rows.append(f"<dt>{t['nps']}</dt><dd>{nps}</dd>")
+                if found.csat_answers:
+                    csat = (
+                        f"{int(found.csat_share + 0.5)}%"
+                        if found.csat_enough and found.csat_share is not None
+                        else self.fmt_few % {"n": found.csat_answers, "min": self.min_sample}
+                    )
+                    rows.append(f"<dt>{t['csat']}</dt><dd>{csat}</dd>")
+                body = f'<dl class="metric-list">{"".join(rows)}</dl>'
+            cells.append(
+                f'<div class="lane-cell metric-cell" data-stage-id="{stage_id}">{body}</div>'
+            )
+        return f'<div class="lane-row">{"".join(cells)}</div>'
+
+
+# --- the page's lanes -------------------------------------------------------------------------
+
+
+def add_lanes(
+    context: dict[str, Any],
+    *,
+    membership: Membership,
+    journey: Journey,
+    stages: list[tuple[int, str]],
+    only: Sequence[int] | None = None,
+) -> None:
+    """The lanes for the page's context, drawn: one query for the lanes, one for their items if
+    a lane holds items, one for the stages' numbers if there is a metrics lane (``only``: just
+    those lanes, for a fragment)."""
+    lanes = map_lanes(journey=journey, membership=membership)
+    if only is not None:
+        lanes = [lane for lane in lanes if lane.pk in only]
+    stored = [lane.pk for lane in lanes if lane.holds_items and lane.stored]
+    items = lane_items(journey_id=journey.pk, lane_ids=stored) if stored else {}
+    numbers: dict[int, StageNumbers] = {}
+    if any(lane.kind == LaneKind.METRICS for lane in lanes):
+        numbers = stage_numbers(journey_id=journey.pk, min_sample=membership.workspace.min_sample)
+    renderer = LaneRenderer(
+        ws=context["ws"],
+        csrf_token=context["csrf_token_value"],
+        can_edit=context["can_edit"],
+        stages=stages,
+        min_sample=membership.workspace.min_sample,
+        focus=context.get("focus", ""),
+        focus_item=context.get("focus_item"),
+    )
+    for lane in lanes:
+        if lane.holds_items:
+            own = items.get(lane.pk, [])
+            lane.count = len(own)
+            lane.html = renderer.item_cells(lane, own)
+        elif lane.kind == LaneKind.METRICS:
+            lane.html = renderer.metrics_cells(numbers)
+    context["lanes"] = lanes
+    kinds = {lane.kind for lane in lanes}
+    context["addable_kinds"] = [
+        (value, label)
+        for value, label in LaneKind.choices
+        if value != LaneKind.TOUCHPOINTS and not (value in SINGLE_KINDS and value in kinds)
+    ]
+    touchpoints = next((lane for lane in lanes if lane.kind == LaneKind.TOUCHPOINTS), None)
+    # The stage names head the board when the cards (whose columns carry them) are not on top.
+    context["stage_ruler"] = touchpoints is not None and (
+        not touchpoints.first or touchpoints.folded
+    )
+    context["stage_names"] = stages
+
+
+@dataclass(frozen=True, slots=True)
+class PersonaChip:
+    pk: int
+    name: str
+    quote: str
+    segment: str
+    has_picture: bool
+    version: int  # changes when the persona is saved: the picture's URL changes with it
+    chosen: bool
+
+    @property
+    def initials(self) -> str:
+        return initials_of(self.name)
+
+
+def journey_personas(*, journey: Journey, every: bool) -> list[PersonaChip]:
+    """The journey's personas (``every``: the workspace's, each marked chosen or not, for the
+    picker): one query, pictures left in the database."""
+    links = Persona.journeys.through.objects.filter(
+        persona_id=OuterRef("pk"), journey_id=journey.pk
+    )
+    rows = Persona.objects.filter(workspace_id=journey.workspace_id).annotate(
+        chosen=Exists(links),
+        has_picture=ExpressionWrapper(Q(picture__isnull=False), output_field=BooleanField()),
+    )
+    if not every:
+        rows = rows.filter(chosen=True)
+    return [
+        PersonaChip(pk, name, quote, segment, bool(has_picture), int(updated.timestamp()), chosen)
+        for pk, name, quote, segment, has_picture, updated, chosen in rows.order_by(
+            "name", "pk"
+        ).values_list("pk", "name", "quote", "segment", "has_picture", "updated_at", "chosen")
+    ]
