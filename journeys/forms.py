@@ -233,7 +233,7 @@ class PersonaForm(forms.Form):
 
 
 class JourneyPersonasForm(forms.Form):
-    personas = forms.ModelMultipleChoiceField(
+    personas = IdsField(
         label=_("Personas"),
         queryset=None,
         required=False,
