@@ -7,8 +7,8 @@
 -- Requests are counted where they are sent, in delay(), which wrk calls before each one; once
 -- the quota is sent, delay() parks the thread's connections for an hour instead.
 --
--- MODE is "survey" (success: a 302 to the thanks page) or "ceiling" (success: a 204). NONCE is
--- 8 hex digits, new for each run. Each answer's submission id is a UUID built from the nonce,
+-- MODE is "survey" (success: a 302 to the thanks page, carrying the submission id) or
+-- "ceiling" (success: a 204). NONCE is 8 hex digits, new for each run. Each answer's submission id is a UUID built from the nonce,
 -- the thread and a counter, so every request is a distinct answer and the form keeps the id as
 -- sent (it replaces an id that is not a UUID with a random one, which would hide duplicates);
 -- the comment repeats the id, so a stored row can be traced to its request whatever its id.
@@ -94,7 +94,7 @@ end
 
 function response(status, response_headers, body)
    local location = response_headers["Location"] or response_headers["location"] or ""
-   if (mode == "survey" and status == 302 and location:find("/thanks/$"))
+   if (mode == "survey" and status == 302 and location:find("/thanks/?s=", 1, true))
       or (mode == "ceiling" and status == 204) then
       ok = ok + 1
    else
