@@ -24,7 +24,7 @@ from django.conf import settings
 
 from feedback.hooks.models import Endpoint, Intake
 from feedback.models import Response, SurveyLink
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import Journey, Lane, LaneItem, Persona, Stage, Touchpoint
 from metrics.themes.models import WorkspaceTheme
 from mot.models import Membership, Workspace
 from tests.i18n.conftest import LOCALES, catalog
@@ -94,6 +94,9 @@ def user_data() -> set[str]:
         (Journey, ["name", "persona", "description"]),
         (Stage, ["name"]),
         (Touchpoint, ["title", "code"]),
+        (Lane, ["name"]),
+        (LaneItem, ["text"]),
+        (Persona, ["name", "quote", "goals", "frustrations", "segment"]),
         (Response, ["comment"]),
         (WorkspaceTheme, ["name"]),
         (Intake, ["name"]),
