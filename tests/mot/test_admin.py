@@ -138,7 +138,10 @@ def feedback_rows(journey, editor):
         workspace=journey.workspace, touchpoint=tp, dropped=True, turns=1, changed_at=timezone.now()
     )
     # Comment themes (issue 17): a workspace's own theme, and the rows the themes job writes.
-    from metrics.themes.models import ThemeCounts, ThemeTerm, WorkspaceTheme
+    from metrics.themes.models import ThemeCounts, ThemeRun, ThemeTerm, WorkspaceTheme
+
+    # The themes job writes its run row; with a real broker (CI) it is only queued here.
+    ThemeRun.objects.get_or_create(workspace=journey.workspace)
 
     WorkspaceTheme.objects.create(
         workspace=journey.workspace, name="Delivery", keywords={"en": "late"}
