@@ -46,8 +46,11 @@ def count(cache, key: str, timeout: int) -> int | None:
     """Add one to the counter ``key``, created for ``timeout`` seconds by its first count, and
     return its value; None when the cache does not answer. One round trip on Redis
     (:meth:`TolerantRedisCache.count`), ``add`` then ``incr`` on other caches."""
-    if isinstance(cache, TolerantRedisCache):
-        return cache.count(key, timeout)
+    # Through the method, not isinstance: ``django.core.cache.cache`` (what views pass) is a
+    # proxy to the backend, never an instance of it, and would miss the one round trip.
+    counter = getattr(cache, "count", None)
+    if counter is not None:
+        return counter(key, timeout)
     if cache.add(key, 1, timeout):
         return 1
     try:

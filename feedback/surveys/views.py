@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -224,7 +224,8 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
                 if chosen := supported(request.GET.get("lang")):
                     query["lang"] = chosen
                 thanks = reverse("survey_thanks", kwargs={"token": link.token})
-                return redirect(f"{thanks}?{urlencode(query)}")
+                # Not redirect(): it first tries the URL as a view name, a failed reverse().
+                return HttpResponseRedirect(f"{thanks}?{urlencode(query)}")
         customer, submission = form.data.get("customer", ""), form.data.get("submission", "")
     else:
         services.count_open(link.token)

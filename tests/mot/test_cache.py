@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import pytest
 
 from mot import cache as tolerant
 from mot.cache import TolerantRedisCache
+
+
+@contextlib.contextmanager
+def _commands(redis_client):
+    """The names of the Redis commands sent inside the block."""
+    calls = []
+    real = redis_client.__class__.execute_command
+
+    def counting(self, *args, **kwargs):
+        calls.append(args[0])
+        return real(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(redis_client.__class__, "execute_command", counting)
+        yield calls
 
 
 @pytest.fixture
@@ -56,16 +72,8 @@ def test_incr_counts_an_existing_key_in_one_round_trip_and_never_creates_one(
 ):
     cache = TolerantRedisCache(require_redis, {"KEY_PREFIX": "mot-test-incr"})
     cache.delete_many(["seen", "unseen"])
-    calls = []
-    real = redis_client.__class__.execute_command
-
-    def counting(self, *args, **kwargs):
-        calls.append(args[0])
-        return real(self, *args, **kwargs)
-
     assert cache.add("seen", 1, timeout=60)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(redis_client.__class__, "execute_command", counting)
+    with _commands(redis_client) as calls:
         assert cache.incr("seen") == 2
         assert cache.incr("seen", 3) == 5
         with pytest.raises(ValueError, match="not found"):
@@ -80,20 +88,30 @@ def test_incr_counts_an_existing_key_in_one_round_trip_and_never_creates_one(
 def test_count_creates_and_increments_a_counter_in_one_round_trip(require_redis, redis_client):
     cache = TolerantRedisCache(require_redis, {"KEY_PREFIX": "mot-test-count"})
     cache.delete("posts")
-    calls = []
-    real = redis_client.__class__.execute_command
-
-    def counting(self, *args, **kwargs):
-        calls.append(args[0])
-        return real(self, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(redis_client.__class__, "execute_command", counting)
+    with _commands(redis_client) as calls:
         assert [tolerant.count(cache, "posts", 65) for _ in range(3)] == [1, 2, 3]
     assert calls == ["EVAL", "EVAL", "EVAL"]
     assert cache.get("posts") == 3  # an int Django's cache reads back
     # The window is set by the first count, not pushed back by the next ones.
     assert 60 < redis_client.ttl(cache.make_key("posts")) <= 65
+    cache.delete("posts")
+
+
+def test_count_through_djangos_cache_proxy_is_one_round_trip(require_redis, redis_client, settings):
+    # What the survey view passes: django.core.cache.cache, a proxy to the backend, not one.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "mot.cache.TolerantRedisCache",
+            "LOCATION": require_redis,
+            "KEY_PREFIX": "mot-test-proxy",
+        }
+    }
+    from django.core.cache import cache
+
+    cache.delete("posts")
+    with _commands(redis_client) as calls:
+        assert [tolerant.count(cache, "posts", 65) for _ in range(2)] == [1, 2]
+    assert calls == ["EVAL", "EVAL"]
     cache.delete("posts")
 
 
