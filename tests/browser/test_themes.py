@@ -32,6 +32,10 @@ def test_manager_reads_a_themes_trend_as_a_chart_and_a_table(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Themes").click()
 
     expect(page.get_by_role("heading", name="Comment themes", level=1)).to_be_visible()
+    # The filters apply on change through htmx (a deferred script): wait until it has run, or a
+    # change made before is only applied by the Apply button.
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined")
     page.get_by_role("combobox", name="Period").select_option("365")
     expect(page).to_have_url(re.compile(r"[?&]period=365"))
     ranked = page.locator("table.themes").first.locator("tbody tr")
