@@ -49,8 +49,7 @@ def sql(template: LiteralString, *values: object, **parts: Sql) -> Sql:
     text: list[str] = []
     params: list = []
     rest = list(values)
-    for literal, name, spec, conversion in _FIELDS.parse(template):
-        wanted = _PERCENT.findall(literal).count("%s")
+    for literal, wanted, name, bad_spec in _parsed(template):
         if wanted > len(rest):
             raise ValueError(f"the template has more %s than the {len(values)} values given")
         text.append(literal)
@@ -59,13 +58,25 @@ def sql(template: LiteralString, *values: object, **parts: Sql) -> Sql:
         if name is None:
             continue
         part = parts[name]
-        if not isinstance(part, Sql) or spec or conversion:
+        if not isinstance(part, Sql) or bad_spec:
             raise TypeError(f"{{{name}}} takes a Sql part; a value goes as a %s parameter")
         text.append(part.text)
         params += part.params
     if rest:
         raise ValueError(f"the template has fewer %s than the {len(values)} values given")
     return Sql("".join(text), tuple(params))
+
+
+@cache
+def _parsed(template: str) -> tuple[tuple[str, int, str | None, bool], ...]:
+    """The template's pieces, parsed once per template (templates are literals in the code,
+    a bounded set; the busiest requests build the same few statements every time): each
+    literal, the number of ``%s`` in it, the field after it and whether that field carries a
+    format spec or conversion (refused)."""
+    return tuple(
+        (literal, _PERCENT.findall(literal).count("%s"), name, bool(spec or conversion))
+        for literal, name, spec, conversion in _FIELDS.parse(template)
+    )
 
 
 def join(separator: LiteralString, parts: Iterable[Sql]) -> Sql:
