@@ -67,11 +67,13 @@ def _enqueue_on_commit(task, args_list: list[tuple]) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def answers_stored(*, workspace_id: int, ids: Iterable[int]) -> None:
+def answers_stored(*, workspace_id: int, ids: Iterable[int], has_webhooks: bool = True) -> None:
     """After answers were stored: one task per answer, if the workspace listens to answers (or
-    to the follow-ups they open)."""
+    to the follow-ups they open). ``has_webhooks=False``: the caller read in the database, in
+    a statement it ran anyway, that the workspace has no enabled endpoint (the survey page):
+    no cache read."""
     ids = list(ids)
-    if not ids or not (listened(workspace_id) & ANSWER_EVENTS):
+    if not ids or not has_webhooks or not (listened(workspace_id) & ANSWER_EVENTS):
         return
     from feedback.tasks import webhooks_answer
 

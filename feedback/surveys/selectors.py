@@ -15,6 +15,7 @@ from functools import cache
 from django.db import connection
 
 from feedback.followups.models import FollowUpSettings
+from feedback.hooks.models import Endpoint
 from feedback.models import SurveyLink
 from feedback.services import TouchpointRef
 from journeys.models import Journey, Touchpoint
@@ -29,6 +30,7 @@ _NAMES = Identifiers(
     Journey._meta.db_table,
     Workspace._meta.db_table,
     FollowUpSettings._meta.db_table,
+    Endpoint._meta.db_table,
     *_RULE_COLUMNS,
 )
 
@@ -44,6 +46,9 @@ class PublicLink:
     language: str  # the link's fixed language, "" for the visitor's browser
     workspace_language: str  # the workspace's default: for a browser asking for none we have
     rule: FollowUpSettings  # the workspace's follow-up rule (its defaults when never set)
+    # Whether the workspace has an enabled outgoing webhook: without one (most workspaces), a
+    # stored answer has no event to send and the request does not ask the cache which.
+    has_webhooks: bool
 
 
 @cache
@@ -56,6 +61,7 @@ def _names() -> dict[str, Sql]:
         "journeys": _NAMES[Journey._meta.db_table],
         "workspaces": _NAMES[Workspace._meta.db_table],
         "rules": _NAMES[FollowUpSettings._meta.db_table],
+        "endpoints": _NAMES[Endpoint._meta.db_table],
     }
 
 
@@ -64,7 +70,11 @@ def public_link(token: str) -> PublicLink | None:
         sql(
             """
             SELECT l.token, l.revoked_at IS NOT NULL, t.id, t.title, t.journey_id, t.owner_id,
-                t.mot_stage, j.workspace_id, l.language, w.default_language, {rule_columns}
+                t.mot_stage, j.workspace_id, l.language, w.default_language,
+                EXISTS (
+                    SELECT 1 FROM {endpoints} e WHERE e.workspace_id = j.workspace_id AND e.enabled
+                ),
+                {rule_columns}
             FROM {links} l
             JOIN {touchpoints} t ON t.id = l.touchpoint_id
             JOIN {journeys} j ON j.id = t.journey_id
@@ -79,7 +89,9 @@ def public_link(token: str) -> PublicLink | None:
     )
     if not rows:
         return None
-    token, revoked, tp, title, journey, owner, stage, workspace, language, default, *rule = rows[0]
+    row = rows[0]
+    token, revoked, tp, title, journey, owner, stage, workspace, language, default = row[:10]
+    hooks, rule = row[10], row[11:]
     return PublicLink(
         token=token,
         revoked=bool(revoked),
@@ -94,4 +106,5 @@ def public_link(token: str) -> PublicLink | None:
             if rule[0] is None
             else FollowUpSettings.from_db(connection.alias, _RULE_FIELDS, rule)
         ),
+        has_webhooks=bool(hooks),
     )

@@ -215,8 +215,12 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
                 form.is_valid()
                 form.add_error(None, exc)
             else:
-                # A cache read, no query, when the workspace has no webhook for answers.
-                events.answers_stored(workspace_id=link.workspace_id, ids=result.created_ids)
+                # Neither a query nor a cache read when the workspace has no webhook.
+                events.answers_stored(
+                    workspace_id=link.workspace_id,
+                    ids=result.created_ids,
+                    has_webhooks=link.has_webhooks,
+                )
                 # The thanks page counts the submission (the link's response rate) and finds
                 # the same language again, but for the visitor's own choice on the page, which
                 # it carries.

@@ -356,6 +356,37 @@ def test_the_survey_post_enqueues_the_answers_event(
     assert Response.objects.count() == 1
 
 
+def test_a_survey_post_of_a_workspace_without_webhooks_asks_no_cache(
+    client, workspace, touchpoint, editor, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The link's one SELECT says the workspace has no enabled endpoint: the busiest request
+    skips the listened events' cache read (the bench's survey posts pay no Redis round trip
+    for webhooks)."""
+    import re
+
+    from feedback.hooks.models import Endpoint
+    from feedback.surveys.services import survey_link_create
+
+    def no_read(workspace_id):
+        raise AssertionError("the survey post read the listened events")
+
+    monkeypatch.setattr(events, "listened", no_read)
+    link = survey_link_create(actor=editor, touchpoint=touchpoint)
+    # A disabled endpoint sends nothing: it counts as none.
+    Endpoint.objects.create(
+        workspace=workspace,
+        url="https://hooks.example.test/in",
+        events=["answer.stored"],
+        enabled=False,
+    )
+    page = client.get(f"/s/{link.token}/").content.decode()
+    submission = re.search(r'name="submission" value="([^"]+)"', page).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/s/{link.token}/", {"submission": submission, "nps": "10"})
+    assert response.status_code == 302
+    assert Response.objects.count() == 1
+
+
 def test_a_follow_up_change_is_sent(
     workspace,
     touchpoint,
