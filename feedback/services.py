@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
+from django.core.cache import cache as redis_cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from feedback.followups.alerts import announce_soon_on_commit
+from feedback.followups.alerts import announce_marker, announce_soon
 from feedback.followups.models import FollowUpSettings
 from feedback.followups.rules import (
     AnswerFacts,
@@ -34,7 +35,8 @@ from feedback.followups.rules import (
 )
 from feedback.models import SCORES, Customer, Kind, NotedExperience, Response
 from journeys.models import Touchpoint
-from metrics.services import metrics_request_on_commit
+from metrics.services import metrics_note_keys, metrics_request
+from mot.cache import get_many_and_add
 from mot.sql import Identifiers, Sql, execute, fetch, join, sql, value_list
 
 RATINGS = ("respect", "solutions", "simplicity", "responsibility")
@@ -361,12 +363,33 @@ def responses_ingest(
     result.created = len(stored)
     result.duplicates = len(answers) - len(stored)
     result.created_ids = sorted(stored.values())
-    if result.followups:
-        # Told by a task shortly after, one for a burst of answers: the request stays short.
-        announce_soon_on_commit(workspace_id=workspace_id)
+    journeys = None
     if request_metrics and stored:
-        metrics_request_on_commit(
-            workspace_id=workspace_id,
-            journey_ids={touchpoints[a.touchpoint_id].journey_id for a in fresh.values()},
-        )
+        journeys = sorted({touchpoints[a.touchpoint_id].journey_id for a in fresh.values()})
+    if journeys or result.followups:
+        _after_commit(workspace_id=workspace_id, journeys=journeys, announce=result.followups > 0)
     return result
+
+
+def _after_commit(*, workspace_id: int, journeys: list[int] | None, announce: bool) -> None:
+    """Once the answers have committed: ask for their journeys' metrics, and have the
+    follow-ups they opened told of by a task shortly after (one for a burst of answers), in
+    one cache round trip for both (a survey answer's only one after storing it). Robust: the
+    answers are committed; a failure here is logged, and the metrics watchdog and the
+    announcement sweep make up for it, it never turns stored answers into an error page."""
+
+    def run() -> None:
+        keys = metrics_note_keys(workspace_id) if journeys else []
+        if announce:
+            marker, timeout = announce_marker(workspace_id)
+            noted, added = get_many_and_add(redis_cache, keys, marker, 1, timeout)
+        else:
+            noted, added = redis_cache.get_many(keys), None
+        try:
+            if announce:
+                announce_soon(workspace_id=workspace_id, added=added)
+        finally:
+            if journeys:
+                metrics_request(workspace_id=workspace_id, journey_ids=journeys, noted=noted)
+
+    transaction.on_commit(run, robust=True)

@@ -101,19 +101,31 @@ def run_progress(run: RecomputeRun) -> float:
     return float(cache.get(progress_key(run.workspace_id), run.progress))
 
 
+def metrics_note_keys(workspace_id: int) -> list[str]:
+    """The cache keys :func:`metrics_request` reads first: a caller that reads other keys
+    in the same round trip passes what it found as ``noted``."""
+    return [_pending_key(workspace_id), _noted_key(workspace_id)]
+
+
 def metrics_request(
-    *, workspace_id: int, journey_ids: Iterable[int] | None = None, full: bool = False
+    *,
+    workspace_id: int,
+    journey_ids: Iterable[int] | None = None,
+    full: bool = False,
+    noted: dict | None = None,
 ) -> bool:
     """Note what needs recomputing and enqueue a run unless one is already waiting.
 
-    ``journey_ids=None`` means every journey. Returns whether a task was enqueued.
+    ``journey_ids=None`` means every journey. ``noted``: what the cache held under
+    :func:`metrics_note_keys`, read by the caller once its answers had committed. Returns
+    whether a task was enqueued.
 
     During a burst only the first request per journey writes: once a run is queued and the
     journeys are noted as pending, a request reads two cache keys and returns (a survey answer
     then costs one Redis read, not a locked row update).
     """
     journeys = None if journey_ids is None else frozenset(int(j) for j in journey_ids)
-    if not full and _already_noted(workspace_id, journeys):
+    if not full and _already_noted(workspace_id, journeys, noted):
         return False
     with transaction.atomic():
         run, _created = RecomputeRun.objects.select_for_update().get_or_create(
@@ -136,14 +148,17 @@ def _noted_seconds() -> int:
     return int(_lost_after().total_seconds())
 
 
-def _already_noted(workspace_id: int, journeys: frozenset[int] | None) -> bool:
+def _already_noted(
+    workspace_id: int, journeys: frozenset[int] | None, found: dict | None = None
+) -> bool:
     """Whether a queued run will already recompute these journeys: its marker is set (it has
     not started, so it reads answers committed before now) and they are noted as pending.
 
     Any doubt (Redis away, a key expired) reads as "no", and the request writes as before.
     """
     marker, noted_key = _pending_key(workspace_id), _noted_key(workspace_id)
-    found = cache.get_many([marker, noted_key])
+    if found is None:
+        found = cache.get_many([marker, noted_key])
     noted = found.get(noted_key)
     if marker not in found or noted is None:
         return False

@@ -59,6 +59,19 @@ def count(cache, key: str, timeout: int) -> int | None:
         return None
 
 
+def get_many_and_add(
+    cache, keys: list[str], add_key: str, value, timeout: int
+) -> tuple[dict, bool]:
+    """``cache.get_many(keys)`` and ``cache.add(add_key, value, timeout)``, in one round trip
+    on Redis (:meth:`TolerantRedisCache.get_many_and_add`, a pipeline), one after the other on
+    other caches. For the work that follows a stored survey answer, which reads whether its
+    metrics are already noted and marks its follow-ups' announcement queued."""
+    both = getattr(cache, "get_many_and_add", None)
+    if both is not None:
+        return both(keys, add_key, value, timeout)
+    return cache.get_many(keys), cache.add(add_key, value, timeout)
+
+
 class TolerantRedisCache(RedisCache):
     _last_warning = 0.0
 
@@ -109,6 +122,33 @@ class TolerantRedisCache(RedisCache):
         except UNAVAILABLE as exc:
             self._unavailable("get_many", exc)
             return {}
+
+    def get_many_and_add(
+        self, keys, add_key, value, timeout=DEFAULT_TIMEOUT, version=None
+    ) -> tuple[dict, bool]:
+        """See :func:`get_many_and_add`: Django's ``get_many`` and ``add``, pipelined. Redis
+        away: nothing found and nothing added, as each would say alone."""
+        wanted = {self.make_and_validate_key(key, version=version): key for key in keys}
+        marker = self.make_and_validate_key(add_key, version=version)
+        serializer = self._cache._serializer
+        try:
+            pipe = self._cache.get_client(marker, write=True).pipeline(transaction=False)
+            if wanted:
+                pipe.mget(list(wanted))
+            pipe.set(marker, serializer.dumps(value), ex=self.get_backend_timeout(timeout), nx=True)
+            *values, added = pipe.execute()
+        except UNAVAILABLE as exc:
+            self._unavailable("get_many_and_add", exc)
+            return {}, False
+        found = values[0] if values else []
+        return (
+            {
+                wanted[k]: serializer.loads(v)
+                for k, v in zip(wanted, found, strict=True)
+                if v is not None
+            },
+            bool(added),
+        )
 
     def has_key(self, key, version=None) -> bool:
         try:

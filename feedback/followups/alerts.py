@@ -15,7 +15,7 @@ import logging
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import CharField, Count, F, Q, QuerySet, Value, Window
 from django.db.models.functions import Cast, Concat, JSONObject, RowNumber
 from django.urls import reverse
@@ -87,15 +87,25 @@ def _announce_key(workspace_id: int) -> str:
     return f"alerts:announce:{connection.settings_dict['NAME']}:{workspace_id}"
 
 
-def announce_soon(*, workspace_id: int) -> bool:
+def announce_marker(workspace_id: int) -> tuple[str, int]:
+    """The cache key :func:`announce_soon` adds and its lifetime: a caller that adds it in a
+    round trip of its own passes the outcome as ``added``."""
+    return _announce_key(workspace_id), ANNOUNCE_DELAY_SECONDS + 600
+
+
+def announce_soon(*, workspace_id: int, added: bool | None = None) -> bool:
     """Have the follow-ups a request just opened told of by a task a few seconds later,
     which a burst of answers shares (a cache key with ``add`` marks it queued): a survey
-    answer pays one Redis round trip, not the alert's queries. Returns whether a task was
-    enqueued. With the broker away the beat sweep (:func:`announce_missed`) tells of them."""
+    answer pays one Redis round trip (shared with its metrics request, see
+    feedback/services.py), not the alert's queries. ``added``: whether the caller's own add of
+    :func:`announce_marker` succeeded. Returns whether a task was enqueued. With the broker
+    away the beat sweep (:func:`announce_missed`) tells of them."""
     from feedback.tasks import followups_announce
 
-    key = _announce_key(workspace_id)
-    if not cache.add(key, 1, timeout=ANNOUNCE_DELAY_SECONDS + 600):
+    key, timeout = announce_marker(workspace_id)
+    if added is None:
+        added = cache.add(key, 1, timeout=timeout)
+    if not added:
         return False
     # Requests that opened follow-ups a little before this one may commit after it.
     since = timezone.now() - ANNOUNCE_SLACK
@@ -108,11 +118,6 @@ def announce_soon(*, workspace_id: int) -> bool:
         logger.warning("New follow-ups of workspace %s not announced yet: %s", workspace_id, exc)
         return False
     return True
-
-
-def announce_soon_on_commit(*, workspace_id: int) -> None:
-    # Robust: the answers are committed; the sweep makes up for a failure to queue the task.
-    transaction.on_commit(lambda: announce_soon(workspace_id=workspace_id), robust=True)
 
 
 def announce_now(*, workspace_id: int, since: datetime) -> int:

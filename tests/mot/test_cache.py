@@ -6,6 +6,7 @@ import contextlib
 import logging
 
 import pytest
+import redis.connection
 
 from mot import cache as tolerant
 from mot.cache import TolerantRedisCache
@@ -51,6 +52,7 @@ def test_reads_find_nothing_and_writes_are_dropped(unreachable, caplog, monkeypa
         with pytest.raises(ValueError, match="not found"):
             unreachable.incr("k")
         assert tolerant.count(unreachable, "k", 60) is None  # the survey limiter fails open
+        assert tolerant.get_many_and_add(unreachable, ["k"], "m", 1, 60) == ({}, False)
     # One warning while Redis stays away, not one per call.
     warnings = [r for r in caplog.records if r.name == "mot.cache"]
     assert len(warnings) == 1
@@ -120,3 +122,39 @@ def test_count_on_another_cache_adds_then_increments():
 
     cache = LocMemCache("count-test", {})
     assert [tolerant.count(cache, "posts", 60) for _ in range(3)] == [1, 2, 3]
+
+
+def test_get_many_and_add_reads_and_adds_in_one_round_trip(require_redis, redis_client):
+    """What follows a stored survey answer: whether its metrics are noted, and the marker of
+    its follow-ups' announcement, in one pipeline."""
+    cache = TolerantRedisCache(require_redis, {"KEY_PREFIX": "mot-test-both"})
+    cache.delete_many(["noted", "absent", "marker"])
+    cache.set("noted", ["*"], timeout=60)
+    sent = []
+    real = redis.connection.AbstractConnection.send_packed_command
+
+    def sending(self, command, check_health=True):
+        sent.append(command)
+        return real(self, command, check_health)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(redis.connection.AbstractConnection, "send_packed_command", sending)
+        first = tolerant.get_many_and_add(cache, ["noted", "absent"], "marker", 1, 90)
+        second = tolerant.get_many_and_add(cache, ["noted"], "marker", 2, 90)
+        only_added = tolerant.get_many_and_add(cache, [], "marker", 3, 90)
+    assert first == ({"noted": ["*"]}, True)
+    assert second == ({"noted": ["*"]}, False)  # added once: the value stays the first's
+    assert only_added == ({}, False)
+    assert len(sent) == 3  # one round trip each
+    assert cache.get("marker") == 1
+    assert 80 < redis_client.ttl(cache.make_key("marker")) <= 90
+    cache.delete_many(["noted", "marker"])
+
+
+def test_get_many_and_add_on_another_cache_reads_then_adds():
+    from django.core.cache.backends.locmem import LocMemCache
+
+    cache = LocMemCache("both-test", {})
+    cache.set("noted", [1])
+    assert tolerant.get_many_and_add(cache, ["noted"], "marker", 1, 60) == ({"noted": [1]}, True)
+    assert tolerant.get_many_and_add(cache, ["noted"], "marker", 1, 60) == ({"noted": [1]}, False)

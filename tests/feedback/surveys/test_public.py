@@ -333,3 +333,53 @@ def test_the_survey_statements_are_prepared_once_per_connection(require_postgres
     assert any("feedback_surveylink" in text for text in prepared), prepared
     assert any(text.lstrip().startswith("INSERT") for text in prepared), prepared
     assert any(text.lstrip().startswith("WITH") for text in prepared), prepared
+
+
+@pytest.mark.parametrize(
+    ("answer", "opened"), [({"nps": "9"}, 0), ({"nps": "2", "comment": "Nobody came"}, 1)]
+)
+def test_a_survey_answer_costs_two_redis_round_trips(
+    require_redis, settings, client, link, answer, opened, django_capture_on_commit_callbacks
+):
+    """Besides its two statements, a survey answer pays Redis twice while a burst is under
+    way (a recompute queued, the journey noted, its follow-ups' announcement queued): the
+    rate limit's count before storing, then one pipeline that reads whether the metrics are
+    noted and adds the announcement's marker. The workspace has no webhook: no third trip."""
+    import redis.connection
+    from django.core.cache import cache
+
+    from feedback.followups.alerts import announce_marker
+    from metrics.services import metrics_note_keys
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "mot.cache.TolerantRedisCache",
+            "LOCATION": require_redis,
+            "KEY_PREFIX": f"mot-test-trips-{uuid.uuid4().hex}",
+        }
+    }
+    workspace_id = link.touchpoint.journey.workspace_id
+    pending, noted = metrics_note_keys(workspace_id)
+    marker, _timeout = announce_marker(workspace_id)
+    cache.set_many({pending: 1, noted: ["*"], marker: 1}, timeout=60)
+    form = rendered_form(client, link)
+    trips = []
+    real = redis.connection.AbstractConnection.send_packed_command
+
+    def sending(self, command, check_health=True):
+        trips.append(command)
+        return real(self, command, check_health)
+
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        patch.setattr(redis.connection.AbstractConnection, "send_packed_command", sending)
+        response = client.post(survey_url(link), {**form, **answer})
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    assert len(trips) == 2, trips
+    from feedback.followups.models import FollowUp
+
+    assert (Response.objects.count(), FollowUp.objects.count()) == (1, opened)
+    cache.delete_many([pending, noted, marker])
