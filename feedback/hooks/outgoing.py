@@ -16,11 +16,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
@@ -31,7 +31,8 @@ from feedback.hooks.models import Delivery, DeliveryStatus, Endpoint, Event
 from feedback.hooks.urlcheck import UnsafeUrl, check_url, post
 from feedback.models import Response
 from journeys.models import Touchpoint
-from mot.models import Membership, Role
+from mot.notifications.models import Kind
+from mot.notifications.services import Entry, notifications_record, workspace_admins
 
 logger = logging.getLogger(__name__)
 
@@ -285,34 +286,31 @@ def _count_failure(endpoint: Endpoint) -> None:
 
 
 def _tell_admins(endpoint: Endpoint) -> None:
-    """E-mail the workspace's admins that the endpoint was disabled (the Webhooks page shows
-    it too). A mail server that is away is logged: the endpoint stays disabled either way."""
-    admins = list(
-        Membership.objects.filter(workspace_id=endpoint.workspace_id, role=Role.ADMIN)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
+    """Notify the workspace's admins that the endpoint was disabled: in MOT's notifications
+    (always) and by e-mail (unless an admin chose not to), in each admin's language, through
+    the one alert path (mot.notifications). A mail server that is away is retried by that
+    path: the endpoint stays disabled either way."""
+    slug = Endpoint.objects.filter(pk=endpoint.pk).values_list("workspace__slug", flat=True)[0]
+    link = reverse("webhooks:endpoint", kwargs={"ws": slug, "pk": endpoint.pk})
+    # Once per disabling: an endpoint enabled again and disabled later is told of again.
+    disabled_at = timezone.now().isoformat(timespec="seconds")
+    notifications_record(
+        workspace_id=endpoint.workspace_id,
+        kind=Kind.WEBHOOK_DISABLED,
+        entries=[
+            Entry(
+                recipient_id=admin,
+                dedupe_key=f"webhook_disabled:{endpoint.pk}:{disabled_at}",
+                params={
+                    "name": endpoint.name,
+                    "url": endpoint.url,
+                    "n": settings.WEBHOOKS_DISABLE_AFTER,
+                },
+                link=link,
+            )
+            for admin in workspace_admins(workspace_id=endpoint.workspace_id)
+        ],
     )
-    if not admins:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Webhook endpoint “%(name)s” was disabled") % {"name": endpoint.name}
-        body = _(
-            "MOT stopped sending events to %(url)s: %(n)d deliveries in a row failed every "
-            "attempt. Fix the receiver, then enable the endpoint again on the Webhooks page: "
-            "%(page)s"
-        ) % {
-            "url": endpoint.url,
-            "n": settings.WEBHOOKS_DISABLE_AFTER,
-            "page": settings.SITE_URL.rstrip("/") + f"/w/{_workspace_slug(endpoint)}/webhooks/",
-        }
-    try:
-        send_mail(subject, body, None, admins)
-    except Exception:  # the endpoint is disabled whether or not the e-mail goes
-        logger.exception("Could not e-mail the admins that endpoint %s was disabled", endpoint.pk)
-
-
-def _workspace_slug(endpoint: Endpoint) -> str:
-    return Endpoint.objects.filter(pk=endpoint.pk).values_list("workspace__slug", flat=True)[0]
 
 
 def deliveries_prune(*, now: datetime | None = None) -> int:

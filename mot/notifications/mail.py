@@ -107,6 +107,16 @@ def _subject(kind: str, notifications: list[Notification], workspace: str) -> st
             "%(count)d overdue follow-ups in %(workspace)s",
             count,
         )
+    elif kind == Kind.WEBHOOK_DISABLED:
+        if count == 1:
+            return _("Webhook endpoint “%(name)s” was disabled") % {
+                "name": notifications[0].params.get("name", "")
+            }
+        text = ngettext(
+            "%(count)d webhook endpoint was disabled in %(workspace)s",
+            "%(count)d webhook endpoints were disabled in %(workspace)s",
+            count,
+        )
     else:
         text = ngettext(
             "%(count)d moment dropped in %(workspace)s",
@@ -140,6 +150,12 @@ def _intro(kind: str) -> str:
         return _("These follow-ups were opened for you or for the workspace queue you work:")
     if kind == Kind.FOLLOWUPS_OVERDUE:
         return _("These follow-ups are past their due date and still open:")
+    if kind == Kind.WEBHOOK_DISABLED:
+        return _(
+            "MOT stopped sending events to these endpoints: each failed every attempt of "
+            "several deliveries in a row. Fix the receiver, then enable the endpoint again on "
+            "the Webhooks page:"
+        )
     return _(
         "These moments' scores dropped beyond their margin of error, the last days against "
         "the days before:"

@@ -22,6 +22,7 @@ class Kind(models.TextChoices):
     FOLLOWUP_NEW = "followup_new", _("New follow-up")
     FOLLOWUPS_OVERDUE = "followups_overdue", _("Overdue follow-ups")
     MOMENT_TURN = "moment_turn", _("A moment dropped")
+    WEBHOOK_DISABLED = "webhook_disabled", _("A webhook endpoint was disabled")
 
 
 class Notification(models.Model):
@@ -91,6 +92,10 @@ class AlertPreferences(models.Model):
     )
     email_moment_turn = models.BooleanField(
         _("E-mail me when a moment's score drops beyond its margin of error"), default=True
+    )
+    email_webhook_disabled = models.BooleanField(
+        _("E-mail me when a webhook endpoint is disabled after failing deliveries"),
+        default=True,
     )
 
     class Meta:

@@ -90,7 +90,7 @@ def preferences_of(membership: Membership) -> AlertPreferences:
 def preferences_save(*, actor: Membership, choices: dict[str, bool]) -> AlertPreferences:
     """Save the member's own choices (nobody chooses for someone else)."""
     require(actor, Action.VIEW, actor.workspace)
-    fields = {f: bool(choices[f]) for f in PREFERENCE_FIELDS if f in choices}
+    fields = {f: bool(choices[f]) for f in preference_fields(actor) if f in choices}
     preferences, _created = AlertPreferences.objects.update_or_create(
         membership=actor, defaults=fields
     )
@@ -98,3 +98,20 @@ def preferences_save(*, actor: Membership, choices: dict[str, bool]) -> AlertPre
 
 
 PREFERENCE_FIELDS = ("email_followup_new", "email_followups_overdue", "email_moment_turn")
+# Told to admins only (they manage the webhooks): the choice is offered to them only.
+ADMIN_PREFERENCE_FIELDS = ("email_webhook_disabled",)
+
+
+def preference_fields(membership: Membership) -> tuple[str, ...]:
+    """The e-mail choices the member has: the admins' own alerts only for admins."""
+    if membership.role == Role.ADMIN:
+        return PREFERENCE_FIELDS + ADMIN_PREFERENCE_FIELDS
+    return PREFERENCE_FIELDS
+
+
+def workspace_admins(*, workspace_id: int) -> list[int]:
+    return list(
+        Membership.objects.filter(workspace_id=workspace_id, role=Role.ADMIN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

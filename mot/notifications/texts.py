@@ -116,4 +116,9 @@ def wording(kind: str, params: dict) -> Wording:
                 "margin": margin,
             },
         )
+    if kind == Kind.WEBHOOK_DISABLED:
+        return Wording(
+            _("Webhook endpoint “%(name)s” was disabled") % {"name": params.get("name", "")},
+            _("Disabled after %(n)d deliveries in a row failed.") % {"n": _count(params.get("n"))},
+        )
     return Wording(str(Kind(kind).label) if kind in Kind.values else kind, "")

@@ -257,6 +257,57 @@ def test_preferences_default_to_every_email_and_save_the_members_choice(client, 
     assert client.get(_url("preferences")).content.decode().count("checked") == 1
 
 
+def test_only_admins_choose_the_webhook_disabled_email(client, staff, admin):
+    """Only admins are told that a webhook endpoint was disabled (they manage webhooks): the
+    choice is theirs alone, and a member without it cannot set it by posting it."""
+    login(client, staff)
+    assert "email_webhook_disabled" not in client.get(_url("preferences")).content.decode()
+    client.post(_url("preferences"), {"email_webhook_disabled": ""})
+    assert AlertPreferences.objects.get(membership=staff).email_webhook_disabled is True
+
+    client.logout()
+    login(client, admin)
+    page = client.get(_url("preferences")).content.decode()
+    assert 'name="email_webhook_disabled"' in page
+    assert page.count("checked") == 4
+    response = client.post(
+        _url("preferences"),
+        {"email_followup_new": "on", "email_followups_overdue": "on", "email_moment_turn": "on"},
+    )
+    assert response.status_code == 302
+    assert AlertPreferences.objects.get(membership=admin).email_webhook_disabled is False
+
+
+def test_a_disabled_endpoint_reads_in_the_list_and_its_email_follows_the_choice(admin, mailoutbox):
+    from mot.notifications.mail import notifications_mail
+    from mot.notifications.texts import wording
+
+    entry = Entry(
+        recipient_id=admin.pk,
+        dedupe_key="webhook_disabled:7:2026-12-07T05:00:00+00:00",
+        params={"name": "CRM", "url": "https://crm.example.test/in", "n": 5},
+        link="/w/x/webhooks/endpoints/7/",
+    )
+    notifications_record(
+        workspace_id=admin.workspace_id, kind=Kind.WEBHOOK_DISABLED, entries=[entry]
+    )
+    said = wording(Kind.WEBHOOK_DISABLED, entry.params)
+    assert said.headline == "Webhook endpoint “CRM” was disabled"
+    assert said.detail == "Disabled after 5 deliveries in a row failed."
+    assert notifications_mail(membership_id=admin.pk, kind=Kind.WEBHOOK_DISABLED) == 1
+    assert mailoutbox[0].subject == "Webhook endpoint “CRM” was disabled"
+
+    AlertPreferences.objects.create(membership=admin, email_webhook_disabled=False)
+    notifications_record(
+        workspace_id=admin.workspace_id,
+        kind=Kind.WEBHOOK_DISABLED,
+        entries=[Entry(admin.pk, "webhook_disabled:7:later", entry.params, entry.link)],
+    )
+    assert notifications_mail(membership_id=admin.pk, kind=Kind.WEBHOOK_DISABLED) == 0
+    assert len(mailoutbox) == 1
+    assert Notification.objects.filter(kind=Kind.WEBHOOK_DISABLED).count() == 2
+
+
 def test_recording_an_event_twice_keeps_one_notification(staff, manager):
     entries = [
         Entry(recipient_id=m.pk, dedupe_key="moment-turn:1:1", params={}, link="")

@@ -259,20 +259,38 @@ def test_a_receiver_that_is_down_counts_as_a_failure(admin, settings, celery_eag
 
 
 def test_repeated_failures_disable_the_endpoint_and_tell_the_admins(
-    workspace, admin, endpoint, receiver, settings, mailoutbox, celery_eager
+    workspace,
+    admin,
+    manager,
+    endpoint,
+    receiver,
+    settings,
+    mailoutbox,
+    celery_eager,
+    django_capture_on_commit_callbacks,
 ):
+    from mot.notifications.models import Kind, Notification
+
     settings.WEBHOOKS_MAX_ATTEMPTS = 1
     settings.WEBHOOKS_DISABLE_AFTER = 3
     receiver.status = 503
-    for _ in range(3):
-        outgoing.deliver(outgoing.send_test(endpoint).pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            outgoing.deliver(outgoing.send_test(endpoint).pk)
     endpoint.refresh_from_db()
     assert not endpoint.enabled
     assert endpoint.failures == 3
     assert "3 deliveries in a row" in endpoint.disabled_reason
+    # In MOT's notifications of each admin (not of the manager), linking to the endpoint.
+    told = list(Notification.objects.filter(kind=Kind.WEBHOOK_DISABLED))
+    assert [n.recipient_id for n in told] == [admin.pk]
+    assert told[0].link == f"/w/{workspace.slug}/webhooks/endpoints/{endpoint.pk}/"
+    assert told[0].params["name"] == "CRM"
+    # And by e-mail, through the alerts' one mail path.
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == [admin.user.email]
     assert "CRM" in mailoutbox[0].subject
+    assert f"/w/{workspace.slug}/webhooks/endpoints/{endpoint.pk}/" in mailoutbox[0].body
     assert events.listened(workspace.pk) == frozenset()
     # Nothing more goes out while disabled; enabling again starts the count afresh.
     later = Delivery.objects.create(endpoint=endpoint, message_id="m", event="test", payload={})
