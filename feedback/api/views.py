@@ -23,6 +23,7 @@ from feedback.api.schemas import (
     answers_in,
 )
 from feedback.hooks import events
+from feedback.hooks.openapi import intake_paths
 from feedback.models import ApiToken, Response, Source, SurveyLink
 from feedback.services import AnswersRefused, responses_ingest
 from feedback.surveys.services import set_invited
@@ -34,7 +35,22 @@ class TokenAuth(HttpBearer):
         return api_token_authenticate(token)
 
 
-api = NinjaAPI(
+class MotAPI(NinjaAPI):
+    """The API, whose OpenAPI document also describes the webhook intakes (feedback/hooks),
+    which are views of their own, so that integrators and schemathesis read one document."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        document = super().get_openapi_schema(**kwargs)
+        document["paths"].update(
+            intake_paths(
+                answer_ref="#/components/schemas/AnswerSchema",
+                batch_ref="#/components/schemas/BatchSchema",
+            )
+        )
+        return document
+
+
+api = MotAPI(
     title="MOT API",
     version="1",
     urls_namespace="api-v1",
