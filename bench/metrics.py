@@ -557,6 +557,9 @@ STEPS = [  # engine functions timed by wrapping, when the engine has them
     "_refresh_months",
     "tidy_counts",
     "_all_time",
+    "rebuild_expectations",
+    "_changed_days",
+    "rewrite_expectation_days",
     "recompute_counts",
     "update_counts",
     "_load",
@@ -579,7 +582,7 @@ def _wrap_steps() -> dict[str, list[float]]:
     from django.db.models.query import QuerySet
 
     from metrics import compute, engine
-    from metrics.engine import cohorts, counts, recovery
+    from metrics.engine import cohorts, counts, expectations, recovery
 
     spent: dict[str, list[float]] = {}
 
@@ -602,7 +605,7 @@ def _wrap_steps() -> dict[str, list[float]]:
     # A step is wrapped where it is defined (the calls inside its module go through it) and
     # where the package re-exports it (the services' calls): each call goes through one wrapper.
     for name in STEPS:
-        for owner in (engine, counts, cohorts, recovery):
+        for owner in (engine, counts, expectations, cohorts, recovery):
             wrap(owner, name, name)
     for name in ("retention_cohorts", "churn_and_repurchase"):
         wrap(compute, name, f"compute.{name}")

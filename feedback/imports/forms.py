@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from feedback.imports import presets, sniffing
 from feedback.imports.types import DateOrder, Layout, Mapping, Target
-from feedback.models import RECORD_KINDS, ImportMode, Kind
+from feedback.models import RECORD_KINDS, ImportMode, Kind, SurveyLink
 from journeys.models import Touchpoint
 
 NOT_IN_FILE = ""
@@ -94,17 +94,59 @@ class MappingForm(forms.Form):
                 ],
                 help_text=_("Complaints, interview notes… are records: text, no score."),
             )
+            # A survey link's response rate (issue 17): how many customers were sent it, set
+            # with the import (the API and the link's own page can set it too).
+            links = SurveyLink.objects.filter(
+                touchpoint__journey__workspace_id=workspace_id, revoked_at__isnull=True
+            ).select_related("touchpoint__journey")
+            self.fields["survey_link"] = forms.ModelChoiceField(
+                label=_("Survey link sent to customers"),
+                queryset=links.order_by("touchpoint__journey__name", "touchpoint__title", "pk"),
+                required=False,
+                empty_label=_("— none —"),
+                help_text=_(
+                    "Optional, with the number invited: its response rate is the answers "
+                    "through the link ÷ the number invited. Saved when the import starts."
+                ),
+            )
+            self.fields["survey_link"].label_from_instance = lambda link: (
+                f"{link.touchpoint.journey.name} \u203a {link.touchpoint.title} "
+                f"({link.token[:6]}\u2026)"
+            )
+            self.fields["invited"] = forms.IntegerField(
+                label=_("Customers invited to that link"),
+                required=False,
+                min_value=0,
+                max_value=2_000_000_000,
+            )
         self.order_fields(
             [
                 *self.field_names,
                 "touchpoint_id",
                 "kind",
+                "survey_link",
+                "invited",
                 "date_order",
                 "timezone",
                 "decimal_comma",
                 "mode",
             ]
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        link, invited = cleaned.get("survey_link"), cleaned.get("invited")
+        if link is not None and invited is None and "invited" not in self.errors:
+            self.add_error("invited", _("Say how many customers were invited to the link."))
+        if link is None and invited is not None:
+            self.add_error("survey_link", _("Choose the link the customers were invited to."))
+        return cleaned
+
+    def invitation(self) -> tuple[SurveyLink, int] | None:
+        """The survey link chosen and its number invited, when both were given."""
+        link = self.cleaned_data.get("survey_link")
+        invited = self.cleaned_data.get("invited")
+        return None if link is None or invited is None else (link, invited)
 
     @classmethod
     def initial_from(cls, mapping: Mapping, mode: str) -> dict:

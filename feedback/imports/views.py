@@ -22,6 +22,7 @@ from feedback.imports import jobs, presets
 from feedback.imports.forms import MappingForm, UploadForm
 from feedback.imports.types import Layout, Mapping, Target
 from feedback.models import ImportJob, ImportStatus
+from feedback.surveys.services import survey_link_set_invited
 from mot.csvformat import CsvFormat, csv_format
 from mot.forms_utils import apply_service_errors
 from mot.models import Membership
@@ -191,6 +192,11 @@ def import_detail(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         )
         if action in ("dry_run", "import"):
             job = jobs.import_start(actor=membership, job=job, dry_run=action == "dry_run")
+        invitation = form.invitation()
+        if action == "import" and invitation is not None:
+            link, invited = invitation
+            survey_link_set_invited(actor=membership, link=link, invited=invited)
+            messages.success(request, _("Number invited saved."))
     except ValidationError as exc:
         apply_service_errors(form, exc)
         return _detail(

@@ -36,10 +36,12 @@ import pandas as pd
 from django.db import connection, transaction
 from django.db.models import (
     Case,
+    Exists,
     F,
     FloatField,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     Value,
     When,
@@ -49,7 +51,7 @@ from django.utils import timezone
 
 from feedback.experience import Experience
 from feedback.followups.models import ACTIVE, CLOSED, FollowUp, Status
-from feedback.models import Kind
+from feedback.models import Kind, Response
 from journeys.models import Touchpoint
 from metrics import compute
 from metrics.engine.cohorts import IMPACT_CODES, IMPACT_WINDOW_DAYS, _load, impact_answers
@@ -120,7 +122,10 @@ def _per_followup(workspace_id: int, journeys: list[int] | None, today: date) ->
     """SELECT of PER_FOLLOWUP, one row per follow-up of the journeys (all when None): its
     touchpoint, journey, opening day, seconds to first response (NULL: none yet), outcome flags,
     seconds to close (NULL: not closed) and whether it is overdue."""
-    rows = FollowUp.objects.filter(workspace_id=workspace_id, response__kind=Kind.SURVEY_ANSWER)
+    # Not a record's follow-up: an anti-join with the workspace's records, which PostgreSQL
+    # hashes (a few rows), where a join with the survey answers hashed or probed every answer.
+    records = Response.objects.filter(pk=OuterRef("response_id")).exclude(kind=Kind.SURVEY_ANSWER)
+    rows = FollowUp.objects.filter(workspace_id=workspace_id).exclude(Exists(records))
     if journeys is not None:
         rows = rows.filter(touchpoint__journey_id__in=journeys)
     closed = Q(status__in=list(CLOSED))
@@ -293,14 +298,16 @@ def _plain(names: tuple[str, ...]) -> Sql:
 
 
 def _outcomes(workspace_id: int) -> pd.Series:
-    """The outcome code of each answer's follow-up, by answer id."""
+    """The outcome code of each answer's follow-up, by answer id. A record's follow-up is among
+    them (no join with the answers to leave it out, which cost a pass over every answer): the
+    effect looks up the outcomes of impact_answers' answers only, which are survey answers."""
     code = Case(
         *(When(status=s, then=Value(c)) for s, c in OUTCOME_CODES.items()),
         default=Value(NONE),
         output_field=IntegerField(),
     )
     frame = _load(
-        FollowUp.objects.filter(workspace_id=workspace_id, response__kind=Kind.SURVEY_ANSWER)
+        FollowUp.objects.filter(workspace_id=workspace_id)
         .annotate(code=code)
         .values_list("response_id", "code"),
         {"answer": "int8", "outcome": "int8"},

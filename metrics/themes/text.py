@@ -54,7 +54,10 @@ def tokens(text: str) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=200_000)
 def is_stop(language: str, word: str) -> bool:
+    # Cached like stem(): a word recurs in thousands of comments, and folding it (Unicode
+    # decomposition) cost as much as stemming it.
     return fold(word) in _STOP[language]
 
 

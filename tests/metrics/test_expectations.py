@@ -224,6 +224,60 @@ def test_incremental_update_equals_a_full_rebuild(db, utc, workspace, journey):
     assert stored(workspace.pk) == incremental
 
 
+def stamps(workspace_id):
+    return dict(
+        ExpectationCounts.objects.filter(workspace_id=workspace_id).values_list("pk", "computed_at")
+    )
+
+
+def test_a_rebuild_counts_again_only_the_days_whose_answers_changed(db, utc, workspace, journey):
+    touchpoints = list(Touchpoint.objects.filter(journey=journey))
+    rated_answers(workspace, touchpoints, 200, seed=5)
+    engine.recompute_counts(workspace.pk)
+    before = stamps(workspace.pk)
+    # New answers on some days, and every rated answer of one stored day deleted, another
+    # day's answers halved: a full rebuild (no incremental update in between).
+    rated_answers(workspace, touchpoints[:1], 10, seed=6, prefix="new")
+    rated = Response.objects.filter(workspace=workspace).exclude(
+        respect=None, solutions=None, simplicity=None, responsibility=None
+    )
+    emptied, halved = ExpectationCounts.objects.filter(workspace=workspace).order_by("pk")[:2]
+    for row, keep in ((emptied, 0), (halved, 1)):
+        day = rated.filter(touchpoint_id=row.touchpoint_id, submitted_at__date=row.day)
+        Response.objects.filter(pk__in=list(day.values_list("pk", flat=True)[keep:])).delete()
+    engine.recompute_counts(workspace.pk)
+    assert stored(workspace.pk) == reference(workspace.pk)
+    after = stamps(workspace.pk)
+    assert emptied.pk not in after
+    kept = [pk for pk, at in after.items() if before.get(pk) == at]
+    assert 0 < len(kept) < len(before) - 1  # the unchanged days' rows were not written again
+    fresh = {(r.touchpoint_id, r.day): (r.rated, r.rated_ids) for r in
+             ExpectationCounts.objects.filter(workspace=workspace)}  # fmt: skip
+    expected: dict = {}
+    for answer in rated:
+        key = (answer.touchpoint_id, answer.submitted_at.date())
+        n, ids = expected.get(key, (0, 0))
+        expected[key] = (n + 1, ids + answer.pk)
+    assert fresh == expected
+
+
+def test_a_rebuild_recounts_rows_without_a_fingerprint(db, utc, workspace, journey, monkeypatch):
+    """Rows stored before the fingerprint (0, 0) or with wrong sums and a wrong fingerprint are
+    counted again, both below and past CHANGED_DAYS_LIMIT (every row merged from the answers)."""
+    from metrics.engine import expectations as engine_expectations
+
+    touchpoints = list(Touchpoint.objects.filter(journey=journey))
+    rated_answers(workspace, touchpoints, 150, seed=7)
+    for limit in (engine_expectations.CHANGED_DAYS_LIMIT, 0):
+        monkeypatch.setattr(engine_expectations, "CHANGED_DAYS_LIMIT", limit)
+        engine.recompute_counts(workspace.pk)
+        ExpectationCounts.objects.filter(workspace=workspace).update(
+            rated=0, rated_ids=0, respect_pain_n=99
+        )
+        engine.recompute_counts(workspace.pk)
+        assert stored(workspace.pk) == reference(workspace.pk)
+
+
 def test_period_read_sums_the_days(db, utc, workspace, journey, django_assert_num_queries):
     touchpoints = list(Touchpoint.objects.filter(journey=journey))
     rated_answers(workspace, touchpoints, 200, seed=4)

@@ -181,6 +181,27 @@ def test_incremental_run_equals_full_run(journey):
 
 
 @pytest.mark.django_db
+def test_a_full_run_rewrites_only_the_rows_that_changed(journey):
+    tp = journey.touchpoints.first()
+    ws = journey.workspace_id
+    themes_corpus.load(tp, repeat=3)
+    engine.recompute_themes(ws, full=True)
+    before = dict(ThemeCounts.objects.filter(workspace_id=ws).values_list("pk", "week"))
+    # One week's comments gone, one more answer: its week's rows change, the others stay.
+    first = Response.objects.filter(workspace_id=ws).exclude(comment="").earliest("submitted_at")
+    week = engine.week_of(first.submitted_at.date())
+    Response.objects.filter(pk=first.pk).delete()
+    engine.recompute_themes(ws, full=True)
+    merged = _snapshot(ws)
+    after = dict(ThemeCounts.objects.filter(workspace_id=ws).values_list("pk", "week"))
+    assert {pk for pk, w in before.items() if w != week} <= set(after)  # kept, not rewritten
+    assert any(pk not in after for pk, w in before.items() if w == week)
+    ThemeCounts.objects.filter(workspace_id=ws).delete()
+    engine.recompute_themes(ws, full=True)  # from nothing
+    assert _snapshot(ws) == merged
+
+
+@pytest.mark.django_db
 def test_window_recompute_is_idempotent(journey):
     ws = journey.workspace_id
     themes_corpus.load(journey.touchpoints.first())

@@ -80,8 +80,9 @@ def test_the_import_page_and_its_status_cost_a_fixed_number_of_queries(
     job = job_of(upload(client, GOOD))
     start(job)
     url = f"/w/acme/imports/{job.pk}/"
-    # session, user, membership, the job; the touchpoints of the form and of the preview
-    with django_assert_num_queries(6):
+    # session, user, membership, the job; the touchpoints of the form and of the preview; the
+    # survey links of the form (how many were invited to one)
+    with django_assert_num_queries(7):
         page = client.get(url).content.decode()
     assert "3 new answers." in page
     with django_assert_num_queries(4):  # session, user, membership, the job

@@ -287,6 +287,59 @@ def test_a_touchpoint_of_another_workspace_cannot_be_chosen(client, editor, outs
     assert not Response.objects.exists()
 
 
+def test_the_import_sets_how_many_were_invited_to_a_survey_link(client, editor, checkout, start):
+    from feedback.surveys.services import survey_link_create
+
+    link = survey_link_create(actor=editor, touchpoint=checkout)
+    login(client, editor)
+    page = client.get(f"/w/acme/imports/{job_of(upload(client, GOOD)).pk}/").content.decode()
+    assert f'<option value="{link.pk}">Online shop \u203a Checkout ({link.token[:6]}' in page
+    job = job_of(upload(client, GOOD))
+    start(job, action="dry_run", survey_link=str(link.pk), invited="250")
+    link.refresh_from_db()
+    assert link.invited is None  # a dry run writes nothing
+    response = start(job, survey_link=str(link.pk), invited="250")
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert link.invited == 250
+    assert Response.objects.count() == 3
+    assert "Number invited saved." in client.get(response.url).content.decode()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"invited": "250"}, {"survey_link": "mine"}, {"survey_link": "mine", "invited": "-1"},
+     {"survey_link": "revoked", "invited": "9"}, {"survey_link": "theirs", "invited": "9"}],
+)  # fmt: skip
+def test_an_invited_count_needs_a_link_of_the_workspace_and_a_number(
+    client, editor, outsider, checkout, start, changes
+):
+    from feedback.surveys.services import survey_link_create, survey_link_revoke
+    from journeys.services import journey_create, stage_create, touchpoint_create
+
+    theirs = touchpoint_create(
+        actor=outsider,
+        stage=stage_create(
+            actor=outsider, journey=journey_create(actor=outsider, name="T"), name="S"
+        ),
+        title="Theirs",
+    )
+    links = {
+        "mine": survey_link_create(actor=editor, touchpoint=checkout),
+        "revoked": survey_link_revoke(
+            actor=editor, link=survey_link_create(actor=editor, touchpoint=checkout)
+        ),
+        "theirs": survey_link_create(actor=outsider, touchpoint=theirs),
+    }
+    if "survey_link" in changes:
+        changes["survey_link"] = str(links[changes["survey_link"]].pk)
+    login(client, editor)
+    job = job_of(upload(client, GOOD))
+    assert start(job, **changes).status_code == 422
+    assert not Response.objects.exists()
+    assert all(link.invited is None for link in type(links["mine"]).objects.all())
+
+
 def test_a_mapping_without_a_score_column_is_refused_with_the_field_named(client, editor, checkout):
     login(client, editor)
     job = job_of(upload(client, GOOD))
