@@ -9,14 +9,16 @@ running it).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
 
 from feedback.followups.models import FollowUpSettings
-from feedback.models import SurveyLink
+from feedback.models import SurveyBranding, SurveyLink
 from feedback.services import TouchpointRef
+from feedback.surveys.config import Survey, survey_of
 from journeys.models import Journey, Touchpoint
 from mot.models import Workspace
 from mot.sql import Identifiers, Sql, fetch, sql
@@ -29,6 +31,7 @@ _NAMES = Identifiers(
     Journey._meta.db_table,
     Workspace._meta.db_table,
     FollowUpSettings._meta.db_table,
+    SurveyBranding._meta.db_table,
     *_RULE_COLUMNS,
 )
 
@@ -38,12 +41,15 @@ class PublicLink:
     token: str
     revoked: bool
     touchpoint_id: int
-    title: str  # the touchpoint's, shown to the customer
+    title: str  # the touchpoint's: internal, never shown to the customer
     touchpoint: TouchpointRef
     workspace_id: int
     language: str  # the link's fixed language, "" for the visitor's browser
     workspace_language: str  # the workspace's default: for a browser asking for none we have
     rule: FollowUpSettings  # the workspace's follow-up rule (its defaults when never set)
+    survey: Survey  # what the survey asks and says (the link's editor)
+    logo_hash: str  # the workspace's survey logo ("" for none), part of its URL
+    accent: str  # the workspace's accent colour, "#rrggbb" or ""
 
 
 @cache
@@ -56,6 +62,7 @@ def _names() -> dict[str, Sql]:
         "journeys": _NAMES[Journey._meta.db_table],
         "workspaces": _NAMES[Workspace._meta.db_table],
         "rules": _NAMES[FollowUpSettings._meta.db_table],
+        "brandings": _NAMES[SurveyBranding._meta.db_table],
     }
 
 
@@ -64,12 +71,14 @@ def public_link(token: str) -> PublicLink | None:
         sql(
             """
             SELECT l.token, l.revoked_at IS NOT NULL, t.id, t.title, t.journey_id, t.owner_id,
-                t.mot_stage, j.workspace_id, l.language, w.default_language, {rule_columns}
+                t.mot_stage, j.workspace_id, l.language, w.default_language, l.config,
+                b.logo_hash, b.accent, {rule_columns}
             FROM {links} l
             JOIN {touchpoints} t ON t.id = l.touchpoint_id
             JOIN {journeys} j ON j.id = t.journey_id
             JOIN {workspaces} w ON w.id = j.workspace_id
             LEFT JOIN {rules} s ON s.workspace_id = j.workspace_id
+            LEFT JOIN {brandings} b ON b.workspace_id = j.workspace_id
             WHERE l.token = %s
             """,
             token[:64],
@@ -79,7 +88,9 @@ def public_link(token: str) -> PublicLink | None:
     )
     if not rows:
         return None
-    token, revoked, tp, title, journey, owner, stage, workspace, language, default, *rule = rows[0]
+    row = rows[0]
+    token, revoked, tp, title, journey, owner, stage, workspace, language, default = row[:10]
+    config, logo_hash, accent, *rule = row[10:]
     return PublicLink(
         token=token,
         revoked=bool(revoked),
@@ -94,4 +105,8 @@ def public_link(token: str) -> PublicLink | None:
             if rule[0] is None
             else FollowUpSettings.from_db(connection.alias, _RULE_FIELDS, rule)
         ),
+        # psycopg decodes the jsonb column; SQLite hands over its text.
+        survey=survey_of(json.loads(config) if isinstance(config, str) else config),
+        logo_hash=logo_hash or "",
+        accent=accent or "",
     )

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from feedback.models import Response, Source, SurveyLink
+from feedback.models import Response, Source, SurveyBranding, SurveyLink
 from mot.language import supported
 from mot.policy import Action, require
 
@@ -93,3 +93,18 @@ def count_submission(*, token: str, workspace_id: int, touchpoint_id: int, submi
     if first:
         SurveyLink.objects.filter(token=token).update(submissions=F("submissions") + 1)
     return bool(first)
+
+
+def logo_of(*, token: str, digest: str) -> tuple[bytes, str] | None:
+    """The logo (bytes, MIME type) of the workspace of the link ``token``, if its hash is
+    ``digest``."""
+    row = (
+        SurveyBranding.objects.filter(
+            workspace__journeys__touchpoints__survey_links__token=token[:64],
+            logo_hash=digest[:16],
+            logo__isnull=False,
+        )
+        .values_list("logo", "logo_type")
+        .first()
+    )
+    return (bytes(row[0]), row[1]) if row else None

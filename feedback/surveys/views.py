@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -176,6 +176,7 @@ def _store_answer(link: PublicLink, data: dict, language: str) -> IngestResult:
         language=language,
         customer=data["customer"],
         contact=data["contact"],
+        ces=data["ces"],
         **{name: data[name] for name in RATINGS},
     )
     return responses_ingest(
@@ -203,15 +204,16 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
 
     if request.method == "POST":
         # Most posts are valid: they skip building the form, which judges the others.
-        data, form = plainly_valid(request.POST), None
+        survey = link.survey
+        data, form = plainly_valid(request.POST, survey), None
         if data is None:
-            form = SurveyForm(request.POST)
+            form = SurveyForm(request.POST, survey=survey, language=lang)
             data = form.cleaned_data if form.is_valid() else None
         if data is not None:
             try:
                 result = _store_answer(link, data, lang)
             except ValidationError as exc:
-                form = form or SurveyForm(request.POST)
+                form = form or SurveyForm(request.POST, survey=survey, language=lang)
                 form.is_valid()
                 form.add_error(None, exc)
             else:
@@ -231,18 +233,69 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
         services.count_open(link.token)
         customer = request.GET.get("c", "")[:200]
         submission = _submission(request.GET.get("t"))
-        form = SurveyForm(initial={"customer": customer, "submission": submission})
-    return render(
+        form = SurveyForm(
+            initial={"customer": customer, "submission": submission},
+            survey=link.survey,
+            language=lang,
+        )
+    return _survey_response(
+        request,
+        link,
+        form,
+        lang,
+        languages=_switch(lang, c=customer[:200], t=submission[:64]),
+        status=422 if form.errors else 200,
+    )
+
+
+def _branding(link: PublicLink) -> dict:
+    """The workspace's logo and accent colour on its survey pages."""
+    return {
+        "logo_url": (
+            reverse("survey_logo", kwargs={"token": link.token, "digest": link.logo_hash})
+            if link.logo_hash
+            else ""
+        ),
+        "accent": link.accent,
+    }
+
+
+def _survey_response(
+    request: HttpRequest,
+    link: PublicLink,
+    form: SurveyForm,
+    lang: str,
+    *,
+    languages: list[dict],
+    status: int = 200,
+    preview: bool = False,
+) -> HttpResponse:
+    survey = link.survey
+    response = render(
         request,
         "feedback/surveys/survey.html",
         {
-            "link": link,
-            "title": link.title,
+            "title": survey.title(lang),
+            "intro": survey.intro(lang),
             "form": form,
-            "languages": _switch(lang, c=customer[:200], t=submission[:64]),
+            "questions": form.questions(),
+            "languages": languages,
+            "preview": preview,
+            **_branding(link),
         },
-        status=422 if form.errors else 200,
+        status=status,
     )
+    return response if preview else framed(response, link)
+
+
+def framed(response: HttpResponse, link: PublicLink) -> HttpResponse:
+    """Let the origins the link's editor listed frame its survey (the embed snippet); every
+    other page of MOT keeps ``frame-ancestors 'none'`` (mot.settings)."""
+    origins = link.survey.frame_origins
+    if origins:
+        response._csp_replace = {"frame-ancestors": list(origins)}  # django-csp's per-response
+        response.xframe_options_exempt = True  # the CSP says who may frame it instead
+    return response
 
 
 @require_GET
@@ -259,7 +312,33 @@ def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
             touchpoint_id=link.touchpoint_id,
             submission=submission,
         )
-    return render(request, "feedback/surveys/thanks.html", {"languages": _switch(lang)})
+    survey = link.survey
+    return framed(
+        render(
+            request,
+            "feedback/surveys/thanks.html",
+            {
+                "languages": _switch(lang),
+                "thanks": survey.thanks_text(lang),
+                "thanks_url": survey.thanks_url,
+                **_branding(link),
+            },
+        ),
+        link,
+    )
+
+
+@require_GET
+def survey_logo(request: HttpRequest, token: str, digest: str) -> HttpResponse:
+    """The workspace's logo on its survey pages. Its URL names its hash: a new logo is a new
+    URL, so this one may be cached for good."""
+    logo = services.logo_of(token=token, digest=digest)
+    if logo is None:
+        raise Http404
+    content, content_type = logo
+    response = HttpResponse(content, content_type=content_type)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 def _submission_id(value: str) -> str:
