@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from csp.constants import SELF
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import (
     EXPIRATION_FUDGE,
@@ -26,15 +28,18 @@ from django_ratelimit.core import (
 
 from feedback.access import get_survey_link_for
 from feedback.hooks import events
-from feedback.models import Source
+from feedback.models import Source, SurveyBranding, SurveyLink
 from feedback.services import RATINGS, AnswerIn, IngestResult, responses_ingest
 from feedback.surveys import services
+from feedback.surveys.editor import BrandingForm, SurveyEditorForm
 from feedback.surveys.forms import InvitedForm, SurveyForm, SurveyLinkForm, plainly_valid
+from feedback.surveys.qr import qr_code
 from feedback.surveys.selectors import PublicLink, public_link
 from journeys.access import get_touchpoint_for
+from journeys.models import Touchpoint
 from mot.cache import count
 from mot.language import activate, supported, survey_language
-from mot.policy import Action
+from mot.policy import Action, get_workspace_for
 
 # --- editors ---------------------------------------------------------------------------------
 
@@ -105,6 +110,126 @@ def survey_link_revoke(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         "feedback/surveys/confirm_revoke.html",
         {"membership": membership, "link": link, "url": url, "touchpoint": link.touchpoint},
     )
+
+
+def _public_url(request: HttpRequest, link: SurveyLink) -> str:
+    return request.build_absolute_uri(reverse("survey", kwargs={"token": link.token}))
+
+
+@login_required
+@require_GET
+def surveys(request: HttpRequest, ws: str) -> HttpResponse:
+    """Every survey link of the workspace (or of one touchpoint, ?touchpoint=), with its
+    numbers, copy button, QR code and embed snippet; and the workspace's logo and colour."""
+    membership = get_workspace_for(request, ws, Action.MANAGE_SURVEYS)
+    links = SurveyLink.objects.filter(
+        touchpoint__journey__workspace_id=membership.workspace_id
+    ).select_related("touchpoint__journey")
+    touchpoint = None
+    if (chosen := request.GET.get("touchpoint", "")).isdigit() and len(chosen) < 10:
+        touchpoint = (
+            Touchpoint.objects.filter(pk=int(chosen), journey__workspace_id=membership.workspace_id)
+            .select_related("journey")
+            .first()
+        )
+        links = links.filter(touchpoint=touchpoint)
+    branding = SurveyBranding.objects.filter(workspace_id=membership.workspace_id).first()
+    return render(
+        request,
+        "feedback/surveys/surveys.html",
+        {
+            "membership": membership,
+            "touchpoint": touchpoint,
+            "links": [
+                (link, _public_url(request, link))
+                for link in links.order_by(
+                    "touchpoint__journey__name", "touchpoint__title", "-created_at", "-pk"
+                )
+            ],
+            "branding": branding,
+            "branding_form": BrandingForm(initial={"accent": branding.accent if branding else ""}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def surveys_branding(request: HttpRequest, ws: str) -> HttpResponse:
+    """Save the workspace's survey logo and accent colour."""
+    membership = get_workspace_for(request, ws, Action.MANAGE_SURVEYS)
+    form = BrandingForm(request.POST, request.FILES)
+    if form.is_valid():
+        services.branding_set(
+            actor=membership,
+            logo=form.cleaned_data["logo"],
+            remove_logo=form.cleaned_data["remove_logo"],
+            accent=form.cleaned_data["accent"],
+        )
+        messages.success(request, _("The surveys' logo and colour are saved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("feedback:surveys", ws=ws)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_link_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    """The survey editor: what the link's survey asks and says, with its preview."""
+    membership, link = get_survey_link_for(request, ws, pk, Action.MANAGE_SURVEYS)
+    form = SurveyEditorForm.for_link(link, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.survey_link_configure(
+            actor=membership,
+            link=link,
+            config=form.config(),
+            language=form.cleaned_data["language"],
+        )
+        messages.success(request, _("Survey saved."))
+        return redirect("feedback:survey_link_edit", ws=ws, pk=link.pk)
+    preview = reverse("feedback:survey_link_preview", kwargs={"ws": ws, "pk": link.pk})
+    return render(
+        request,
+        "feedback/surveys/editor.html",
+        {
+            "membership": membership,
+            "link": link,
+            "touchpoint": link.touchpoint,
+            "form": form,
+            "url": _public_url(request, link),
+            "preview_url": preview,
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+@xframe_options_sameorigin
+def survey_link_preview(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    """The link's survey as customers see it, saved settings and all, for the editor's preview
+    frames: framed by MOT's own pages only, and its form stores nothing (no submit)."""
+    _membership, link = get_survey_link_for(request, ws, pk, Action.MANAGE_SURVEYS)
+    public = public_link(link.token)
+    if public is None:
+        raise Http404
+    lang = _language(request, public)
+    form = SurveyForm(survey=public.survey, language=lang)
+    response = _survey_response(request, public, form, lang, languages=_switch(lang), preview=True)
+    response._csp_replace = {"frame-ancestors": [SELF]}
+    return response
+
+
+@login_required
+@require_GET
+def survey_link_qr(request: HttpRequest, ws: str, pk: int, kind: str) -> HttpResponse:
+    """The link's QR code, as a PNG or an SVG download."""
+    _membership, link = get_survey_link_for(request, ws, pk, Action.MANAGE_SURVEYS)
+    content, content_type = qr_code(_public_url(request, link), kind)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="survey-{link.pk}.{kind}"'
+    return response
 
 
 # --- public ----------------------------------------------------------------------------------
