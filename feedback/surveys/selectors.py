@@ -10,6 +10,7 @@ running it).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -108,5 +109,14 @@ def public_link(token: str) -> PublicLink | None:
         # psycopg decodes the jsonb column; SQLite hands over its text.
         survey=survey_of(json.loads(config) if isinstance(config, str) else config),
         logo_hash=logo_hash or "",
-        accent=accent or "",
+        accent=_colour(accent),
     )
+
+
+_HEX = re.compile(r"#[0-9a-f]{6}")
+
+
+def _colour(value: str | None) -> str:
+    """The accent colour as the survey's stylesheet URL takes it ("#rrggbb"), "" if none."""
+    value = (value or "").lower()
+    return value if _HEX.fullmatch(value) else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from csp.constants import SELF
@@ -451,6 +452,20 @@ def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
         ),
         link,
     )
+
+
+_COLOUR = re.compile(r"[0-9a-f]{6}")
+
+
+@require_GET
+def survey_accent(request: HttpRequest, colour: str) -> HttpResponse:
+    """The survey's accent colour as a stylesheet: its URL is the colour (six lowercase hex
+    digits, else 404), so it needs no query and may be cached for good."""
+    if not _COLOUR.fullmatch(colour):
+        raise Http404
+    response = HttpResponse(f":root{{--accent:#{colour}}}\n", content_type="text/css")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @require_GET
