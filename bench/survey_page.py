@@ -8,7 +8,7 @@ Usage (PostgreSQL and Redis, like bench/survey_load.py, whose server and data it
 The same gunicorn as bench/survey_load.py (production settings, one sync worker here so the
 figure is one request's own time, behind one trusted TLS proxy) serves the bench workspace's
 survey link twice: as MOT's default survey, then edited (CES added, a title, an intro, wording
-of its own) with the workspace's logo (a 48×48 noise PNG, 6.5 KB) and accent colour.
+of its own) with the workspace's logo (a 48x48 noise PNG, 6.5 KB) and accent colour.
 
 Server time: each GET of /s/<token>/ (which also counts the open: one UPDATE) is timed from the
 request's first byte sent to the response's last byte read, on 127.0.0.1, one at a time, after

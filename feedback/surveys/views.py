@@ -12,12 +12,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import (
     EXPIRATION_FUDGE,
@@ -315,6 +317,24 @@ def _store_answer(link: PublicLink, data: dict, language: str) -> IngestResult:
     )
 
 
+_CSRF = CsrfViewMiddleware(lambda request: None)
+
+
+def _csrf_refused(request: HttpRequest, link: PublicLink) -> HttpResponse | None:
+    """Django's CSRF check of a survey post (the CSRF middleware's own, run here), but for a
+    link its editor lets other sites frame: in a frame on another site the browser sends no
+    CSRF cookie (SameSite), so there a post is accepted when its Origin header is MOT's own
+    (the form's page is MOT's, inside the frame), which another site's page cannot forge."""
+    if (
+        link.survey.frame_origins
+        and "HTTP_ORIGIN" in request.META
+        and _CSRF._origin_verified(request)
+    ):
+        return None
+    return _CSRF.process_view(request, None, (), {})
+
+
+@csrf_exempt  # checked by _csrf_refused once the link is known
 @require_http_methods(["GET", "POST"])
 def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     # Every post counts, to a link that exists or not.
@@ -322,6 +342,8 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     link = public_link(token)
     if link is None:
         return _inactive(request, status=404)
+    if request.method == "POST" and (refused := _csrf_refused(request, link)) is not None:
+        return refused
     lang = _language(request, link)
     if link.revoked:
         return _inactive(request, status=410)

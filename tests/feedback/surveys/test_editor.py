@@ -538,3 +538,26 @@ def test_the_api_accepts_ces(client, admin, touchpoint):
     assert bad.status_code == 422
     listed = client.get(url, **headers).json()
     assert listed["items"][0]["ces"] == 6
+
+
+def test_a_framed_survey_takes_a_post_from_its_own_page_without_the_csrf_cookie(
+    client, editor, link, touchpoint
+):
+    """In a frame on another site the browser sends no CSRF cookie (SameSite=Lax): a link that
+    may be framed accepts a post whose Origin is MOT's own page instead, and nothing else."""
+    from django.test import Client
+
+    from feedback.surveys.services import survey_link_create
+
+    save(login(client, editor), link, frame_origins="https://shop.example")
+    unframed = survey_link_create(actor=editor, touchpoint=touchpoint)
+    browser = Client(enforce_csrf_checks=True)
+    own = {"HTTP_ORIGIN": "http://testserver"}
+    assert browser.post(survey_url(link), {"nps": "9"}, **own).status_code == 302
+    assert Response.objects.count() == 1
+    forged = {"HTTP_ORIGIN": "https://shop.example"}
+    assert browser.post(survey_url(link), {"nps": "8"}, **forged).status_code == 403
+    assert browser.post(survey_url(link), {"nps": "8"}).status_code == 403  # no Origin
+    # A link nobody may frame keeps the cookie-and-token check, Origin or not.
+    assert browser.post(survey_url(unframed), {"nps": "8"}, **own).status_code == 403
+    assert Response.objects.count() == 1
