@@ -14,6 +14,7 @@ from feedback.models import (
     IntakeDelivery,
     Response,
     SavedMapping,
+    SurveyBranding,
     SurveyLink,
 )
 
@@ -45,6 +46,12 @@ class ActivityAdmin(admin.ModelAdmin):
 class SurveyLinkAdmin(admin.ModelAdmin):
     list_display = ["touchpoint", "created_at", "revoked_at"]
     raw_id_fields = ["touchpoint", "created_by"]
+
+
+@admin.register(SurveyBranding)
+class SurveyBrandingAdmin(admin.ModelAdmin):
+    list_display = ["workspace", "accent", "logo_type", "logo_hash"]
+    readonly_fields = ["logo_type", "logo_hash"]
 
 
 @admin.register(ApiToken)

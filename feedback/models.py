@@ -42,7 +42,7 @@ class Kind(models.TextChoices):
 
 
 RECORD_KINDS = tuple(k for k in Kind.values if k != Kind.SURVEY_ANSWER)
-SCORES = ("nps", "csat", "respect", "solutions", "simplicity", "responsibility")
+SCORES = ("nps", "csat", "respect", "solutions", "simplicity", "responsibility", "ces")
 
 
 class Customer(models.Model):
@@ -111,6 +111,9 @@ class Response(models.Model):
     responsibility = models.PositiveSmallIntegerField(
         _("responsibility (1-5)"), null=True, blank=True
     )
+    # Customer Effort Score: "The company made it easy to handle my issue", 1 (strongly
+    # disagree) to 7 (strongly agree). Asked only by the surveys whose editor chose it.
+    ces = models.PositiveSmallIntegerField(_("CES (1-7)"), null=True, blank=True)
     comment = models.TextField(_("comment"), max_length=10_000, blank=True)
     language = models.CharField(_("language"), max_length=16, blank=True)
     # How the customer agreed to be reached about this answer (e-mail or phone), if at all.
@@ -167,6 +170,10 @@ class Response(models.Model):
                 )
                 for f in ("csat", "respect", "solutions", "simplicity", "responsibility")
             ],
+            models.CheckConstraint(
+                condition=Q(ces__isnull=True) | Q(ces__gte=1, ces__lte=7),
+                name="response_ces_range",
+            ),
             models.CheckConstraint(
                 condition=Q(source__in=Source.values), name="response_source_valid"
             ),
@@ -243,6 +250,11 @@ class SurveyLink(models.Model):
     opens = models.PositiveIntegerField(_("opens"), default=0, db_default=0)
     submissions = models.PositiveIntegerField(_("answers"), default=0, db_default=0)
     invited = models.PositiveIntegerField(_("invited"), null=True, blank=True)
+    # What its survey asks and says (feedback.surveys.config: title, intro, questions in order
+    # with their wording per language and whether they are required, the thank-you text and
+    # link, the origins that may frame it). Empty: MOT's default survey. Read by the public
+    # page's one SELECT (feedback.surveys.selectors), never cached by a process.
+    config = models.JSONField(_("survey"), default=dict, blank=True, db_default={})
 
     class Meta:
         verbose_name = _("survey link")
@@ -259,6 +271,32 @@ class SurveyLink(models.Model):
     def response_rate(self) -> float | None:
         """Submissions ÷ invited, in %, where the number invited is known (and not 0)."""
         return 100 * self.submissions / self.invited if self.invited else None
+
+
+class SurveyBranding(models.Model):
+    """A workspace's look on its public surveys: its logo (stored here, served by the survey's
+    own URL, feedback.surveys.views.survey_logo) and accent colour. Kept off Workspace, which
+    every page loads, so the logo's bytes are read only when the logo is asked for."""
+
+    workspace = models.OneToOneField(
+        Workspace,
+        on_delete=models.CASCADE,
+        related_name="survey_branding",
+        verbose_name=_("workspace"),
+    )
+    logo = models.BinaryField(_("logo"), null=True, blank=True)
+    logo_type = models.CharField(_("logo type"), max_length=32, blank=True)  # its MIME type
+    # The logo's SHA-256 (first 16 hex digits): in its URL, so a new logo is a new URL and the
+    # old one may be cached for good.
+    logo_hash = models.CharField(_("logo hash"), max_length=16, blank=True)
+    accent = models.CharField(_("accent colour"), max_length=7, blank=True)  # "#rrggbb"
+
+    class Meta:
+        verbose_name = _("survey branding")
+        verbose_name_plural = _("survey brandings")
+
+    def __str__(self) -> str:
+        return str(self.workspace)
 
 
 def hash_token(raw: str) -> str:

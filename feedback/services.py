@@ -55,6 +55,7 @@ class AnswerIn:
     solutions: int | None = None
     simplicity: int | None = None
     responsibility: int | None = None
+    ces: int | None = None  # Customer Effort Score, 1-7
     comment: str = ""
     language: str = ""
     customer: str | None = None  # the customer's external id
@@ -134,7 +135,7 @@ def touchpoints_in(workspace_id: int, ids: set[int]) -> dict[int, TouchpointRef]
 
 
 # What an answer carries as it is sent, stored as is (AnswerIn's fields of the same names).
-ANSWER_VALUES = ("nps", "csat", *RATINGS, "comment", "language", "contact", "kind")
+ANSWER_VALUES = ("nps", "csat", *RATINGS, "ces", "comment", "language", "contact", "kind")
 # The answer's columns an ingest writes; the database fills in the id and the experience.
 _COLUMNS = (
     "workspace_id",

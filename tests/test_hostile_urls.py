@@ -48,7 +48,7 @@ from feedback.followups.rules import followups_open
 from feedback.hooks.models import Endpoint
 from feedback.hooks.services import intake_create
 from feedback.imports.jobs import import_upload
-from feedback.models import Response, Source, SurveyLink
+from feedback.models import Response, Source, SurveyBranding, SurveyLink
 from feedback.surveys.services import survey_link_create
 from feedback.tokens.services import api_token_create
 from journeys.models import Journey, LaneKind, Stage, Touchpoint
@@ -250,6 +250,7 @@ class World:
     lane: Any
     item: Any
     persona: Any
+    branding: Any
 
 
 @pytest.fixture
@@ -306,6 +307,13 @@ def world(personas, journey, settings, tmp_path) -> World:
             actor=admin, lane=lane, stage=journey.stages.order_by("position").first(), text="Idea"
         ),
         persona=persona,
+        branding=SurveyBranding.objects.create(
+            workspace_id=journey.workspace_id,
+            logo=png(),
+            logo_type="image/png",
+            logo_hash="0123456789abcdef",
+            accent="#aa3300",
+        ),
     )
 
 
@@ -357,6 +365,10 @@ def _value(world: World, route: Route, conv: str, name: str, segment: str) -> st
         return world.link.token
     if name == "token" and segment in {"typeform", "signed"}:  # the webhook intakes
         return getattr(world, segment).token
+    if name == "digest":  # the survey's logo
+        return world.branding.logo_hash
+    if name == "colour":  # the survey's accent colour
+        return world.branding.accent[1:]
     if name == "uidb64":
         return urlsafe_base64_encode(force_bytes(user.pk))
     if name == "token" and route.route.startswith("accounts/reset/"):

@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback.followups.models import FollowUp, FollowUpSettings
-from feedback.models import Source
+from feedback.models import Source, SurveyBranding, SurveyLink
 from feedback.services import AnswerIn, responses_ingest
+from feedback.surveys.services import survey_link_create
 from journeys.models import Journey, Lane, LaneFold, LaneItem, LaneKind, Persona, Stage, Touchpoint
 from journeys.services import stage_create, touchpoint_create
 from journeys.services.lanes import item_create, lane_create
@@ -57,11 +58,12 @@ class World:
     pains: Lane  # issue 16: a lane of items, one item in it, a persona of the journey
     item: LaneItem
     persona: Persona
+    link: SurveyLink  # issue 18: the survey editor, its preview and QR codes
 
     def refresh(self) -> None:
         for obj in (
             self.journey, self.research, self.buy, self.reviews, self.checkout, self.followup,
-            self.pains, self.item, self.persona,
+            self.pains, self.item, self.persona, self.link,
         ):  # fmt: skip
             if type(obj).objects.filter(pk=obj.pk).exists():  # deleting is an effect too
                 obj.refresh_from_db()
@@ -488,6 +490,47 @@ ENDPOINTS = [
         form_page=_map,
     ),
 ]
+
+
+def _link(w: World) -> int:
+    return w.link.pk
+
+
+def _survey_editor_fields() -> dict[str, str]:
+    from feedback.surveys.config import QUESTIONS
+
+    data = {"language": "", "thanks_url": "", "frame_origins": "", "title_en": "Edited"}
+    for position, key in enumerate(QUESTIONS, start=1):
+        data[f"order_{key}"] = str(position)
+        data[f"ask_{key}"] = "on"
+    return data
+
+
+# Those who manage survey links (mot.policy's MANAGE_SURVEYS): admins and editors.
+SURVEY_MANAGERS = MAP_EDITORS
+ENDPOINTS += [
+    Endpoint("feedback:surveys", ("GET",), SURVEY_MANAGERS),
+    Endpoint(
+        "feedback:surveys_branding",
+        ("POST",),
+        SURVEY_MANAGERS,
+        data=lambda w: {"accent": "#112233"},
+        done=lambda w: SurveyBranding.objects.filter(accent="#112233").exists(),
+        form_page=_page("feedback:surveys"),
+    ),
+    Endpoint(
+        "feedback:survey_link_edit",
+        ("GET", "POST"),
+        SURVEY_MANAGERS,
+        pk=_link,
+        data=lambda w: _survey_editor_fields(),
+        done=lambda w: w.link.config.get("title") == {"en": "Edited"},
+        form_page=_page("feedback:survey_link_edit", _link),
+    ),
+    Endpoint("feedback:survey_link_preview", ("GET",), SURVEY_MANAGERS, pk=_link),
+    Endpoint("feedback:survey_link_qr_png", ("GET",), SURVEY_MANAGERS, pk=_link),
+    Endpoint("feedback:survey_link_qr_svg", ("GET",), SURVEY_MANAGERS, pk=_link),
+]
 POST_ENDPOINTS = [e for e in ENDPOINTS if "POST" in e.methods]
 OBJECT_ENDPOINTS = [e for e in ENDPOINTS if e.pk is not None]
 
@@ -555,6 +598,7 @@ def world(personas, journey) -> World:
         ),
         followup=_world_followup(journey, reviews, personas[Role.STAFF]),
         **_world_lanes(journey, research, personas[Role.EDITOR]),
+        link=survey_link_create(actor=personas[Role.EDITOR], touchpoint=reviews),
     )
 
 

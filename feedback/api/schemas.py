@@ -61,6 +61,14 @@ class AnswerSchema(Schema):
     solutions: int | None = Field(None, strict=True, ge=1, le=5)
     simplicity: int | None = Field(None, strict=True, ge=1, le=5)
     responsibility: int | None = Field(None, strict=True, ge=1, le=5)
+    ces: int | None = Field(
+        None,
+        strict=True,
+        ge=1,
+        le=7,
+        description="Customer Effort Score: 'The company made it easy to handle my issue',"
+        " 1 (strongly disagree) to 7 (strongly agree).",
+    )
     comment: str = Field("", strict=True, max_length=10_000)
     language: str = Field("", strict=True, max_length=16)
     customer: str | None = Field(None, strict=True, min_length=1, max_length=200)
@@ -150,6 +158,7 @@ class ResponseOut(Schema):
     solutions: int | None
     simplicity: int | None
     responsibility: int | None
+    ces: int | None
     comment: str
     language: str
 

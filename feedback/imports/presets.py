@@ -75,6 +75,11 @@ FIELDS: dict[Target, list[FieldSpec]] = {
         FieldSpec("solutions", _("Solutions (1-5)"), help=_RATING_HELP),
         FieldSpec("simplicity", _("Simplicity (1-5)"), help=_RATING_HELP),
         FieldSpec("responsibility", _("Responsibility (1-5)"), help=_RATING_HELP),
+        FieldSpec(
+            "ces",
+            _("Customer effort, CES (1-7)"),
+            help=_("A whole number from 1 (strongly disagree) to 7 (strongly agree)."),
+        ),
         FieldSpec("comment", _("Comment"), help=_("Up to 10,000 characters.")),
         FieldSpec("language", _("Language"), help=_("A language code such as “en” or “pt-BR”.")),
         FieldSpec("customer", _("Customer"), help=_("The customer's id or e-mail address.")),
@@ -143,6 +148,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "solutions": ("solution", "solutions", "solucao", "solucoes", "solucion", "solutie", "solutii"),
     "simplicity": ("simplicity", "simple", "simplicidade", "simplicidad", "simplitate", "ease"),
     "responsibility": ("responsibility", "responsabilidade", "responsabilidad", "responsabilitate"),
+    "ces": ("ces", "customer effort", "effort score", "esforco", "esfuerzo", "efort"),
     "comment": (
         "comment", "comments", "comentario", "comentarios", "comentariu", "comentarii", "why",
         "por que", "porque", "de ce", "reason", "motivo", "motiv", "feedback", "observac",

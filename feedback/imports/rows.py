@@ -43,7 +43,7 @@ MAX_ID = 200
 MAX_KIND = 40
 MAX_AMOUNT_DIGITS = 12  # before the decimal point: Activity.value is 14 digits, 2 of them cents
 SCORES = (("nps", 0, 10), ("csat", 1, 5), ("respect", 1, 5), ("solutions", 1, 5),
-          ("simplicity", 1, 5), ("responsibility", 1, 5))  # fmt: skip
+          ("simplicity", 1, 5), ("responsibility", 1, 5), ("ces", 1, 7))  # fmt: skip
 _RESOLVED_CACHE = 10_000  # distinct touchpoint texts remembered; a file of junk stays bounded
 
 _ENCODINGS = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16",

@@ -166,6 +166,7 @@ _RESPONSE_STAGING = """
         solutions smallint,
         simplicity smallint,
         responsibility smallint,
+        ces smallint,
         comment text NOT NULL,
         language text NOT NULL,
         customer text COLLATE "C",
@@ -176,12 +177,12 @@ _RESPONSE_STAGING = """
 """
 _RESPONSE_COPY = """
     COPY mot_staging_responses (line, touchpoint_id, external_id, submitted_at, nps, csat,
-        respect, solutions, simplicity, responsibility, comment, language, customer, contact,
-        kind, noted_experience)
+        respect, solutions, simplicity, responsibility, ces, comment, language, customer,
+        contact, kind, noted_experience)
     FROM STDIN (FORMAT BINARY)
 """
 _RESPONSE_TYPES = [
-    "int8", "int8", "text", "timestamptz", *["int2"] * 6, *["text"] * 6
+    "int8", "int8", "text", "timestamptz", *["int2"] * 7, *["text"] * 6
 ]  # fmt: skip
 _ACTIVITY_STAGING = """
     CREATE TEMP TABLE mot_staging_activities (
@@ -284,6 +285,7 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
             a.solutions,
             a.simplicity,
             a.responsibility,
+            a.ces,
             a.comment,
             a.language,
             a.customer or None,
@@ -299,10 +301,10 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
         """
         INSERT INTO {response} (workspace_id, touchpoint_id, customer_id, source,
             external_id, submitted_at, nps, csat, respect, solutions, simplicity,
-            responsibility, comment, language, contact, kind, noted_experience, created_at)
+            responsibility, ces, comment, language, contact, kind, noted_experience, created_at)
         SELECT DISTINCT ON (s.external_id)
             %s, s.touchpoint_id, c.id, %s, s.external_id, s.submitted_at, s.nps, s.csat,
-            s.respect, s.solutions, s.simplicity, s.responsibility, s.comment, s.language,
+            s.respect, s.solutions, s.simplicity, s.responsibility, s.ces, s.comment, s.language,
             s.contact, s.kind, s.noted_experience, now()
         FROM mot_staging_responses s
         LEFT JOIN {customer} c ON c.workspace_id = %s AND c.external_id = s.customer

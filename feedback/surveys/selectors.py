@@ -9,6 +9,8 @@ running it).
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -16,8 +18,9 @@ from django.db import connection
 
 from feedback.followups.models import FollowUpSettings
 from feedback.hooks.models import Endpoint
-from feedback.models import SurveyLink
+from feedback.models import SurveyBranding, SurveyLink
 from feedback.services import TouchpointRef
+from feedback.surveys.config import Survey, survey_of
 from journeys.models import Journey, Touchpoint
 from mot.models import Workspace
 from mot.sql import Identifiers, Sql, fetch, sql
@@ -31,6 +34,7 @@ _NAMES = Identifiers(
     Workspace._meta.db_table,
     FollowUpSettings._meta.db_table,
     Endpoint._meta.db_table,
+    SurveyBranding._meta.db_table,
     *_RULE_COLUMNS,
 )
 
@@ -40,12 +44,15 @@ class PublicLink:
     token: str
     revoked: bool
     touchpoint_id: int
-    title: str  # the touchpoint's, shown to the customer
+    title: str  # the touchpoint's: internal, never shown to the customer
     touchpoint: TouchpointRef
     workspace_id: int
     language: str  # the link's fixed language, "" for the visitor's browser
     workspace_language: str  # the workspace's default: for a browser asking for none we have
     rule: FollowUpSettings  # the workspace's follow-up rule (its defaults when never set)
+    survey: Survey  # what the survey asks and says (the link's editor)
+    logo_hash: str  # the workspace's survey logo ("" for none), part of its URL
+    accent: str  # the workspace's accent colour, "#rrggbb" or ""
     # Whether the workspace has an enabled outgoing webhook: without one (most workspaces), a
     # stored answer has no event to send and the request does not ask the cache which.
     has_webhooks: bool
@@ -62,6 +69,7 @@ def _names() -> dict[str, Sql]:
         "workspaces": _NAMES[Workspace._meta.db_table],
         "rules": _NAMES[FollowUpSettings._meta.db_table],
         "endpoints": _NAMES[Endpoint._meta.db_table],
+        "brandings": _NAMES[SurveyBranding._meta.db_table],
     }
 
 
@@ -70,7 +78,8 @@ def public_link(token: str) -> PublicLink | None:
         sql(
             """
             SELECT l.token, l.revoked_at IS NOT NULL, t.id, t.title, t.journey_id, t.owner_id,
-                t.mot_stage, j.workspace_id, l.language, w.default_language,
+                t.mot_stage, j.workspace_id, l.language, w.default_language, l.config,
+                b.logo_hash, b.accent,
                 EXISTS (
                     SELECT 1 FROM {endpoints} e WHERE e.workspace_id = j.workspace_id AND e.enabled
                 ),
@@ -80,6 +89,7 @@ def public_link(token: str) -> PublicLink | None:
             JOIN {journeys} j ON j.id = t.journey_id
             JOIN {workspaces} w ON w.id = j.workspace_id
             LEFT JOIN {rules} s ON s.workspace_id = j.workspace_id
+            LEFT JOIN {brandings} b ON b.workspace_id = j.workspace_id
             WHERE l.token = %s
             """,
             token[:64],
@@ -91,7 +101,7 @@ def public_link(token: str) -> PublicLink | None:
         return None
     row = rows[0]
     token, revoked, tp, title, journey, owner, stage, workspace, language, default = row[:10]
-    hooks, rule = row[10], row[11:]
+    config, logo_hash, accent, hooks, *rule = row[10:]
     return PublicLink(
         token=token,
         revoked=bool(revoked),
@@ -106,5 +116,18 @@ def public_link(token: str) -> PublicLink | None:
             if rule[0] is None
             else FollowUpSettings.from_db(connection.alias, _RULE_FIELDS, rule)
         ),
+        # psycopg decodes the jsonb column; SQLite hands over its text.
+        survey=survey_of(json.loads(config) if isinstance(config, str) else config),
+        logo_hash=logo_hash or "",
+        accent=_colour(accent),
         has_webhooks=bool(hooks),
     )
+
+
+_HEX = re.compile(r"#[0-9a-f]{6}")
+
+
+def _colour(value: str | None) -> str:
+    """The accent colour as the survey's stylesheet URL takes it ("#rrggbb"), "" if none."""
+    value = (value or "").lower()
+    return value if _HEX.fullmatch(value) else ""

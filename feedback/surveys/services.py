@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from feedback.models import Response, Source, SurveyLink
+from feedback.models import Response, Source, SurveyBranding, SurveyLink
 from mot.language import supported
 from mot.policy import Action, require
 
@@ -93,3 +93,54 @@ def count_submission(*, token: str, workspace_id: int, touchpoint_id: int, submi
     if first:
         SurveyLink.objects.filter(token=token).update(submissions=F("submissions") + 1)
     return bool(first)
+
+
+def logo_of(*, token: str, digest: str) -> tuple[bytes, str] | None:
+    """The logo (bytes, MIME type) of the workspace of the link ``token``, if its hash is
+    ``digest``."""
+    row = (
+        SurveyBranding.objects.filter(
+            workspace__journeys__touchpoints__survey_links__token=token[:64],
+            logo_hash=digest[:16],
+            logo__isnull=False,
+        )
+        .values_list("logo", "logo_type")
+        .first()
+    )
+    return (bytes(row[0]), row[1]) if row else None
+
+
+def survey_link_configure(
+    *, actor: Membership, link: SurveyLink, config: dict, language: str
+) -> SurveyLink:
+    """Save what the link's survey asks and says (the editor's form, feedback.surveys.editor),
+    and its language ("" for the visitor's browser)."""
+    require(actor, Action.MANAGE_SURVEYS, link.touchpoint)
+    link.config = config
+    link.language = supported(language) or ""
+    link.save(update_fields=["config", "language"])
+    return link
+
+
+def branding_set(
+    *,
+    actor: Membership,
+    logo: tuple[bytes, str, str] | None,
+    remove_logo: bool,
+    accent: str,
+) -> SurveyBranding:
+    """The workspace's accent colour, and its logo replaced (``logo``: bytes, MIME type,
+    hash, checked by the form) or removed; otherwise the logo is kept."""
+    workspace = actor.workspace
+    require(actor, Action.MANAGE_SURVEYS, workspace)
+    with transaction.atomic():
+        branding, _created = SurveyBranding.objects.select_for_update().get_or_create(
+            workspace=workspace
+        )
+        branding.accent = accent
+        if logo is not None:
+            branding.logo, branding.logo_type, branding.logo_hash = logo
+        elif remove_logo:
+            branding.logo, branding.logo_type, branding.logo_hash = None, "", ""
+        branding.save()
+    return branding

@@ -6,6 +6,22 @@ from feedback.surveys import views
 app_name = "feedback"
 
 urlpatterns = [
+    path("surveys/", views.surveys, name="surveys"),
+    path("surveys/branding/", views.surveys_branding, name="surveys_branding"),
+    path("survey-links/<int:pk>/edit/", views.survey_link_edit, name="survey_link_edit"),
+    path("survey-links/<int:pk>/preview/", views.survey_link_preview, name="survey_link_preview"),
+    path(
+        "survey-links/<int:pk>/qr.png",
+        views.survey_link_qr,
+        {"kind": "png"},
+        name="survey_link_qr_png",
+    ),
+    path(
+        "survey-links/<int:pk>/qr.svg",
+        views.survey_link_qr,
+        {"kind": "svg"},
+        name="survey_link_qr_svg",
+    ),
     path("touchpoints/<int:pk>/survey-links/", views.survey_links, name="survey_links"),
     path(
         "touchpoints/<int:pk>/survey-links/new/",

@@ -27,6 +27,7 @@ def feedback_rows(journey, editor):
         ImportJob,
         Response,
         SavedMapping,
+        SurveyBranding,
         SurveyLink,
         hash_token,
     )
@@ -61,6 +62,7 @@ def feedback_rows(journey, editor):
         external_id="a-1",
     )
     SurveyLink.objects.create(touchpoint=tp, created_by=editor)
+    SurveyBranding.objects.create(workspace=journey.workspace, accent="#aa3300")
     ApiToken.objects.create(
         workspace=journey.workspace, name="Zapier", prefix="abc", token_hash=hash_token("abc")
     )

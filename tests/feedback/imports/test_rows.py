@@ -103,6 +103,23 @@ def test_ratings_are_1_to_5():
     ]
 
 
+def test_ces_is_1_to_7():
+    columns = [*COLUMNS, "Effort"]
+    layout = Layout("csv", Preset.GENERIC, columns, 1, encoding="utf-8", delimiter=",")
+    mapping = Mapping(Target.RESPONSES, {**RESPONSES.columns, "ces": len(FIELDS)})
+
+    def validate(ces: str):
+        row = ["checkout", "2025-05-01T10:22:33Z", "9", "", "", "", "", "", "a-1", ces]
+        return rows.validate(RawRow(2, row), layout=layout, mapping=mapping, resolve=resolve)
+
+    assert validate("7").record.ces == 7
+    assert validate("").record.ces is None
+    refused = validate("8")
+    assert [(e.column, e.value, e.reason) for e in refused] == [
+        ("Effort", "8", "must be a whole number from 1 to 7")
+    ]
+
+
 def test_an_answer_needs_nps_or_csat():
     assert errors(nps="") == [("NPS", "", "needs an NPS or a CSAT score")]
     assert record(nps="", csat="3").csat == 3

@@ -77,6 +77,7 @@ def test_answers_are_stored_with_all_their_fields(workspace, tps):
                     solutions=3,
                     simplicity=2,
                     responsibility=1,
+                    ces=6,
                     comment="Tab\there, new\nline, back\\slash, «ünïcode»",
                     language="fr",
                     customer="c-7",
@@ -102,6 +103,7 @@ def test_answers_are_stored_with_all_their_fields(workspace, tps):
         2,
         1,
     )
+    assert (a1.ces, a2.ces) == (6, None)
     assert a1.comment == "Tab\there, new\nline, back\\slash, «ünïcode»"
     assert (a1.language, a1.customer.external_id) == ("fr", "c-7")
     assert (a2.nps, a2.csat, a2.customer, a2.comment) == (None, 2, None, "")

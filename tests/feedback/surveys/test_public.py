@@ -42,7 +42,9 @@ def test_survey_page_needs_no_login_and_works_on_a_phone(client, link):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'name="viewport"' in html
-    assert "Reviews" in html
+    # The internal touchpoint name is never shown to customers: a neutral title instead.
+    assert "Reviews" not in html
+    assert "How was your experience?" in html
     for n in range(11):
         assert f'name="nps" value="{n}"' in html
     assert 'name="nps" value="11"' not in html
