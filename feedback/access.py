@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from feedback.models import FollowUp, ImportJob, SurveyLink
+from feedback.models import Customer, FollowUp, ImportJob, SurveyLink
 from mot.models import Membership
 from mot.policy import Action, get_for
 
@@ -54,4 +54,12 @@ def get_followup_for(
         pk,
         action,
         workspace_path="workspace_id",
+    )
+
+
+def get_customer_for(
+    request: HttpRequest, workspace_slug: str, pk: int, action: Action
+) -> tuple[Membership, Customer]:
+    return get_for(
+        request, workspace_slug, Customer.objects.all(), pk, action, workspace_path="workspace_id"
     )

@@ -6,6 +6,7 @@ from feedback.models import (
     Customer,
     Delivery,
     Endpoint,
+    ErasedCustomer,
     FollowUp,
     FollowUpEvent,
     FollowUpSettings,
@@ -21,9 +22,18 @@ from feedback.models import (
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "workspace", "created_at"]
+    list_display = ["external_id", "workspace", "segment", "country", "plan", "created_at"]
     search_fields = ["external_id"]
+    list_filter = ["workspace", "segment"]
+
+
+@admin.register(ErasedCustomer)
+class ErasedCustomerAdmin(admin.ModelAdmin):
+    """The audit of erasures: who erased which pseudonymised customer, when."""
+
+    list_display = ["pseudonym", "workspace", "erased_by", "erased_at"]
     list_filter = ["workspace"]
+    readonly_fields = ["workspace", "digest", "pseudonym", "erased_at", "erased_by"]
 
 
 @admin.register(Response)

@@ -21,8 +21,9 @@ from django.utils.translation import gettext, gettext_noop
 
 from feedback.demo_data import load_demo_feedback
 from journeys.blueprints import BLUEPRINTS
-from journeys.models import Touchpoint
+from journeys.models import Journey, Touchpoint
 from journeys.services import journey_create_from_blueprint
+from journeys.services.personas import journey_set_personas, persona_create
 from mot.models import Membership, Role, Workspace
 
 WORKSPACE_SLUG = "demo-retail"
@@ -92,13 +93,34 @@ def load_demo() -> tuple[Workspace, list[DemoUser], bool]:
         created_any |= load_demo_feedback(workspace) > 0
         return workspace, DEMO_USERS, created_any
     admin = members[Role.ADMIN]
+    journeys = {}
     for key in BLUEPRINTS:
         name = str(BLUEPRINTS[key].label)
-        journey = journey_create_from_blueprint(actor=admin, key=key, name=name)
+        journey = journeys[key] = journey_create_from_blueprint(actor=admin, key=key, name=name)
         created_any = True
         for title, role in DEMO_OWNERS.items():
             Touchpoint.objects.filter(journey=journey, title=gettext(title)).update(
                 owner=members[role]
             )
+    _demo_personas(admin, journeys)
     load_demo_feedback(workspace)
     return workspace, DEMO_USERS, created_any
+
+
+# The demo personas and the customer segment each stands for (feedback.demo_data.SEGMENTS),
+# and the journeys each appears on.
+DEMO_PERSONAS = (
+    (gettext_noop("Busy parent"), "Families", ("online_shop", "restaurant")),
+    (gettext_noop("Student on a budget"), "Students", ("online_shop", "restaurant")),
+    (gettext_noop("Operations lead"), "Business", ("saas_onboarding", "restaurant")),
+)
+
+
+def _demo_personas(admin: Membership, journeys: dict[str, Journey]) -> None:
+    on: dict[str, list] = {key: [] for key in journeys}
+    for name, segment, keys in DEMO_PERSONAS:
+        persona = persona_create(actor=admin, name=gettext(name), segment=segment)
+        for key in keys:
+            on[key].append(persona)
+    for key, personas in on.items():
+        journey_set_personas(actor=admin, journey=journeys[key], personas=personas)

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from feedback.customers import Profile
 from feedback.demo_followups import demo_followups_apply, plan_for
 from feedback.followups.models import Status
 from feedback.models import Activity, Customer, Response, Source
@@ -129,6 +130,23 @@ COMMENTS = {
     },
 }
 LANGUAGES = ["pt", "pt", "es", "ro", "en"]  # the seeds' readers: mostly Portuguese
+# Each demo customer's segment, plan and country, drawn from its number (not from the random
+# generator, so the answers stay as they were): the segments are those of the demo personas
+# (feedback.demo), so a persona's curve and the segment filters have answers to show.
+SEGMENTS = ("Families", "Students", "Business")
+PLANS = ("Free", "Plus", "Premium")
+COUNTRIES = {"pt": "PT", "es": "ES", "ro": "RO", "en": "GB"}
+
+
+def demo_profile(n: int, language: str) -> Profile:
+    """Demo customer number ``n``'s attributes (e-mail and name are made up, at example.com)."""
+    return Profile(
+        email=f"customer{n:04d}@example.com",
+        name=f"Customer {n:04d}",
+        segment=SEGMENTS[n % len(SEGMENTS)],
+        country=COUNTRIES[language],
+        plan=PLANS[(n // 3) % len(PLANS)],
+    )
 
 
 def _character(title: str) -> str:
@@ -213,6 +231,7 @@ def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[
                     comment=rng.choice(COMMENTS[experience][language]) if with_comment else "",
                     language=language,
                     customer=customer,
+                    profile=demo_profile(n, language) if k == 0 else None,
                 )
             )
             if experience == "pain" and with_comment:  # the default rule opens a follow-up

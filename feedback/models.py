@@ -11,9 +11,10 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
 from django.utils.translation import gettext_lazy as _
 
+from feedback.countries import validate_country
 from feedback.experience import NotedExperience, experience_expression
 from journeys.models import Touchpoint
 from mot.models import Membership, Workspace
@@ -51,6 +52,28 @@ class Customer(models.Model):
     )
     external_id = models.CharField(_("customer id"), max_length=200)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # What imports, the API and webhooks say of the customer (feedback.customers): the latest
+    # non-empty value of each wins; an empty one never blanks a stored value. E-mail and name
+    # are personal data, shown only to the roles the policy lets see a customer's contact.
+    email = models.EmailField(_("e-mail"), blank=True, default="", db_default="")
+    name = models.CharField(_("name"), max_length=200, blank=True, default="", db_default="")
+    segment = models.CharField(_("segment"), max_length=100, blank=True, default="", db_default="")
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_country],
+        help_text=_("An ISO 3166 two-letter code such as “PT” or “BR”."),
+    )
+    plan = models.CharField(_("plan"), max_length=100, blank=True, default="", db_default="")
+    # Free attributes: at most MAX_ATTRIBUTES names, each with a short text value.
+    attributes = models.JSONField(
+        _("attributes"), blank=True, default=dict, db_default=Value({}, JSONField())
+    )
+    # Set when an admin erased the customer's personal data (a GDPR request).
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer")
@@ -63,6 +86,40 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+
+class ErasedCustomer(models.Model):
+    """A customer whose personal data an admin erased: who did it and when (the audit), and a
+    keyed digest of the erased customer id, so that a later import or API call naming that id
+    does not create the customer again (its answers are stored without a customer)."""
+
+    workspace = models.ForeignKey(
+        Workspace,
+        on_delete=models.CASCADE,
+        related_name="erased_customers",
+        verbose_name=_("workspace"),
+    )
+    digest = models.CharField(_("digest of the erased id"), max_length=64)
+    pseudonym = models.CharField(_("pseudonym"), max_length=200)
+    erased_at = models.DateTimeField(_("erased at"), auto_now_add=True)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("erased by"),
+    )
+
+    class Meta:
+        verbose_name = _("erased customer")
+        verbose_name_plural = _("erased customers")
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "digest"], name="erased_customer_digest")
+        ]
+
+    def __str__(self) -> str:
+        return self.pseudonym
 
 
 class Response(models.Model):

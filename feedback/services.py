@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback.customers import Profile, customers_get_or_create, profiles_merged
 from feedback.followups.alerts import announce_marker, announce_soon
 from feedback.followups.models import FollowUpSettings
 from feedback.followups.rules import (
@@ -33,7 +34,7 @@ from feedback.followups.rules import (
     rule_selects,
     settings_of,
 )
-from feedback.models import SCORES, Customer, Kind, NotedExperience, Response
+from feedback.models import SCORES, Kind, NotedExperience, Response
 from journeys.models import Touchpoint
 from metrics.services import metrics_note_keys, metrics_request
 from mot.cache import get_many_and_add
@@ -62,6 +63,7 @@ class AnswerIn:
     contact: str = ""  # an e-mail or phone the customer agreed to be reached at (checked)
     kind: str = Kind.SURVEY_ANSWER  # a record (complaint, interview note…) has no score
     noted_experience: str = ""  # a record's experience as logged; blank: "unknown"
+    profile: Profile | None = None  # what the answer says of its customer (checked)
 
 
 @dataclass(frozen=True)
@@ -91,29 +93,6 @@ class IngestResult:
     duplicates: int = 0
     created_ids: list[int] = field(default_factory=list)
     followups: int = 0  # follow-ups the stored answers opened
-
-
-def customers_get_or_create(workspace_id: int, external_ids: set[str]) -> dict[str, int]:
-    """The workspace's customers with these external ids, created where missing."""
-    if not external_ids:
-        return {}
-    existing = dict(
-        Customer.objects.filter(
-            workspace_id=workspace_id, external_id__in=external_ids
-        ).values_list("external_id", "pk")
-    )
-    missing = external_ids - existing.keys()
-    if missing:
-        Customer.objects.bulk_create(
-            [Customer(workspace_id=workspace_id, external_id=e) for e in sorted(missing)],
-            ignore_conflicts=True,  # another request may create the same customer meanwhile
-        )
-        existing = dict(
-            Customer.objects.filter(
-                workspace_id=workspace_id, external_id__in=external_ids
-            ).values_list("external_id", "pk")
-        )
-    return existing
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +318,11 @@ def responses_ingest(
         and (not selected or connection.vendor == "postgresql")
     )
     with nullcontext() if single else transaction.atomic():
-        customers = customers_get_or_create(workspace_id, wanted_customers)
+        customers = customers_get_or_create(
+            workspace_id,
+            wanted_customers,
+            profiles_merged((a.customer, a.profile) for a in answers if a.profile),
+        )
         adapt = connection.ops.adapt_datetimefield_value
         now = adapt(timezone.now())
         stored, result.followups = _store(

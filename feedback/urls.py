@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("feedback.followups.urls")),
     path("", include("feedback.hooks.urls")),
     path("", include("feedback.records.urls")),
+    path("", include("feedback.customer_pages.urls")),
 ]

@@ -49,6 +49,12 @@ class Action(StrEnum):
     # Log a record without a score (a complaint, an interview note…) on a touchpoint: the CX
     # team and managers on any, staff on the touchpoints they own.
     LOG_RECORD = "log_record"
+    # See a customer's e-mail and name (personal data): the people who may act on answers, as
+    # for a follow-up's contact: managers on any touchpoint, staff on their own; admins.
+    # Editors read answers without them, and their CSV downloads leave them out.
+    READ_PERSONAL_DATA = "read_personal_data"
+    # Export or erase one customer's personal data (a GDPR request): admins only.
+    ERASE_CUSTOMER = "erase_customer"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -79,12 +85,23 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.READ_TEAM_FOLLOWUPS,
             Action.RECOMPUTE_METRICS,
             Action.LOG_RECORD,
+            Action.READ_PERSONAL_DATA,
         }
     ),
     Role.STAFF: frozenset(
-        {Action.VIEW, Action.ASSIGN_OWNER, Action.ACT_ON_TOUCHPOINT, Action.LOG_RECORD}
+        {
+            Action.VIEW,
+            Action.ASSIGN_OWNER,
+            Action.ACT_ON_TOUCHPOINT,
+            Action.LOG_RECORD,
+            Action.READ_PERSONAL_DATA,
+        }
     ),
 }
+
+
+# What staff may do only on the touchpoints they own (or follow-ups that name them).
+_ON_OWN_TOUCHPOINTS = frozenset({Action.ACT_ON_TOUCHPOINT, Action.READ_PERSONAL_DATA})
 
 
 def workspace_of(obj: Any) -> int:
@@ -101,7 +118,7 @@ def can(membership: Membership | None, action: Action, obj: Any = None) -> bool:
         return False
     if action not in ROLE_ACTIONS.get(membership.role, frozenset()):
         return False
-    if action is Action.ACT_ON_TOUCHPOINT and membership.role == Role.STAFF:
+    if action in _ON_OWN_TOUCHPOINTS and membership.role == Role.STAFF:
         # Staff act on the touchpoints they own, and on the follow-ups of those touchpoints or
         # assigned to them (an object names its responsible members); managers on any.
         if obj is None:

@@ -48,7 +48,7 @@ from feedback.followups.rules import followups_open
 from feedback.hooks.models import Endpoint
 from feedback.hooks.services import intake_create
 from feedback.imports.jobs import import_upload
-from feedback.models import Response, Source, SurveyBranding, SurveyLink
+from feedback.models import Customer, Response, Source, SurveyBranding, SurveyLink
 from feedback.surveys.services import survey_link_create
 from feedback.tokens.services import api_token_create
 from journeys.models import Journey, LaneKind, Stage, Touchpoint
@@ -251,6 +251,7 @@ class World:
     item: Any
     persona: Any
     branding: Any
+    customer: Any
 
 
 @pytest.fixture
@@ -262,6 +263,7 @@ def world(personas, journey, settings, tmp_path) -> World:
     pain = Response.objects.create(
         workspace_id=journey.workspace_id, touchpoint=touchpoint, source=Source.API,
         external_id="r1", submitted_at=timezone.now(), nps=3, comment="Slow",
+        customer=Customer.objects.create(workspace_id=journey.workspace_id, external_id="c-1"),
     )  # fmt: skip
     followups_open(workspace_id=journey.workspace_id, response_ids=[pain.pk])
     token, secret = api_token_create(actor=admin, name="walk")
@@ -314,6 +316,7 @@ def world(personas, journey, settings, tmp_path) -> World:
             logo_hash="0123456789abcdef",
             accent="#aa3300",
         ),
+        customer=pain.customer,
     )
 
 
@@ -336,6 +339,7 @@ def _pk(world: World, segment: str) -> int:
         "lanes": world.lane.pk,
         "items": world.item.pk,
         "personas": world.persona.pk,
+        "customers": world.customer.pk,
     }
     if segment not in by_segment:
         pytest.fail(f"no object to fill <int:pk> after {segment!r}/: add one to the walk")

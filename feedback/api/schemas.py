@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator, ConfigDict, field_validator
+from pydantic import BeforeValidator, ConfigDict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from feedback.customers import MAX_ATTRIBUTES, Profile, profile_of, profile_problems
 from feedback.experience import NotedExperience
 from feedback.followups.contact import clean_contact
 from feedback.models import Kind
@@ -47,6 +48,38 @@ StrictId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 TouchpointCode = Annotated[str, Field(strict=True, min_length=1, max_length=40)]
 
 
+class CustomerProfileSchema(Schema):
+    """What the answer says of its customer. Empty values leave stored ones as they are; the
+    latest non-empty value of each wins."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field("", strict=True, max_length=254)
+    name: str = Field("", strict=True, max_length=200)
+    segment: str = Field("", strict=True, max_length=100)
+    country: str = Field(
+        "", strict=True, max_length=2, description="An ISO 3166 two-letter code such as PT."
+    )
+    plan: str = Field("", strict=True, max_length=100)
+    attributes: dict[str, Annotated[str, Field(strict=True)]] = Field(
+        default_factory=dict,
+        description=f"Free attributes: at most {MAX_ATTRIBUTES} names, text values.",
+    )
+
+    @model_validator(mode="after")
+    def _checked(self) -> CustomerProfileSchema:
+        problems = profile_problems(**self.model_dump())
+        if problems:
+            field, reason = problems[0]
+            raise PydanticCustomError(
+                "customer", "{field}: {reason}", {"field": field, "reason": reason}
+            )
+        return self
+
+    def profile(self) -> Profile | None:
+        return profile_of(**self.model_dump())
+
+
 class AnswerSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -78,6 +111,11 @@ class AnswerSchema(Schema):
         max_length=200,
         description="An e-mail address or phone number the customer agreed to be contacted at.",
     )
+    customer_profile: CustomerProfileSchema | None = Field(
+        None,
+        description="The customer's e-mail, name, segment, country, plan and free attributes"
+        " (needs customer).",
+    )
     kind: KindName = Field(
         Kind.SURVEY_ANSWER.value,
         description="A survey answer (needs nps or csat) or a record without a score"
@@ -99,6 +137,12 @@ class AnswerSchema(Schema):
     def _utc(cls, value: datetime) -> datetime:
         return _as_utc(value)
 
+    @model_validator(mode="after")
+    def _profile_has_customer(self) -> AnswerSchema:
+        if self.customer_profile is not None and not self.customer:
+            raise PydanticCustomError("customer", "customer_profile needs customer")
+        return self
+
 
 def answers_in(workspace_id: int, items: list[AnswerSchema]) -> list[AnswerIn]:
     """The items as the ingestion takes them, touchpoint codes looked up in the workspace."""
@@ -114,7 +158,8 @@ def answers_in(workspace_id: int, items: list[AnswerSchema]) -> list[AnswerIn]:
                 else item.touchpoint
             ),
             noted_experience=item.experience or "",
-            **item.model_dump(exclude={"touchpoint", "experience"}),
+            profile=item.customer_profile.profile() if item.customer_profile else None,
+            **item.model_dump(exclude={"touchpoint", "experience", "customer_profile"}),
         )
         for item in items
     ]

@@ -66,6 +66,7 @@ class ExplorerForm(forms.Form):
     date_to = DayField(label=_("Submitted until"))
     has_comment = forms.BooleanField(label=_("Only answers with a comment"), required=False)
     customer = forms.CharField(label=_("Customer id"), max_length=200, required=False)
+    segment = forms.CharField(label=_("Segment"), max_length=100, required=False)
     source = forms.ChoiceField(
         label=_("Source"), required=False, choices=[("", _("Any source")), *Source.choices]
     )
@@ -137,6 +138,7 @@ class ExplorerForm(forms.Form):
             date_to=data.get("date_to"),
             has_comment=bool(data.get("has_comment")),
             customer=(data.get("customer") or "").strip(),
+            segment=(data.get("segment") or "").strip(),
             source=data.get("source") or "",
             kind=data.get("kind") or "",
             language=(data.get("language") or "").strip(),

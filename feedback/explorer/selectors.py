@@ -82,6 +82,7 @@ class ExplorerFilter:
     date_to: date | None = None  # submitted on or before this day
     has_comment: bool = False
     customer: str = ""  # the customer's external id, exactly
+    segment: str = ""  # the customer's segment, exactly (case aside)
     source: str = ""
     kind: str = ""  # a Kind value (a survey answer or a kind of record) or ""
     language: str = ""
@@ -137,6 +138,8 @@ def answers(*, workspace_id: int, filters: ExplorerFilter) -> QuerySet[Response]
         qs = qs.exclude(comment="")
     if f.customer:
         qs = qs.filter(customer__external_id=f.customer)
+    if f.segment:
+        qs = qs.filter(customer__segment__iexact=f.segment)
     if f.source:
         qs = qs.filter(source=f.source)
     if f.language:
@@ -294,12 +297,17 @@ def _with_rows(qs: QuerySet[Response]) -> QuerySet[Response]:
         "touchpoint",
         "touchpoint__title",
         "touchpoint__mot_stage",
+        "touchpoint__owner",
         "touchpoint__journey",
         "touchpoint__journey__name",
+        "touchpoint__journey__workspace",
         "touchpoint__stage",
         "touchpoint__stage__name",
         "customer",
         "customer__external_id",
+        "customer__segment",
+        "customer__email",
+        "customer__name",
     )
 
 
@@ -368,24 +376,37 @@ CSV_COLUMNS = (
     ("experience", _("Experience")),
     ("comment", _("Comment")),
     ("customer__external_id", _("Customer")),
+    ("customer__segment", _("Segment")),
+    ("customer__country", _("Country")),
+    ("customer__plan", _("Plan")),
     ("language", _("Language")),
     ("source", _("Source")),
     ("kind", _("Kind")),
     ("external_id", _("Answer id")),
 )
+# Personal data: only in the files of roles that may read it (mot.policy READ_PERSONAL_DATA).
+CSV_PERSONAL_COLUMNS = (
+    ("customer__email", _("Customer's e-mail")),
+    ("customer__name", _("Customer's name")),
+)
 
 
 def csv_rows(
-    *, queryset: QuerySet[Response], cell: Callable[[object], str] = safe_cell
+    *,
+    queryset: QuerySet[Response],
+    cell: Callable[[object], str] = safe_cell,
+    personal: bool = False,
 ) -> Iterator[list[str]]:
     """The header, then one row per answer of ``queryset``, read in chunks so memory stays flat.
 
     Codes (moment, experience, source) are exported as stored, so a file sorts and filters the
     same in every language; every text cell is neutralised for spreadsheets (mot.csvsafe) by
-    ``cell``, which also writes the file's decimal mark (mot.csvformat).
+    ``cell``, which also writes the file's decimal mark (mot.csvformat). ``personal`` adds
+    the customers' e-mail and name, for the roles that may read them.
     """
-    yield [cell(str(label)) for _field, label in CSV_COLUMNS]
-    fields = [name for name, _label in CSV_COLUMNS]
+    columns = (*CSV_COLUMNS, *CSV_PERSONAL_COLUMNS) if personal else CSV_COLUMNS
+    yield [cell(str(label)) for _field, label in columns]
+    fields = [name for name, _label in columns]
     for row in queryset.values_list(*fields).iterator(chunk_size=CSV_CHUNK):
         yield [
             cell(timezone.localtime(value) if isinstance(value, datetime) else value)

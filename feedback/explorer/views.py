@@ -40,6 +40,9 @@ def answer_list(request: HttpRequest, ws: str) -> HttpResponse:
     page = selectors.answer_page(
         queryset=matching, cursor=selectors.Cursor.decode(request.GET.get("cursor"))
     )
+    for answer in page.answers:
+        # E-mail and name only on the rows the member may act on (staff: their touchpoints).
+        answer.personal = can(membership, Action.READ_PERSONAL_DATA, answer.touchpoint)
     query = carried_query(request.GET, CARRIED_KEYS, max_length=200)
     partial = wants_partial(request)
     context = {
@@ -69,7 +72,13 @@ def answer_export(request: HttpRequest, ws: str) -> StreamingHttpResponse:
 
     def lines():
         yield "\ufeff"  # a byte-order mark, so spreadsheet programs read the accents as UTF-8
-        yield from file_format.lines(selectors.csv_rows(queryset=matching, cell=file_format.cell))
+        rows = selectors.csv_rows(
+            queryset=matching,
+            cell=file_format.cell,
+            # Every row or none: a file has one set of columns.
+            personal=can(membership, Action.READ_PERSONAL_DATA, membership.workspace),
+        )
+        yield from file_format.lines(rows)
 
     filename = f"mot-answers-{membership.workspace.slug}-{timezone.localdate():%Y-%m-%d}.csv"
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -20,6 +20,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from feedback.customers import profile_of, profile_problems
 from feedback.services import AnswerIn
 
 # What a field may be mapped to, and the range of each score (None: text).
@@ -32,6 +33,19 @@ TARGETS: dict[str, tuple[Any, tuple[int, int] | None]] = {
     "responsibility": (gettext_lazy("Responsibility (1-5)"), (1, 5)),
     "comment": (gettext_lazy("Comment"), None),
     "customer": (gettext_lazy("Customer id"), None),
+    "customer_email": (gettext_lazy("Customer's e-mail"), None),
+    "customer_name": (gettext_lazy("Customer's name"), None),
+    "segment": (gettext_lazy("Segment"), None),
+    "country": (gettext_lazy("Country (two-letter code)"), None),
+    "plan": (gettext_lazy("Plan"), None),
+}
+# The targets that say something of the customer, and the attribute each sets.
+PROFILE_TARGETS = {
+    "customer_email": "email",
+    "customer_name": "name",
+    "segment": "segment",
+    "country": "country",
+    "plan": "plan",
 }
 HIDDEN = "hidden:"  # a mapping key naming a hidden field rather than a question's ref
 MAX_COMMENT = 10_000
@@ -172,6 +186,7 @@ def read_answer(
         if f"{HIDDEN}{name}" in mapping:
             values[f"{HIDDEN}{name}"] = value
     fields: dict[str, Any] = {}
+    about: dict[str, str] = {}  # what the body says of the customer
     for key, target in mapping.items():
         if target not in TARGETS or key not in values or values[key] in (None, ""):
             continue
@@ -180,6 +195,8 @@ def read_answer(
             fields[target] = _score(target, value, key)
         elif target == "comment":
             fields[target] = _text(value, MAX_COMMENT)
+        elif target in PROFILE_TARGETS:
+            about[PROFILE_TARGETS[target]] = _text(value, 1_000).strip()
         else:
             fields[target] = _text(value, MAX_ID).strip() or None
     if fields.get("nps") is None and fields.get("csat") is None:
@@ -195,6 +212,12 @@ def read_answer(
         touchpoint_id = found
     if touchpoint_id is None:
         raise Unmapped(_("the intake has no touchpoint"))
+    if about and fields.get("customer"):
+        problems = profile_problems(**about)
+        if problems:
+            field, reason = problems[0]
+            raise Unmapped(_("customer %(field)s %(reason)s") % {"field": field, "reason": reason})
+        fields["profile"] = profile_of(**about)
     return AnswerIn(
         touchpoint_id=touchpoint_id,
         external_id=_token(response),

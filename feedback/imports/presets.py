@@ -89,6 +89,26 @@ FIELDS: dict[Target, list[FieldSpec]] = {
             help=_("An e-mail or phone the customer agreed to be contacted at, for follow-ups."),
         ),
         FieldSpec(
+            "customer_email",
+            _("Customer's e-mail"),
+            help=_("Personal data: shown only to the roles that may act on answers."),
+        ),
+        FieldSpec(
+            "customer_name",
+            _("Customer's name"),
+            help=_("Personal data: shown only to the roles that may act on answers."),
+        ),
+        FieldSpec(
+            "segment",
+            _("Segment"),
+            help=_(
+                "Such as “Families” or “Business”: personas and filters use it. A column "
+                "such as SurveyMonkey's “Custom Data 1” can carry it."
+            ),
+        ),
+        FieldSpec("country", _("Country"), help=_("A two-letter code such as “PT” or “BR”.")),
+        FieldSpec("plan", _("Plan"), help=_("Such as “Free” or “Premium”.")),
+        FieldSpec(
             "record_kind",
             _("Record kind"),
             help=_(
@@ -156,6 +176,12 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "language": ("language", "lang", "locale", "idioma", "lingua", "limba", "user language"),
     "customer": _CUSTOMER,
+    "customer_email": ("customer email", "customer e mail", "client email", "email cliente"),
+    "customer_name": ("customer name", "client name", "full name", "nome cliente",
+                      "nombre cliente", "nume client"),
+    "segment": ("segment", "customer segment", "segmento", "segmento cliente"),
+    "country": ("country", "country code", "pais", "tara"),
+    "plan": ("plan", "plano", "subscription", "subscription plan", "tier"),
     "contact": ("contact", "may we contact you", "phone", "phone number", "telephone",
                 "telefone", "telefono", "telefon", "contacto", "contato"),
     "occurred_at": (*_DATE, "occurred", "occurred at", "purchase date", "order date"),

@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from feedback.customers import Profile, profile_of, profile_problems
 from feedback.followups.contact import MAX_CONTACT, clean_contact
 from feedback.imports import records
 from feedback.imports.reading import as_text
@@ -40,6 +41,14 @@ from feedback.services import AnswerIn
 MAX_VALUE = 200  # characters of an offending value kept in a row error
 MAX_COMMENT = 10_000
 MAX_ID = 200
+# The mapping's customer attribute fields, and the attribute each one sets.
+_PROFILE_COLUMNS = {
+    "customer_email": "email",
+    "customer_name": "name",
+    "segment": "segment",
+    "country": "country",
+    "plan": "plan",
+}
 MAX_KIND = 40
 MAX_AMOUNT_DIGITS = 12  # before the decimal point: Activity.value is 14 digits, 2 of them cents
 SCORES = (("nps", 0, 10), ("csat", 1, 5), ("respect", 1, 5), ("solutions", 1, 5),
@@ -130,6 +139,8 @@ class _Plan:
         self.language, self.kind = columns.get("language", -1), columns.get("kind", -1)
         self.value = columns.get("value", -1)
         self.contact = columns.get("contact", -1)
+        # What a row says of its customer: read only when one of these columns is mapped.
+        self.profile = [(f, columns[f]) for f in _PROFILE_COLUMNS if f in columns]
         self.columns, self.file_kind = columns, mapping.kind  # records: feedback.imports.records
         self.when_field = "submitted_at" if mapping.target == Target.RESPONSES else "occurred_at"
         self.when = columns.get(self.when_field, -1)
@@ -177,12 +188,13 @@ class _Plan:
             customer = self._text(self.customer, "customer", cells, line, errors, MAX_ID)
             external_id = self._external_id(cells, line, errors)
             contact = self._contact(cells, line, errors) if self.contact >= 0 else ""
+            profile = self._profile(cells, line, errors) if self.profile and customer else None
             if errors:
                 return errors
             answer = _answer(touchpoint_id=touchpoint, external_id=external_id,
                              submitted_at=submitted_at, comment=comment, language=language,
-                             customer=customer or None, contact=contact, **scores,
-                             **record)  # fmt: skip
+                             customer=customer or None, contact=contact, profile=profile,
+                             **scores, **record)  # fmt: skip
             return ValidRow(line, answer)
         except Exception:  # a safety net: a cell we failed to foresee must not stop the file
             return [*errors, RowError(line, "", "", _("this row cannot be read"))]
@@ -293,6 +305,23 @@ class _Plan:
         elif _BAD_TEXT.search(text):
             errors.append(self._error(line, i, text, self._bad_text_reason(text)))
         return text
+
+    def _profile(self, cells: list, line: int, errors: list[RowError]) -> Profile | None:
+        """The row's customer attributes; a bad one is the row's error, an empty one is none."""
+        values = {}
+        for field, i in self.profile:
+            value = cells[i] if i < len(cells) else None
+            values[_PROFILE_COLUMNS[field]] = (
+                value.strip() if type(value) is str else as_text(value)
+            )
+        problems = profile_problems(**values)
+        if problems:
+            at = {_PROFILE_COLUMNS[f]: i for f, i in self.profile}
+            for field, reason in problems:
+                i = at[field]
+                errors.append(self._error(line, i, values[field], reason))
+            return None
+        return profile_of(**values)
 
     def _contact(self, cells: list, line: int, errors: list[RowError]) -> str:
         before = len(errors)

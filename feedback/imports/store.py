@@ -38,16 +38,18 @@ from itertools import islice
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from feedback.customers import (
+    Profile,
+    customers_get_or_create,
+    erased_digest,
+    profile_add,
+    profiles_apply,
+)
 from feedback.followups.rules import followups_open, settings_of
 from feedback.imports.ahead import chunks_drawn_ahead
 from feedback.imports.types import ActivityIn, Target
-from feedback.models import Activity, Customer, Response, Source
-from feedback.services import (
-    AnswerIn,
-    AnswersRefused,
-    customers_get_or_create,
-    responses_ingest,
-)
+from feedback.models import Activity, Customer, ErasedCustomer, Response, Source
+from feedback.services import AnswerIn, AnswersRefused, responses_ingest
 from journeys.models import Journey, Touchpoint
 from mot.sql import Identifiers, Sql, sql
 
@@ -226,7 +228,9 @@ def _execute(cursor, statement: Sql) -> None:
     cursor.execute(statement.text, statement.params)
 
 
-def _insert_customers(cursor, workspace_id: int, staging: Sql) -> None:
+def _insert_customers(cursor, workspace_id: int, staging: Sql, blocked: Iterable[str] = ()) -> None:
+    """Create the staged customers not stored yet, except ``blocked`` (erased customers' ids:
+    their answers are stored without a customer)."""
     # Sorted: a chunk locks its customer keys in one order.
     _execute(
         cursor,
@@ -235,14 +239,26 @@ def _insert_customers(cursor, workspace_id: int, staging: Sql) -> None:
             INSERT INTO {customer} (workspace_id, external_id, created_at)
             SELECT %s, customer, now()
             FROM (SELECT DISTINCT customer FROM {staging} WHERE customer IS NOT NULL) s
+            WHERE NOT customer = ANY(%s)
             ORDER BY customer
             ON CONFLICT (workspace_id, external_id) DO NOTHING
             """,
             workspace_id,
+            sorted(blocked),
             customer=NAMES[Customer._meta.db_table],
             staging=staging,
         ),
     )
+
+
+def _erased_among(workspace_id: int, erasures: bool, customers: Iterable[str | None]) -> set[str]:
+    """Which of these customer ids an admin erased (none to look up in a workspace without
+    erasures: the common import pays nothing)."""
+    if not erasures:
+        return set()
+    digests = {erased_digest(workspace_id, c): c for c in set(customers) if c}
+    found = ErasedCustomer.objects.filter(workspace_id=workspace_id, digest__in=digests)
+    return {digests[d] for d in found.values_list("digest", flat=True)}
 
 
 def _lock_touchpoints(cursor, workspace_id: int, wanted: set[int]) -> None:
@@ -273,28 +289,36 @@ def _lock_touchpoints(cursor, workspace_id: int, wanted: set[int]) -> None:
 
 
 def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -> StoreResult:
-    rows = (
-        (
-            line,
-            a.touchpoint_id,
-            a.external_id,
-            a.submitted_at,
-            a.nps,
-            a.csat,
-            a.respect,
-            a.solutions,
-            a.simplicity,
-            a.responsibility,
-            a.ces,
-            a.comment,
-            a.language,
-            a.customer or None,
-            a.contact,
-            a.kind,
-            a.noted_experience,
-        )
-        for line, a in enumerate(records)
-    )
+    # What the file says of its customers, merged in file order (the later line's non-empty
+    # values win), applied once every answer is stored. Filled by the thread drawing chunks,
+    # read after it is done.
+    profiles: dict[str, Profile] = {}
+
+    def staged_rows(records: Iterable[AnswerIn]) -> Iterator[tuple]:
+        for line, a in enumerate(records):
+            if a.profile is not None and a.customer:
+                profile_add(profiles, a.customer, a.profile)
+            yield (
+                line,
+                a.touchpoint_id,
+                a.external_id,
+                a.submitted_at,
+                a.nps,
+                a.csat,
+                a.respect,
+                a.solutions,
+                a.simplicity,
+                a.responsibility,
+                a.ces,
+                a.comment,
+                a.language,
+                a.customer or None,
+                a.contact,
+                a.kind,
+                a.noted_experience,
+            )
+
+    rows = staged_rows(records)
     # DISTINCT ON keeps each id's first line in the chunk; ON CONFLICT skips ids already
     # stored, by an earlier chunk or an earlier import.
     insert = sql(
@@ -321,6 +345,8 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
     staged = created = opened = 0
     checked: set[int] = set()
     rule = settings_of(workspace_id)  # once for the whole file
+    erasures = ErasedCustomer.objects.filter(workspace_id=workspace_id).exists()
+    blocked: set[str] = set()
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor  # psycopg's own cursor, for COPY
         cursor.execute(_RESPONSE_STAGING)
@@ -331,10 +357,12 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
                 if touchpoints:
                     _lock_touchpoints(cursor, workspace_id, touchpoints)
                     checked |= touchpoints
+                erased = _erased_among(workspace_id, erasures, (row[12] for row in chunk))
+                blocked |= erased
                 _copy_chunk(cursor, _RESPONSE_COPY, _RESPONSE_TYPES, chunk)
                 staged += len(chunk)
                 del chunk  # in staging now, while the thread draws the next one
-                _insert_customers(cursor, workspace_id, sql("mot_staging_responses"))
+                _insert_customers(cursor, workspace_id, sql("mot_staging_responses"), erased)
                 _execute(cursor, insert)
                 stored = [row[0] for row in cursor.fetchall()]
                 created += len(stored)
@@ -353,6 +381,7 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
                 cursor.execute("TRUNCATE mot_staging_responses")
         # Also dropped at commit; dropping now lets the caller store twice in one transaction.
         cursor.execute("DROP TABLE mot_staging_responses")
+    profiles_apply(workspace_id, {c: p for c, p in profiles.items() if c not in blocked})
     return StoreResult(created=created, duplicates=staged - created, followups=opened)
 
 
@@ -362,17 +391,20 @@ def _pg_activities(workspace_id: int, records: Iterable[ActivityIn]) -> StoreRes
         for line, a in enumerate(records)
     )
     staged = 0
+    erasures = ErasedCustomer.objects.filter(workspace_id=workspace_id).exists()
+    blocked: set[str] = set()
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor
         cursor.execute(_ACTIVITY_STAGING)
         with chunks_drawn_ahead(rows, CHUNK) as chunks:
             for chunk in chunks:
+                blocked |= _erased_among(workspace_id, erasures, (row[2] for row in chunk))
                 _copy_chunk(cursor, _ACTIVITY_COPY, _ACTIVITY_TYPES, chunk)
                 staged += len(chunk)
         if staged:
             # Activities are few next to answers: one statement each for the whole file.
             _tune_for_bulk(cursor)
-            _insert_customers(cursor, workspace_id, sql("mot_staging_activities"))
+            _insert_customers(cursor, workspace_id, sql("mot_staging_activities"), blocked)
             _execute(
                 cursor,
                 sql(

@@ -50,6 +50,12 @@ class DashboardForm(forms.Form):
             (NO_MOMENT, gettext_lazy("No moment tagged")),
         ],
     )
+    segment = forms.CharField(
+        label=_("Customer segment"),
+        max_length=100,
+        required=False,
+        help_text=_("Only the answers of customers of this segment, such as “Families”."),
+    )
     granularity = forms.ChoiceField(
         label=gettext_lazy("Trend by"),
         required=False,
@@ -106,5 +112,6 @@ class DashboardForm(forms.Form):
             channel=data.get("channel") or "",
             mot_stage=data.get("mot_stage") or "",
             granularity=data.get("granularity") or "",  # the field's choices, or ""
+            segment=(data.get("segment") or "").strip(),
         )
         return filters, journey

@@ -4,6 +4,7 @@ calculations (metrics/summaries.py). A fixed number of queries whatever the data
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from journeys.models import Journey
 from metrics.dashboard.expectations import ExpectationPanel, coverages, expectation_panel
@@ -23,6 +24,7 @@ from metrics.read.dashboard import (
 from metrics.read.expectations import expectation_sums
 from metrics.read.overview import last_run, retention_summary
 from metrics.read.recovery import recovery_by_touchpoint, recovery_effect
+from metrics.read.segments import segment_period_counts, segment_trend_counts
 from metrics.summaries import (
     Heatmap,
     Kpis,
@@ -71,6 +73,25 @@ class Dashboard:
     weakest_themes: dict[int, list[Theme]] = field(default_factory=dict)
 
 
+def _counts(workspace_id: int, journey_id: int | None, filters: DashboardFilter):
+    """Per touchpoint, its counts in the period: the stored rows, or the segment's answers."""
+    if filters.segment:
+        return segment_period_counts(
+            workspace_id=workspace_id,
+            journey_id=journey_id,
+            period=filters.period,
+            segment=filters.segment,
+        )
+    return period_counts(workspace_id=workspace_id, journey_id=journey_id, period=filters.period)
+
+
+def _trend(filters: DashboardFilter):
+    """The trend's reader: the stored rows, or the segment's answers."""
+    if filters.segment:
+        return partial(segment_trend_counts, segment=filters.segment)
+    return trend_counts
+
+
 def dashboard(
     *,
     workspace: Workspace,
@@ -85,9 +106,9 @@ def dashboard(
     touchpoints = touchpoint_infos(
         workspace_id=workspace.pk, journeys=journeys, journey_id=journey_id
     )
-    counts = period_counts(workspace_id=workspace.pk, journey_id=journey_id, period=filters.period)
+    counts = _counts(workspace.pk, journey_id, filters)
     moments, current = moment_rows(touchpoints, counts, filters, min_sample=min_sample)
-    trend, previous = trend_counts(
+    trend, previous = _trend(filters)(
         workspace_id=workspace.pk,
         journey_id=journey_id,
         period=filters.period,
@@ -102,6 +123,7 @@ def dashboard(
         workspace_id=workspace.pk,
         touchpoint_ids=[m.touchpoint.pk for m in painful],
         period=filters.period,
+        segment=filters.segment,
     )
     per_journey = weak_moments(moments)
     period = filters.period
@@ -152,7 +174,7 @@ def metric_rows(
 ) -> list[MomentRow]:
     """The per-touchpoint numbers of the CSV export: the page's touchpoints, same filter."""
     journey_id = journey.pk if journey else None
-    counts = period_counts(workspace_id=workspace.pk, journey_id=journey_id, period=filters.period)
+    counts = _counts(workspace.pk, journey_id, filters)
     touchpoints = touchpoint_infos(
         workspace_id=workspace.pk, journeys=journeys, journey_id=journey_id
     )

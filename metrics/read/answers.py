@@ -47,6 +47,9 @@ _LATEST_PAINS_SQL = """
         WHERE touchpoint_id = t.id AND workspace_id = %(workspace)s AND experience = %(pain)s
           AND submitted_at >= %(since)s AND submitted_at < %(until)s
           AND (comment <> '' OR NOT %(commented)s)
+          AND (CAST(%(segment)s AS text) = '' OR customer_id IN (
+              SELECT c.id FROM feedback_customer c
+              WHERE c.workspace_id = %(workspace)s AND upper(c.segment) = upper(%(segment)s)))
         ORDER BY submitted_at DESC, id DESC
         LIMIT %(limit)s
     ) AS r
@@ -61,10 +64,12 @@ def latest_pain_answers(
     commented: bool = False,
     since: datetime | None = None,
     until: datetime | None = None,
+    segment: str = "",
 ) -> dict[int, list[PainAnswer]]:
     """Each touchpoint's latest pain answers, newest first (ties: the higher id first): one
     query, whatever their number. ``commented``: only answers with a comment; ``since`` (included)
-    and ``until`` (excluded): only answers submitted in between.
+    and ``until`` (excluded): only answers submitted in between; ``segment``: only answers of
+    customers of that segment (case aside).
 
     On PostgreSQL a lateral join reads each touchpoint's answers newest first (EXPLAIN: an Index
     Scan Backward on the (touchpoint, submitted_at) index under a Limit, per touchpoint) and
@@ -85,6 +90,7 @@ def latest_pain_answers(
             "until": until or _LATEST,
             "commented": commented,
             "limit": per_touchpoint,
+            "segment": segment,
         }
         with connection.cursor() as cursor:
             cursor.execute(_LATEST_PAINS_SQL, params)
@@ -95,6 +101,8 @@ def latest_pain_answers(
         )
         if commented:
             answers = answers.exclude(comment="")
+        if segment:
+            answers = answers.filter(customer__segment__iexact=segment)
         if since is not None:
             answers = answers.filter(submitted_at__gte=since)
         if until is not None:

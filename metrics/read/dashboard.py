@@ -89,6 +89,9 @@ class DashboardFilter:
     channel: str = ""  # a Channel value or ""
     mot_stage: str = ""  # a MotStage value, NO_MOMENT, or "" for any
     granularity: str = ""  # day, week, month; "" picks one for the period
+    # Only the answers of customers of this segment (case aside), aggregated on demand
+    # (metrics.read.segments): the tiles, trend, heatmap, moments and pain comments.
+    segment: str = ""
 
     @property
     def by_touchpoint(self) -> bool:
@@ -350,6 +353,7 @@ def pain_comments(
     touchpoint_ids: Iterable[int],
     period: Period,
     per_moment: int = PAIN_PER_MOMENT,
+    segment: str = "",
 ) -> dict[int, list[PainAnswer]]:
     """The latest pain answers with a comment of each touchpoint in the period, per touchpoint
     id, newest first: one query (:func:`metrics.read.answers.latest_pain_answers`)."""
@@ -362,6 +366,7 @@ def pain_comments(
         touchpoint_ids=list(touchpoint_ids),
         per_touchpoint=per_moment,
         commented=True,
+        segment=segment,
         **bounds,
     )
 

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from feedback.demo import DEMO_OWNERS, DEMO_USERS, WORKSPACE_NAME, load_demo
+from feedback.models import Customer, Response
 from journeys.blueprints import BLUEPRINTS
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import Journey, Persona, Stage, Touchpoint
 from mot.models import Membership, Role, Workspace
 from tests.marked_language import mark, marked_language
 
@@ -77,6 +78,26 @@ def test_demo_gives_owners_to_some_touchpoints_for_my_touchpoints():
     staff = workspace.memberships.get(role=Role.STAFF)
     owned = set(staff.owned_touchpoints.values_list("title", flat=True))
     assert {"Waiting for delivery", "Support chat", "Waiting for the food"} <= owned
+
+
+def test_demo_customers_carry_the_segments_of_the_demo_personas():
+    workspace, _users, _created = load_demo()
+    personas = {p.name: p.segment for p in Persona.objects.filter(workspace=workspace)}
+    assert personas == {
+        "Busy parent": "Families",
+        "Student on a budget": "Students",
+        "Operations lead": "Business",
+    }
+    shop = workspace.journeys.get(name="B2C online shop")
+    assert {p.segment for p in shop.personas.all()} == {"Families", "Students"}
+    customers = Customer.objects.filter(workspace=workspace)
+    segments = set(customers.values_list("segment", flat=True))
+    assert segments == set(personas.values())
+    assert not customers.filter(country="").exists()
+    assert not customers.filter(email="").exists()
+    # Every persona's segment has answers to draw from.
+    for segment in personas.values():
+        assert Response.objects.filter(workspace=workspace, customer__segment=segment).count() > 100
 
 
 def test_second_run_keeps_what_people_changed():

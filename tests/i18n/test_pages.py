@@ -23,7 +23,7 @@ import pytest
 from django.conf import settings
 
 from feedback.hooks.models import Endpoint, Intake
-from feedback.models import Response, SurveyLink
+from feedback.models import Customer, ErasedCustomer, Response, SurveyLink
 from journeys.models import Journey, Lane, LaneItem, Persona, Stage, Touchpoint
 from metrics.themes.models import WorkspaceTheme
 from mot.models import Membership, Workspace
@@ -98,6 +98,8 @@ def user_data() -> set[str]:
         (LaneItem, ["text"]),
         (Persona, ["name", "quote", "goals", "frustrations", "segment"]),
         (Response, ["comment"]),
+        (Customer, ["external_id", "email", "name", "segment", "plan"]),
+        (ErasedCustomer, ["pseudonym"]),
         (WorkspaceTheme, ["name"]),
         (Intake, ["name"]),
         (Endpoint, ["name", "url"]),

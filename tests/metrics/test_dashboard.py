@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from feedback.models import Response, Source
+from feedback.models import Customer, Response, Source
 from journeys.models import Channel, MotStage, Touchpoint
 from journeys.services import journey_create, stage_create, touchpoint_create
 from metrics import compute
@@ -26,7 +26,7 @@ from metrics.models import (
     Scope,
 )
 from metrics.read.dashboard import DashboardFilter, Period, workspace_journeys
-from mot.models import Role
+from mot.models import Role, Workspace
 from tests.conftest import login
 
 URL = "/w/acme/dashboard/"
@@ -446,6 +446,9 @@ def test_dates_after_today_are_refused_and_the_page_still_draws(client, manager,
 def _build_map(editor, journeys: int, stages: int, per_stage: int, days: int) -> None:
     """Touchpoints with daily rows, expectation rows, follow-up rows and a pain comment each, and
     each journey's recovery effect (so every query of the page runs)."""
+    family, _ = Customer.objects.get_or_create(
+        workspace_id=editor.workspace_id, external_id="family-1", defaults={"segment": "Families"}
+    )
     answers, recovery, rated = [], [], []
     for j in range(journeys):
         journey = journey_create(actor=editor, name=f"Journey {j}")
@@ -502,14 +505,15 @@ def _build_map(editor, journeys: int, stages: int, per_stage: int, days: int) ->
                 answers.append(
                     Response(workspace_id=journey.workspace_id, touchpoint=tp,
                              source=Source.IMPORT, external_id=f"{tp.pk}", nps=0,
-                             comment="Too slow", submitted_at=timezone.now())
+                             comment="Too slow", submitted_at=timezone.now(),
+                             customer=family)  # a customer of a segment, for its filter
                 )  # fmt: skip
     Response.objects.bulk_create(answers)
     RecoveryCounts.objects.bulk_create(recovery)
     ExpectationCounts.objects.bulk_create(rated)
 
 
-QUERIES = {"": None, "?channel=website": None, "?period=all": None}
+QUERIES = {"": None, "?channel=website": None, "?period=all": None, "?segment=Families": None}
 
 
 @pytest.mark.parametrize("query", list(QUERIES))
@@ -517,6 +521,10 @@ def test_query_count_does_not_grow_with_the_data(
     client, manager, editor, django_assert_num_queries, query
 ):
     _build_map(editor, journeys=1, stages=1, per_stage=2, days=2)
+    if "segment" in query:
+        # The segment's answers (one pain answer a touchpoint) are enough for every panel to
+        # run its query: the pain comments and the weakest moments' themes.
+        Workspace.objects.filter(pk=manager.workspace_id).update(min_sample=1)
     login(client, manager)
     client.get(URL + query)  # session warm
     # 16: the follow-ups' figures per touchpoint and the recovery effect are two of them, the

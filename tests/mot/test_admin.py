@@ -24,6 +24,7 @@ def feedback_rows(journey, editor):
         Activity,
         ApiToken,
         Customer,
+        ErasedCustomer,
         ImportJob,
         Response,
         SavedMapping,
@@ -34,7 +35,12 @@ def feedback_rows(journey, editor):
     from mot.models import Invitation
 
     tp = journey.touchpoints.first()
-    customer = Customer.objects.create(workspace=journey.workspace, external_id="c-1")
+    customer = Customer.objects.create(
+        workspace=journey.workspace, external_id="c-1", segment="Families", country="PT"
+    )
+    ErasedCustomer.objects.create(
+        workspace=journey.workspace, digest="0" * 64, pseudonym="erased-0", erased_by=editor.user
+    )
     Response.objects.create(
         workspace=journey.workspace,
         touchpoint=tp,

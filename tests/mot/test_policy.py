@@ -33,6 +33,10 @@ EXPECTED = {
     Action.READ_TEAM_FOLLOWUPS: {Role.ADMIN, Role.EDITOR, Role.MANAGER},
     # Issue 17: the CX team (admins, editors) names the workspace's own comment themes.
     Action.MANAGE_THEMES: {Role.ADMIN, Role.EDITOR},
+    # Issue 18: customers' e-mail and name for those who act on answers (staff: on their own
+    # touchpoints only, so not workspace-wide); a GDPR export or erasure for admins.
+    Action.READ_PERSONAL_DATA: {Role.ADMIN, Role.MANAGER},
+    Action.ERASE_CUSTOMER: {Role.ADMIN},
 }
 
 MATRIX = [(action, role, role in allowed) for action, allowed in EXPECTED.items() for role in Role]
@@ -73,6 +77,15 @@ def test_staff_act_only_on_the_touchpoints_they_own(staff, journey):
     assert not can(staff, Action.ACT_ON_TOUCHPOINT)
     with pytest.raises(PermissionDenied):
         require(staff, Action.ACT_ON_TOUCHPOINT, other)
+
+
+def test_staff_read_personal_data_on_the_touchpoints_they_own_only(staff, journey):
+    owned, other = Touchpoint.objects.filter(journey=journey)[:2]
+    owned.owner = staff
+    owned.save()
+    assert can(staff, Action.READ_PERSONAL_DATA, owned)
+    assert not can(staff, Action.READ_PERSONAL_DATA, other)
+    assert not can(staff, Action.READ_PERSONAL_DATA, staff.workspace)
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.MANAGER])

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from feedback.customers import profile_of
 from feedback.followups.models import FollowUp, FollowUpEvent, FollowUpSettings, Status
 from feedback.models import Activity, Customer
 from mot.models import Role
@@ -171,6 +172,27 @@ def test_the_contact_shows_only_to_roles_that_may_act(
 
     assert ("ana@example.com" in page) is sees
     assert (_url("status", followup.pk) in page) is sees
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [(Role.STAFF, True), (Role.MANAGER, True), (Role.ADMIN, True), (Role.EDITOR, False)],
+)
+def test_the_customers_email_and_name_show_only_to_roles_that_may_act(
+    client, workspace, personas, reviews, role, sees
+):
+    profile = profile_of(email="ana.private@example.com", name="Ana Private", segment="Families")
+    ingest(
+        workspace, answer(reviews, "a", contact="x@example.com", customer="c-1", profile=profile)
+    )
+    followup = FollowUp.objects.get()
+    login(client, personas[role])
+
+    page = client.get(_url("detail", followup.pk)).content.decode()
+
+    assert ("ana.private@example.com" in page) is sees
+    assert ("Ana Private" in page) is sees
+    assert "Families" in page
 
 
 def test_a_colleagues_follow_up_is_readable_but_shows_no_contact_nor_forms(

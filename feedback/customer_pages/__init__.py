@@ -1,0 +1,1 @@
+"""Admin pages for customers' personal data requests: find, export (JSON) and erase."""

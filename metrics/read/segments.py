@@ -1,0 +1,106 @@
+"""The dashboard's numbers for one customer segment, aggregated on demand from the answers.
+
+The stored rows (metrics.engine) count every answer of a touchpoint and day, whoever gave it;
+a customer's segment can change after its answers were counted (the latest value wins,
+feedback.customers), so per-segment rows would go stale without a recompute. These two queries
+read the answers of the segment's customers instead, counted exactly as the engine counts them
+(``metrics.engine.sql.counting``, survey answers only, days in the current time zone), and
+return what ``period_counts`` and ``trend_counts`` return: the page runs the same number of
+queries with or without a segment. Their cost grows with the period's answers, not with the
+number of rows shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import BooleanField, Case, QuerySet, Value, When
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from feedback.models import Kind, Response
+from metrics import compute
+from metrics.engine.sql import counting
+from metrics.read.dashboard import Period
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _answers(workspace_id: int, journey_id: int | None, segment: str) -> QuerySet[Response]:
+    answers = Response.objects.filter(
+        workspace_id=workspace_id, kind=Kind.SURVEY_ANSWER, customer__segment__iexact=segment
+    )
+    if journey_id is not None:
+        answers = answers.filter(touchpoint__journey_id=journey_id)
+    return answers
+
+
+def _within(answers: QuerySet[Response], start: date | None, end: date | None):
+    if start is not None:
+        answers = answers.filter(submitted_at__gte=_start_of(start))
+    if end is not None:
+        answers = answers.filter(submitted_at__lt=_start_of(end + timedelta(days=1)))
+    return answers
+
+
+def segment_period_counts(
+    *, workspace_id: int, journey_id: int | None, period: Period, segment: str
+) -> dict[int, compute.Counts]:
+    """Per touchpoint id, the counts of the segment's answers in the period: one query."""
+    answers = _answers(workspace_id, journey_id, segment)
+    if not period.all_time:
+        answers = _within(answers, period.start, period.end)
+    rows = answers.order_by().values("touchpoint_id").annotate(**counting())
+    return {
+        row.pop("touchpoint_id"): compute.Counts(**{k: int(v) for k, v in row.items()})
+        for row in rows
+    }
+
+
+_BUCKETS = {"day": TruncDate, "week": TruncWeek, "month": TruncMonth}
+
+
+def segment_trend_counts(
+    *,
+    workspace_id: int,
+    journey_id: int | None,
+    period: Period,
+    bucket: str,
+    segment: str,
+    touchpoint_ids: Iterable[int] | None = None,
+) -> tuple[list[tuple[date, compute.Counts]], compute.Counts | None]:
+    """As ``metrics.read.dashboard.trend_counts``, for the segment's answers: one query."""
+    answers = _answers(workspace_id, journey_id, segment)
+    if touchpoint_ids is not None:
+        answers = answers.filter(touchpoint_id__in=list(touchpoint_ids))
+    previous = period.previous()
+    if period.all_time:
+        answers = answers.annotate(current=Value(True))
+    else:
+        answers = _within(answers, (previous or period).start, period.end).annotate(
+            current=Case(
+                When(submitted_at__gte=_start_of(period.start), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    rows = (
+        answers.order_by()
+        .annotate(bucket=_BUCKETS[bucket]("submitted_at"))
+        .values("bucket", "current")
+        .annotate(**counting())
+        .order_by("bucket")
+    )
+    trend, before = [], compute.Counts()
+    for row in rows:
+        day = row.pop("bucket")
+        day = day.date() if isinstance(day, datetime) else day
+        counts = compute.Counts(**{k: int(v) for k, v in row.items() if k != "current"})
+        if row["current"]:
+            trend.append((day, counts))
+        else:
+            before += counts
+    return trend, (before if previous is not None else None)
