@@ -183,6 +183,10 @@ _RESPONSE_COPY = """
         contact, kind, noted_experience)
     FROM STDIN (FORMAT BINARY)
 """
+# Where the customer id stands in a staged row: the COPY's column order above.
+_STAGED_CUSTOMER = [
+    name.strip() for name in _RESPONSE_COPY.split("(", 1)[1].split(")", 1)[0].split(",")
+].index("customer")
 _RESPONSE_TYPES = [
     "int8", "int8", "text", "timestamptz", *["int2"] * 7, *["text"] * 6
 ]  # fmt: skip
@@ -357,7 +361,9 @@ def _pg_responses(workspace_id: int, source: str, records: Iterable[AnswerIn]) -
                 if touchpoints:
                     _lock_touchpoints(cursor, workspace_id, touchpoints)
                     checked |= touchpoints
-                erased = _erased_among(workspace_id, erasures, (row[12] for row in chunk))
+                erased = _erased_among(
+                    workspace_id, erasures, (row[_STAGED_CUSTOMER] for row in chunk)
+                )
                 blocked |= erased
                 _copy_chunk(cursor, _RESPONSE_COPY, _RESPONSE_TYPES, chunk)
                 staged += len(chunk)
