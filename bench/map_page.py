@@ -38,6 +38,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mot.settings")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'data' / 'bench_map.sqlite3'}")
 
 STAGES, PER_STAGE = 12, 200
+PER_LANE = 200
+ITEM_LANES = ("actions", "thoughts", "pains", "opportunities")
 WORKSPACE_SLUG = "bench-map"
 JOURNEY_NAME = f"Bench {STAGES}x{PER_STAGE}"
 PAGE_GOAL_MS, SWAP_GOAL_MS = 100.0, 30.0
@@ -123,9 +125,51 @@ def ensure_map():
                 batch_size=500,
             )
             print(f"built {JOURNEY_NAME} ({STAGES * PER_STAGE} touchpoints)")
+        ensure_lanes(journey, members)
         ensure_moments(journey)
     editor = next(m for m in members if m.role == Role.EDITOR)
     return journey, editor, members
+
+
+def ensure_lanes(journey, members) -> None:
+    """The default lanes (emotion curve, touchpoints) and four item lanes under them of
+    PER_LANE items each, spread over the stages (opportunities with owners and statuses):
+    reused when the journey already has them."""
+    from journeys.models import ItemStatus, Lane, LaneItem, LaneKind
+    from journeys.services.lanes import lanes_ensure
+
+    item_lanes = Lane.objects.filter(journey=journey, kind__in=ITEM_LANES)
+    if (
+        item_lanes.count() == len(ITEM_LANES)
+        and LaneItem.objects.filter(journey=journey).count() == len(ITEM_LANES) * PER_LANE
+    ):
+        return
+    item_lanes.delete()
+    lanes = lanes_ensure(journey=journey)
+    start = max(lane.position for lane in lanes) + 1
+    created = Lane.objects.bulk_create(
+        [Lane(journey=journey, kind=kind, position=start + i) for i, kind in enumerate(ITEM_LANES)]
+    )
+    stages = list(journey.stages.order_by("position"))
+    statuses = ItemStatus.values
+    items = []
+    for lane in created:
+        for i in range(PER_LANE):
+            stage = stages[i % len(stages)]
+            opportunity = lane.kind == LaneKind.OPPORTUNITIES
+            items.append(
+                LaneItem(
+                    journey=journey,
+                    lane=lane,
+                    stage=stage,
+                    position=i // len(stages),
+                    text=f"{lane.kind} note {i + 1} about what happens at {stage.name}",
+                    status=statuses[i % len(statuses)],
+                    owner=members[i % len(members)] if opportunity and i % 2 == 0 else None,
+                )
+            )
+    LaneItem.objects.bulk_create(items, batch_size=1000)
+    print(f"stored {len(ITEM_LANES)} lanes of {PER_LANE} items for {JOURNEY_NAME}")
 
 
 def ensure_moments(journey) -> None:

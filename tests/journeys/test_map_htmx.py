@@ -209,13 +209,35 @@ def _comparable(card: str) -> str:
 
 
 def test_card_get_answers_the_card_as_the_board_shows_it(hx, world):
-    html = fragment(hx.get(url("touchpoint_card", world.product.pk), headers=HX))
+    html = fragment(hx.get(url("touchpoint_card", world.product.pk) + "?focus=menu", headers=HX))
 
     board = hx.get(url("map", world.journey.pk), headers=BOARD).content.decode()
-    # The same controls as on the board (up/down, previous stage, owner form, Edit), only the
-    # focus mark and the per-render CSRF masking differ.
+    # Closed, the card is the board's (its "Actions" button focused): only the focus mark
+    # differs.
     assert _comparable(card_of(html, world.product)) == _comparable(card_of(board, world.product))
+    assert "data-autofocus" in card_of(html, world.product).split("Actions</a>")[0].split("<a ")[-1]
     assert announced(html) == ""
+
+
+def test_card_menu_opens_with_the_controls_the_board_leaves_out(hx, world):
+    board = card_of(
+        hx.get(url("map", world.journey.pk), headers=BOARD).content.decode(), world.product
+    )
+    # On the board: no form, no CSRF token, no arrow; one "Actions" link to the edit page.
+    assert "<form" not in board
+    assert "csrfmiddlewaretoken" not in board
+    assert "hx-" not in board
+    assert len(re.findall(r"<a [^>]*data-menu", board)) == 1
+    assert f'href="{url("touchpoint_edit", world.product.pk)}" data-menu' in board
+
+    opened = card_of(
+        fragment(hx.get(url("touchpoint_card", world.product.pk), headers=HX)), world.product
+    )
+    assert 'aria-expanded="true"' in opened
+    assert re.search(r'hx-get="[^"]+/edit/"\s*data-autofocus', opened)  # focus on Edit
+    assert re.findall(r'name="direction" value="(\w+)"', opened) == ["down", "prev"]
+    assert "Change who owns Product page" in opened
+    assert f'hx-post="{url("touchpoint_delete", world.product.pk)}"' in opened
 
 
 def test_add_touchpoint_answers_its_column_out_of_band(hx, world):
@@ -644,7 +666,7 @@ def test_board_filtered_by_mot_shows_only_those_cards(hx, filtered_map):
     assert sorted(card_titles(html)) == ["Review request", "Word of mouth"]
     assert "Showing 2 touchpoints that match the filters." in text_of(html)
     # A filtered board cannot be reordered: no drag target, no arrows.
-    assert "data-move-url" not in html
+    assert "data-movable" not in html
     assert "move-up" not in html
     assert "move-down" not in html
     assert 'data-can-reorder="0"' in html
@@ -674,7 +696,7 @@ def test_invalid_filter_values_filter_nothing(hx, filtered_map, query):
     html = _board(hx, filtered_map, query)
 
     assert len(card_titles(html)) == 5
-    assert "data-move-url" in html  # not filtered, so the board can still be reordered
+    assert "data-movable" in html  # not filtered, so the board can still be reordered
 
 
 def test_card_swapped_on_a_filtered_board_has_no_move_controls(hx, filtered_map):
@@ -685,7 +707,7 @@ def test_card_swapped_on_a_filtered_board_has_no_move_controls(hx, filtered_map)
     )
 
     card = card_of(fragment(response), filtered_map.reviews)
-    assert "data-move-url" not in card
+    assert "data-movable" not in card
     assert "move-" not in card
 
 
