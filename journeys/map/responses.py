@@ -24,12 +24,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from journeys.compare_views import compare_url_for
 from journeys.map import selectors
-from journeys.map.cards import CardRenderer
+from journeys.map.cards import CardRenderer, escape
 from journeys.map.curve import CurveRenderer
 from journeys.map.forms import MapFilterForm
 from journeys.map.lanes import add_lanes, journey_personas
@@ -72,6 +72,16 @@ def _record_loggers(membership: Membership, journey: Journey) -> dict:
     return {}
 
 
+def _options(choices: Iterable[tuple[str, Any]], *, selected: str = "") -> SafeString:
+    return mark_safe(  # noqa: S308 (each value and label escaped)
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
+    )
+
+
 def map_context(
     request: HttpRequest,
     membership: Membership,
@@ -104,9 +114,13 @@ def map_context(
             "owner": query.get("owner", ""),
         },
         "mot_legend": list(MOT_DESCRIPTIONS.items()),
-        "channel_choices": Channel.choices,
-        "mot_choices": MotStage.choices,
-        "phase_choices": Phase.choices,
+        # Every stage's "Add a touchpoint" form offers the same options: drawn once here, not
+        # by the template's loops in each of the stages.
+        "add_options": {
+            "channel": _options(Channel.choices, selected="other"),
+            "mot_stage": _options([("", _("None")), *MotStage.choices]),
+            "phase": _options(Phase.choices, selected="use"),
+        },
     }
     context["csrf_token_value"] = get_token(request)
     context["card_renderer"] = CardRenderer(
