@@ -292,8 +292,9 @@ def test_owner_answers_the_card_with_its_new_owner(hx, world, staff):
     html = fragment(response)
     card = card_of(html, world.reviews)
     assert staff.display_name in card
-    # The picker closes; focus returns to the card's "Owner…" control.
+    # The picker closes; focus returns to the card's "Owner…" control, in its open menu.
     assert re.search(r'class="button secondary small owner-open"[^>]*data-autofocus', card)
+    assert 'aria-expanded="true"' in card
     assert announced(html) == f"{staff.display_name} now owns “Reviews”."
     world.reviews.refresh_from_db()
     assert world.reviews.owner_id == staff.pk
@@ -303,6 +304,47 @@ def test_owner_answers_the_card_with_its_new_owner(hx, world, staff):
     )
     assert "No owner" in card_of(cleared, world.reviews)
     assert announced(cleared) == "“Reviews” has no owner now."
+
+
+def test_owner_picker_lists_every_member_by_name_and_email(hx, world, staff, personas, outsider):
+    Touchpoint.objects.filter(pk=world.reviews.pk).update(owner=staff)
+
+    # The whole fragment: the picker's own <li>s end card_of's match early.
+    card = fragment(hx.get(url("touchpoint_owner", world.reviews.pk), headers=HX))
+    assert card.startswith(f'<li class="card" id="tp-{world.reviews.pk}"')
+
+    # One radio per member of the workspace, and "Nobody"; the owner's is checked.
+    options = re.findall(r'<li data-search="([^"]*)"><label class="check">(.*?)</label></li>', card)
+    members = list(staff.workspace.memberships.select_related("user"))
+    assert len(options) == len(members) + 1
+    for member in members:
+        option = next(o for o in options if f'value="{member.pk}"' in o[1])
+        assert member.display_name in option[1]
+        assert member.user.email in option[1]
+        assert member.display_name.casefold() in option[0]  # what typing filters on
+        assert (" checked" in option[1]) == (member.pk == staff.pk)
+    assert outsider.display_name not in card
+    assert 'type="search"' in card
+    assert re.search(r"data-owner-search\s+data-autofocus", card)
+    assert f'hx-post="{url("touchpoint_owner", world.reviews.pk)}"' in card
+    # Cancel goes back to the card's menu, focus on its "Owner…".
+    assert f'hx-get="{url("touchpoint_card", world.reviews.pk)}?focus=owner"' in card
+
+
+def test_a_lane_item_menu_opens_on_demand(hx, world, editor):
+    from journeys.services.lanes import item_create, lane_create
+
+    lane = lane_create(actor=editor, journey=world.journey, kind="pains")
+    item = item_create(actor=editor, lane=lane, stage=world.research, text="Slow site")
+    board = hx.get(url("map", world.journey.pk), headers=BOARD).content.decode()
+    closed = re.search(rf'<li class="lane-item[^"]*" id="item-{item.pk}".*?</li>', board, re.S)
+    assert "<form" not in closed.group(0)
+    assert "data-menu" in closed.group(0)
+
+    opened = fragment(hx.get(url("item_card", item.pk) + "?focus=edit", headers=HX))
+    item_html = re.search(rf'id="item-{item.pk}".*?</li>', opened, re.S).group(0)
+    assert 'aria-expanded="true"' in item_html
+    assert re.findall(r'name="direction" value="(\w+)"', item_html) == ["next"]
 
 
 def test_owner_from_another_workspace_answers_422_and_keeps_the_owner(hx, world, staff, outsider):
