@@ -377,13 +377,14 @@ def add_lanes(
         focus=context.get("focus", ""),
         focus_item=context.get("focus_item"),
     )
+    late = context["card_renderer"].late  # the cells go in after the template (LateHtml)
     for lane in lanes:
         if lane.holds_items:
             own = items.get(lane.pk, [])
             lane.count = len(own)
-            lane.html = renderer.item_cells(lane, own)
+            lane.html = late.put(renderer.item_cells(lane, own))
         elif lane.kind == LaneKind.METRICS:
-            lane.html = renderer.metrics_cells(numbers)
+            lane.html = late.put(renderer.metrics_cells(numbers))
     context["lanes"] = lanes
     kinds = {lane.kind for lane in lanes}
     context["addable_kinds"] = [

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -173,7 +173,7 @@ def _add_moments(context: dict[str, Any], journey: Journey, outline: selectors.O
     )
     drawer = CurveRenderer(min_sample=renderer.labels.min_sample, labels=renderer.labels)
     context["curve"] = {
-        "cells": mark_safe(drawer.cells(outline, moments)),  # noqa: S308 (escaped parts)
+        "cells": renderer.late.put(drawer.cells(outline, moments)),
         "table": mark_safe(drawer.table(outline, moments))  # noqa: S308
         if context.get("with_curve_table")
         else "",
@@ -212,7 +212,8 @@ def render_map(
     )
     context["personas"] = journey_personas(journey=journey, every=context["can_edit"])
     context["chosen_personas"] = [p for p in context["personas"] if p.chosen]
-    response = render(request, "journeys/map.html", context, status=status)
+    html = render_to_string(TEMPLATE, context, request=request)
+    response = HttpResponse(_filled(context, html), status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 
@@ -262,8 +263,17 @@ def curve_table_response(
 def _render(
     request: HttpRequest, parts: Iterable[tuple[str, dict[str, Any]]], *, status: int
 ) -> HttpResponse:
-    html = [render_to_string(f"{TEMPLATE}#{name}", ctx, request=request) for name, ctx in parts]
+    html = [
+        _filled(ctx, render_to_string(f"{TEMPLATE}#{name}", ctx, request=request))
+        for name, ctx in parts
+    ]
     return _respond(request, html, status=status)
+
+
+def _filled(context: Mapping[str, Any], html: str) -> str:
+    """The rendered template with the fragments it only marks put in (cards.LateHtml)."""
+    renderer = context.get("card_renderer")
+    return renderer.late.fill(html) if renderer is not None else html
 
 
 def _respond(request: HttpRequest, html: list[str], *, status: int) -> HttpResponse:
@@ -287,7 +297,7 @@ def board_response(
     """The whole board (stages added, deleted or reordered; a refused move put back)."""
     context = map_context(request, membership, journey, filters_source=filters_source)
     context.update(focus=focus, focus_stage=focus_stage, focus_lane=focus_lane)
-    board = render_to_string(f"{TEMPLATE}#board", context, request=request)
+    board = _filled(context, render_to_string(f"{TEMPLATE}#board", context, request=request))
     if oob:
         # The request's own target is a card; the board goes to its place out of band.
         board = f'<div id="board" hx-swap-oob="innerHTML">{board}</div>'
@@ -406,7 +416,7 @@ def card_response(
     html = [renderer.render(card, where, members=context["members"], owner_form=owner_form)]
     if curve:
         html.extend(
-            render_to_string(f"{TEMPLATE}#{name}", ctx, request)
+            _filled(ctx, render_to_string(f"{TEMPLATE}#{name}", ctx, request))
             for name, ctx in _curve_parts(context)
         )
     return _respond(request, html, status=status)
