@@ -96,13 +96,8 @@
       }
     });
     set(root, { width: "max-content", "min-width": "100%" });
-    // Every card drawn, not only those near the screen (css/map_cards.css).
-    root.dataset.exporting = "1";
     // Restored last to first, so an element changed twice gets its very first style back.
-    return () => {
-      delete root.dataset.exporting;
-      saved.reverse().forEach(([el, css]) => { el.style.cssText = css; });
-    };
+    return () => saved.reverse().forEach(([el, css]) => { el.style.cssText = css; });
   }
 
   // Each stage's left and right edge in the root's pixels, in map order: the union of every

@@ -86,23 +86,18 @@ def export(page: Page, label: str, tmp_path):
 
 
 def board_geometry(page: Page) -> dict:
-    """The board's full size and each stage's left/right edge in its pixels, as the export draws
-    it: every card laid out (on screen, a card far from view has an estimated height until it is
-    drawn, css/map_cards.css)."""
+    """The board's full size and each stage's left/right edge in its pixels, as on screen."""
     return page.evaluate(
         """() => {
             const root = document.getElementById('board');
-            root.dataset.exporting = '1';
             const origin = root.getBoundingClientRect();
             const stages = Array.from(root.querySelectorAll('section.stage')).map(s => {
                 const box = s.getBoundingClientRect();
                 return [box.left - origin.left, box.right - origin.left];
             });
             const scroll = root.querySelector('.board-scroll');
-            const geometry = {width: Math.max(root.scrollWidth, scroll.scrollWidth),
-                              height: root.scrollHeight, stages};
-            delete root.dataset.exporting;
-            return geometry;
+            return {width: Math.max(root.scrollWidth, scroll.scrollWidth),
+                    height: root.scrollHeight, stages};
         }"""
     )
 
