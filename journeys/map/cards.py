@@ -51,6 +51,29 @@ _FIELDS = (
 )
 
 
+class LateHtml:
+    """Large fragments (a stage's cards, a lane's cells, the curve) kept out of the template
+    engine: the template writes a short marker, and the response puts each fragment in its place
+    in one pass (``fill``). Every level of nested template tags copies what it renders, so the
+    2 MB of a 2,400-card board, copied at a dozen levels, cost more than drawing the cards.
+
+    The marker is NUL-delimited: no escaped text or template markup contains a NUL."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+
+    def put(self, html: str) -> SafeString:
+        self._parts.append(html)
+        return mark_safe(f"\x00{len(self._parts) - 1}\x00")  # noqa: S308 (a marker)
+
+    def fill(self, text: str) -> str:
+        if not self._parts or "\x00" not in text:
+            return text
+        pieces = text.split("\x00")
+        pieces[1::2] = [self._parts[int(key)] for key in pieces[1::2]]
+        return "".join(pieces)
+
+
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 6x, on 2,400 cards
 class Card:
     pk: int
@@ -120,6 +143,10 @@ class MomentLabels:
         return f"\N{MINUS SIGN}{-rounded}" if rounded < 0 else "0"
 
 
+# Focus on one of these draws the card with its menu open (the control is in the menu).
+MENU_FOCUS = frozenset({"edit", "owner", "up", "down", "prev", "next", "record", "delete"})
+
+
 @dataclass(frozen=True, slots=True)
 class Neighbours:
     """What a card's move controls need to know about its stage."""
@@ -178,10 +205,6 @@ class CardRenderer:
         self.t = {
             key: escape(text)
             for key, text in {
-                "drag": _("Drag to move"),
-                "moment": _("Moment of truth"),
-                "channel": _("Channel"),
-                "phase": _("Phase"),
                 "owner": _("Owner:"),
                 "no_owner": _("No owner"),
                 "change_owner": _("Owner…"),
@@ -198,6 +221,9 @@ class CardRenderer:
                 "weakest": _("Weakest moment"),
                 "weakest_title": _("The lowest moment score of the journey"),
                 "log_record": _("Log a record"),
+                "menu": _("Actions"),
+                "find_member": _("Find a member"),
+                "matches": _("Members shown: %(n)s"),
             }.items()
         }
         # Per-card sentences: translated and escaped once here, filled in per card with the
@@ -207,6 +233,9 @@ class CardRenderer:
         self.fmt_confirm_delete = escape(_("Delete the touchpoint “%(title)s”?"))
         self.fmt_delete = escape(_("Delete %(title)s"))
         self.fmt_log_record = escape(_("Log a record on %(title)s"))
+        self.fmt_menu = escape(_("Actions for %(title)s"))
+        self.nobody_search = escape(_("Nobody").casefold())
+        self.fmt_close = escape(_("Close the actions of %(title)s"))
         t = self.t
         self.arrows = {
             direction: (
@@ -217,11 +246,11 @@ class CardRenderer:
             )
             for direction, symbol in (("up", "↑"), ("down", "↓"), ("prev", "←"), ("next", "→"))
         }
-        self.handle = (
-            f'<span class="drag-handle" aria-hidden="true" title="{self.t["drag"]}">⠿</span>'
-            if can_reorder
-            else ""
-        )
+        # A card that may be dragged: static/js/map.js posts to prefix + id + "move/" (the
+        # board's help paragraph carries the prefix), CSS draws its drag handle.
+        self.movable = " data-movable" if can_reorder else ""
+        # The fragments the page's template only marks (filled by journeys/map/responses.py).
+        self.late = LateHtml()
         self._meta_cache: dict[tuple[str, str, str], str] = {}
         self._owner_cache: dict[int | None, str] = {}
 
@@ -237,16 +266,23 @@ class CardRenderer:
         members: Sequence[Membership] = (),
         owner_form: bool = False,
     ) -> str:
+        """One card. Closed (the board's default), it carries what it shows and one button,
+        "Actions", that opens its menu in place (edit, owner, moves, delete, log a record: what
+        the viewer may do): under 1 KB a card on a 2,400-card map, where every card carrying
+        its controls and a CSRF token weighed ~2.7 KB. Focus on one of the menu's controls (the
+        menu was opened, or a keyboard move, an edit or an owner set returns there) draws it
+        open; ``owner_form`` draws the owner picker instead."""
         pk = card.pk
         title = escape(card.title)
         focused = self._focus_of(card)
-        focus = " data-autofocus" if focused == "card" else ""
-        move_url = f' data-move-url="{self.prefix}{pk}/move/"' if self.can_reorder else ""
+        # Focusable when focus goes to the card itself (static/js/map.js adds it for a link
+        # to the card): 2,400 tabindex attributes otherwise.
+        focus = ' tabindex="-1" data-autofocus' if focused == "card" else ""
         weakest = pk == self.moments.weakest
         parts = [
-            f'<li class="card" id="tp-{pk}" tabindex="-1" data-tp-id="{pk}"{move_url}{focus}'
+            f'<li class="card" id="tp-{pk}"{self.movable}{focus}'
             f"{' data-weakest' if weakest else ''}>"
-            f'<div class="card-head">{self.handle}<h3 class="card-title">{title}</h3></div>'
+            f'<div class="card-head"><h3 class="card-title">{title}</h3></div>'
             f"{self._meta(card)}{self._moment(pk, weakest)}"
             f"{self.why.render(self.diagnoses.get(pk))}{self._followups(pk)}",
             f'<p class="card-description">{escape(card.description)}</p>'
@@ -254,41 +290,54 @@ class CardRenderer:
             else "",
             self._owner(card),
         ]
-        if self.can_assign:
+        may_log = self.log_any or (self.log_owner is not None and card.owner_id == self.log_owner)
+        if owner_form and self.can_assign:
+            parts.append(self._owner_picker(card, title, members))
+        elif self.can_edit or self.can_assign or may_log:
             parts.append(
-                self._owner_form(card, title, members)
-                if owner_form
-                else self._owner_button(card, title, focused)
+                self._tools(card, title, where, focused, may_log)
+                if focused in MENU_FOCUS
+                else self._menu_button(pk, title, focused)
             )
-        if self.log_any or (self.log_owner is not None and card.owner_id == self.log_owner):
-            url = f"{self.prefix}{pk}/record/"
-            parts.append(
-                f'<a class="button secondary small record-open" href="{url}" hx-get="{url}" '
-                f'hx-target="#tp-{pk}" hx-swap="outerHTML" '
-                f'aria-label="{self.fmt_log_record % {"title": title}}"'
-                f"{' data-autofocus' if focused == 'record' else ''}>{self.t['log_record']}</a>"
-            )
-        if self.can_edit:
-            parts.append(self._tools(card, title, where, focused))
         parts.append("</li>")
         return "".join(parts)
+
+    def _record_link(self, pk: int, title: str, focused: str) -> str:
+        url = f"{self.prefix}{pk}/record/"
+        return (
+            f'<a class="button secondary small record-open" href="{url}" hx-get="{url}" '
+            f'aria-label="{self.fmt_log_record % {"title": title}}"'
+            f"{' data-autofocus' if focused == 'record' else ''}>{self.t['log_record']}</a>"
+        )
+
+    def _menu_button(self, pk: int, title: str, focused: str) -> str:
+        """Opens the card's menu in place (static/js/map.js, ``initCardMenus``: a GET of the
+        card with ``?focus=edit``); without JavaScript, the touchpoint's edit page (or its owner
+        page, for a member who may only set owners)."""
+        page = "edit/" if self.can_edit else "owner/" if self.can_assign else "record/"
+        return (
+            f'<a class="card-menu" href="{self.prefix}{pk}/{page}" data-menu aria-expanded="false" '
+            f'aria-label="{self.fmt_menu % {"title": title}}"'
+            f"{' data-autofocus' if focused == 'menu' else ''}>{self.t['menu']}</a>"
+        )
 
     def _meta(self, card: Card) -> str:
         """Badge and chips: the same few combinations recur on a board, so each is built once."""
         key = (card.mot_stage, card.channel, card.phase)
         html = self._meta_cache.get(key)
         if html is None:
-            t = self.t
+            # What each chip is (moment, channel, phase) is told by the legend and the
+            # filters above the board: no title per chip on 2,400 cards.
             badge = (
-                f'<span class="mot-badge mot-{card.mot_stage}" title="{t["moment"]}">'
+                f'<span class="mot-badge mot-{card.mot_stage}">'
                 f"{self.mot_labels[card.mot_stage]}</span>"
                 if card.mot_stage
                 else ""
             )
             html = self._meta_cache[key] = (
                 f'<p class="card-meta">{badge}'
-                f'<span class="chip" title="{t["channel"]}">{self.channel_labels[card.channel]}'
-                f'</span><span class="chip" title="{t["phase"]}">{self.phase_labels[card.phase]}'
+                f'<span class="chip">{self.channel_labels[card.channel]}'
+                f'</span><span class="chip">{self.phase_labels[card.phase]}'
                 "</span></p>"
             )
         return html
@@ -339,7 +388,7 @@ class CardRenderer:
             if card.owner_id:
                 name = escape(card.owner_name)
                 html = (
-                    f'<p class="owner"><span class="avatar" title="{name}">'
+                    f'<p class="owner"><span class="avatar" aria-hidden="true">'
                     f'{escape(initials_of(card.owner_name))}</span> <span class="owner-name">'
                     f'<span class="visually-hidden">{self.t["owner"]}</span> {name}</span></p>'
                 )
@@ -357,58 +406,111 @@ class CardRenderer:
             f"{' data-autofocus' if focused == 'owner' else ''}>{self.t['change_owner']}</a>"
         )
 
-    def _owner_form(self, card: Card, title: str, members: Sequence[Membership]) -> str:
-        url = f"{self.prefix}{card.pk}/owner/"
+    def _owner_picker(self, card: Card, title: str, members: Sequence[Membership]) -> str:
+        """The owner picker: the workspace's members as radio buttons (name and e-mail), a
+        search box that filters them as one types (static/js/map.js: ``initOwnerPicker``; the
+        picker opens through htmx only, the page without JavaScript is touchpoint_owner.html),
+        Set owner and Cancel. Arrow keys move between the members, Enter sets the one chosen."""
+        pk = card.pk
+        url = f"{self.prefix}{pk}/owner/"
         label = self.fmt_owner_of % {"title": title}
-        options = [f'<option value="">{self.t["nobody"]}</option>']
+        checked = " checked" if card.owner_id is None else ""
+        options = [
+            f'<li data-search="{self.nobody_search}"><label class="check">'
+            f'<input type="radio" name="owner" value=""'
+            f'{checked}> <span class="owner-option-name">{self.t["nobody"]}</span></label></li>'
+        ]
         for m in members:
-            selected = " selected" if m.pk == card.owner_id else ""
-            options.append(f'<option value="{m.pk}"{selected}>{escape(m.display_name)}</option>')
+            name, email = m.display_name, m.user.email
+            checked = " checked" if m.pk == card.owner_id else ""
+            search = escape(f"{name} {email}".casefold())
+            mail = (
+                f' <span class="owner-option-email">{escape(email)}</span>'
+                if email and email != name
+                else ""
+            )
+            options.append(
+                f'<li data-search="{search}"><label class="check"><input type="radio" '
+                f'name="owner" value="{m.pk}"{checked}> <span class="owner-option-name">'
+                f"{escape(name)}</span>{mail}</label></li>"
+            )
         return (
-            f'<form method="post" action="{url}" class="inline owner-form" hx-post="{url}" '
-            f'hx-target="#tp-{card.pk}" hx-swap="outerHTML" data-cancel-on-escape>{self.csrf}'
-            f'<label class="visually-hidden" for="owner-{card.pk}">{label}</label>'
-            f'<select name="owner" id="owner-{card.pk}" data-autofocus>{"".join(options)}</select>'
-            f'<button type="submit" class="secondary set-owner">{self.t["set_owner"]}</button>'
-            f'<a class="button secondary small" href="{self.prefix}{card.pk}/" data-cancel '
-            f'hx-get="{self.prefix}{card.pk}/" hx-target="#tp-{card.pk}" hx-swap="outerHTML">'
-            f"{self.t['cancel']}</a></form>"
+            f'<form method="post" action="{url}" class="stack owner-picker" hx-post="{url}" '
+            f'hx-target="#tp-{pk}" hx-swap="outerHTML" data-cancel-on-escape data-owner-picker>'
+            f"{self.csrf}"
+            f'<div class="owner-search"><label for="owner-search-{pk}">'
+            f'{self.t["find_member"]}</label><input type="search" id="owner-search-{pk}" '
+            f'autocomplete="off" aria-controls="owner-list-{pk}" data-owner-search '
+            f'data-autofocus><p class="hint" role="status" aria-live="polite" '
+            f'data-owner-count data-template="{self.t["matches"]}"></p></div>'
+            f'<fieldset><legend>{label}</legend><ul class="owner-options" id="owner-list-{pk}">'
+            f'{"".join(options)}</ul></fieldset><div class="actions">'
+            f'<button type="submit" class="set-owner">{self.t["set_owner"]}</button>'
+            f'<a class="button secondary small" href="{self.prefix}{pk}/" data-cancel '
+            f'hx-get="{self.prefix}{pk}/?focus=owner" hx-target="#tp-{pk}" hx-swap="outerHTML">'
+            f"{self.t['cancel']}</a></div></form>"
         )
 
-    def _tools(self, card: Card, title: str, where: Neighbours, focused: str) -> str:
-        """Edit, the arrows and delete: one form per card; each button posts its own action."""
+    def _tools(self, card: Card, title: str, where: Neighbours, focused: str, may_log: bool) -> str:
+        """The open menu: close, edit, owner, the arrows and delete (one form; each button posts
+        its own action), log a record; each as the viewer may."""
+        t, pk = self.t, card.pk
+        url = f"{self.prefix}{pk}/"
+        parts = self._menu_open(card, title, focused)
+        if self.can_edit:
+            parts.append(
+                f'<form method="post" action="{url}move/" hx-post="{url}move/" hx-swap="none">'
+            )
+            parts.append(self.csrf)
+            if self.can_reorder:
+                arrows = (
+                    ("up", card.position > 0),
+                    ("down", card.position < where.total - 1),
+                    ("prev", where.previous_stage is not None),
+                    ("next", where.next_stage is not None),
+                )
+                for direction, shown in arrows:
+                    if shown:
+                        start, end, close = self.arrows[direction]
+                        focus = " data-autofocus" if focused == direction else ""
+                        parts.append(f"{start}{title}{end}{focus}{close}")
+            confirm = self.fmt_confirm_delete % {"title": title}
+            delete_label = self.fmt_delete % {"title": title}
+            parts.append(
+                f'<button type="submit" formaction="{url}delete/" hx-post="{url}delete/" '
+                f'hx-confirm="{confirm}" class="icon danger" aria-label="{delete_label}" '
+                f'title="{t["delete"]}">&times;</button></form>'
+            )
+        if may_log:
+            parts.append(self._record_link(pk, title, focused))
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _menu_open(self, card: Card, title: str, focused: str) -> list[str]:
+        """The open menu's first controls: the button that closes it, Edit, Owner…"""
         t, pk = self.t, card.pk
         url = f"{self.prefix}{pk}/"
         parts = [
-            # Edit sits outside the form: the form's hx-swap="none" (moves and deletes answer
-            # with out-of-band columns) must not reach it; it swaps its card for the edit form.
-            '<div class="card-tools">',
-            f'<a href="{url}edit/" class="button secondary small" hx-get="{url}edit/"'
-            f"{' data-autofocus' if focused == 'edit' else ''}>"
-            f'{t["edit"]}<span class="visually-hidden"> {title}</span></a>',
-            f'<form method="post" action="{url}move/" hx-post="{url}move/" hx-swap="none">',
-            self.csrf,
+            # Escape closes it (static/js/mot.js clicks its [data-cancel] control).
+            f'<div class="card-tools" role="group" data-cancel-on-escape '
+            f'aria-label="{self.fmt_menu % {"title": title}}">'
+            f'<a class="card-menu" href="{url}" data-cancel '
+            f'hx-get="{url}?focus=menu" aria-expanded="true" '
+            f'aria-label="{self.fmt_close % {"title": title}}">{t["menu"]}</a>'
         ]
-        if self.can_reorder:
-            arrows = (
-                ("up", card.position > 0),
-                ("down", card.position < where.total - 1),
-                ("prev", where.previous_stage is not None),
-                ("next", where.next_stage is not None),
+        if self.can_edit:
+            # Edit sits outside the moves' form: the form's hx-swap="none" (moves and deletes
+            # answer with out-of-band columns) must not reach it; it swaps its card for the
+            # edit form.
+            parts.append(
+                f'<a href="{url}edit/" class="button secondary small" hx-get="{url}edit/"'
+                f"{' data-autofocus' if focused == 'edit' else ''}>"
+                f'{t["edit"]}<span class="visually-hidden"> {title}</span></a>'
             )
-            for direction, shown in arrows:
-                if shown:
-                    start, end, close = self.arrows[direction]
-                    focus = " data-autofocus" if focused == direction else ""
-                    parts.append(f"{start}{title}{end}{focus}{close}")
-        confirm = self.fmt_confirm_delete % {"title": title}
-        delete_label = self.fmt_delete % {"title": title}
-        parts.append(
-            f'<button type="submit" formaction="{url}delete/" hx-post="{url}delete/" '
-            f'hx-confirm="{confirm}" class="icon danger" aria-label="{delete_label}" '
-            f'title="{t["delete"]}">&times;</button></form></div>'
-        )
-        return "".join(parts)
+        if self.can_assign:
+            parts.append(self._owner_button(card, title, focused))
+        return parts
 
     def render_many(self, cards: Iterable[Card], where: Neighbours) -> SafeString:
-        return mark_safe("".join(self.render(card, where) for card in cards))  # noqa: S308
+        """A stage's cards, as a marker the response fills in (``LateHtml``)."""
+        return self.late.put("".join([self.render(card, where) for card in cards]))

@@ -218,12 +218,15 @@ def item_create(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def item_card(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
-    """The item's lane as the board shows it (the Cancel of an in-place edit)."""
+    """The item's lane as the board shows it: the item's menu open with focus on Edit (the menu
+    opened, or the Cancel of an in-place edit), or closed with focus on its button
+    (``?focus=menu``)."""
     membership, item = get_item_for(request, ws, pk, Action.VIEW)
     if not request.htmx:
         return map_redirect(ws, item.journey_id, f"item-{item.pk}")
+    focus = "menu" if request.GET.get("focus") == "menu" else "edit"
     return lanes_response(
-        request, membership, item.journey, [item.lane_id], focus="edit", focus_item=item.pk
+        request, membership, item.journey, [item.lane_id], focus=focus, focus_item=item.pk
     )
 
 

@@ -18,7 +18,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from journeys.map.cards import MomentLabels, escape
+from journeys.map.cards import MENU_FOCUS, MomentLabels, escape
 from journeys.models import (
     ITEM_KINDS,
     SINGLE_KINDS,
@@ -165,9 +165,12 @@ class LaneRenderer:
                 "nps": _("NPS"),
                 "csat": _("CSAT"),
                 "no_numbers": _("No answers yet"),
+                "menu": _("Actions"),
             }.items()
         }
         self.fmt_confirm = escape(_("Delete the item “%(text)s”?"))
+        self.fmt_menu = escape(_("Actions for %(title)s"))
+        self.fmt_close = escape(_("Close the actions of %(title)s"))
         self.fmt_cell = escape(_("%(lane)s in %(stage)s"))
         self.fmt_few = escape(_("%(n)s answers, fewer than %(min)s"))
 
@@ -209,17 +212,24 @@ class LaneRenderer:
         if focused in shown and not shown[focused]:
             focused = "item"  # the arrow pressed is gone (first of its cell): the item instead
         url = f"{self.item_prefix}{pk}/"
-        attrs = f' data-move-url="{url}move/"' if self.can_edit else ""
+        # static/js/map.js posts a drop to the item's URL + "move/", taken from its id.
+        attrs = " data-movable" if self.can_edit else ""
         if focused == "item":
-            attrs += " data-autofocus"
+            attrs += ' tabindex="-1" data-autofocus'
         parts = [
-            f'<li class="lane-item status-{item.status}" id="item-{pk}" tabindex="-1" '
-            f'data-item-id="{pk}"{attrs}><p class="lane-item-text">{text}</p>'
+            f'<li class="lane-item status-{item.status}" id="item-{pk}"'
+            f'{attrs}><p class="lane-item-text">{text}</p>'
         ]
         if opportunities:
             parts.append(self._opportunity(item))
         if self.can_edit:
-            parts.append(self._tools(item, text, url, shown, focused))
+            # Like a card's (journeys/map/cards.py), the item's controls load on demand: its
+            # menu opens when asked for, or when focus returns to one of its controls.
+            parts.append(
+                self._tools(item, text, url, shown, focused)
+                if focused in MENU_FOCUS
+                else self._menu_button(text, url, focused)
+            )
         parts.append("</li>")
         return "".join(parts)
 
@@ -239,11 +249,25 @@ class LaneRenderer:
             f"</span>{owner}</p>"
         )
 
+    def _menu_button(self, text: str, url: str, focused: str) -> str:
+        """Opens the item's menu (static/js/map.js, ``initCardMenus``: the lane comes back out
+        of band with it open); without JavaScript, the item's edit page."""
+        return (
+            f'<a class="card-menu" href="{url}edit/" data-menu aria-expanded="false" '
+            f'aria-label="{self.fmt_menu % {"title": text[:60]}}"'
+            f"{' data-autofocus' if focused == 'menu' else ''}>{self.t['menu']}</a>"
+        )
+
     def _tools(self, item: Item, text: str, url: str, shown: dict[str, bool], focused: str) -> str:
         t = self.t
         arrows = (("up", "↑"), ("down", "↓"), ("prev", "←"), ("next", "→"))
+        label = self.fmt_menu % {"title": text[:60]}
         parts = [
-            '<div class="card-tools">',
+            # Escape closes the menu (static/js/mot.js clicks its [data-cancel] control).
+            f'<div class="card-tools" role="group" data-cancel-on-escape aria-label="{label}">'
+            f'<a class="card-menu" href="{url}" data-cancel '
+            f'hx-get="{url}?focus=menu" hx-swap="none" aria-expanded="true" '
+            f'aria-label="{self.fmt_close % {"title": text[:60]}}">{t["menu"]}</a>',
             f'<a href="{url}edit/" class="button secondary small" hx-get="{url}edit/" '
             f'hx-target="#item-{item.pk}" hx-swap="outerHTML"'
             f"{' data-autofocus' if focused == 'edit' else ''}>"
@@ -353,13 +377,14 @@ def add_lanes(
         focus=context.get("focus", ""),
         focus_item=context.get("focus_item"),
     )
+    late = context["card_renderer"].late  # the cells go in after the template (LateHtml)
     for lane in lanes:
         if lane.holds_items:
             own = items.get(lane.pk, [])
             lane.count = len(own)
-            lane.html = renderer.item_cells(lane, own)
+            lane.html = late.put(renderer.item_cells(lane, own))
         elif lane.kind == LaneKind.METRICS:
-            lane.html = renderer.metrics_cells(numbers)
+            lane.html = late.put(renderer.metrics_cells(numbers))
     context["lanes"] = lanes
     kinds = {lane.kind for lane in lanes}
     context["addable_kinds"] = [
@@ -373,6 +398,7 @@ def add_lanes(
         not touchpoints.first or touchpoints.folded
     )
     context["stage_names"] = stages
+    context["item_prefix"] = renderer.item_prefix  # where static/js/map.js posts a dropped item
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,17 +19,17 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from journeys.compare_views import compare_url_for
 from journeys.map import selectors
-from journeys.map.cards import CardRenderer
+from journeys.map.cards import CardRenderer, escape
 from journeys.map.curve import CurveRenderer
 from journeys.map.forms import MapFilterForm
 from journeys.map.lanes import add_lanes, journey_personas
@@ -72,6 +72,16 @@ def _record_loggers(membership: Membership, journey: Journey) -> dict:
     return {}
 
 
+def _options(choices: Iterable[tuple[str, Any]], *, selected: str = "") -> SafeString:
+    return mark_safe(  # noqa: S308 (each value and label escaped)
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
+    )
+
+
 def map_context(
     request: HttpRequest,
     membership: Membership,
@@ -104,9 +114,13 @@ def map_context(
             "owner": query.get("owner", ""),
         },
         "mot_legend": list(MOT_DESCRIPTIONS.items()),
-        "channel_choices": Channel.choices,
-        "mot_choices": MotStage.choices,
-        "phase_choices": Phase.choices,
+        # Every stage's "Add a touchpoint" form offers the same options: drawn once here, not
+        # by the template's loops in each of the stages.
+        "add_options": {
+            "channel": _options(Channel.choices, selected="other"),
+            "mot_stage": _options([("", _("None")), *MotStage.choices]),
+            "phase": _options(Phase.choices, selected="use"),
+        },
     }
     context["csrf_token_value"] = get_token(request)
     context["card_renderer"] = CardRenderer(
@@ -159,7 +173,7 @@ def _add_moments(context: dict[str, Any], journey: Journey, outline: selectors.O
     )
     drawer = CurveRenderer(min_sample=renderer.labels.min_sample, labels=renderer.labels)
     context["curve"] = {
-        "cells": mark_safe(drawer.cells(outline, moments)),  # noqa: S308 (escaped parts)
+        "cells": renderer.late.put(drawer.cells(outline, moments)),
         "table": mark_safe(drawer.table(outline, moments))  # noqa: S308
         if context.get("with_curve_table")
         else "",
@@ -198,7 +212,8 @@ def render_map(
     )
     context["personas"] = journey_personas(journey=journey, every=context["can_edit"])
     context["chosen_personas"] = [p for p in context["personas"] if p.chosen]
-    response = render(request, "journeys/map.html", context, status=status)
+    html = render_to_string(TEMPLATE, context, request=request)
+    response = HttpResponse(_filled(context, html), status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 
@@ -248,8 +263,17 @@ def curve_table_response(
 def _render(
     request: HttpRequest, parts: Iterable[tuple[str, dict[str, Any]]], *, status: int
 ) -> HttpResponse:
-    html = [render_to_string(f"{TEMPLATE}#{name}", ctx, request=request) for name, ctx in parts]
+    html = [
+        _filled(ctx, render_to_string(f"{TEMPLATE}#{name}", ctx, request=request))
+        for name, ctx in parts
+    ]
     return _respond(request, html, status=status)
+
+
+def _filled(context: Mapping[str, Any], html: str) -> str:
+    """The rendered template with the fragments it only marks put in (cards.LateHtml)."""
+    renderer = context.get("card_renderer")
+    return renderer.late.fill(html) if renderer is not None else html
 
 
 def _respond(request: HttpRequest, html: list[str], *, status: int) -> HttpResponse:
@@ -273,7 +297,7 @@ def board_response(
     """The whole board (stages added, deleted or reordered; a refused move put back)."""
     context = map_context(request, membership, journey, filters_source=filters_source)
     context.update(focus=focus, focus_stage=focus_stage, focus_lane=focus_lane)
-    board = render_to_string(f"{TEMPLATE}#board", context, request=request)
+    board = _filled(context, render_to_string(f"{TEMPLATE}#board", context, request=request))
     if oob:
         # The request's own target is a card; the board goes to its place out of band.
         board = f'<div id="board" hx-swap-oob="innerHTML">{board}</div>'
@@ -392,7 +416,7 @@ def card_response(
     html = [renderer.render(card, where, members=context["members"], owner_form=owner_form)]
     if curve:
         html.extend(
-            render_to_string(f"{TEMPLATE}#{name}", ctx, request)
+            _filled(ctx, render_to_string(f"{TEMPLATE}#{name}", ctx, request))
             for name, ctx in _curve_parts(context)
         )
     return _respond(request, html, status=status)

@@ -155,11 +155,14 @@ def stage_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def touchpoint_card(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
-    """One card as the board shows it (the Cancel of an in-place edit swaps it back)."""
+    """One card as the board shows it: with its menu open and focus on Edit (the menu opened,
+    or the Cancel of an in-place edit), or closed with focus on the menu's button (``?focus=menu``)
+    or the owner button (``?focus=owner``: the owner picker's Cancel)."""
     membership, tp = get_touchpoint_for(request, ws, pk, Action.VIEW)
     if not request.htmx:
         return map_redirect(ws, tp.journey_id, f"tp-{tp.pk}")
-    return card_response(request, membership, tp, focus="edit")
+    focus = request.GET.get("focus", "edit")
+    return card_response(request, membership, tp, focus=focus if focus in CARD_FOCUS else "edit")
 
 
 @login_required
@@ -271,6 +274,9 @@ def touchpoint_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         focus=requested if requested in MOVE_FOCUS else "card",
         focus_tp=tp.pk,
     )
+
+
+CARD_FOCUS = frozenset({"edit", "menu", "owner"})
 
 
 def _move_target(tp: Touchpoint, data: dict) -> tuple[Stage, int]:

@@ -13,19 +13,24 @@
     htmx.ajax("GET", window.location.href, { target: "#board", swap: "innerHTML" });
   }
 
+  // The elements matching a selector in what htmx just loaded, the root included.
+  function matching(root, selector) {
+    var found = [];
+    if (root.matches && root.matches(selector)) found.push(root);
+    if (root.querySelectorAll) found.push.apply(found, root.querySelectorAll(selector));
+    return found;
+  }
+
   function initSortable(root) {
     // The board's fragment says whether its cards may be reordered (not while filtered).
     var help = document.getElementById("board-help");
     if (!help || help.dataset.canReorder !== "1" || typeof Sortable === "undefined") return;
-    var lists = [];
-    if (root.matches && root.matches("ol.cards")) lists.push(root);
-    if (root.querySelectorAll) lists.push.apply(lists, root.querySelectorAll("ol.cards"));
-    lists.forEach(function (list) {
+    matching(root, "ol.cards").forEach(function (list) {
       if (list.dataset.sortable) return;
       list.dataset.sortable = "1";
       Sortable.create(list, {
         group: "touchpoints",
-        draggable: ".card",
+        draggable: ".card[data-movable]",
         handle: ".card-head",
         filter: "input, select, textarea, button, a",
         preventOnFilter: false,
@@ -35,7 +40,7 @@
         onEnd: function (evt) {
           if (evt.from === evt.to && evt.oldDraggableIndex === evt.newDraggableIndex) return;
           var card = evt.item;
-          htmx.ajax("POST", card.dataset.moveUrl, {
+          htmx.ajax("POST", help.dataset.cardPrefix + card.id.slice(3) + "/move/", {
             source: card,
             swap: "none",
             values: {
@@ -53,15 +58,12 @@
   // (filters choose cards, not items); the answer swaps the lanes it touched, out of band.
   function initLaneSortable(root) {
     if (typeof Sortable === "undefined") return;
-    var lists = [];
-    if (root.matches && root.matches("ol.lane-items[data-can-move]")) lists.push(root);
-    if (root.querySelectorAll) lists.push.apply(lists, root.querySelectorAll("ol.lane-items[data-can-move]"));
-    lists.forEach(function (list) {
+    matching(root, "ol.lane-items[data-can-move]").forEach(function (list) {
       if (list.dataset.sortable) return;
       list.dataset.sortable = "1";
       Sortable.create(list, {
         group: "lane-items",
-        draggable: ".lane-item",
+        draggable: ".lane-item[data-movable]",
         filter: "input, select, textarea, button, a",
         preventOnFilter: false,
         animation: 150,
@@ -69,7 +71,8 @@
         onEnd: function (evt) {
           if (evt.from === evt.to && evt.oldDraggableIndex === evt.newDraggableIndex) return;
           var item = evt.item;
-          htmx.ajax("POST", item.dataset.moveUrl, {
+          var help = document.getElementById("board-help");
+          htmx.ajax("POST", help.dataset.itemPrefix + item.id.slice(5) + "/move/", {
             source: item,
             swap: "none",
             values: {
@@ -104,15 +107,98 @@
     if (!/^tp-\d+$/.test(id)) return;
     var card = document.getElementById(id);
     if (!card) return;
+    if (!card.hasAttribute("tabindex")) card.setAttribute("tabindex", "-1");
     card.scrollIntoView({ block: "center", inline: "center" });
     card.focus({ preventScroll: true });
   }
 
+  // The owner picker of a card (journeys/map/cards.py, _owner_picker): typing filters the
+  // members by name or e-mail (every word must match), ArrowDown goes from the search box to the
+  // first member shown, Enter sets the member chosen (the first one shown when typed in the box).
+  function initOwnerPicker(root) {
+    matching(root, "form[data-owner-picker]").forEach(function (form) {
+      if (form.dataset.pickerReady) return;
+      form.dataset.pickerReady = "1";
+      var box = form.querySelector("[data-owner-search]");
+      var count = form.querySelector("[data-owner-count]");
+      var items = Array.prototype.slice.call(form.querySelectorAll(".owner-options li"));
+      if (!box) return;
+      function shown() {
+        return items.filter(function (li) { return !li.hidden; });
+      }
+      function radioOf(li) {
+        return li.querySelector("input[type=radio]");
+      }
+      box.addEventListener("input", function () {
+        var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+        var n = 0;
+        items.forEach(function (li) {
+          var text = li.dataset.search || "";
+          var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+          li.hidden = !match;
+          if (match) n += 1;
+        });
+        if (count) count.textContent = words.length ? count.dataset.template.replace("%(n)s", n) : "";
+      });
+      box.addEventListener("keydown", function (event) {
+        var first = shown()[0];
+        if (event.key === "ArrowDown" && first) {
+          event.preventDefault();
+          radioOf(first).checked = true;
+          radioOf(first).focus();
+        } else if (event.key === "Enter") {
+          event.preventDefault();
+          if (first && box.value.trim()) radioOf(first).checked = true;
+          form.requestSubmit();
+        }
+      });
+      form.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter" || event.target.type !== "radio") return;
+        event.preventDefault();
+        event.target.checked = true;
+        form.requestSubmit();
+      });
+    });
+  }
+
+  // A card's or a lane item's "Actions" (journeys/map/cards.py, lanes.py) is a link to its edit
+  // page, for a browser without JavaScript; with it, the menu opens in place: the card comes
+  // back with its menu open (an item's lane comes back out of band). One listener for the whole
+  // board rather than htmx attributes on each of thousands of cards.
+  function initCardMenus() {
+    document.body.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[data-menu]");
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button) return;
+      var card = link.closest("li.card, li.lane-item");
+      if (!card) return;
+      event.preventDefault();
+      var url = link.getAttribute("href").replace(/[a-z]+\/$/, "") + "?focus=edit";
+      var isCard = card.classList.contains("card");
+      htmx.ajax("GET", url, {
+        source: link,
+        target: isCard ? card : undefined,
+        swap: isCard ? "outerHTML" : "none",
+      });
+    });
+  }
+
+  // Marks the board ready once its scripts ran (drag and drop set up): what the map bench's
+  // time to interactive waits for (bench/map_page.py), also a performance mark.
+  function markReady() {
+    var board = document.getElementById("board");
+    if (!board || board.dataset.ready) return;
+    board.dataset.ready = "1";
+    if (window.performance && performance.mark) performance.mark("mot:map-ready");
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    htmx.onLoad(initOwnerPicker);
+    initCardMenus();
     showTargetCard();
     window.addEventListener("hashchange", showTargetCard);
     htmx.onLoad(initSortable);
     htmx.onLoad(initLaneSortable);
+    htmx.onLoad(markReady);
     document.body.addEventListener("htmx:responseError", function (event) {
       var source = event.detail.elt;
       if (source && source.closest && source.closest("#board")) reloadBoard();

@@ -12,7 +12,7 @@
 
   const HIDE = [
     "form", "button", "details:not([open])", ".add-stage", ".add-touchpoint", ".stage-tools",
-    ".card-tools", ".drag-handle", ".owner-open", ".board-help", ".curve-table",
+    ".card-tools", ".card-menu", ".drag-handle", ".owner-open", ".board-help", ".curve-table",
     "[data-export-hide]",
   ].join(",");
   // A3 landscape in millimetres, its margins and the title block above the map.

@@ -27,6 +27,7 @@ def test_a_manager_logs_a_complaint_from_the_card(page, live_server, manager, jo
     page.evaluate("window.__motMarker = 1")
 
     reviews = card(page, "Reviews")
+    reviews.get_by_role("link", name="Actions for Reviews").click()
     reviews.get_by_role("link", name="Log a record on Reviews").click()
     form = page.locator("form.record-form")
     expect(form).to_be_visible()

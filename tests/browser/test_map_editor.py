@@ -116,6 +116,8 @@ def test_editor_adds_a_touchpoint_and_edits_it_in_place(
     assert (new.stage.name, new.mot_stage) == ("Research", MotStage.ZMOT)
 
     item = page.locator(f"#tp-{new.pk}")
+    # The card carries one "Actions" button; its menu (Edit, moves, delete) loads on demand.
+    item.get_by_role("link", name="Actions for Newsletter").click()
     item.get_by_role("link", name="Edit Newsletter").click()
     form = item.locator("form")
     expect(item).to_have_class(re.compile(r"\bediting\b"))
@@ -200,8 +202,13 @@ def test_editor_moves_a_card_with_the_keyboard_only(page: Page, live_server, dem
     card_id = moving.get_attribute("id")
     inside_moved_card = f"() => !!document.activeElement.closest('#{card_id}')"
 
-    # Tab from the card's Edit link reaches its "move down" arrow (the first card has no "up").
-    moving.get_by_role("link", name="Edit Search engine results").focus()
+    # Enter on the card's "Actions" opens its menu with focus on Edit; Tab past its owner
+    # button reaches the "move down" arrow (the first card has no "up").
+    moving.get_by_role("link", name="Actions for Search engine results").focus()
+    page.keyboard.press("Enter")
+    expect(moving.get_by_role("link", name="Edit Search engine results")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(moving.get_by_role("link", name="Change who owns Search engine results")).to_be_focused()
     page.keyboard.press("Tab")
     down = page.get_by_role("button", name="Move down: Search engine results")
     expect(down).to_be_focused()
@@ -240,13 +247,15 @@ def test_staff_assigns_an_owner_and_sees_no_map_editing_controls(page: Page, liv
     expect(board.locator("[class*='move-']")).to_have_count(0)
     expect(board.get_by_role("button", name=re.compile(r"^Move"))).to_have_count(0)
     expect(board.locator(".drag-handle")).to_have_count(0)
-    expect(board.locator("[data-move-url]")).to_have_count(0)
+    expect(board.locator("li.card[data-movable]")).to_have_count(0)
     expect(board.get_by_role("button", name="Add stage")).to_have_count(0)
 
     goodbye = card(page, "Goodbye")
     expect(goodbye.locator(".owner")).to_contain_text("No owner")
+    goodbye.get_by_role("link", name="Actions for Goodbye").click()  # staff: owner only
+    expect(goodbye.get_by_role("link", name=re.compile(r"^Edit"))).to_have_count(0)
     goodbye.get_by_role("link", name="Change who owns Goodbye").click()  # opens the picker
-    goodbye.get_by_label("Owner of Goodbye").select_option(label="Sofia Staff")
+    goodbye.get_by_role("radio", name=re.compile(r"^Sofia Staff")).check()
     goodbye.get_by_role("button", name="Set owner").click()
 
     expect(announced(page)).to_contain_text("Sofia Staff now owns “Goodbye”.")
@@ -275,7 +284,7 @@ def test_filtering_by_moment_swaps_the_board_and_back_restores_it(page: Page, li
     expect(titles(board)).to_have_text(lmot)
     expect(board.locator("li.card .mot-badge.mot-lmot")).to_have_count(len(lmot))
     # No card can be moved on a filtered board (lane items can: filters choose cards only).
-    expect(board.locator("li.card[data-move-url]")).to_have_count(0)
+    expect(board.locator("li.card[data-movable]")).to_have_count(0)
     expect_no_reload(page)
 
     page.go_back()
@@ -326,3 +335,60 @@ def test_editor_builds_a_six_stage_twenty_card_map_with_the_keyboard_alone(
     journey = Journey.objects.get(name="Built by keyboard")
     assert journey.touchpoints.count() == 20
     assert db_titles("Built by keyboard", "Stage 1") == [f"Touchpoint {n}" for n in range(1, 5)]
+
+
+def test_staff_finds_an_owner_by_typing_part_of_a_name(page: Page, live_server, demo):
+    """The owner picker lists the workspace's members by name and e-mail; typing filters them,
+    the keyboard picks one, and the owner is set without a reload."""
+    sign_in(page, live_server, Role.STAFF)
+    open_map(page, "Restaurant")
+    goodbye = card(page, "Goodbye")
+
+    goodbye.get_by_role("link", name="Actions for Goodbye").click()
+    goodbye.get_by_role("link", name="Change who owns Goodbye").click()
+    search = goodbye.get_by_role("searchbox", name="Find a member")
+    expect(search).to_be_focused()
+    options = goodbye.get_by_role("radio")
+    members = Journey.objects.get(workspace__slug=WORKSPACE_SLUG, name="Restaurant")
+    count = members.workspace.memberships.count()
+    expect(options).to_have_count(count + 1)  # and "Nobody"
+    # Names and e-mails are readable in full, not a 58 px select.
+    manager = demo_user(Role.MANAGER)
+    expect(goodbye.get_by_text(manager.email)).to_be_visible()
+    box = goodbye.locator(".owner-options").bounding_box()
+    assert box is not None
+    assert box["width"] >= 160, box
+
+    page.keyboard.type("sofi")
+    visible = goodbye.locator(".owner-options li:visible")
+    expect(visible).to_have_count(1)
+    expect(visible).to_contain_text("Sofia Staff")
+    expect(goodbye.locator("[data-owner-count]")).to_have_text("Members shown: 1")
+    page.keyboard.press("ArrowDown")
+    expect(goodbye.get_by_role("radio", name=re.compile(r"^Sofia Staff"))).to_be_focused()
+    expect(goodbye.get_by_role("radio", name=re.compile(r"^Sofia Staff"))).to_be_checked()
+    page.keyboard.press("Enter")
+
+    expect(announced(page)).to_contain_text("Sofia Staff now owns “Goodbye”.")
+    expect(card(page, "Goodbye").locator(".owner")).to_contain_text("Sofia Staff")
+    owner = Touchpoint.objects.get(journey__name="Restaurant", title="Goodbye").owner
+    assert owner.user.email == demo_user(Role.STAFF).email
+    # Focus returns to the owner button in the card's open menu.
+    expect(
+        card(page, "Goodbye").get_by_role("link", name="Change who owns Goodbye")
+    ).to_be_focused()
+    expect_no_reload(page)
+
+
+def test_editor_closes_a_card_menu_with_escape(page: Page, live_server, demo):
+    sign_in(page, live_server, Role.EDITOR)
+    open_map(page, SHOP)
+    moving = card(page, "Product page")
+
+    moving.get_by_role("link", name="Actions for Product page").click()
+    expect(moving.get_by_role("link", name="Edit Product page")).to_be_focused()
+    page.keyboard.press("Escape")
+
+    expect(moving.get_by_role("link", name="Edit Product page")).to_have_count(0)
+    expect(moving.get_by_role("link", name="Actions for Product page")).to_be_focused()
+    expect_no_reload(page)

@@ -113,7 +113,13 @@ def test_editor_moves_an_item_with_the_keyboard_only(page: Page, live_server, de
     item = research.locator("li.lane-item").first
     item_id = item.get_attribute("id")
 
-    item.get_by_role("link", name="Edit Searches for the product and compares prices").focus()
+    # "Actions" opens the item's menu with focus on Edit; the arrows follow it.
+    item.get_by_role(
+        "link", name="Actions for Searches for the product and compares prices"
+    ).focus()
+    page.keyboard.press("Enter")
+    edit = page.get_by_role("link", name="Edit Searches for the product and compares prices")
+    expect(edit).to_be_focused()
     page.keyboard.press("Tab")
     right = page.get_by_role(
         "button", name="Move to the next stage: Searches for the product and compares prices"

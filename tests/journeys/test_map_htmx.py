@@ -209,13 +209,35 @@ def _comparable(card: str) -> str:
 
 
 def test_card_get_answers_the_card_as_the_board_shows_it(hx, world):
-    html = fragment(hx.get(url("touchpoint_card", world.product.pk), headers=HX))
+    html = fragment(hx.get(url("touchpoint_card", world.product.pk) + "?focus=menu", headers=HX))
 
     board = hx.get(url("map", world.journey.pk), headers=BOARD).content.decode()
-    # The same controls as on the board (up/down, previous stage, owner form, Edit), only the
-    # focus mark and the per-render CSRF masking differ.
+    # Closed, the card is the board's (its "Actions" button focused): only the focus mark
+    # differs.
     assert _comparable(card_of(html, world.product)) == _comparable(card_of(board, world.product))
+    assert "data-autofocus" in card_of(html, world.product).split("Actions</a>")[0].split("<a ")[-1]
     assert announced(html) == ""
+
+
+def test_card_menu_opens_with_the_controls_the_board_leaves_out(hx, world):
+    board = card_of(
+        hx.get(url("map", world.journey.pk), headers=BOARD).content.decode(), world.product
+    )
+    # On the board: no form, no CSRF token, no arrow; one "Actions" link to the edit page.
+    assert "<form" not in board
+    assert "csrfmiddlewaretoken" not in board
+    assert "hx-" not in board
+    assert len(re.findall(r"<a [^>]*data-menu", board)) == 1
+    assert f'href="{url("touchpoint_edit", world.product.pk)}" data-menu' in board
+
+    opened = card_of(
+        fragment(hx.get(url("touchpoint_card", world.product.pk), headers=HX)), world.product
+    )
+    assert 'aria-expanded="true"' in opened
+    assert re.search(r'hx-get="[^"]+/edit/"\s*data-autofocus', opened)  # focus on Edit
+    assert re.findall(r'name="direction" value="(\w+)"', opened) == ["down", "prev"]
+    assert "Change who owns Product page" in opened
+    assert f'hx-post="{url("touchpoint_delete", world.product.pk)}"' in opened
 
 
 def test_add_touchpoint_answers_its_column_out_of_band(hx, world):
@@ -270,8 +292,9 @@ def test_owner_answers_the_card_with_its_new_owner(hx, world, staff):
     html = fragment(response)
     card = card_of(html, world.reviews)
     assert staff.display_name in card
-    # The picker closes; focus returns to the card's "Owner…" control.
+    # The picker closes; focus returns to the card's "Owner…" control, in its open menu.
     assert re.search(r'class="button secondary small owner-open"[^>]*data-autofocus', card)
+    assert 'aria-expanded="true"' in card
     assert announced(html) == f"{staff.display_name} now owns “Reviews”."
     world.reviews.refresh_from_db()
     assert world.reviews.owner_id == staff.pk
@@ -281,6 +304,47 @@ def test_owner_answers_the_card_with_its_new_owner(hx, world, staff):
     )
     assert "No owner" in card_of(cleared, world.reviews)
     assert announced(cleared) == "“Reviews” has no owner now."
+
+
+def test_owner_picker_lists_every_member_by_name_and_email(hx, world, staff, personas, outsider):
+    Touchpoint.objects.filter(pk=world.reviews.pk).update(owner=staff)
+
+    # The whole fragment: the picker's own <li>s end card_of's match early.
+    card = fragment(hx.get(url("touchpoint_owner", world.reviews.pk), headers=HX))
+    assert card.startswith(f'<li class="card" id="tp-{world.reviews.pk}"')
+
+    # One radio per member of the workspace, and "Nobody"; the owner's is checked.
+    options = re.findall(r'<li data-search="([^"]*)"><label class="check">(.*?)</label></li>', card)
+    members = list(staff.workspace.memberships.select_related("user"))
+    assert len(options) == len(members) + 1
+    for member in members:
+        option = next(o for o in options if f'value="{member.pk}"' in o[1])
+        assert member.display_name in option[1]
+        assert member.user.email in option[1]
+        assert member.display_name.casefold() in option[0]  # what typing filters on
+        assert (" checked" in option[1]) == (member.pk == staff.pk)
+    assert outsider.display_name not in card
+    assert 'type="search"' in card
+    assert re.search(r"data-owner-search\s+data-autofocus", card)
+    assert f'hx-post="{url("touchpoint_owner", world.reviews.pk)}"' in card
+    # Cancel goes back to the card's menu, focus on its "Owner…".
+    assert f'hx-get="{url("touchpoint_card", world.reviews.pk)}?focus=owner"' in card
+
+
+def test_a_lane_item_menu_opens_on_demand(hx, world, editor):
+    from journeys.services.lanes import item_create, lane_create
+
+    lane = lane_create(actor=editor, journey=world.journey, kind="pains")
+    item = item_create(actor=editor, lane=lane, stage=world.research, text="Slow site")
+    board = hx.get(url("map", world.journey.pk), headers=BOARD).content.decode()
+    closed = re.search(rf'<li class="lane-item[^"]*" id="item-{item.pk}".*?</li>', board, re.S)
+    assert "<form" not in closed.group(0)
+    assert "data-menu" in closed.group(0)
+
+    opened = fragment(hx.get(url("item_card", item.pk) + "?focus=edit", headers=HX))
+    item_html = re.search(rf'id="item-{item.pk}".*?</li>', opened, re.S).group(0)
+    assert 'aria-expanded="true"' in item_html
+    assert re.findall(r'name="direction" value="(\w+)"', item_html) == ["next"]
 
 
 def test_owner_from_another_workspace_answers_422_and_keeps_the_owner(hx, world, staff, outsider):
@@ -644,7 +708,7 @@ def test_board_filtered_by_mot_shows_only_those_cards(hx, filtered_map):
     assert sorted(card_titles(html)) == ["Review request", "Word of mouth"]
     assert "Showing 2 touchpoints that match the filters." in text_of(html)
     # A filtered board cannot be reordered: no drag target, no arrows.
-    assert "data-move-url" not in html
+    assert "data-movable" not in html
     assert "move-up" not in html
     assert "move-down" not in html
     assert 'data-can-reorder="0"' in html
@@ -674,7 +738,7 @@ def test_invalid_filter_values_filter_nothing(hx, filtered_map, query):
     html = _board(hx, filtered_map, query)
 
     assert len(card_titles(html)) == 5
-    assert "data-move-url" in html  # not filtered, so the board can still be reordered
+    assert "data-movable" in html  # not filtered, so the board can still be reordered
 
 
 def test_card_swapped_on_a_filtered_board_has_no_move_controls(hx, filtered_map):
@@ -685,7 +749,7 @@ def test_card_swapped_on_a_filtered_board_has_no_move_controls(hx, filtered_map)
     )
 
     card = card_of(fragment(response), filtered_map.reviews)
-    assert "data-move-url" not in card
+    assert "data-movable" not in card
     assert "move-" not in card
 
 

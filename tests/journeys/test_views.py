@@ -550,16 +550,32 @@ def _moves(card_html: str) -> list[str]:
     return re.findall(r'name="direction" value="(\w+)"', card_html)
 
 
+def _menu(client, card: Touchpoint) -> str:
+    """The card with its menu open, as its "Actions" button fetches it (htmx)."""
+    response = client.get(
+        url("touchpoint_card", card.pk) + "?focus=edit", headers={"HX-Request": "true"}
+    )
+    return _card_html(response.content.decode(), card)
+
+
 def test_map_move_buttons_post_what_the_move_endpoint_expects(editor_client, journey, stages):
     page = editor_client.get(url("map", journey.pk)).content.decode()
+    # The board's cards carry no controls but "Actions": the arrows come with the menu.
+    assert _moves(page) == []
+    assert f'href="{url("touchpoint_edit", tp("Reviews").pk)}" data-menu' in page
 
     # Reviews is alone in the first stage: it can only go to the next one.
-    assert _moves(_card_html(page, tp("Reviews"))) == ["next"]
+    assert _moves(_menu(editor_client, tp("Reviews"))) == ["next"]
     # Product page is first of the last stage: down, or back to the previous stage.
-    assert _moves(_card_html(page, tp("Product page"))) == ["down", "prev"]
+    assert _moves(_menu(editor_client, tp("Product page"))) == ["down", "prev"]
     # Checkout is last: up, or back to the previous stage.
-    assert _moves(_card_html(page, tp("Checkout"))) == ["up", "prev"]
-    assert f'action="{url("touchpoint_move", tp("Checkout").pk)}"' in page
+    checkout = _menu(editor_client, tp("Checkout"))
+    assert _moves(checkout) == ["up", "prev"]
+    assert f'action="{url("touchpoint_move", tp("Checkout").pk)}"' in checkout
+    # Without JavaScript "Actions" leads to the edit page, which has the moves and delete.
+    edit_page = editor_client.get(url("touchpoint_edit", tp("Checkout").pk)).content.decode()
+    assert _moves(edit_page) == ["up", "down", "prev", "next"]
+    assert f'action="{url("touchpoint_delete", tp("Checkout").pk)}"' in edit_page
 
     for direction in ["up", "prev"]:  # what Checkout's buttons post, pressed in turn
         response = editor_client.post(
