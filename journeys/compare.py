@@ -50,6 +50,33 @@ class Side:
     touchpoints: Sequence[TouchpointRow]
 
 
+@dataclass(frozen=True)
+class OpportunityRow:
+    """An opportunity of the future state; ``touchpoint_id`` is the touchpoint it creates."""
+
+    pk: int
+    text: str
+    status: str
+    owner_id: int | None = None
+    touchpoint_id: int | None = None
+
+
+def opportunities_by_touchpoint(
+    rows: Iterable[OpportunityRow], touchpoint_ids: Iterable[int]
+) -> tuple[dict[int, list[OpportunityRow]], list[OpportunityRow]]:
+    """The opportunities beside each future touchpoint they create (in the order given), and
+    the ones linked to none of ``touchpoint_ids`` (unlinked), in the same order."""
+    known = set(touchpoint_ids)
+    linked: dict[int, list[OpportunityRow]] = {}
+    unlinked: list[OpportunityRow] = []
+    for row in rows:
+        if row.touchpoint_id in known:
+            linked.setdefault(row.touchpoint_id, []).append(row)  # type: ignore[arg-type]
+        else:
+            unlinked.append(row)
+    return linked, unlinked
+
+
 def _kinds(current: object, future: object, *, changed: bool, moved: bool) -> tuple[str, ...]:
     if current is None:
         return (ADDED,)

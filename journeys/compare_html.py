@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from journeys import compare as cmp
 from journeys.map.cards import MomentLabels, escape
-from journeys.models import Channel, MotStage, Phase, Touchpoint
+from journeys.models import Channel, ItemStatus, MotStage, Phase, Touchpoint
 from metrics.read.moments import TouchpointNumbers
 
 DESCRIPTION_CHARS = 280
@@ -31,9 +31,16 @@ class PairRenderer:
     which to the eye and to a screen reader."""
 
     def __init__(
-        self, *, names: dict[int, str], numbers: dict[int, TouchpointNumbers], min_sample: int
+        self,
+        *,
+        names: dict[int, str],
+        numbers: dict[int, TouchpointNumbers],
+        min_sample: int,
+        opportunities: dict[int, list[cmp.OpportunityRow]] | None = None,
     ) -> None:
         self.names, self.numbers, self.min_sample = names, numbers, min_sample
+        self.opportunities = opportunities or {}
+        self.statuses = {v: escape(label) for v, label in ItemStatus.choices}
         self.kinds = {kind: escape(label) for kind, label in kind_labels().items()}
         self.fields = {
             name: str(Touchpoint._meta.get_field(name.removesuffix("_id")).verbose_name)
@@ -55,6 +62,9 @@ class PairRenderer:
             "owner": escape(_("Owner: %(name)s")),
             "changed": escape(_("Changed: %(fields)s")),
             "from": escape(_("from stage “%(stage)s”")),
+            "created_by": escape(_("Created by these opportunities")),
+            "status": escape(_("Status: %(status)s")),
+            "no_owner": escape(_("No owner")),
         }
 
     def render(self, pair: cmp.Pair) -> str:
@@ -103,7 +113,28 @@ class PairRenderer:
             html += f'<p class="side-description">{escape(text)}</p>'
         if side == "current":
             html += self._numbers(self.numbers.get(row.pk))
+        elif row.pk in self.opportunities:
+            html += (
+                f'<div class="side-opportunities"><p class="side-label">{t["created_by"]}</p>'
+                f"{self.opportunity_list(self.opportunities[row.pk])}</div>"
+            )
         return html + "</div>"
+
+    def opportunity_list(self, rows: list[cmp.OpportunityRow]) -> SafeString:
+        """Opportunities as a list: each one's text, status and owner."""
+        t, items = self.t, []
+        for row in rows:
+            status = self.statuses.get(row.status, escape(row.status))
+            owner = self.names.get(row.owner_id) if row.owner_id else None
+            who = t["owner"] % {"name": escape(owner)} if owner else t["no_owner"]
+            items.append(
+                f'<li class="opportunity" data-opportunity="{row.pk}">'
+                f'<span class="opportunity-text">{escape(row.text)}</span> '
+                f'<span class="status-chip status-{escape(row.status)}">'
+                f"{t['status'] % {'status': status}}</span> "
+                f'<span class="opportunity-owner">{who}</span></li>'
+            )
+        return mark_safe(f'<ul class="opportunities">{"".join(items)}</ul>')  # noqa: S308
 
     def _numbers(self, numbers: TouchpointNumbers | None) -> str:
         t = self.t

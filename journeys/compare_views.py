@@ -110,7 +110,13 @@ def _context(
         workspace_id=workspace.pk, touchpoint_ids=ids, min_sample=workspace.min_sample
     )
     names = {m.pk: m.display_name for m in workspace_members(membership=membership)}
-    renderer = PairRenderer(names=names, numbers=numbers, min_sample=workspace.min_sample)
+    linked, unlinked = cmp.opportunities_by_touchpoint(
+        selectors.journey_opportunities(journey_id=future.pk),
+        (p.future.pk for s in comparison.stages for p in s.pairs if p.future is not None),
+    )
+    renderer = PairRenderer(
+        names=names, numbers=numbers, min_sample=workspace.min_sample, opportunities=linked
+    )
     stages = _stage_views(comparison, renderer, hide=hide)
     counts, labels = comparison.counts, kind_labels()
     context.update(
@@ -118,6 +124,8 @@ def _context(
         counts=[(kind, labels[kind], counts[kind]) for kind in cmp.KINDS],
         hidden=counts[cmp.UNCHANGED] if hide else 0,
         total=sum(len(s.pairs) for s in comparison.stages),
+        unlinked_opportunities=renderer.opportunity_list(unlinked) if unlinked else "",
+        unlinked_count=len(unlinked),
     )
     return context
 

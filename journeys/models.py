@@ -316,6 +316,16 @@ class LaneItem(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=ItemStatus.choices, default=ItemStatus.IDEA
     )
+    # Opportunities only: the touchpoint (of the same journey) this opportunity creates, shown
+    # beside it when a future state is compared with the current one.
+    touchpoint = models.ForeignKey(
+        "Touchpoint",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="opportunities",
+        verbose_name=_("creates the touchpoint"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

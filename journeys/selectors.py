@@ -9,10 +9,10 @@ from datetime import date
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from journeys.compare import Side, StageRow, TouchpointRow
+from journeys.compare import OpportunityRow, Side, StageRow, TouchpointRow
 from journeys.filters import NO_MOMENT, OwnerFilters
 from journeys.map.cards import MomentLabels
-from journeys.models import Journey, Stage, Touchpoint
+from journeys.models import Journey, LaneItem, LaneKind, Stage, Touchpoint
 from metrics.expectations import EXPECTATION_LABELS, Diagnosis, Rating
 from metrics.read.answers import PainAnswer, latest_pain_answers
 from metrics.read.expectations import recent_diagnoses
@@ -216,6 +216,16 @@ def journey_side(*, journey_id: int) -> Side:
         )
     ]
     return Side(stages=stages, touchpoints=touchpoints)
+
+
+def journey_opportunities(*, journey_id: int) -> list[OpportunityRow]:
+    """The opportunity items of a journey in map order (lane, stage, position): one query."""
+    return [
+        OpportunityRow(*row)
+        for row in LaneItem.objects.filter(journey_id=journey_id, lane__kind=LaneKind.OPPORTUNITIES)
+        .order_by("lane__position", "stage__position", "position")
+        .values_list("pk", "text", "status", "owner_id", "touchpoint_id")
+    ]
 
 
 def journey_counterpart(*, journey: Journey) -> tuple[Journey, Journey] | None:

@@ -7,7 +7,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from journeys.filters import NO_FILTER, NO_MOMENT, MapFilter
-from journeys.models import Channel, ItemStatus, Lane, LaneKind, MotStage, Phase, Stage
+from journeys.models import (
+    Channel,
+    ItemStatus,
+    Lane,
+    LaneKind,
+    MotStage,
+    Phase,
+    Stage,
+    Touchpoint,
+)
 from mot.models import Membership
 
 UNASSIGNED = "unassigned"
@@ -178,16 +187,35 @@ class ItemForm(forms.Form):
         error_messages={"invalid_choice": _("Choose a member of this workspace.")},
     )
 
-    def __init__(self, *args, workspace_id, opportunity: bool, **kwargs):
+    # The future touchpoint the opportunity creates: one of the same journey, nothing else.
+    touchpoint = forms.ModelChoiceField(
+        label=_("Creates the touchpoint"),
+        queryset=Touchpoint.objects.none(),
+        required=False,
+        empty_label=_("None yet"),
+        help_text=_("Shown beside that touchpoint when a future state is compared."),
+        error_messages={"invalid_choice": _("Choose a touchpoint of this journey.")},
+    )
+
+    def __init__(self, *args, workspace_id, journey_id: int, opportunity: bool, **kwargs):
         super().__init__(*args, **kwargs)
         if opportunity:
             self.fields["owner"].queryset = Membership.objects.filter(
                 workspace_id=workspace_id
             ).select_related("user")
             self.fields["owner"].label_from_instance = lambda m: m.display_name
-        else:  # status and owner are an opportunity's
+            self.fields["touchpoint"].queryset = (
+                Touchpoint.objects.filter(journey_id=journey_id)
+                .select_related("stage")
+                .order_by("stage__position", "position")
+            )
+            self.fields["touchpoint"].label_from_instance = lambda tp: (
+                _("%(stage)s: %(title)s") % {"stage": tp.stage.name, "title": tp.title}
+            )
+        else:  # status, owner and the touchpoint it creates are an opportunity's
             del self.fields["status"]
             del self.fields["owner"]
+            del self.fields["touchpoint"]
 
 
 class ItemCreateForm(forms.Form):

@@ -236,16 +236,27 @@ def item_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     membership, item = get_item_for(request, ws, pk, Action.EDIT_MAP)
     form = ItemForm(
         posted(request),
-        initial={"text": item.text, "status": item.status, "owner": item.owner_id},
+        initial={
+            "text": item.text,
+            "status": item.status,
+            "owner": item.owner_id,
+            "touchpoint": item.touchpoint_id,
+        },
         workspace_id=membership.workspace_id,
+        journey_id=item.journey_id,
         opportunity=item.lane.kind == LaneKind.OPPORTUNITIES,
         auto_id=f"item-{item.pk}-%s",
     )
     if request.method == "POST" and form.is_valid():
         try:
-            # Status and owner are an opportunity's fields: an item of another lane keeps its
-            # own (they come back if it moves to an opportunities lane again).
-            data = {"status": item.status, "owner": item.owner, **form.cleaned_data}
+            # Status, owner and touchpoint are an opportunity's fields: an item of another lane
+            # keeps its own (they come back if it moves to an opportunities lane again).
+            data = {
+                "status": item.status,
+                "owner": item.owner,
+                "touchpoint": item.touchpoint,
+                **form.cleaned_data,
+            }
             services.item_update(actor=membership, item=item, **data)
         except ValidationError as exc:
             apply_service_errors(form, exc)

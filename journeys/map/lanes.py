@@ -392,12 +392,6 @@ def add_lanes(
         for value, label in LaneKind.choices
         if value != LaneKind.TOUCHPOINTS and not (value in SINGLE_KINDS and value in kinds)
     ]
-    touchpoints = next((lane for lane in lanes if lane.kind == LaneKind.TOUCHPOINTS), None)
-    # The stage names head the board when the cards (whose columns carry them) are not on top.
-    context["stage_ruler"] = touchpoints is not None and (
-        not touchpoints.first or touchpoints.folded
-    )
-    context["stage_names"] = stages
     context["item_prefix"] = renderer.item_prefix  # where static/js/map.js posts a dropped item
 
 

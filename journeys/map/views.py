@@ -143,10 +143,18 @@ def stage_move(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         return board_response(request, membership, stage.journey, status=422)
     if not request.htmx:
         return map_redirect(ws, stage.journey_id, f"stage-{stage.pk}")
-    messages.success(request, _("Stage “%(name)s” moved.") % {"name": stage.name})
-    return board_response(
-        request, membership, stage.journey, focus="stage-title", focus_stage=stage.pk
+    messages.success(
+        request,
+        _("Stage “%(name)s” moved to position %(position)d of %(total)d.")
+        % {
+            "name": stage.name,
+            "position": stage.position + 1,
+            "total": stage.journey.stages.count(),
+        },
     )
+    # The stage bar's handle keeps the focus after a keyboard move, so Alt+arrow can repeat.
+    focus = "stage-grip" if request.POST.get("focus") == "stage-grip" else "stage-title"
+    return board_response(request, membership, stage.journey, focus=focus, focus_stage=stage.pk)
 
 
 # --- touchpoints ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from journeys.models import (
     LaneItem,
     LaneKind,
     Stage,
+    Touchpoint,
 )
 from journeys.ordering import clamp, lift, renumber, snapshot_positions
 from journeys.services.fields import clean_choice, clean_text
@@ -233,13 +234,19 @@ def item_update(
     text: str,
     status: str = ItemStatus.IDEA,
     owner: Membership | None = None,
+    touchpoint: Touchpoint | None = None,
 ) -> LaneItem:
+    """Save an item's text and, for an opportunity, its status, owner and the touchpoint it
+    creates (one of the item's own journey)."""
     require(actor, Action.EDIT_MAP, item)
     item.text = clean_text(text, field="text", max_length=1000)
     item.status = clean_choice(status or ItemStatus.IDEA, field="status", choices=ItemStatus.values)
     _check_owner(owner, item.journey.workspace_id)
+    if touchpoint is not None and touchpoint.journey_id != item.journey_id:
+        raise ValidationError({"touchpoint": _("Choose a touchpoint of this journey.")})
     item.owner = owner
-    item.save(update_fields=["text", "status", "owner", "updated_at"])
+    item.touchpoint = touchpoint
+    item.save(update_fields=["text", "status", "owner", "touchpoint", "updated_at"])
     return item
 
 

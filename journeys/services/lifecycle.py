@@ -106,7 +106,10 @@ def journey_duplicate(
         [Stage(journey=copy, name=s.name, position=s.position, copied_from=s) for s in stages]
     )
     by_old = {old.pk: new for old, new in zip(stages, new_stages, strict=True)}
-    Touchpoint.objects.bulk_create(
+    old_touchpoints = list(
+        Touchpoint.objects.filter(journey=journey).order_by("stage_id", "position")
+    )
+    new_touchpoints = Touchpoint.objects.bulk_create(
         [
             Touchpoint(
                 journey=copy,
@@ -120,9 +123,13 @@ def journey_duplicate(
                 owner_id=tp.owner_id,
                 copied_from=tp,
             )
-            for tp in Touchpoint.objects.filter(journey=journey).order_by("stage_id", "position")
+            for tp in old_touchpoints
         ]
     )
+    # An opportunity of the copy creates the copy's touchpoint, not the original's.
+    touchpoint_of = {
+        old.pk: new.pk for old, new in zip(old_touchpoints, new_touchpoints, strict=True)
+    }
     lanes = list(Lane.objects.filter(journey=journey).order_by("position")) or default_lanes(
         journey
     )
@@ -143,6 +150,7 @@ def journey_duplicate(
                 text=item.text,
                 status=item.status,
                 owner_id=item.owner_id,
+                touchpoint_id=touchpoint_of.get(item.touchpoint_id),
             )
             for item in LaneItem.objects.filter(journey=journey)
         ],

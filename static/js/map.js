@@ -86,6 +86,93 @@
     });
   }
 
+  // The stage bar (the stages' header row, sticky at the top of the window) lives outside the
+  // board's sideways scroller, so it follows the scroller here. Scroll events do not bubble: one
+  // capturing listener on the document covers every scroller htmx swaps in.
+  function followBoardScroll(event) {
+    var scroller = event.target;
+    if (!scroller.classList || !scroller.classList.contains("board-scroll")) return;
+    var board = scroller.closest("#board");
+    var bar = board && board.querySelector("[data-stage-bar]");
+    if (bar && bar.scrollLeft !== scroller.scrollLeft) bar.scrollLeft = scroller.scrollLeft;
+  }
+
+  // A sideways wheel or trackpad gesture over the bar scrolls the board (the bar has no
+  // scrollbar of its own); the scroll listener above then brings the bar along.
+  function wheelOverStageBar(event) {
+    var bar = event.target.closest && event.target.closest("[data-stage-bar]");
+    if (!bar || !event.deltaX || Math.abs(event.deltaX) < Math.abs(event.deltaY)) return;
+    var scroller = bar.parentElement.querySelector(".board-scroll");
+    if (!scroller) return;
+    scroller.scrollLeft += event.deltaX;
+    event.preventDefault();
+  }
+
+  // Move a stage: the same endpoint as the "Move left/right" forms (their no-JS fallback). The
+  // answer is the whole board, with the server's order, its message in the live region and the
+  // focus on the moved stage's handle (keyboard) or title (drag).
+  function moveStage(url, position, focus, source) {
+    htmx.ajax("POST", url, {
+      source: source,
+      target: "#board",
+      swap: "innerHTML",
+      values: { position: position, focus: focus },
+    });
+  }
+
+  // Stages reorder by dragging a cell of the stage bar (by its handle or its name) or a stage
+  // column by its title; by keyboard, Alt+Left/Right on a focused handle.
+  function initStageOrder(root) {
+    if (typeof Sortable === "undefined" || !root.querySelectorAll) return;
+    var rows = [];
+    if (root.matches && root.matches("ol[data-stage-order]")) rows.push(root);
+    rows.push.apply(rows, root.querySelectorAll("ol[data-stage-order]"));
+    rows.forEach(function (row) {
+      if (row.dataset.sortable) return;
+      row.dataset.sortable = "1";
+      Sortable.create(row, {
+        group: "stages",
+        draggable: ".stage-bar-cell",
+        direction: "horizontal",
+        animation: 150,
+        ghostClass: "stage-bar-ghost",
+        onEnd: function (evt) {
+          if (evt.oldDraggableIndex === evt.newDraggableIndex) return;
+          moveStage(evt.item.dataset.stageMoveUrl, evt.newDraggableIndex, "stage-title", evt.item);
+        },
+      });
+      var board = row.closest("#board") && row.closest("#board").querySelector(".board");
+      if (!board || board.dataset.stageSortable) return;
+      board.dataset.stageSortable = "1";
+      Sortable.create(board, {
+        group: "stage-columns",
+        draggable: ".stage",
+        handle: ".stage-head > h2",
+        direction: "horizontal",
+        animation: 150,
+        ghostClass: "stage-ghost",
+        onEnd: function (evt) {
+          if (evt.oldDraggableIndex === evt.newDraggableIndex) return;
+          var cell = row.querySelector('.stage-bar-cell[data-stage-id="' + evt.item.dataset.stageId + '"]');
+          if (cell) moveStage(cell.dataset.stageMoveUrl, evt.newDraggableIndex, "stage-title", evt.item);
+        },
+      });
+    });
+  }
+
+  function stageKeys(event) {
+    var grip = event.target;
+    if (!event.altKey || !grip.classList || !grip.classList.contains("stage-grip")) return;
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    event.preventDefault();
+    var cell = grip.closest(".stage-bar-cell");
+    var cells = Array.prototype.slice.call(cell.parentElement.children);
+    var index = cells.indexOf(cell);
+    var target = index + (event.key === "ArrowLeft" ? -1 : 1);
+    if (target < 0 || target >= cells.length) return;
+    moveStage(cell.dataset.stageMoveUrl, target, "stage-grip", grip);
+  }
+
   // Keep the filter form in step with the URL after back/forward (htmx restores the board).
   function syncFilters() {
     var form = document.getElementById("map-filters");
@@ -198,6 +285,10 @@
     window.addEventListener("hashchange", showTargetCard);
     htmx.onLoad(initSortable);
     htmx.onLoad(initLaneSortable);
+    htmx.onLoad(initStageOrder);
+    document.addEventListener("scroll", followBoardScroll, true);
+    document.addEventListener("wheel", wheelOverStageBar, { passive: false });
+    document.body.addEventListener("keydown", stageKeys);
     htmx.onLoad(markReady);
     document.body.addEventListener("htmx:responseError", function (event) {
       var source = event.detail.elt;

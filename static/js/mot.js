@@ -4,7 +4,9 @@
  * - announces failures that have no fragment of their own (403, 500, network) in the live region;
  * - Escape in a [data-cancel-on-escape] form clicks its [data-cancel] control;
  * - a [data-select-all="name"] checkbox ticks or clears every box of that name in its form;
- * - a [data-select-on-focus] field selects its text when focused (a link to copy).
+ * - a [data-select-on-focus] field selects its text when focused (a link to copy);
+ * - the header's [data-nav-toggle] button folds the navigation on a narrow screen (shown only
+ *   when this file runs; aria-expanded says whether the links are open; Escape closes them).
  * Listeners sit on the document or body, so content htmx swaps in is covered. Behaviour lives here,
  * never in on*= or hx-on attributes: the Content-Security-Policy runs no inline or evaluated code.
  * 422 answers (a form with its errors) are swapped by the htmx-config in base.html.
@@ -33,7 +35,30 @@
     if (target.select && target.tagName === "INPUT") target.select();
   }
 
+  function setNavOpen(toggle, open) {
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    toggle.closest(".topbar").classList.toggle("nav-open", open);
+  }
+
+  function initNavToggle() {
+    var toggle = document.querySelector("[data-nav-toggle]");
+    if (!toggle) return;
+    toggle.closest(".topbar").classList.add("nav-collapsible");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      setNavOpen(toggle, toggle.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || toggle.getAttribute("aria-expanded") !== "true") return;
+      var panel = document.getElementById(toggle.getAttribute("aria-controls"));
+      if (!panel || !panel.contains(document.activeElement)) return;
+      setNavOpen(toggle, false);
+      toggle.focus();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    initNavToggle();
     htmx.onLoad(focusMarked);
 
     document.body.addEventListener("htmx:responseError", function (event) {

@@ -174,3 +174,10 @@ def signed_in(page, live_server, user) -> None:
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
     )
+
+
+def open_nav(page) -> None:
+    """Open the header's folded navigation (a narrow screen); nothing to do on a wide one."""
+    toggle = page.locator("[data-nav-toggle]")
+    if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()

@@ -67,6 +67,8 @@ def test_map_drag_and_drop_runs_under_the_policy(page: Page, live_server, demo):
         "li.card", has=page.get_by_role("heading", name="Cart and checkout", exact=True, level=3)
     )
 
+    # Both cards on screen below the sticky stage bar, so the drag needs no scrolling midway.
+    target.evaluate("el => el.scrollIntoView({block: 'center'})")
     card.locator(".card-head").drag_to(target.locator(".card-head"))
 
     expect(page.locator("#messages")).to_contain_text("“Price comparison” moved.")

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from feedback.models import ImportJob, Response
 from journeys.models import Touchpoint
-from tests.browser.conftest import signed_in
+from tests.browser.conftest import open_nav, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -206,6 +206,7 @@ def test_the_second_file_of_an_export_gets_the_mapping_confirmed_for_the_first(
     nav = page.get_by_role("navigation", name="Main")
     # The header, with one entry more, still fits a phone's width: nothing scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    open_nav(page)  # on a phone the links fold behind the Menu button
     expect(nav.get_by_role("link", name="Imports")).to_be_visible()
 
     nav.get_by_role("link", name="Imports").click()
@@ -225,6 +226,7 @@ def test_the_second_file_of_an_export_gets_the_mapping_confirmed_for_the_first(
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator("#import-outcome")).to_have_text("2 new answers.", timeout=60_000)
 
+    open_nav(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
     expect(page.locator(".import-list tbody tr").first).to_contain_text("2 new answers.")
     second = custom_export(

@@ -17,13 +17,14 @@ from playwright.sync_api import Page, expect
 
 from feedback.surveys.services import survey_link_create
 from mot.models import Profile
-from tests.browser.conftest import signed_in
+from tests.browser.conftest import open_nav, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _switch_to(page: Page, name: str) -> None:
     """Keyboard-reachable plain form: choose, then press the button (no script involved)."""
+    open_nav(page)  # on a phone a member's header folds behind its Menu button
     select = page.locator("#language-switch")
     select.focus()
     select.select_option(label=name)
@@ -88,6 +89,7 @@ def test_the_switch_fits_the_header(page: Page, live_server, staff, journey, wid
     page.goto("/w/acme/journeys/")
     _switch_to(page, "Română")
     expect(page.locator("html")).to_have_attribute("lang", "ro")
+    open_nav(page)
     button = page.locator(".language-switch button").bounding_box()
     select = page.locator("#language-switch").bounding_box()
     assert button["x"] + button["width"] <= width

@@ -19,8 +19,8 @@ from tests.expectations import ALL, MAP_EDITORS, db_snapshot
 
 # session, user, membership (+ workspace), journey, its counterpart, both maps' stages and
 # touchpoints (four), the current touchpoints' stored numbers, the members' names, the pairing
-# form's journeys (editors only).
-COMPARE_QUERIES = 12
+# form's journeys (editors only), the future state's opportunities.
+COMPARE_QUERIES = 13
 
 
 def _url(name: str, journey: Journey, ws: str = "acme") -> str:

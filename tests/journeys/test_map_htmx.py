@@ -532,7 +532,25 @@ def test_move_stage_answers_the_board(hx, world):
 
     assert _stage_titles(html) == ["Buy", "Research"]
     assert re.search(rf'<h2 id="stage-title-{world.research.pk}"[^>]*data-autofocus', html)
-    assert announced(html) == "Stage “Research” moved."
+    assert announced(html) == "Stage “Research” moved to position 2 of 2."
+
+
+def test_a_keyboard_stage_move_keeps_the_focus_on_the_stage_handle(hx, world):
+    html = fragment(
+        hx.post(
+            url("stage_move", world.research.pk), {"position": 1, "focus": "stage-grip"}, headers=HX
+        )
+    )
+
+    assert _stage_titles(html) == ["Buy", "Research"]
+    cell = re.search(
+        rf'<li class="stage-bar-cell" data-stage-id="{world.research.pk}".*?</li>', html, re.S
+    )
+    assert cell
+    assert 'class="stage-grip"' in cell.group(0)
+    assert "data-autofocus" in cell.group(0)
+    assert "(position 2 of 2)" in cell.group(0)
+    assert html.count("data-autofocus") == 1
 
 
 def test_delete_stage_answers_the_board(hx, world):
