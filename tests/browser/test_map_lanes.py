@@ -171,6 +171,8 @@ def test_a_member_collapses_a_lane_for_themselves_only(page: Page, live_server, 
 
 @pytest.mark.parametrize("size", SIZES, ids=["1440", "390"])
 def test_editor_chooses_the_journeys_personas_with_the_picker(page: Page, live_server, demo, size):
+    # The demo's own personas (attached to its journeys) leave the picker to this test's.
+    Persona.objects.filter(workspace=demo).delete()
     Persona.objects.create(workspace=demo, name="Busy parent", segment="families", quote="Fast!")
     Persona.objects.create(workspace=demo, name="Student", segment="18-24")
     page.set_viewport_size(size)
