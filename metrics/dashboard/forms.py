@@ -51,10 +51,12 @@ class DashboardForm(forms.Form):
         ],
     )
     segment = forms.CharField(
-        label=_("Customer segment"),
+        label=gettext_lazy("Customer segment"),
         max_length=100,
         required=False,
-        help_text=_("Only the answers of customers of this segment, such as “Families”."),
+        help_text=gettext_lazy(
+            "Only the answers of customers of this segment, such as “Families”."
+        ),
     )
     granularity = forms.ChoiceField(
         label=gettext_lazy("Trend by"),
