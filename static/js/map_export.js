@@ -130,6 +130,9 @@
 
   async function render(root) {
     const restore = expand(root);
+    // Drawn by CSS, not markup, the cards' drag handles would travel into the picture: the
+    // stylesheet leaves them out while this attribute is set (static/css/map_cards.css).
+    root.setAttribute("data-exporting", "");
     try {
       const width = Math.ceil(root.scrollWidth);
       const height = Math.ceil(root.scrollHeight);
@@ -151,6 +154,7 @@
       });
       return { canvas, width, height, stages, ratio: canvas.width / width };
     } finally {
+      root.removeAttribute("data-exporting");
       restore();
     }
   }

@@ -162,6 +162,23 @@ def test_png_export_covers_the_whole_board(page: Page, live_server, wide_shop, t
     assert colours is not None
     assert len(colours) > 50, "the picture should not be blank"
     assert path.stat().st_size > 50_000
+    # The cards' drag handles (drawn by CSS) are left out while the map is drawn, then back.
+    handle = page.evaluate(
+        """() => {
+            const root = document.createElement("div");
+            root.innerHTML = '<div class="card" data-movable><div class="card-head">x</div></div>';
+            document.body.appendChild(root);
+            const head = root.querySelector(".card-head");
+            const drawn = () => getComputedStyle(head, "::before").content;
+            const shown = drawn();
+            root.setAttribute("data-exporting", "");
+            const exporting = drawn();
+            root.remove();
+            return [shown, exporting];
+        }"""
+    )
+    assert handle == ['"⠿"', "none"], handle
+    assert page.locator("[data-exporting]").count() == 0
 
 
 def test_pdf_export_is_a3_landscape_by_stages_and_renders(
