@@ -4,7 +4,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from feedback.surveys.views import survey_accent
 from mot import profile_views, views
 from mot.forms import LoginForm, RecipientLanguageResetForm
 
@@ -47,7 +46,7 @@ urlpatterns = [
     path("w/<slug:ws>/", include("metrics.urls")),
     path("api/v1/", include("feedback.api.urls")),
     # The survey's accent colour as a stylesheet (no inline <style>: mot.settings' CSP).
-    path("s-accent/<slug:colour>.css", survey_accent, name="survey_accent"),
+    path("s-accent/", include("feedback.surveys.accent_urls")),
     path("s/<slug:token>/", include("feedback.surveys.public_urls")),
     path("hooks/", include("feedback.hooks.public_urls")),
 ]
