@@ -276,7 +276,7 @@ ENDPOINTS = [
         MAP_EDITORS,
         pk=_reviews,
         done=lambda w: _gone(Touchpoint, w.reviews.pk),
-        form_page=_map,
+        form_page=_page("journeys:touchpoint_edit", _reviews),
     ),
     Endpoint(
         "journeys:touchpoint_move",
@@ -285,7 +285,7 @@ ENDPOINTS = [
         pk=_reviews,
         data=lambda w: {"stage": w.buy.pk, "position": 0},
         done=lambda w: (w.reviews.stage_id, w.reviews.position) == (w.buy.pk, 0),
-        form_page=_map,
+        form_page=_page("journeys:touchpoint_edit", _reviews),
     ),
     Endpoint(
         "journeys:touchpoint_owner",
@@ -442,7 +442,7 @@ ENDPOINTS = [
         MAP_EDITORS,
         pk=_item,
         done=lambda w: _gone(LaneItem, w.item.pk),
-        form_page=_map,
+        form_page=_page("journeys:item_edit", _item),
     ),
     Endpoint(
         "journeys:item_move",
@@ -451,7 +451,7 @@ ENDPOINTS = [
         pk=_item,
         data=lambda w: {"lane": w.pains.pk, "stage": w.buy.pk, "position": 0},
         done=lambda w: (w.item.stage_id, w.item.position) == (w.buy.pk, 0),
-        form_page=_map,
+        form_page=_page("journeys:item_edit", _item),
     ),
     Endpoint("journeys:personas", ("GET",), ALL),
     Endpoint(
