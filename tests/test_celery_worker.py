@@ -106,6 +106,7 @@ def test_a_file_import_runs_on_a_worker_through_redis(
     one metrics recompute, which the worker runs from the metrics queue: the rows appear."""
     from metrics.models import MomentCounts, Scope
     from metrics.services import _pending_key
+    from metrics.themes.models import ThemeRun
 
     settings.METRICS_COALESCE_SECONDS = 0
     cache.delete(_pending_key(journey.workspace_id))  # a stale request of an earlier run
@@ -152,6 +153,13 @@ def test_a_file_import_runs_on_a_worker_through_redis(
             lambda: MomentCounts.objects.filter(scope=Scope.WORKSPACE, day=None).exists(),
             timeout=60,
         ), "the import's metrics recompute did not run"
+        # The run queues the comment themes' job after it, on the same queue: it runs too.
+        assert wait_for(
+            lambda: ThemeRun.objects.filter(
+                workspace_id=journey.workspace_id, finished_at__isnull=False
+            ).exists(),
+            timeout=60,
+        ), "the themes job the recompute queued did not run"
     job.refresh_from_db()
     assert (job.created_count, job.rejected_count, job.written) == (500, 0, True)
     assert Response.objects.filter(touchpoint=tp).count() == 500

@@ -51,6 +51,7 @@ def test_the_int_fields_are_found():
         ("touchpoint",),
         *((name,) for name in ("nps", "csat", "respect", "solutions", "simplicity")),
         ("responsibility",),
+        ("ces",),
     }
     assert set(int_fields(ListFilters)) == {("touchpoint",), ("limit",), ("after",)}
 
