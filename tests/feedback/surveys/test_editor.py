@@ -561,3 +561,24 @@ def test_a_framed_survey_takes_a_post_from_its_own_page_without_the_csrf_cookie(
     # A link nobody may frame keeps the cookie-and-token check, Origin or not.
     assert browser.post(survey_url(unframed), {"nps": "8"}, **own).status_code == 403
     assert Response.objects.count() == 1
+
+
+def test_the_surveys_page_runs_as_many_queries_for_many_links_as_for_one(
+    client, editor, link, touchpoint, django_assert_num_queries
+):
+    """The page reads each link's stored counters (opens, answers, invited): no query a link."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from feedback.surveys.services import survey_link_create
+
+    login(client, editor)
+    url = reverse("feedback:surveys", kwargs={"ws": "acme"})
+    client.get(url)  # the session and the language settle
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(6):
+        survey_link_create(actor=editor, touchpoint=touchpoint)
+    with django_assert_num_queries(len(one.captured_queries)):
+        html = client.get(url).content.decode()
+    assert html.count('class="num link-opens"') == 7
