@@ -10,6 +10,7 @@ import redis.connection
 
 from mot import cache as tolerant
 from mot.cache import TolerantRedisCache
+from tests.redis_trips import round_trips
 
 
 @contextlib.contextmanager
@@ -90,9 +91,9 @@ def test_incr_counts_an_existing_key_in_one_round_trip_and_never_creates_one(
 def test_count_creates_and_increments_a_counter_in_one_round_trip(require_redis, redis_client):
     cache = TolerantRedisCache(require_redis, {"KEY_PREFIX": "mot-test-count"})
     cache.delete("posts")
-    with _commands(redis_client) as calls:
+    with round_trips() as sent:
         assert [tolerant.count(cache, "posts", 65) for _ in range(3)] == [1, 2, 3]
-    assert calls == ["EVAL", "EVAL", "EVAL"]
+    assert sent == [["EVAL"], ["EVAL"], ["EVAL"]]
     assert cache.get("posts") == 3  # an int Django's cache reads back
     # The window is set by the first count, not pushed back by the next ones.
     assert 60 < redis_client.ttl(cache.make_key("posts")) <= 65
@@ -111,9 +112,9 @@ def test_count_through_djangos_cache_proxy_is_one_round_trip(require_redis, redi
     from django.core.cache import cache
 
     cache.delete("posts")
-    with _commands(redis_client) as calls:
+    with round_trips() as sent:
         assert [tolerant.count(cache, "posts", 65) for _ in range(2)] == [1, 2]
-    assert calls == ["EVAL", "EVAL"]
+    assert sent == [["EVAL"], ["EVAL"]]
     cache.delete("posts")
 
 
@@ -130,22 +131,14 @@ def test_get_many_and_add_reads_and_adds_in_one_round_trip(require_redis, redis_
     cache = TolerantRedisCache(require_redis, {"KEY_PREFIX": "mot-test-both"})
     cache.delete_many(["noted", "absent", "marker"])
     cache.set("noted", ["*"], timeout=60)
-    sent = []
-    real = redis.connection.AbstractConnection.send_packed_command
-
-    def sending(self, command, check_health=True):
-        sent.append(command)
-        return real(self, command, check_health)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(redis.connection.AbstractConnection, "send_packed_command", sending)
+    with round_trips() as sent:
         first = tolerant.get_many_and_add(cache, ["noted", "absent"], "marker", 1, 90)
         second = tolerant.get_many_and_add(cache, ["noted"], "marker", 2, 90)
         only_added = tolerant.get_many_and_add(cache, [], "marker", 3, 90)
     assert first == ({"noted": ["*"]}, True)
     assert second == ({"noted": ["*"]}, False)  # added once: the value stays the first's
     assert only_added == ({}, False)
-    assert len(sent) == 3  # one round trip each
+    assert sent == [["MGET", "SET"], ["MGET", "SET"], ["SET"]]  # one round trip each
     assert cache.get("marker") == 1
     assert 80 < redis_client.ttl(cache.make_key("marker")) <= 90
     cache.delete_many(["noted", "marker"])
@@ -158,3 +151,28 @@ def test_get_many_and_add_on_another_cache_reads_then_adds():
     cache.set("noted", [1])
     assert tolerant.get_many_and_add(cache, ["noted"], "marker", 1, 60) == ({"noted": [1]}, True)
     assert tolerant.get_many_and_add(cache, ["noted"], "marker", 1, 60) == ({"noted": [1]}, False)
+
+
+def test_the_kept_connection_is_made_again_after_redis_dropped_it(require_redis, redis_client):
+    """A restarted Redis (or an idle timeout) leaves the backend's kept connection dead: the
+    next count reconnects once instead of failing open."""
+    cache = TolerantRedisCache(require_redis, {"KEY_PREFIX": "mot-test-kept"})
+    cache.delete("posts")
+    assert tolerant.count(cache, "posts", 60) == 1
+    _pid, kept = cache._hot
+    redis_client.client_kill_filter(
+        laddr=f"{kept._sock.getsockname()[0]}:{kept._sock.getsockname()[1]}"
+    )
+    assert tolerant.count(cache, "posts", 60) == 2
+    assert cache._hot[1]._sock is not None
+    cache.delete("posts")
+
+
+def test_a_redis_error_reply_is_raised_and_the_connection_not_reused(require_redis):
+    cache = TolerantRedisCache(require_redis, {"KEY_PREFIX": "mot-test-error"})
+    cache.set("text", "not a number")
+    with pytest.raises(redis.exceptions.ResponseError):
+        cache._send(("INCR", cache.make_key("text")))
+    assert cache._hot[1]._sock is None  # dropped: a half-read reply is never the next's
+    assert tolerant.count(cache, "posts", 60) == 1  # and made again for the next command
+    cache.delete_many(["text", "posts"])

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from feedback.models import Customer, Response, Source
 from feedback.surveys.services import survey_link_create, survey_link_revoke
 from journeys.services import journey_create, stage_create, touchpoint_create
+from tests.redis_trips import round_trips
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache")]
 
@@ -338,16 +339,26 @@ def test_the_survey_statements_are_prepared_once_per_connection(require_postgres
 
 
 @pytest.mark.parametrize(
-    ("answer", "opened"), [({"nps": "9"}, 0), ({"nps": "2", "comment": "Nobody came"}, 1)]
+    ("answer", "opened", "sent"),
+    [
+        ({"nps": "9"}, 0, ["MGET"]),
+        ({"nps": "2", "comment": "Nobody came"}, 1, ["MGET", "SET"]),
+    ],
 )
 def test_a_survey_answer_costs_two_redis_round_trips(
-    require_redis, settings, client, link, answer, opened, django_capture_on_commit_callbacks
+    require_redis,
+    settings,
+    client,
+    link,
+    answer,
+    opened,
+    sent,
+    django_capture_on_commit_callbacks,
 ):
     """Besides its two statements, a survey answer pays Redis twice while a burst is under
     way (a recompute queued, the journey noted, its follow-ups' announcement queued): the
     rate limit's count before storing, then one pipeline that reads whether the metrics are
     noted and adds the announcement's marker. The workspace has no webhook: no third trip."""
-    import redis.connection
     from django.core.cache import cache
 
     from feedback.followups.alerts import announce_marker
@@ -365,22 +376,11 @@ def test_a_survey_answer_costs_two_redis_round_trips(
     marker, _timeout = announce_marker(workspace_id)
     cache.set_many({pending: 1, noted: ["*"], marker: 1}, timeout=60)
     form = rendered_form(client, link)
-    trips = []
-    real = redis.connection.AbstractConnection.send_packed_command
-
-    def sending(self, command, check_health=True):
-        trips.append(command)
-        return real(self, command, check_health)
-
-    with (
-        pytest.MonkeyPatch.context() as patch,
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-    ):
-        patch.setattr(redis.connection.AbstractConnection, "send_packed_command", sending)
+    with round_trips() as trips, django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(survey_url(link), {**form, **answer})
     assert response.status_code == 302
     assert len(callbacks) == 1
-    assert len(trips) == 2, trips
+    assert trips == [["EVAL"], sent], trips
     from feedback.followups.models import FollowUp
 
     assert (Response.objects.count(), FollowUp.objects.count()) == (1, opened)
