@@ -377,9 +377,10 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
                 query = {"s": data["submission"]}
                 if chosen := supported(request.GET.get("lang")):
                     query["lang"] = chosen
-                thanks = reverse("survey_thanks", kwargs={"token": link.token})
-                # Not redirect(): it first tries the URL as a view name, a failed reverse().
-                return HttpResponseRedirect(f"{thanks}?{urlencode(query)}")
+                # The thanks page is "thanks/" under this page's own URL (public_urls): no
+                # reverse() on the busiest path. Not redirect(): it first tries the URL as a
+                # view name, a failed reverse().
+                return HttpResponseRedirect(f"{request.path}thanks/?{urlencode(query)}")
         customer, submission = form.data.get("customer", ""), form.data.get("submission", "")
     else:
         services.count_open(link.token)
