@@ -149,3 +149,17 @@ def test_the_map_s_metrics_lane_shows_each_stage_s_ces(client, editor, answered)
     assert "<dt>CES (5–7)</dt><dd>40%</dd>" in cells[str(research.pk)]
     # Buy: the Product page's 3 CES answers (Checkout's 2 answers have none).
     assert "<dt>CES (5–7)</dt><dd>3 answers, fewer than 30</dd>" in cells[str(buy.pk)]
+
+
+def test_the_dashboard_s_pain_comments_show_the_answer_s_ces(client, manager, journey):
+    tp = Touchpoint.objects.get(journey=journey, title="Reviews")
+    hard, silent = _answers(tp, date(2026, 3, 5), [2, None], "pain")
+    hard.nps, hard.comment = 3, "Could not find the returns form"
+    silent.nps, silent.comment = 1, "Slow"
+    Response.objects.bulk_create([hard, silent])
+    engine.recompute_counts(journey.workspace_id)
+    login(client, manager)
+    html = client.get(DASHBOARD, MARCH).content.decode()
+    assert "Could not find the returns form</q>" in html
+    assert re.search(r"returns form</q> <span class=\"sub\">[^<]* · NPS 3 · CES 2</span>", html)
+    assert re.search(r"Slow</q> <span class=\"sub\">[^<]* · NPS 1</span>", html)
