@@ -87,7 +87,8 @@ def ensure_manager(workspace_id: int):
 
 PERIOD_SUM = """
 SELECT key, SUM(answers), SUM(promoters), SUM(passives), SUM(detractors), SUM(csat_answers),
-       SUM(csat_top2), SUM(csat_sum), SUM(glory), SUM(neutral), SUM(pain)
+       SUM(csat_top2), SUM(csat_sum), SUM(ces_answers), SUM(ces_easy), SUM(ces_sum), SUM(glory),
+       SUM(neutral), SUM(pain)
 FROM metrics_momentcounts
 WHERE workspace_id = %(ws)s AND scope = 'touchpoint' AND day >= %(start)s AND day <= %(end)s
 GROUP BY key

@@ -167,6 +167,23 @@ def _scores(rng: random.Random, experience: str) -> tuple[int, int]:
     return rng.choice([7, 8]), rng.choice([3, 4])
 
 
+# CES ("the company made it easy", 1-7) is asked by some surveys only, so some answers carry it.
+CES_SHARE = 0.45
+CES_BY_EXPERIENCE = {
+    "glory": [7, 7, 6, 6, 5],
+    "neutral": [3, 4, 4, 5, 5, 6],
+    "pain": [1, 2, 2, 3, 4],
+}
+
+
+def _ces(rng: random.Random, experience: str) -> int | None:
+    """A CES consistent with the answer's experience, for a share of the answers: an effortless
+    moment is mostly easy (5-7), a painful one mostly hard (1-3)."""
+    if rng.random() >= CES_SHARE:
+        return None
+    return rng.choice(CES_BY_EXPERIENCE[experience])
+
+
 def _experience(rng: random.Random, character: str) -> str:
     if character == "mixed":
         character = rng.choice(["glory", "neutral", "pain", "glory"])
@@ -186,6 +203,8 @@ class Purchase:
 def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[Purchase]]:
     """The demo answers and purchases for the workspace's touchpoints (nothing is written)."""
     rng = random.Random(SEED)
+    # CES draws from their own generator, so the other answers stay the same as before CES.
+    ces_rng = random.Random(SEED + 1)
     # The journeys were created in the active language: each title back to the template's
     # English one, so a touchpoint keeps its character whatever the demo's language.
     english = {gettext(t): t for t in PAINFUL | DELIGHTING | FORGETTABLE}
@@ -228,6 +247,7 @@ def build(workspace: Workspace, *, now: datetime) -> tuple[list[AnswerIn], list[
                     solutions=rng.randint(1, 5) if rng.random() < 0.6 else None,
                     simplicity=rng.randint(1, 5) if rng.random() < 0.6 else None,
                     responsibility=rng.randint(1, 5) if rng.random() < 0.5 else None,
+                    ces=_ces(ces_rng, experience),
                     comment=rng.choice(COMMENTS[experience][language]) if with_comment else "",
                     language=language,
                     customer=customer,

@@ -14,6 +14,12 @@ Definitions (product.md, "Metrics") and the choices made here:
   (e.g. all promoters), which is why small samples are flagged rather than trusted (below).
 - **CSAT** = % of CSAT answers that are 4 or 5 (top-2 box) on the 1-5 scale; the mean of the
   values (``csat_sum / csat_answers``) is given too. ``n`` is the number of CSAT answers.
+- **CES** (Customer Effort Score, "The company made it easy to handle my issue", 1 = strongly
+  disagree to 7 = strongly agree): the **mean** of the CES values (``ces_sum / ces_answers``) on
+  the 1-7 scale, and the **easy share** = % of CES answers that are 5, 6 or 7 (the agree side of
+  the scale; 4 is the neutral midpoint and counts as not easy). ``n`` is the number of CES
+  answers, and the minimum sample applies to it exactly as to CSAT's. CES is asked alongside NPS
+  or CSAT, never alone, so it never adds an answer and never decides an answer's experience.
 - **Experience** of one answer (glory / neutral / pain) is decided in ``feedback.experience``
   (the one place for the thresholds); here we only count it.
 - **Moment** of a scope: glory, neutral and pain shares in % of the answers with an experience
@@ -40,7 +46,8 @@ Definitions (product.md, "Metrics") and the choices made here:
   when it goes wrong. ``enough`` needs both groups at the minimum sample.
 - **Change between two periods** (dashboards): NPS and moment score by the standard errors of
   the two periods combined, ``Z95 * sqrt(se1**2 + se2**2) * 100`` with each
-  ``se = sqrt((p + d - (p - d)**2) / n)``; the CSAT top-2 share by Newcombe's interval. A change
+  ``se = sqrt((p + d - (p - d)**2) / n)``; the CSAT top-2 share and the CES easy share by
+  Newcombe's interval. A change
   is "beyond noise" only when both periods have enough answers and the interval leaves out 0.
 - **Retention cohorts**: a customer's cohort is the month of their first activity in the data
   given; for every cohort and every month from it to the last month present in the data, the
@@ -92,6 +99,9 @@ class Counts:
     csat_answers: int = 0
     csat_top2: int = 0  # CSAT 4-5
     csat_sum: int = 0  # sum of CSAT values, for the mean
+    ces_answers: int = 0
+    ces_easy: int = 0  # CES 5-7
+    ces_sum: int = 0  # sum of CES values, for the mean
     glory: int = 0
     neutral: int = 0
     pain: int = 0  # glory + neutral + pain == answers (every answer has nps or csat)
@@ -106,6 +116,9 @@ class Counts:
             or self.csat_answers < 0
             or self.csat_top2 < 0
             or self.csat_sum < 0
+            or self.ces_answers < 0
+            or self.ces_easy < 0
+            or self.ces_sum < 0
             or self.glory < 0
             or self.neutral < 0
             or self.pain < 0
@@ -124,6 +137,9 @@ class Counts:
             self.csat_answers + other.csat_answers,
             self.csat_top2 + other.csat_top2,
             self.csat_sum + other.csat_sum,
+            self.ces_answers + other.ces_answers,
+            self.ces_easy + other.ces_easy,
+            self.ces_sum + other.ces_sum,
             self.glory + other.glory,
             self.neutral + other.neutral,
             self.pain + other.pain,
@@ -176,6 +192,24 @@ def csat(c: Counts, *, min_sample: int = DEFAULT_MIN_SAMPLE) -> Csat:
     if not n:
         return Csat(None, None, 0, False)
     return Csat(percent(c.csat_top2, n), float(c.csat_sum / n), n, is_enough(n, min_sample))
+
+
+CES_EASY_MIN = 5  # 5, 6 and 7 agree that the company made it easy
+
+
+@dataclass(frozen=True)
+class Ces:
+    easy_share: float | None  # % of answers that are 5, 6 or 7
+    mean: float | None  # on the 1-7 scale
+    n: int
+    enough: bool
+
+
+def ces(c: Counts, *, min_sample: int = DEFAULT_MIN_SAMPLE) -> Ces:
+    n = c.ces_answers
+    if not n:
+        return Ces(None, None, 0, False)
+    return Ces(percent(c.ces_easy, n), float(c.ces_sum / n), n, is_enough(n, min_sample))
 
 
 @dataclass(frozen=True)
@@ -279,20 +313,43 @@ def moment_change(
     return net_score_change(triple(current), triple(previous), min_sample=min_sample)
 
 
-def csat_change(
-    current: Counts, previous: Counts, *, min_sample: int = DEFAULT_MIN_SAMPLE
-) -> Change:
-    """Change of the CSAT top-2 share: a difference of two proportions, so Newcombe's interval
+def _share_change(hits1: int, n1: int, hits2: int, n2: int, *, min_sample: int) -> Change:
+    """Change of a share (hits over n): a difference of two proportions, so Newcombe's interval
     (:func:`difference_ci`, as for moment impact); beyond noise when it leaves out 0."""
-    n1, n2 = current.csat_answers, previous.csat_answers
-    share1 = percent(current.csat_top2, n1) if n1 else None
-    share2 = percent(previous.csat_top2, n2) if n2 else None
+    share1 = percent(hits1, n1) if n1 else None
+    share2 = percent(hits2, n2) if n2 else None
     enough = is_enough(n1, min_sample) and is_enough(n2, min_sample)
-    ci = difference_ci(current.csat_top2, n1, previous.csat_top2, n2)
+    ci = difference_ci(hits1, n1, hits2, n2)
     if ci is None:
         return Change(share1, share2, None, None, None, enough, False)
     difference, low, high = ci
     return Change(share1, share2, difference, low, high, enough, enough and (low > 0 or high < 0))
+
+
+def csat_change(
+    current: Counts, previous: Counts, *, min_sample: int = DEFAULT_MIN_SAMPLE
+) -> Change:
+    """Change of the CSAT top-2 share (see :func:`_share_change`)."""
+    return _share_change(
+        current.csat_top2,
+        current.csat_answers,
+        previous.csat_top2,
+        previous.csat_answers,
+        min_sample=min_sample,
+    )
+
+
+def ces_change(
+    current: Counts, previous: Counts, *, min_sample: int = DEFAULT_MIN_SAMPLE
+) -> Change:
+    """Change of the CES easy share (see :func:`_share_change`)."""
+    return _share_change(
+        current.ces_easy,
+        current.ces_answers,
+        previous.ces_easy,
+        previous.ces_answers,
+        min_sample=min_sample,
+    )
 
 
 def _require(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

@@ -33,9 +33,9 @@ class Scope(models.TextChoices):
 
 
 class CountFields(models.Model):
-    """The additive counts of :class:`metrics.compute.Counts` (the same ten fields, named as
-    ``compute.COUNT_FIELDS``), stored by MomentCounts and MonthCounts, with their invariant:
-    every counted answer has an experience (glory, neutral or pain)."""
+    """The additive counts of :class:`metrics.compute.Counts` (the same thirteen fields, in the
+    order of ``compute.COUNT_FIELDS``), stored by MomentCounts and MonthCounts, with their
+    invariant: every counted answer has an experience (glory, neutral or pain)."""
 
     answers = models.PositiveIntegerField(default=0)
     promoters = models.PositiveIntegerField(default=0)
@@ -44,6 +44,11 @@ class CountFields(models.Model):
     csat_answers = models.PositiveIntegerField(default=0)
     csat_top2 = models.PositiveIntegerField(default=0)
     csat_sum = models.PositiveBigIntegerField(default=0)
+    # CES (1-7): rows computed before these columns existed hold 0 until the next full
+    # recompute (migration 0012).
+    ces_answers = models.PositiveIntegerField(default=0)
+    ces_easy = models.PositiveIntegerField(default=0)
+    ces_sum = models.PositiveBigIntegerField(default=0)
     glory = models.PositiveIntegerField(default=0)
     neutral = models.PositiveIntegerField(default=0)
     pain = models.PositiveIntegerField(default=0)
@@ -89,6 +94,8 @@ class MomentCounts(CountFields):
     nps_margin = models.FloatField(null=True, blank=True)
     csat_top2_share = models.FloatField(null=True, blank=True)
     csat_mean = models.FloatField(null=True, blank=True)
+    ces_easy_share = models.FloatField(null=True, blank=True)
+    ces_mean = models.FloatField(null=True, blank=True)
     glory_share = models.FloatField(null=True, blank=True)
     neutral_share = models.FloatField(null=True, blank=True)
     pain_share = models.FloatField(null=True, blank=True)

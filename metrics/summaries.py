@@ -38,7 +38,7 @@ class MomentRow:
     moment: compute.Moment
     min_sample: int
 
-    # NPS and CSAT per touchpoint only for the CSV: derived when asked.
+    # NPS, CSAT and CES per touchpoint only for the CSV: derived when asked.
     @cached_property
     def nps(self) -> compute.Nps:
         return compute.nps(self.counts, min_sample=self.min_sample)
@@ -46,6 +46,10 @@ class MomentRow:
     @cached_property
     def csat(self) -> compute.Csat:
         return compute.csat(self.counts, min_sample=self.min_sample)
+
+    @cached_property
+    def ces(self) -> compute.Ces:
+        return compute.ces(self.counts, min_sample=self.min_sample)
 
 
 @dataclass(frozen=True)
@@ -55,10 +59,12 @@ class Kpis:
     nps: compute.Nps
     moment: compute.Moment
     csat: compute.Csat
+    ces: compute.Ces
     nps_change: compute.Change | None
     moment_change: compute.Change | None
     csat_change: compute.Change | None
     csat_mean_previous: float | None
+    ces_change: compute.Change | None
 
     @property
     def answers_change(self) -> int | None:
@@ -129,12 +135,17 @@ def moment_rows(
 
 
 def kpis(current: compute.Counts, previous: compute.Counts | None, *, min_sample: int) -> Kpis:
-    changes = (None, None, None)
+    changes = (None, None, None, None)
     mean_before = None
     if previous is not None:
         changes = tuple(
             change(current, previous, min_sample=min_sample)
-            for change in (compute.nps_change, compute.moment_change, compute.csat_change)
+            for change in (
+                compute.nps_change,
+                compute.moment_change,
+                compute.csat_change,
+                compute.ces_change,
+            )
         )
         mean_before = compute.csat(previous, min_sample=min_sample).mean
     return Kpis(
@@ -143,10 +154,12 @@ def kpis(current: compute.Counts, previous: compute.Counts | None, *, min_sample
         nps=compute.nps(current, min_sample=min_sample),
         moment=compute.moment(current, min_sample=min_sample),
         csat=compute.csat(current, min_sample=min_sample),
+        ces=compute.ces(current, min_sample=min_sample),
         nps_change=changes[0],
         moment_change=changes[1],
         csat_change=changes[2],
         csat_mean_previous=mean_before,
+        ces_change=changes[3],
     )
 
 

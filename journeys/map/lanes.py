@@ -164,6 +164,7 @@ class LaneRenderer:
                 "score": _("Moment score"),
                 "nps": _("NPS"),
                 "csat": _("CSAT"),
+                "ces": _("CES (5–7)"),
                 "no_numbers": _("No answers yet"),
                 "menu": _("Actions"),
             }.items()
@@ -339,6 +340,13 @@ class LaneRenderer:
                         else self.fmt_few % {"n": found.csat_answers, "min": self.min_sample}
                     )
                     rows.append(f"<dt>{t['csat']}</dt><dd>{csat}</dd>")
+                if found.ces_answers:
+                    ces = (
+                        f"{int(found.ces_share + 0.5)}%"
+                        if found.ces_enough and found.ces_share is not None
+                        else self.fmt_few % {"n": found.ces_answers, "min": self.min_sample}
+                    )
+                    rows.append(f"<dt>{t['ces']}</dt><dd>{ces}</dd>")
                 body = f'<dl class="metric-list">{"".join(rows)}</dl>'
             cells.append(
                 f'<div class="lane-cell metric-cell" data-stage-id="{stage_id}">{body}</div>'

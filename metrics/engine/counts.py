@@ -270,12 +270,15 @@ def _refresh_months(workspace_id: int, journeys: list[int] | None, *, changed: b
 def _derived(counts: compute.Counts, min_sample: int) -> dict:
     nps = compute.nps(counts, min_sample=min_sample)
     csat = compute.csat(counts, min_sample=min_sample)
+    ces = compute.ces(counts, min_sample=min_sample)
     moment = compute.moment(counts, min_sample=min_sample)
     return {
         "nps": nps.score,
         "nps_margin": nps.margin,
         "csat_top2_share": csat.top2_share,
         "csat_mean": csat.mean,
+        "ces_easy_share": ces.easy_share,
+        "ces_mean": ces.mean,
         "glory_share": moment.glory_share,
         "neutral_share": moment.neutral_share,
         "pain_share": moment.pain_share,

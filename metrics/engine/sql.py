@@ -26,7 +26,7 @@ from django.utils import timezone
 from feedback.experience import Experience
 from feedback.models import Kind, Response
 from journeys.models import Touchpoint
-from metrics.compute import COUNT_FIELDS
+from metrics.compute import CES_EASY_MIN, COUNT_FIELDS
 from metrics.models import MomentCounts, MonthCounts, Scope
 from mot.sql import (
     EMPTY,
@@ -95,6 +95,8 @@ DERIVED = [
     "nps_margin",
     "csat_top2_share",
     "csat_mean",
+    "ces_easy_share",
+    "ces_mean",
     "glory_share",
     "neutral_share",
     "pain_share",
@@ -262,6 +264,9 @@ def counting() -> dict:
         "csat_answers": Count("id", filter=Q(csat__isnull=False)),
         "csat_top2": Count("id", filter=Q(csat__gte=4)),  # top-2 box of 1 to 5
         "csat_sum": Sum("csat", default=0),
+        "ces_answers": Count("id", filter=Q(ces__isnull=False)),
+        "ces_easy": Count("id", filter=Q(ces__gte=CES_EASY_MIN)),  # 5-7 of 1 to 7
+        "ces_sum": Sum("ces", default=0),
         "glory": Count("id", filter=Q(experience=Experience.GLORY)),
         "neutral": Count("id", filter=Q(experience=Experience.NEUTRAL)),
         "pain": Count("id", filter=Q(experience=Experience.PAIN)),

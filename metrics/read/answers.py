@@ -31,6 +31,7 @@ class PainAnswer:
     submitted_at: datetime
     nps: int | None
     csat: int | None
+    ces: int | None
     comment: str
     language: str
 
@@ -39,10 +40,10 @@ class PainAnswer:
 # at the limit. One plan for any number of touchpoints (a UNION of one LIMIT per touchpoint
 # plans each part: 40 ms for 300 touchpoints, against 2 ms here).
 _LATEST_PAINS_SQL = """
-    SELECT r.id, r.touchpoint_id, r.submitted_at, r.nps, r.csat, r.comment, r.language
+    SELECT r.id, r.touchpoint_id, r.submitted_at, r.nps, r.csat, r.ces, r.comment, r.language
     FROM unnest(%(ids)s::bigint[]) AS t(id)
     CROSS JOIN LATERAL (
-        SELECT id, touchpoint_id, submitted_at, nps, csat, comment, language
+        SELECT id, touchpoint_id, submitted_at, nps, csat, ces, comment, language
         FROM feedback_response
         WHERE touchpoint_id = t.id AND workspace_id = %(workspace)s AND experience = %(pain)s
           AND submitted_at >= %(since)s AND submitted_at < %(until)s
@@ -114,7 +115,7 @@ def latest_pain_answers(
             )
             .filter(rank__lte=per_touchpoint)
             .values_list(
-                "pk", "touchpoint_id", "submitted_at", "nps", "csat", "comment", "language"
+                "pk", "touchpoint_id", "submitted_at", "nps", "csat", "ces", "comment", "language"
             )
         )
     found: dict[int, list[PainAnswer]] = {}

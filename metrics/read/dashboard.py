@@ -219,11 +219,13 @@ _PERIOD_COUNTS_SQL = """
 SELECT u.tp, SUM(u.answers) AS answers, SUM(u.promoters) AS promoters,
     SUM(u.passives) AS passives, SUM(u.detractors) AS detractors,
     SUM(u.csat_answers) AS csat_answers, SUM(u.csat_top2) AS csat_top2,
-    SUM(u.csat_sum) AS csat_sum, SUM(u.glory) AS glory, SUM(u.neutral) AS neutral,
-    SUM(u.pain) AS pain
+    SUM(u.csat_sum) AS csat_sum, SUM(u.ces_answers) AS ces_answers,
+    SUM(u.ces_easy) AS ces_easy, SUM(u.ces_sum) AS ces_sum, SUM(u.glory) AS glory,
+    SUM(u.neutral) AS neutral, SUM(u.pain) AS pain
 FROM (
     SELECT CAST(d."key" AS BIGINT) AS tp, d.answers, d.promoters, d.passives, d.detractors,
-        d.csat_answers, d.csat_top2, d.csat_sum, d.glory, d.neutral, d.pain
+        d.csat_answers, d.csat_top2, d.csat_sum, d.ces_answers, d.ces_easy, d.ces_sum,
+        d.glory, d.neutral, d.pain
     FROM metrics_momentcounts d
     WHERE d.workspace_id = %(workspace)s AND d.scope = %(scope)s AND d."day" IS NOT NULL
       AND (CAST(%(journey)s AS BIGINT) IS NULL OR d.journey_id = %(journey)s)
@@ -231,7 +233,8 @@ FROM (
         OR (d."day" >= %(after_first)s AND d."day" <= %(after_last)s))
     UNION ALL
     SELECT m.touchpoint_id, m.answers, m.promoters, m.passives, m.detractors,
-        m.csat_answers, m.csat_top2, m.csat_sum, m.glory, m.neutral, m.pain
+        m.csat_answers, m.csat_top2, m.csat_sum, m.ces_answers, m.ces_easy, m.ces_sum,
+        m.glory, m.neutral, m.pain
     FROM metrics_monthcounts m
     WHERE m.workspace_id = %(workspace)s
       AND (CAST(%(journey)s AS BIGINT) IS NULL OR m.journey_id = %(journey)s)

@@ -293,6 +293,9 @@ class StageNumbers:
     csat_share: float | None  # share of 4-5 answers
     csat_answers: int
     csat_enough: bool
+    ces_share: float | None  # share of 5-7 answers ("easy")
+    ces_answers: int
+    ces_enough: bool
 
 
 def stage_numbers(*, journey_id: int, min_sample: int) -> dict[int, StageNumbers]:
@@ -308,11 +311,15 @@ def stage_numbers(*, journey_id: int, min_sample: int) -> dict[int, StageNumbers
         "detractors",
         "csat_top2_share",
         "csat_answers",
+        "ces_easy_share",
+        "ces_answers",
     )
     min_sample = max(min_sample, 1)
     numbers = {}
     for row in rows:
-        nps, promoters, passives, detractors, csat_share, csat_answers = row[len(_MOMENT_FIELDS) :]
+        nps, promoters, passives, detractors, csat_share, csat_answers, ces_share, ces_answers = (
+            row[len(_MOMENT_FIELDS) :]
+        )
         nps_answers = promoters + passives + detractors
         numbers[int(row[0])] = StageNumbers(
             moment=_moment(row[: len(_MOMENT_FIELDS)], min_sample),
@@ -322,5 +329,8 @@ def stage_numbers(*, journey_id: int, min_sample: int) -> dict[int, StageNumbers
             csat_share=csat_share,
             csat_answers=csat_answers,
             csat_enough=csat_answers >= min_sample,
+            ces_share=ces_share,
+            ces_answers=ces_answers,
+            ces_enough=ces_answers >= min_sample,
         )
     return numbers

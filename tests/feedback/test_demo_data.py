@@ -1,9 +1,9 @@
-from django.db.models import Count, Q
+from django.db.models import Avg, Count, Q
 
 from feedback.demo import load_demo
 from feedback.demo_data import CRITICAL
 from feedback.models import Activity, Customer, Response
-from metrics.models import MomentImpact
+from metrics.models import MomentCounts, MomentImpact, Scope
 
 
 def _pain_share(title: str) -> float:
@@ -31,6 +31,14 @@ def test_demo_feedback_is_realistic_and_loads_once(db):
     assert (span.last() - span.first()).days > 300  # spread over the year
     # The story the numbers tell: the wait for delivery hurts, the product page delights.
     assert _pain_share("Waiting for delivery") > 0.4 > _pain_share("Product page")
+    # A share of the answers carry a CES (1-7), easy where the moment went well.
+    with_ces = Response.objects.filter(ces__isnull=False)
+    assert 0.3 < with_ces.count() / counts[0] < 0.6
+    assert set(with_ces.values_list("ces", flat=True)) == set(range(1, 8))
+    glory = with_ces.filter(nps__gte=9).aggregate(mean=Avg("ces"))["mean"]
+    pain = with_ces.filter(nps__lte=6).aggregate(mean=Avg("ces"))["mean"]
+    assert glory > 5.5
+    assert pain < 3
 
 
 def test_each_journey_loses_the_most_customers_at_its_critical_wait(
@@ -44,3 +52,9 @@ def test_each_journey_loses_the_most_customers_at_its_critical_wait(
         costliest[impact.touchpoint.journey.name] = impact.touchpoint.title  # largest last
     assert len(costliest) == 3
     assert set(costliest.values()) == CRITICAL
+    # The recompute counted the demo's CES: the workspace's all-time row shows it.
+    row = MomentCounts.objects.get(scope=Scope.WORKSPACE, day__isnull=True)
+    assert row.ces_answers == Response.objects.filter(ces__isnull=False).count() > 0
+    assert row.ces_answers >= 30
+    assert 30 < row.ces_easy_share < 90
+    assert 1 <= row.ces_mean <= 7

@@ -9,11 +9,14 @@ import pytest
 
 from metrics.compute import (
     DEFAULT_MIN_SAMPLE,
+    Ces,
     Change,
     Counts,
     Csat,
     Moment,
     Nps,
+    ces,
+    ces_change,
     churn_and_repurchase,
     csat,
     csat_change,
@@ -36,6 +39,7 @@ from tests.metrics import counts_from_answers
 def test_counts_add_field_by_field():
     a = Counts(answers=3, promoters=1, passives=1, detractors=1, glory=1, neutral=1, pain=1)
     b = Counts(answers=2, csat_answers=2, csat_top2=1, csat_sum=7, glory=1, pain=1)
+    b += Counts(ces_answers=2, ces_easy=1, ces_sum=9)
     assert a + b == Counts(
         answers=5,
         promoters=1,
@@ -44,6 +48,9 @@ def test_counts_add_field_by_field():
         csat_answers=2,
         csat_top2=1,
         csat_sum=7,
+        ces_answers=2,
+        ces_easy=1,
+        ces_sum=9,
         glory=2,
         neutral=1,
         pain=2,
@@ -140,6 +147,61 @@ def test_csat_min_sample_at_29_and_30():
     assert csat(Counts(csat_answers=30, csat_top2=20, csat_sum=120)).enough is True
 
 
+# --- CES ------------------------------------------------------------------------------------
+
+
+def test_ces_mean_and_easy_share_by_hand():
+    # values 7, 6, 5, 4, 1: easy (5-7) = 3 of 5 = 60%; mean = 23 / 5 = 4.6
+    c = counts_from_answers([(9, None, 7), (8, None, 6), (None, 4, 5), (7, 3, 4), (2, 1, 1)])
+    assert (c.ces_answers, c.ces_easy, c.ces_sum) == (5, 3, 23)
+    result = ces(c)
+    assert result.easy_share == pytest.approx(60.0)
+    assert result.mean == pytest.approx(4.6)
+    assert (result.n, result.enough) == (5, False)
+    assert ces(c, min_sample=5).enough is True
+
+
+def test_ces_four_is_not_easy_and_five_is():
+    # The neutral midpoint of the 7-point scale is not "easy"; the first agree step is.
+    assert ces(counts_from_answers([(9, None, 4)])).easy_share == 0.0
+    assert ces(counts_from_answers([(9, None, 5)])).easy_share == 100.0
+
+
+def test_ces_counts_only_answers_with_a_ces_value():
+    # Four answers, two with a CES (2 and 7): n = 2, easy 1 of 2 = 50%, mean 9 / 2 = 4.5; the
+    # answers without CES still count in the answers and the moment.
+    c = counts_from_answers([(10, None, 2), (0, None), (None, 5), (9, 4, 7)])
+    assert c.answers == 4
+    assert ces(c, min_sample=2) == Ces(50.0, 4.5, 2, True)
+
+
+def test_ces_min_sample_at_29_and_30_on_its_own_answers():
+    # 100 answers, but only 29 with a CES: not enough, exactly as CSAT counts its own answers.
+    many = {"answers": 100, "glory": 100, "promoters": 100}
+    assert ces(Counts(**many, ces_answers=29, ces_easy=20, ces_sum=150)).enough is False
+    assert ces(Counts(**many, ces_answers=30, ces_easy=20, ces_sum=150)).enough is True
+    assert ces(Counts(**many, ces_answers=29), min_sample=29).enough is True
+
+
+def test_ces_change_uses_newcombes_interval_of_the_easy_shares():
+    # The same proportions as the CSAT test below (80 of 100 against 50 of 100): 30 points,
+    # 95% from 16.91 to 41.70.
+    change = ces_change(
+        Counts(answers=100, ces_answers=100, ces_easy=80, ces_sum=560),
+        Counts(answers=100, ces_answers=100, ces_easy=50, ces_sum=450),
+    )
+    assert (change.current, change.previous) == (80, 50)
+    assert change.difference == pytest.approx(30)
+    assert change.low == pytest.approx(16.91, abs=0.02)
+    assert change.high == pytest.approx(41.70, abs=0.02)
+    assert change.beyond_noise
+    few = Counts(answers=100, ces_answers=20, ces_easy=20, ces_sum=140)
+    none_easy = Counts(answers=100, ces_answers=20, ces_easy=0, ces_sum=40)
+    assert not ces_change(few, none_easy).enough  # 20 < 30 each: never beyond noise
+    assert not ces_change(few, none_easy).beyond_noise
+    assert ces_change(few, Counts(answers=5)).difference is None  # no CES before
+
+
 # --- Moment ---------------------------------------------------------------------------------
 
 
@@ -160,6 +222,7 @@ def test_all_zero_counts_give_none_and_not_enough():
     zero = Counts()
     assert nps(zero) == Nps(None, 0, 0, 0, 0, None, False)
     assert csat(zero) == Csat(None, None, 0, False)
+    assert ces(zero) == Ces(None, None, 0, False)
     assert moment(zero) == Moment(None, None, None, None, 0, False)
     # A minimum sample of 0 still never calls "no answers" enough.
     assert nps(zero, min_sample=0).enough is False

@@ -31,6 +31,9 @@ COUNTS = [
     "csat_answers",
     "csat_top2",
     "csat_sum",
+    "ces_answers",
+    "ces_easy",
+    "ces_sum",
     "glory",
     "neutral",
     "pain",
@@ -40,6 +43,8 @@ DERIVED = [
     "nps_margin",
     "csat_top2_share",
     "csat_mean",
+    "ces_easy_share",
+    "ces_mean",
     "glory_share",
     "neutral_share",
     "pain_share",
@@ -70,12 +75,16 @@ def _reference_derived(c: dict, min_sample: int) -> dict:
         nps = (p - d) * 100
         margin = 1.96 * math.sqrt((p + d - (p - d) ** 2) / n_nps) * 100
     n_csat = c["csat_answers"]
+    n_ces = c["ces_answers"]
     n = c["answers"]
     return {
         "nps": nps,
         "nps_margin": margin,
         "csat_top2_share": 100 * c["csat_top2"] / n_csat if n_csat else None,
         "csat_mean": c["csat_sum"] / n_csat if n_csat else None,
+        # CES: the agree side of the 7-point scale (5, 6, 7) is "easy"; the mean on 1-7.
+        "ces_easy_share": 100 * c["ces_easy"] / n_ces if n_ces else None,
+        "ces_mean": c["ces_sum"] / n_ces if n_ces else None,
         "glory_share": 100 * c["glory"] / n,
         "neutral_share": 100 * c["neutral"] / n,
         "pain_share": 100 * c["pain"] / n,
@@ -96,10 +105,20 @@ def reference_rows(workspace_id: int, min_sample: int) -> dict[tuple, dict]:
         "submitted_at",
         "nps",
         "csat",
+        "ces",
     )
     df = pd.DataFrame.from_records(
         list(records),
-        columns=["touchpoint", "stage", "journey", "mot_stage", "submitted_at", "nps", "csat"],
+        columns=[
+            "touchpoint",
+            "stage",
+            "journey",
+            "mot_stage",
+            "submitted_at",
+            "nps",
+            "csat",
+            "ces",
+        ],
     )
     if df.empty:
         return {}
@@ -114,6 +133,10 @@ def reference_rows(workspace_id: int, min_sample: int) -> dict[tuple, dict]:
     df["csat_answers"] = has_csat
     df["csat_top2"] = csat >= 4
     df["csat_sum"] = csat.fillna(0)
+    ces = df["ces"].astype("float64")
+    df["ces_answers"] = ces.notna()
+    df["ces_easy"] = ces >= 5
+    df["ces_sum"] = ces.fillna(0)
     # NPS decides when given (9-10 / 7-8 / 0-6); otherwise CSAT (5 / 3-4 / 1-2).
     df["glory"] = (nps >= 9) | (only_csat & (csat == 5))
     df["neutral"] = ((nps >= 7) & (nps <= 8)) | (only_csat & (csat >= 3) & (csat <= 4))
@@ -190,9 +213,12 @@ def _at(day: date, rnd: random.Random) -> datetime:
 
 def build(workspace: Workspace, seed: int, *, answers: int = 500) -> list[Touchpoint]:
     """A random map (3-4 journeys, 1-3 stages each, 1-4 touchpoints a stage, some untagged) and
-    answers over DAYS days: NPS only, CSAT only, or both. One journey and a few touchpoints get
-    no answers. Returns the touchpoints that have answers."""
+    answers over DAYS days: NPS only, CSAT only, or both, and for about half of them a CES
+    (drawn from a generator of its own, so the other values are those of the seed before CES).
+    One journey and a few touchpoints get no answers. Returns the touchpoints that have
+    answers."""
     rnd = random.Random(seed)
+    ces_rnd = random.Random(seed + 10_000)
     workspace.min_sample = MIN_SAMPLE
     workspace.save(update_fields=["min_sample"])
     touchpoints: list[Touchpoint] = []
@@ -237,6 +263,7 @@ def build(workspace: Workspace, seed: int, *, answers: int = 500) -> list[Touchp
                 submitted_at=_at(FIRST_DAY + timedelta(days=rnd.randrange(DAYS)), rnd),
                 nps=nps,
                 csat=csat,
+                ces=ces_rnd.randint(1, 7) if ces_rnd.random() < 0.5 else None,
             )
         )
     Response.objects.bulk_create(rows)
@@ -342,6 +369,7 @@ def test_one_new_answer_changes_only_its_own_rows(db, workspace, globex, writer,
         external_id="the-new-one",
         submitted_at=datetime.combine(day, time(12), tzinfo=UTC),
         nps=0,
+        ces=6,
     )
     engine.recompute_counts(workspace.pk, journey_ids=[tp.journey_id])
     after = stored_rows(workspace.pk)
@@ -366,6 +394,9 @@ def test_one_new_answer_changes_only_its_own_rows(db, workspace, globex, writer,
             assert after[key]["answers"] == was["answers"] + 1, key
             assert after[key]["detractors"] == was["detractors"] + 1, key
             assert after[key]["pain"] == was["pain"] + 1, key
+            assert after[key]["ces_answers"] == was["ces_answers"] + 1, key
+            assert after[key]["ces_easy"] == was["ces_easy"] + 1, key
+            assert after[key]["ces_sum"] == was["ces_sum"] + 6, key
         else:
             assert after[key] == before[key], key
     assert mismatches(after, reference_rows(workspace.pk, MIN_SAMPLE)) == []

@@ -46,7 +46,7 @@ def stamps(workspace_id: int) -> dict[tuple, tuple]:
     return {(s, j, k, d): (pk, at) for s, j, k, d, pk, at in rows}
 
 
-def answer(workspace, tp: Touchpoint, at: datetime, name: str, *, nps=None, csat=None):
+def answer(workspace, tp: Touchpoint, at: datetime, name: str, *, nps=None, csat=None, ces=None):
     return Response(
         workspace=workspace,
         touchpoint=tp,
@@ -55,6 +55,7 @@ def answer(workspace, tp: Touchpoint, at: datetime, name: str, *, nps=None, csat
         submitted_at=at,
         nps=nps,
         csat=csat,
+        ces=ces,
     )
 
 
@@ -72,9 +73,15 @@ def test_new_answers_rewrite_only_their_days_and_match_a_rebuild(db, workspace, 
     after = FIRST_DAY + timedelta(days=DAYS + 2)
     Response.objects.bulk_create(
         [
-            answer(workspace, tp, datetime.combine(inside, time(9), tzinfo=UTC), "n1", nps=10),
-            answer(workspace, tp, datetime.combine(inside, time(10), tzinfo=UTC), "n2", csat=1),
-            answer(workspace, tp, datetime.combine(after, time(12), tzinfo=UTC), "n3", nps=3),
+            answer(
+                workspace, tp, datetime.combine(inside, time(9), tzinfo=UTC), "n1", nps=10, ces=7
+            ),
+            answer(
+                workspace, tp, datetime.combine(inside, time(10), tzinfo=UTC), "n2", csat=1, ces=2
+            ),
+            answer(
+                workspace, tp, datetime.combine(after, time(12), tzinfo=UTC), "n3", nps=3, ces=5
+            ),
             answer(
                 workspace,
                 tp,
