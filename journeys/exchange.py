@@ -37,7 +37,8 @@ from mot.models import Membership
 from mot.policy import Action, require
 from mot.validation import json_problems
 
-# The format nests 6 levels deep (document > journey > stages > stage > touchpoints > tp).
+# The format nests 7 levels deep (document > journey > stages > stage > items > item > the
+# touchpoint an opportunity links to).
 MAX_DEPTH = 8
 
 
@@ -61,7 +62,11 @@ def journey_export(*, actor: Membership, journey: Journey) -> dict[str, Any]:
         .order_by("stage__position", "position")
     )
     by_stage: dict[int, list[dict[str, Any]]] = {stage.pk: [] for stage in stages}
+    stage_index = {stage.pk: i for i, stage in enumerate(stages)}
+    # Where each touchpoint is in the file: how an opportunity names the one it creates.
+    refs: dict[int, dict[str, int]] = {}
     for tp in touchpoints:
+        refs[tp.pk] = {"stage": stage_index[tp.stage_id], "position": len(by_stage[tp.stage_id])}
         by_stage[tp.stage_id].append(
             {
                 "title": tp.title,
@@ -84,14 +89,15 @@ def journey_export(*, actor: Membership, journey: Journey) -> dict[str, Any]:
         .select_related("owner__user", "lane")
         .order_by("lane__position", "position")
     ):
-        items[item.stage_id].append(
-            {
-                "lane": lane_index[item.lane_id],
-                "text": item.text,
-                "status": item.status,
-                "owner": _email(item.owner),
-            }
-        )
+        row = {
+            "lane": lane_index[item.lane_id],
+            "text": item.text,
+            "status": item.status,
+            "owner": _email(item.owner),
+        }
+        if item.touchpoint_id in refs and item.lane.kind == LaneKind.OPPORTUNITIES:
+            row["touchpoint"] = refs[item.touchpoint_id]
+        items[item.stage_id].append(row)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -196,7 +202,9 @@ def parse_document(data: bytes | str) -> Document:
     except PydanticValidationError as exc:
         errors = []
         for error in exc.errors()[:20]:
-            errors.append(f"{_location(error['loc'])}: {_message(error)}")
+            # A check across fields names where inside the journey it failed ("at").
+            at = tuple((error.get("ctx") or {}).get("at", ()))
+            errors.append(f"{_location((*error['loc'], *at))}: {_message(error)}")
         raise JourneyImportError(errors) from None
 
 
@@ -239,6 +247,13 @@ def _message(error: Any) -> str:
         return _("at most one lane of kind %(kind)s.") % {"kind": ctx.get("kind")}
     if kind == "item_lane":
         return _("item lane %(lane)s is not a lane that holds items.") % {"lane": ctx.get("lane")}
+    if kind == "link_not_opportunity":
+        return _("only an opportunity can link to the touchpoint it creates.")
+    if kind == "link_missing":
+        return _(
+            "links to the touchpoint at stage %(stage)s, position %(position)s (counted from 0), "
+            "which this file does not have."
+        ) % {"stage": ctx.get("stage"), "position": ctx.get("position")}
     if kind in {"greater_than_equal", "less_than"}:
         return _("number out of range.")
     return _("invalid value.")
@@ -261,7 +276,7 @@ def journey_import(*, actor: Membership, document: Document, name: str | None = 
     stages = Stage.objects.bulk_create(
         [Stage(journey=journey, name=s.name, position=i) for i, s in enumerate(doc.stages)]
     )
-    Touchpoint.objects.bulk_create(
+    created = Touchpoint.objects.bulk_create(
         [
             Touchpoint(
                 journey=journey,
@@ -278,6 +293,10 @@ def journey_import(*, actor: Membership, document: Document, name: str | None = 
             for position, tp in enumerate(stage_doc.touchpoints)
         ]
     )
+    # Each new touchpoint by where the file has it, for the opportunities' links (the document
+    # checked that each names one of the file's touchpoints).
+    touchpoint_at = iter(created)
+    new_touchpoints = [[next(touchpoint_at) for _tp in s.touchpoints] for s in doc.stages]
     lane_docs = doc.lanes if doc.lanes is not None else [LaneDoc(kind=k) for k in _DEFAULT]
     # The emotion curve is always on a map: a file without it gets it on top (items name
     # their lane by index, hence the shift).
@@ -309,6 +328,9 @@ def journey_import(*, actor: Membership, document: Document, name: str | None = 
                     text=item.text,
                     status=item.status,
                     owner=owners.get(item.owner.lower()) if item.owner else None,
+                    touchpoint=new_touchpoints[item.touchpoint.stage][item.touchpoint.position]
+                    if item.touchpoint is not None
+                    else None,
                 )
             )
     LaneItem.objects.bulk_create(rows, batch_size=500)

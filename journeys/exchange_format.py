@@ -70,11 +70,22 @@ class TouchpointDoc(_Strict):
     owner: _text(254) | None = None  # the owner's e-mail; matched among the target's members
 
 
+class TouchpointRef(_Strict):
+    """A touchpoint of the same file, by where it is: the index of its stage in the journey's
+    stages and its index among that stage's touchpoints, both from 0 (as an item's lane)."""
+
+    stage: Annotated[StrictInt, Field(ge=0, lt=MAX_STAGES)]
+    position: Annotated[StrictInt, Field(ge=0, lt=MAX_TOUCHPOINTS_PER_STAGE)]
+
+
 class ItemDoc(_Strict):
     lane: Annotated[StrictInt, Field(ge=0, lt=MAX_LANES)]  # index into the journey's lanes
     text: _text(1000, required=True)
     status: Literal[tuple(ItemStatus.values)] = ItemStatus.IDEA.value  # type: ignore[valid-type]
     owner: _text(254) | None = None  # as a touchpoint's owner
+    # Opportunities only: the touchpoint it creates (journeys.models.LaneItem.touchpoint). Absent
+    # from files made before the link travelled with them: those load unlinked.
+    touchpoint: TouchpointRef | None = None
 
 
 class StageDoc(_Strict):
@@ -128,7 +139,30 @@ class JourneyDoc(_Strict):
             for item in stage.items:
                 if item.lane >= len(kinds) or kinds[item.lane] not in ITEM_KINDS:
                     raise PydanticCustomError("item_lane", "item lane", {"lane": item.lane})
+        self._links_fit(kinds)
         return self
+
+    def _links_fit(self, kinds: list[str]) -> None:
+        """An opportunity's link names a touchpoint of this file; no other item has one. The
+        error's ``at`` is where, inside the journey (exchange.parse_document names it)."""
+        for s, stage in enumerate(self.stages):
+            for i, item in enumerate(stage.items):
+                ref = item.touchpoint
+                if ref is None:
+                    continue
+                at = ("stages", s, "items", i, "touchpoint")
+                if kinds[item.lane] != LaneKind.OPPORTUNITIES.value:
+                    raise PydanticCustomError(
+                        "link_not_opportunity", "link on a non-opportunity", {"at": at}
+                    )
+                if ref.stage >= len(self.stages) or ref.position >= len(
+                    self.stages[ref.stage].touchpoints
+                ):
+                    raise PydanticCustomError(
+                        "link_missing",
+                        "no such touchpoint",
+                        {"at": at, "stage": ref.stage, "position": ref.position},
+                    )
 
 
 class Document(_Strict):

@@ -380,7 +380,8 @@ class Persona(models.Model):
     quote = models.CharField(_("quote"), max_length=300, blank=True)
     goals = models.TextField(_("goals"), max_length=2000, blank=True)
     frustrations = models.TextField(_("frustrations"), max_length=2000, blank=True)
-    # Free text for now: drawing the curve per segment waits for customer attributes.
+    # The customers' segment the persona stands for (feedback.models.Customer.segment, matched
+    # case-insensitively): the map's emotion curve is drawn per persona from their answers.
     segment = models.CharField(_("segment"), max_length=120, blank=True)
     # A small JPEG re-encoded from the upload (journeys.personas): never the uploaded bytes.
     picture = models.BinaryField(_("picture"), null=True, blank=True, editable=False)

@@ -24,6 +24,7 @@ Everything is built as one string per request, like the cards (journeys/map/card
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping, Sequence
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -132,11 +133,23 @@ class CurveRenderer:
             }.items()
         }
 
-    def cells(self, outline: Outline, moments: JourneyMoments) -> str:
+    def cells(
+        self,
+        outline: Outline,
+        moments: JourneyMoments,
+        overlays: Sequence[tuple[str, str]] = (),
+    ) -> str:
+        """The curve's cells; ``overlays``: per stage, more drawing for its plot and for its
+        marks (the curves per persona, journeys/map/persona_curve.py)."""
         stages = _Stages(outline, moments)
         return "".join(
             self._cell(
-                stage_id, stages.points[i], stages.pieces[i], stages.gaps[i], moments.weakest
+                stage_id,
+                stages.points[i],
+                stages.pieces[i],
+                stages.gaps[i],
+                moments.weakest,
+                overlays[i] if overlays else ("", ""),
             )
             for i, (stage_id, _name) in enumerate(outline.stages)
         )
@@ -148,6 +161,7 @@ class CurveRenderer:
         pieces: list[list[tuple[float, float]]],
         gaps: list[str],
         weakest: int | None,
+        overlay: tuple[str, str] = ("", ""),
     ) -> str:
         glory = "".join(f"M{p[2]} {p[3]}h0" for p in own if p[5])
         pain = "".join(f"M{p[2]} {p[3]}h0" for p in own if not p[5])
@@ -186,7 +200,9 @@ class CurveRenderer:
                 plot.append(
                     f'<path class="curve-dots {cls}" d="{d}" vector-effect="non-scaling-stroke"/>'
                 )
+        plot.append(overlay[0])
         plot.append("</svg>")
+        plot.append(overlay[1])
         mark = next((p for p in own if p[4] == weakest), None)
         if mark is not None:
             x, y = mark[2], mark[3]
@@ -203,9 +219,17 @@ class CurveRenderer:
             f"{''.join(plot)}</svg></div>"
         )
 
-    def table(self, outline: Outline, moments: JourneyMoments) -> str:
+    def table(
+        self,
+        outline: Outline,
+        moments: JourneyMoments,
+        columns: Sequence[tuple[str, Mapping[int, str]]] = (),
+    ) -> str:
+        """The curve's numbers; ``columns``: more of them, each a header and a cell per
+        touchpoint id (escaped HTML both), after the journey's own."""
         t = self.t
         names = {stage_id: escape(name) for stage_id, name in outline.stages}
+        heads = "".join(f'<th scope="col">{head}</th>' for head, _cells in columns)
         rows = []
         for pk, stage_id, title in outline.touchpoints:
             m = moments.of(pk)
@@ -214,13 +238,16 @@ class CurveRenderer:
                 score = f'{score} <strong class="weakest-note">{t["weakest_moment"]}</strong>'
             rows.append(
                 f'<tr><td>{names[stage_id]}</td><td><a href="#tp-{pk}">{escape(title)}</a></td>'
-                f"<td>{score}</td><td>{m.n if m is not None else 0}</td></tr>"
+                f"<td>{score}</td><td>{m.n if m is not None else 0}</td>"
+                + "".join(f"<td>{cells[pk]}</td>" for _head, cells in columns)
+                + "</tr>"
             )
         return (
             f'<table class="table curve-numbers">'
             f'<caption class="visually-hidden">{t["caption"]}</caption><thead><tr>'
             f'<th scope="col">{t["stage"]}</th><th scope="col">{t["touchpoint"]}</th>'
-            f'<th scope="col">{t["score"]}</th><th scope="col">{t["answers"]}</th></tr></thead>'
+            f'<th scope="col">{t["score"]}</th><th scope="col">{t["answers"]}</th>{heads}'
+            "</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
 

@@ -33,6 +33,7 @@ from journeys.map.cards import CardRenderer, escape
 from journeys.map.curve import CurveRenderer
 from journeys.map.forms import MapFilterForm
 from journeys.map.lanes import add_lanes, journey_personas
+from journeys.map.persona_curve import BY_PERSONA, CURVE_BY, PersonaDrawer, persona_curves
 from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
 from metrics.read.expectations import recent_diagnoses
 from metrics.read.followups import journey_followup_counts, touchpoint_followup_counts
@@ -142,6 +143,7 @@ def map_context(
     map_url = reverse("journeys:map", kwargs={"ws": context["ws"], "pk": journey.pk})
     context["curve_table_url"] = f"{map_url}?{table_query.urlencode()}"
     context["with_curve_table"] = query.get(CURVE_TABLE) == "table"
+    _add_curve_by(context, query)
     if with_columns:
         board = selectors.journey_map(journey=journey, filters=filters)
         context["columns"] = board.columns
@@ -149,6 +151,19 @@ def map_context(
         _add_moments(context, journey, board.outline)
         add_lanes(context, membership=membership, journey=journey, stages=board.outline.stages)
     return context
+
+
+def _add_curve_by(context: dict[str, Any], query: Mapping[str, Any]) -> None:
+    """The curve lane's "By persona" toggle, remembered in the URL (?curve_by=persona): its
+    state, and the rest of the page's query, which its form keeps."""
+    context["curve_by_persona"] = query.get(CURVE_BY) == BY_PERSONA
+    getlist = getattr(query, "getlist", None)
+    context["curve_by_keep"] = [
+        (key, value)
+        for key in query
+        if key != CURVE_BY
+        for value in (getlist(key) if getlist else [query[key]])
+    ]
 
 
 def _add_moments(context: dict[str, Any], journey: Journey, outline: selectors.Outline) -> None:
@@ -172,13 +187,32 @@ def _add_moments(context: dict[str, Any], journey: Journey, outline: selectors.O
         today=timezone.localdate(),
     )
     drawer = CurveRenderer(min_sample=renderer.labels.min_sample, labels=renderer.labels)
+    overlays, columns, legend, unsegmented = [], [], [], []
+    if context.get("curve_by_persona"):
+        # The journey's personas, read once: the page's header reuses them (render_map).
+        if "personas" not in context:
+            context["personas"] = journey_personas(journey=journey, every=context["can_edit"])
+        curves = persona_curves(
+            workspace_id=journey.workspace_id,
+            journey_id=journey.pk,
+            personas=context["personas"],
+            order=outline.order,
+            min_sample=renderer.labels.min_sample,
+        )
+        personas = PersonaDrawer(labels=renderer.labels)
+        overlays = personas.overlays(outline, curves)
+        columns = personas.columns(outline, curves) if context.get("with_curve_table") else []
+        legend = personas.legend(outline, curves)
+        unsegmented = [p.name for p in curves.unsegmented]
     context["curve"] = {
-        "cells": renderer.late.put(drawer.cells(outline, moments)),
-        "table": mark_safe(drawer.table(outline, moments))  # noqa: S308
+        "cells": renderer.late.put(drawer.cells(outline, moments, overlays)),
+        "table": mark_safe(drawer.table(outline, moments, columns))  # noqa: S308
         if context.get("with_curve_table")
         else "",
         "summary": drawer.summary(outline, moments),
         "coverage": drawer.coverage(outline, moments),
+        "legend": legend,
+        "unsegmented": unsegmented,
     }
 
 
@@ -210,7 +244,8 @@ def render_map(
     context["compare_url"] = compare_url_for(
         journey, ws=context["ws"], can_edit=context["can_edit"]
     )
-    context["personas"] = journey_personas(journey=journey, every=context["can_edit"])
+    if "personas" not in context:  # read already when the curve is drawn per persona
+        context["personas"] = journey_personas(journey=journey, every=context["can_edit"])
     context["chosen_personas"] = [p for p in context["personas"] if p.chosen]
     html = render_to_string(TEMPLATE, context, request=request)
     response = HttpResponse(_filled(context, html), status=status)
@@ -253,11 +288,23 @@ def map_redirect(ws: str, journey_id: int, anchor: str = "") -> HttpResponse:
 def curve_table_response(
     request: HttpRequest, membership: Membership, journey: Journey
 ) -> HttpResponse:
-    """The emotion curve's table alone, for its disclosure: two queries (outline, moments)."""
+    """The emotion curve's table alone, for its disclosure: two queries (outline, moments);
+    two more when the curve is drawn per persona (the personas, their answers' counts)."""
     outline = selectors.journey_outline(journey_id=journey.pk)
     min_sample = membership.workspace.min_sample
     moments = journey_moments(journey_id=journey.pk, order=outline.order, min_sample=min_sample)
-    return HttpResponse(CurveRenderer(min_sample=min_sample).table(outline, moments))
+    drawer = CurveRenderer(min_sample=min_sample)
+    columns = []
+    if request.GET.get(CURVE_BY) == BY_PERSONA:
+        curves = persona_curves(
+            workspace_id=journey.workspace_id,
+            journey_id=journey.pk,
+            personas=journey_personas(journey=journey, every=False),
+            order=outline.order,
+            min_sample=min_sample,
+        )
+        columns = PersonaDrawer(labels=drawer.labels).columns(outline, curves)
+    return HttpResponse(drawer.table(outline, moments, columns))
 
 
 def _render(

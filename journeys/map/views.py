@@ -58,7 +58,11 @@ def journey_map(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
         return response
     if htmx and htmx.target == "board" and not htmx.history_restore_request:
         # A filter change: only the board is swapped (the URL, pushed by htmx, carries it).
-        response = board_response(request, membership, journey, filters_source=request.GET)
+        # The curve's "By persona" toggle keeps the focus (its form's id is "curve-by").
+        focus = "curve-by" if htmx.trigger == "curve-by" else ""
+        response = board_response(
+            request, membership, journey, filters_source=request.GET, focus=focus
+        )
         patch_vary_headers(response, ["HX-Request", "HX-Target"])
         return response
     return render_map(request, membership, journey)

@@ -810,6 +810,29 @@ def test_board_fragment_runs_the_same_queries_on_one_card_and_on_2400(
     assert 0 < filtered.count('class="card"') < 2400
 
 
+def test_by_persona_board_fragment_adds_two_queries_whatever_the_size(
+    client, editor, small_and_large, django_assert_num_queries
+):
+    """The curve's "By persona" toggle swaps the board: it reads the journey's personas and
+    their segments' answer counts (one grouped query), whatever the number of cards."""
+    from journeys.models import Persona
+
+    small, large = small_and_large
+    for i in range(4):
+        persona = Persona.objects.create(
+            workspace=editor.workspace, name=f"P{i}", segment=f"segment-{i}"
+        )
+        persona.journeys.add(small, large)
+    login(client, editor)
+    toggle = {**BOARD, "HX-Trigger": "curve-by"}
+    for journey in (small, large):
+        with django_assert_num_queries(BOARD_QUERIES + 2):
+            html = fragment(
+                client.get(url("map", journey.pk) + "?curve_by=persona", headers=toggle)
+            )
+        assert html.count('class="curve-swatch p') == 4
+
+
 # (source stage, source position, target stage, target position) with "first"/"middle"/"last"
 # standing for 0, n // 2 and n - 1 in an n-card stage.
 MOVES = {

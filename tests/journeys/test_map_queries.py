@@ -227,3 +227,68 @@ def test_members_page_runs_the_same_queries_for_four_members_and_for_forty(
         response = client.get(url)
 
     assert response.content.decode().count("@acme.test") >= 40
+
+
+# The curve lane's "By persona" toggle adds one query while it is on: the answers of all the
+# journey's persona segments per touchpoint and segment (metrics.read.segments). The personas
+# are read once, for their lines and the page's header.
+PERSONA_CURVE_QUERIES = MAP_QUERIES + 1
+
+
+def _persona_answers(journey: Journey, segments: list[str]) -> None:
+    """Two answers of each segment's customers on every 100th touchpoint of the journey."""
+    from datetime import UTC, datetime
+
+    from feedback.customers import profile_of
+    from feedback.services import AnswerIn, responses_ingest
+
+    pks = list(journey.touchpoints.order_by("pk").values_list("pk", flat=True))[::100]
+    answers = [
+        AnswerIn(
+            touchpoint_id=pk,
+            external_id=f"{journey.pk}-{pk}-{segment}-{i}",
+            submitted_at=datetime(2026, 3, 2, 12, i, tzinfo=UTC),
+            nps=(pk + i) % 11,
+            customer=f"{segment}-{i}",
+            profile=profile_of(segment=segment),
+        )
+        for pk in pks
+        for segment in segments
+        for i in range(2)
+    ]
+    responses_ingest(
+        workspace_id=journey.workspace_id, source="api", answers=answers, request_metrics=False
+    )
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_map_page_by_persona_runs_the_same_queries_whatever_the_size_and_personas(
+    client, personas, small_and_large, django_assert_num_queries, count
+):
+    from journeys.models import Persona
+
+    small, large = small_and_large
+    workspace = small.workspace
+    workspace.min_sample = 2
+    workspace.save()
+    segments = [f"segment-{i}" for i in range(count)]
+    for i, segment in enumerate(segments):
+        persona = Persona.objects.create(workspace=workspace, name=f"Persona {i}", segment=segment)
+        persona.journeys.add(small, large)
+    for journey in (small, large):
+        _store_moments(journey)
+        _persona_answers(journey, segments)
+    login(client, personas[Role.EDITOR])
+
+    with django_assert_num_queries(PERSONA_CURVE_QUERIES):
+        small_page = client.get(_map_url(small) + "?curve_by=persona")
+    with django_assert_num_queries(PERSONA_CURVE_QUERIES):
+        large_page = client.get(_map_url(large) + "?curve_by=persona&channel=website")
+    with django_assert_num_queries(MAP_QUERIES):  # the toggle off: no persona query
+        assert client.get(_map_url(large)).status_code == 200
+
+    assert small_page.status_code == large_page.status_code == 200
+    html = large_page.content.decode()
+    # 24 touchpoints answered, spread over the 12 stages: each persona draws in every stage.
+    assert len(re.findall(r'<g class="curve-persona ', html)) == 12 * count
+    assert html.count('class="curve-swatch p') == count

@@ -81,3 +81,25 @@ def test_the_page_says_which_parts_the_segment_filters(client, manager, workspac
     assert "Customer segment: Families" in page
     assert "count only the answers of its customers" in page
     assert "count only the answers" not in client.get("/w/acme/dashboard/").content.decode()
+
+
+def test_several_segments_in_one_query_count_as_each_alone(
+    workspace, journey, django_assert_num_queries
+):
+    from metrics.read.segments import segment_period_counts, segments_period_counts
+
+    _ingest(workspace, journey)
+    with django_assert_num_queries(1):
+        both = segments_period_counts(
+            workspace_id=workspace.pk,
+            journey_id=journey.pk,
+            period=MARCH,
+            segments=["families", "BUSINESS", "nobody"],
+        )
+    for segment in ("families", "BUSINESS"):
+        alone = segment_period_counts(
+            workspace_id=workspace.pk, journey_id=journey.pk, period=MARCH, segment=segment
+        )
+        assert both[segment] == alone
+        assert sum(c.answers for c in alone.values()) > 0
+    assert both["nobody"] == {}
