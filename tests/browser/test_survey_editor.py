@@ -140,6 +140,15 @@ def test_typed_texts_show_in_the_preview_without_a_save(
     assert link.config == {}
     assert link.opens == 0
 
+    # The preview's language, chosen beside it (posted with the form, never saved).
+    page.select_option("#preview-language", "pt-br")
+    expect(page.frame_locator(".preview-phone").locator("html")).to_have_attribute("lang", "pt-br")
+    expect(page.frame_locator(".preview-phone").locator("h1")).to_have_text(
+        "Como foi a sua experiência?"
+    )
+    page.select_option("#preview-language", "en")
+    expect(page.frame_locator(".preview-phone").locator("h1")).to_have_text("Typed <i>title</i>")
+
     # Invalid edits: the preview says why instead.
     page.uncheck("#id_ask_nps")
     page.uncheck("#id_ask_csat")
