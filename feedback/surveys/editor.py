@@ -172,6 +172,38 @@ class SurveyEditorForm(forms.Form):
             for key in QUESTIONS
         ]
 
+    def ordered_questions(self) -> list[dict[str, Any]]:
+        """The questions in the order their Order fields give (as typed, when the form comes
+        back with errors); a field that is not a number sorts last."""
+
+        def place(item: tuple[int, dict[str, Any]]) -> tuple[int, int]:
+            position, question = item
+            value = question["order"].value()
+            try:
+                return int(value), position
+            except (TypeError, ValueError):
+                return 100, position
+
+        return [q for _position, q in sorted(enumerate(self.questions()), key=place)]
+
+    def described_errors(self) -> list[str]:
+        """Every error, each named by its field, question and language (the preview lists them
+        away from the fields they belong to)."""
+        languages = dict(settings.LANGUAGES)
+        described: list[str] = []
+        for name, errors in self.errors.items():
+            parts: list[str] = []
+            if name in self.fields:
+                parts.append(str(self.fields[name].label))
+                _prefix, _sep, rest = name.partition("_")
+                key, _sep, code = rest.rpartition("_")
+                if rest in NAMES or key in NAMES:
+                    parts.append(str(NAMES[rest if rest in NAMES else key]))
+                if code in languages:
+                    parts.append(languages[code])
+            described += [" · ".join([*parts, str(error)]) for error in errors]
+        return described
+
     def config(self) -> dict[str, Any]:
         """The link's config (feedback.surveys.config) from the valid form."""
         data = self.cleaned_data

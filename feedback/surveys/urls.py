@@ -11,6 +11,11 @@ urlpatterns = [
     path("survey-links/<int:pk>/edit/", views.survey_link_edit, name="survey_link_edit"),
     path("survey-links/<int:pk>/preview/", views.survey_link_preview, name="survey_link_preview"),
     path(
+        "survey-links/<int:pk>/preview/edits/",
+        views.survey_link_preview_edits,
+        name="survey_link_preview_edits",
+    ),
+    path(
         "survey-links/<int:pk>/qr.png",
         views.survey_link_qr,
         {"kind": "png"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 
@@ -14,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -34,6 +36,7 @@ from feedback.hooks import events
 from feedback.models import Source, SurveyBranding, SurveyLink
 from feedback.services import RATINGS, AnswerIn, IngestResult, responses_ingest
 from feedback.surveys import services
+from feedback.surveys.config import survey_of
 from feedback.surveys.editor import BrandingForm, SurveyEditorForm
 from feedback.surveys.forms import InvitedForm, SurveyForm, SurveyLinkForm, plainly_valid
 from feedback.surveys.qr import qr_code
@@ -202,6 +205,10 @@ def survey_link_edit(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
             "form": form,
             "url": _public_url(request, link),
             "preview_url": preview,
+            "preview_edits_url": reverse(
+                "feedback:survey_link_preview_edits", kwargs={"ws": ws, "pk": link.pk}
+            ),
+            "language_names": settings.LANGUAGES,
         },
         status=422 if form.errors else 200,
     )
@@ -222,6 +229,45 @@ def survey_link_preview(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
     response = _survey_response(request, public, form, lang, languages=_switch(lang), preview=True)
     response._csp_replace = {"frame-ancestors": [SELF]}
     return response
+
+
+@login_required
+@require_POST
+def survey_link_preview_edits(request: HttpRequest, ws: str, pk: int) -> HttpResponse:
+    """The editor's preview of its unsaved edits (htmx posts the editor's form as it changes):
+    the public survey rendered from the form, never saved, into the preview's frames (srcdoc),
+    or the form's errors in their place. Writes nothing: no config, no open counted."""
+    _membership, link = get_survey_link_for(request, ws, pk, Action.MANAGE_SURVEYS)
+    form = SurveyEditorForm.for_link(link, request.POST)
+    if not form.is_valid():
+        # 422, which base.html's htmx config swaps in like a 200.
+        return render(
+            request,
+            "feedback/surveys/editor.html#preview",
+            {"preview_errors": form.described_errors()},
+            status=422,
+        )
+    public = public_link(link.token)
+    if public is None:
+        raise Http404
+    draft = dataclasses.replace(
+        public, survey=survey_of(form.config()), language=form.cleaned_data["language"]
+    )
+    # The survey in its own language; the editor's page around it stays in the member's.
+    lang = survey_language(
+        request,
+        chosen=request.POST.get("preview_language"),
+        fixed=draft.language,
+        workspace_default=draft.workspace_language,
+    )
+    with translation.override(lang):
+        # No language switch ([]): its links would leave the frame's document.
+        srcdoc = render_to_string(
+            "feedback/surveys/survey.html",
+            _survey_context(draft, SurveyForm(survey=draft.survey, language=lang), lang, [], True),
+            request=request,
+        )
+    return render(request, "feedback/surveys/editor.html#preview", {"srcdoc": srcdoc})
 
 
 @login_required
@@ -423,22 +469,28 @@ def _survey_response(
     status: int = 200,
     preview: bool = False,
 ) -> HttpResponse:
-    survey = link.survey
     response = render(
         request,
         "feedback/surveys/survey.html",
-        {
-            "title": survey.title(lang),
-            "intro": survey.intro(lang),
-            "form": form,
-            "questions": form.questions(),
-            "languages": languages,
-            "preview": preview,
-            **_branding(link),
-        },
+        _survey_context(link, form, lang, languages, preview),
         status=status,
     )
     return response if preview else framed(response, link)
+
+
+def _survey_context(
+    link: PublicLink, form: SurveyForm, lang: str, languages: list[dict], preview: bool
+) -> dict:
+    survey = link.survey
+    return {
+        "title": survey.title(lang),
+        "intro": survey.intro(lang),
+        "form": form,
+        "questions": form.questions(),
+        "languages": languages,
+        "preview": preview,
+        **_branding(link),
+    }
 
 
 def framed(response: HttpResponse, link: PublicLink) -> HttpResponse:
