@@ -74,14 +74,15 @@ def get_many_and_add(
 
 
 class TolerantRedisCache(RedisCache):
-    """Django's Redis cache, tolerant of Redis being away; and the survey's two commands (the
-    rate limit's count, then the work after a stored answer) sent on a kept connection.
+    """Django's Redis cache, tolerant of Redis being away; and the reads and counts that every
+    answer pays (``get``, ``get_many``, ``count``, ``get_many_and_add``) sent on a kept
+    connection.
 
     redis-py's client spends about 90 µs of CPU a command on this machine around a round trip
     whose own cost is 10–30 µs (its pool, retry wrapper, events, observability hooks); a
     survey answer pays it twice. :meth:`_send` writes the commands on one connection of this
     backend's own, made from the same pool settings (Django makes a backend per thread, so it
-    is never shared), and reads the replies itself.
+    is never shared), and reads the replies itself. Writes other than those stay Django's.
     """
 
     _last_warning = 0.0
@@ -102,11 +103,14 @@ class TolerantRedisCache(RedisCache):
             return False
 
     def get(self, key, default=None, version=None) -> Any:
+        """Django's ``get``, on the kept connection (a webhook delivery's events check)."""
+        key = self.make_and_validate_key(key, version=version)
         try:
-            return super().get(key, default, version)
+            (value,) = self._send(("GET", key))
         except UNAVAILABLE as exc:
             self._unavailable("get", exc)
             return default
+        return default if value is None else self._cache._serializer.loads(value)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> None:
         try:

@@ -117,7 +117,11 @@ def _store(found: Receiving, source: str, answers: list[AnswerIn], event: str) -
         except AnswersRefused as exc:  # refused before writing anything
             reason = "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
             return _log(intake, Outcome.INVALID, 422, reason, event=event)
-        events.answers_stored(workspace_id=intake.workspace_id, ids=result.created_ids)
+        events.answers_stored(
+            workspace_id=intake.workspace_id,
+            ids=result.created_ids,
+            has_webhooks=found.has_webhooks,  # read with the intake: no cache read without
+        )
         outcome = Outcome.STORED if result.created else Outcome.DUPLICATE
         return _log(intake, outcome, 200, event=event, stored=result.created)
 

@@ -12,7 +12,7 @@ from functools import cache
 from django.db import connection
 
 from feedback.followups.models import FollowUpSettings
-from feedback.hooks.models import Intake
+from feedback.hooks.models import Endpoint, Intake
 from feedback.services import TouchpointRef
 from journeys.models import Journey, Touchpoint
 from mot.sql import Identifiers, Sql, fetch, sql
@@ -20,6 +20,7 @@ from mot.sql import Identifiers, Sql, fetch, sql
 _RULE_COLUMNS = tuple(f.column for f in FollowUpSettings._meta.concrete_fields)
 _RULE_FIELDS = [f.attname for f in FollowUpSettings._meta.concrete_fields]
 _NAMES = Identifiers(
+    Endpoint._meta.db_table,
     Intake._meta.db_table,
     Touchpoint._meta.db_table,
     Journey._meta.db_table,
@@ -33,6 +34,7 @@ class Receiving:
     intake: Intake
     touchpoint: TouchpointRef | None  # the intake's fixed touchpoint, if of its workspace
     rule: FollowUpSettings
+    has_webhooks: bool = True  # whether the workspace has an enabled outgoing endpoint
 
 
 @cache
@@ -43,6 +45,7 @@ def _names() -> dict[str, Sql]:
         "touchpoints": _NAMES[Touchpoint._meta.db_table],
         "journeys": _NAMES[Journey._meta.db_table],
         "rules": _NAMES[FollowUpSettings._meta.db_table],
+        "endpoints": _NAMES[Endpoint._meta.db_table],
     }
 
 
@@ -52,6 +55,9 @@ def receiving(kind: str, token: str) -> Receiving | None:
             """
             SELECT i.id, i.workspace_id, i.name, i.secret, i.touchpoint_id, i.touchpoint_field,
                 i.mapping, t.journey_id, t.owner_id, t.mot_stage, j.workspace_id,
+                EXISTS (
+                    SELECT 1 FROM {endpoints} e WHERE e.workspace_id = i.workspace_id AND e.enabled
+                ),
                 {rule_columns}
             FROM {intakes} i
             LEFT JOIN {touchpoints} t ON t.id = i.touchpoint_id
@@ -62,13 +68,14 @@ def receiving(kind: str, token: str) -> Receiving | None:
             kind,
             token,
             **_names(),
-        )
+        ),
+        # The same text on every delivery: parsed and planned once per connection.
+        prepared=True,
     )
     if not rows:
         return None
-    pk, workspace, name, secret, tp, tp_field, mapping, journey, owner, stage, tp_ws, *rule = rows[
-        0
-    ]
+    pk, workspace, name, secret, tp, tp_field, mapping, journey, owner, stage, tp_ws = rows[0][:11]
+    hooks, *rule = rows[0][11:]
     if isinstance(mapping, str):  # SQLite hands JSON over as text
         mapping = json.loads(mapping)
     intake = Intake(
@@ -91,4 +98,5 @@ def receiving(kind: str, token: str) -> Receiving | None:
             if rule[0] is None
             else FollowUpSettings.from_db(connection.alias, _RULE_FIELDS, rule)
         ),
+        has_webhooks=bool(hooks),
     )

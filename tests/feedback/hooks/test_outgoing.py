@@ -456,3 +456,43 @@ def test_old_finished_deliveries_are_pruned(endpoint, settings):
     )
     assert outgoing.deliveries_prune() == 1
     assert set(Delivery.objects.values_list("message_id", flat=True)) == {"pending", "recent"}
+
+
+def test_a_typeform_delivery_enqueues_the_answers_event(
+    client,
+    workspace,
+    typeform,
+    endpoint,
+    receiver,
+    celery_eager,
+    django_capture_on_commit_callbacks,
+):
+    from tests.feedback.hooks.conftest import post_typeform
+    from tests.feedback.hooks.typeform_payloads import DELIVERY_SURVEY
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_typeform(client, typeform, DELIVERY_SURVEY)
+    assert response.json() == {"outcome": "stored", "stored": 1}
+    # The sample delivery is a pain answer (NPS 3, a comment): it opens a follow-up too.
+    assert sorted(json.loads(r["body"])["type"] for r in receiver.requests) == [
+        "answer.pain",
+        "answer.stored",
+        "followup.changed",
+    ]
+
+
+def test_a_typeform_delivery_of_a_workspace_without_webhooks_asks_no_cache(
+    client, workspace, typeform, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The intake's one SELECT says whether the workspace has an enabled endpoint, as the
+    survey link's does: without one, a delivery skips the listened events' cache read."""
+    from tests.feedback.hooks.conftest import post_typeform
+    from tests.feedback.hooks.typeform_payloads import DELIVERY_SURVEY
+
+    def no_read(workspace_id):
+        raise AssertionError("the delivery read the listened events")
+
+    monkeypatch.setattr(events, "listened", no_read)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_typeform(client, typeform, DELIVERY_SURVEY)
+    assert response.json() == {"outcome": "stored", "stored": 1}
