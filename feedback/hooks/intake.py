@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ValidationError
@@ -32,7 +32,7 @@ from feedback.hooks.typeform import Unmapped, event_id, form_response, read_answ
 from feedback.models import Source
 from feedback.services import AnswerIn, AnswersRefused, responses_ingest
 from feedback.touchpoint_refs import ids_by_code
-from mot.sql import Identifiers, execute, sql
+from mot.sql import Identifiers, execute, fetch, sql
 
 LOG_KEEP = 100  # log lines kept per intake (shown on its page)
 PRUNE_EVERY = 10  # lines written between prunings: a busy intake keeps 100 to 109
@@ -57,15 +57,25 @@ def typeform_signature(secret: str, body: bytes) -> str:
 def _log(
     intake: Intake, outcome: str, status: int, reason: str = "", *, event: str = "", stored: int = 0
 ) -> Reply:
-    line = IntakeDelivery.objects.create(
-        intake=intake,
-        outcome=outcome,
-        status=status,
-        reason=reason[:2000],
-        event_id=event,
-        stored=stored,
+    # Written by hand, prepared once per connection: one line a delivery, on the intake's
+    # busiest path, where the ORM's create cost more than the INSERT itself.
+    ((line,),) = fetch(
+        sql(
+            "INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {pk}",
+            intake.pk,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            event,
+            Outcome(outcome).value,
+            status,
+            reason[:2000],
+            stored,
+            table=_NAMES[IntakeDelivery._meta.db_table],
+            columns=_NAMES.each("{name}", _LOG_COLUMNS),
+            pk=_NAMES["id"],
+        ),
+        prepared=True,
     )
-    if line.pk % PRUNE_EVERY == 0:  # one statement less on most deliveries
+    if line % PRUNE_EVERY == 0:  # one statement less on most deliveries
         _prune(intake.pk)
     body: dict[str, Any] = {"outcome": outcome}
     if reason:
@@ -75,7 +85,8 @@ def _log(
     return Reply(status, body)
 
 
-_NAMES = Identifiers(IntakeDelivery._meta.db_table, "id", "intake_id")
+_LOG_COLUMNS = ("intake_id", "received_at", "event_id", "outcome", "status", "reason", "stored")
+_NAMES = Identifiers(IntakeDelivery._meta.db_table, "id", *_LOG_COLUMNS)
 
 
 def _prune(intake_id: int) -> None:
