@@ -38,7 +38,7 @@ from feedback.models import SCORES, Kind, NotedExperience, Response
 from journeys.models import Touchpoint
 from metrics.services import metrics_note_keys, metrics_request
 from mot.cache import get_many_and_add
-from mot.sql import Identifiers, Sql, execute, fetch, join, sql, value_list
+from mot.sql import Identifiers, Sql, execute, fetch, join, row_placeholders, sql, value_list
 
 RATINGS = ("respect", "solutions", "simplicity", "responsibility")
 
@@ -154,11 +154,22 @@ def _answers_insert(rows: Sequence[tuple]) -> Sql:
     """INSERT of the rows (values in ``_COLUMNS`` order) that skips an answer stored before, a
     concurrent request's included, and returns the external id, id and touchpoint of each row
     really inserted."""
+    if len(rows) == 1:  # one answer (a survey post's): the same text every time, built once
+        return Sql(_one_answer_insert(len(rows[0])), tuple(rows[0]))
+    return _answers_insert_of(join(", ", (sql("({row})", row=value_list(row)) for row in rows)))
+
+
+@cache
+def _one_answer_insert(width: int) -> str:
+    return _answers_insert_of(sql("({row})", row=row_placeholders(width))).text
+
+
+def _answers_insert_of(values: Sql) -> Sql:
     return sql(
         "INSERT INTO {table} ({columns}) VALUES {values}"
         " ON CONFLICT ({workspace}, {source}, {external}) DO NOTHING"
         " RETURNING {external}, {id}, {touchpoint}",
-        values=join(", ", (sql("({row})", row=value_list(row)) for row in rows)),
+        values=values,
         **_answers_names(),
     )
 

@@ -73,10 +73,11 @@ def _names() -> dict[str, Sql]:
     }
 
 
-def public_link(token: str) -> PublicLink | None:
-    rows = fetch(
-        sql(
-            """
+@cache
+def _statement() -> str:
+    """The link's SELECT, its text built once per process: its one value is the token."""
+    return sql(
+        """
             SELECT l.token, l.revoked_at IS NOT NULL, t.id, t.title, t.journey_id, t.owner_id,
                 t.mot_stage, j.workspace_id, l.language, w.default_language, l.config,
                 b.logo_hash, b.accent,
@@ -92,11 +93,13 @@ def public_link(token: str) -> PublicLink | None:
             LEFT JOIN {brandings} b ON b.workspace_id = j.workspace_id
             WHERE l.token = %s
             """,
-            token[:64],
-            **_names(),
-        ),
-        prepared=True,
-    )
+        "",
+        **_names(),
+    ).text
+
+
+def public_link(token: str) -> PublicLink | None:
+    rows = fetch(Sql(_statement(), (token[:64],)), prepared=True)
     if not rows:
         return None
     row = rows[0]
