@@ -115,7 +115,18 @@ class MomentLabels:
     def few(self, n: int) -> str:
         return self._few % {"n": n, "min": self.min_sample}
 
-    def shares(self, m: TouchpointMoment) -> str:
+    @staticmethod
+    def percents(m: TouchpointMoment) -> tuple[int, int, int]:
+        """Glory, neutral and pain as whole percents, rounded half up (int arithmetic:
+        formatting floats costs more)."""
+        n = m.n
+        return (
+            (200 * m.glory + n) // (2 * n),
+            (200 * m.neutral + n) // (2 * n),
+            (200 * m.pain + n) // (2 * n),
+        )
+
+    def shares(self, m: TouchpointMoment, percents: tuple[int, int, int] | None = None) -> str:
         """ "Glory 42%, neutral 30%, pain 28% of 57 answers"."""
         fmt = self._shares.get(m.n)
         if fmt is None:
@@ -126,13 +137,8 @@ class MomentLabels:
                     m.n,
                 )
             )
-        # Whole percents, rounded half up (int arithmetic: formatting floats costs more).
-        return fmt % {
-            "glory": int(m.glory_share + 0.5),
-            "neutral": int(m.neutral_share + 0.5),
-            "pain": int(m.pain_share + 0.5),
-            "n": m.n,
-        }
+        glory, neutral, pain = percents or self.percents(m)
+        return fmt % {"glory": glory, "neutral": neutral, "pain": pain, "n": m.n}
 
     @staticmethod
     def signed(score: float) -> str:
@@ -254,10 +260,6 @@ class CardRenderer:
         self._meta_cache: dict[tuple[str, str, str], str] = {}
         self._owner_cache: dict[int | None, str] = {}
 
-    def _focus_of(self, card: Card) -> str:
-        """Which of the card's controls takes focus ("" for none): checked once per card."""
-        return self.focus if self.focus_tp == card.pk else ""
-
     def render(
         self,
         card: Card,
@@ -274,7 +276,7 @@ class CardRenderer:
         open; ``owner_form`` draws the owner picker instead."""
         pk = card.pk
         title = escape(card.title)
-        focused = self._focus_of(card)
+        focused = self.focus if self.focus_tp == pk else ""
         # Focusable when focus goes to the card itself (static/js/map.js adds it for a link
         # to the card): 2,400 tabindex attributes otherwise.
         focus = ' tabindex="-1" data-autofocus' if focused == "card" else ""
@@ -285,7 +287,8 @@ class CardRenderer:
             # The title is the drag handle (.card-head, static/js/map.js): no wrapper element.
             f'<h3 class="card-title card-head">{title}</h3>'
             f"{self._meta(card)}{self._moment(pk, weakest)}"
-            f"{self.why.render(self.diagnoses.get(pk))}{self._followups(pk)}",
+            f"{self.why.render(self.diagnoses.get(pk)) if self.diagnoses else ''}"
+            f"{self._followups(pk) if self.followups else ''}",
             f'<p class="card-description">{escape(card.description)}</p>'
             if card.description
             else "",
@@ -362,9 +365,10 @@ class CardRenderer:
         # One element, drawn by CSS (static/css/mot.css: glory from the left, pain to the right,
         # neutral between), to the whole percent its title states: an inline <svg> per card
         # costs Chromium a clip and a transform each, and on 2,400 cards seconds of compositing.
+        percents = labels.percents(m)
         return (
-            f'<div class="moment"><span class="moment-bar g{int(m.glory_share + 0.5)} '
-            f'p{int(m.pain_share + 0.5)}" role="img" title="{labels.shares(m)}"></span>'
+            f'<div class="moment"><span class="moment-bar g{percents[0]} p{percents[2]}" '
+            f'role="img" title="{labels.shares(m, percents)}"></span>'
             f'<a class="moment-score score-{tone}" href="{url}">'
             f"{t['score']} <strong>{labels.signed(m.score)}</strong></a>{badge}</div>"
         )
