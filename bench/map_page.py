@@ -28,7 +28,10 @@ mean size of a card's own markup. Time to interactive (skipped with --no-browser
 (Playwright, /usr/bin/chromium or $CHROMIUM) loads the page from a server thread in this process
 (Django's WSGI server with the static files handler), signed in as the editor; the time is from
 navigation start to the board's scripts having run (static/js/map.js sets data-ready on #board
-and the performance mark "mot:map-ready"), median of --browser-runs loads.
+and the performance mark "mot:map-ready"), median of --browser-runs loads. That server is not
+what limits it: the 2.4 MB page leaves it within 10 ms of its first byte (measured 2026-12-07
+with a raw socket; the first byte waits for the server's time), so the bench does not need
+gunicorn, which production uses.
 
 Goals (issue 16): full page <= 50 ms median, <= 1 KB of HTML a card, time to interactive
 <= 1.5 s; card swap <= 30 ms (issue 3).

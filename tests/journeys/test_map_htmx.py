@@ -106,7 +106,7 @@ def column_of(html: str, stage: Stage) -> str:
 
 
 def card_titles(html: str) -> list[str]:
-    return [text_of(t) for t in re.findall(r'<h3 class="card-title">(.*?)</h3>', html, re.S)]
+    return [text_of(t) for t in re.findall(r'<h3 class="card-title[^"]*">(.*?)</h3>', html, re.S)]
 
 
 @dataclass

@@ -101,7 +101,7 @@ def page(client, journey: Journey, query: str = "") -> str:
 
 
 def bar_text(card: str) -> str:
-    match = re.search(r'<svg class="moment-bar" role="img"[^>]*><title>(.*?)</title>', card)
+    match = re.search(r'<span class="moment-bar [^"]*" role="img" title="([^"]*)"></span>', card)
     assert match, "no bar on:\n" + card
     return html_lib.unescape(match.group(1))
 
@@ -132,11 +132,9 @@ def test_card_shows_its_bar_and_score_linked_to_its_answers(client, manager, jou
 
     # 57 answers: glory 30/57 = 52.6%, neutral 15/57 = 26.3%, pain 12/57 = 21.1%; score +31.6.
     assert bar_text(card) == "Glory 53%, neutral 26%, pain 21% of 57 answers"
-    # Three segments in proportion: one unit per answer on a 57-unit wide drawing, glory from
-    # the left, pain to the right, neutral (the bar's own colour) the 15 between.
-    assert 'viewBox="0 0 57 1" preserveAspectRatio="none"' in card
-    assert '<rect class="bar-glory" width="30" height="1"/>' in card
-    assert '<rect class="bar-pain" x="45" width="12" height="1"/>' in card
+    # Three segments in proportion, to the whole percent the title states: glory 53% from the
+    # left, pain 21% to the right (CSS classes g53 and p21), neutral the 26% between.
+    assert '<span class="moment-bar g53 p21" role="img"' in card
     score = re.search(r'<a class="moment-score score-glory" href="([^"]+)"[^>]*>(.*?)</a>', card)
     assert score, card
     assert text_of(score.group(2)) == "Moment score +32"
