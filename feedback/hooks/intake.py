@@ -16,6 +16,7 @@ import hmac
 import json
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -32,7 +33,7 @@ from feedback.hooks.typeform import Unmapped, event_id, form_response, read_answ
 from feedback.models import Source
 from feedback.services import AnswerIn, AnswersRefused, responses_ingest
 from feedback.touchpoint_refs import ids_by_code
-from mot.sql import Identifiers, execute, fetch, sql
+from mot.sql import Identifiers, Sql, execute, fetch, sql
 
 LOG_KEEP = 100  # log lines kept per intake (shown on its page)
 PRUNE_EVERY = 10  # lines written between prunings: a busy intake keeps 100 to 109
@@ -87,6 +88,32 @@ def _log(
 
 _LOG_COLUMNS = ("intake_id", "received_at", "event_id", "outcome", "status", "reason", "stored")
 _NAMES = Identifiers(IntakeDelivery._meta.db_table, "id", *_LOG_COLUMNS)
+
+
+@cache
+def _delivered_statement() -> str:
+    return sql(
+        "SELECT EXISTS (SELECT 1 FROM {table} WHERE {fk} = %s AND {event} = %s"
+        " AND {outcome} IN (%s, %s))",
+        0,
+        "",
+        Outcome.STORED.value,
+        Outcome.DUPLICATE.value,
+        table=_NAMES[IntakeDelivery._meta.db_table],
+        fk=_NAMES["intake_id"],
+        event=_NAMES["event_id"],
+        outcome=_NAMES["outcome"],
+    ).text
+
+
+def _delivered(intake_id: int, message_id: str) -> bool:
+    """Whether the intake's log has this message stored (or answered as a duplicate) already:
+    one prepared statement a signed delivery, whose text is built once per process."""
+    statement = Sql(
+        _delivered_statement(),
+        (intake_id, message_id, Outcome.STORED.value, Outcome.DUPLICATE.value),
+    )
+    return bool(fetch(statement, prepared=True)[0][0])
 
 
 def _prune(intake_id: int) -> None:
@@ -233,10 +260,7 @@ def receive_signed(found: Receiving, body: bytes, headers: dict[str, str]) -> Re
         document = Webhook(intake.secret).verify(body, headers, json_parse=False)
     except WebhookVerificationError as exc:
         return _log(intake, Outcome.UNSIGNED, 401, str(exc), event=message_id)
-    done = IntakeDelivery.objects.filter(
-        intake=intake, event_id=message_id, outcome__in=(Outcome.STORED, Outcome.DUPLICATE)
-    )
-    if done.exists():
+    if _delivered(intake.pk, message_id):
         return _log(intake, Outcome.DUPLICATE, 200, event=message_id)
     document = _json(body)
     try:
