@@ -328,7 +328,10 @@ def responses_ingest(
         and len(fresh) <= _INSERT_ROWS
         and (not selected or connection.vendor == "postgresql")
     )
-    with nullcontext() if single else transaction.atomic():
+    # No savepoint inside a caller's transaction (a webhook delivery commits its answers with
+    # its log line): nothing here is caught and retried within it, every refusal is raised
+    # above, before writing, so a failure can only end the caller's transaction too.
+    with nullcontext() if single else transaction.atomic(savepoint=False):
         customers = customers_get_or_create(
             workspace_id,
             wanted_customers,
