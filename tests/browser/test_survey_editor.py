@@ -226,3 +226,13 @@ def test_questions_reorder_by_drag_and_by_keyboard_and_the_saved_survey_follows(
     assert _rows(page) == [*expected, "contact", "ces"]
     page.goto(reverse("survey", kwargs={"token": link.token}))
     assert page.locator("form").evaluate(QUESTION_KEYS) == [*expected, "contact"]
+
+
+def test_the_editor_fits_a_390_px_phone(page: Page, live_server, editor, link):
+    """The questions' table scrolls inside its own box on a phone; the page does not (a
+    fieldset's default min-width once stretched the page to the table's width)."""
+    signed_in(page, live_server, editor.user)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(reverse("feedback:survey_link_edit", kwargs={"ws": "acme", "pk": link.pk}))
+    expect(page.locator("table.survey-questions")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
