@@ -46,7 +46,13 @@ def int_fields(model: type[BaseModel], path: tuple[str, ...] = ()) -> list[tuple
 
 
 def test_the_int_fields_are_found():
-    assert int_fields(Document) == [("version",), ("journey", "stages", "items", "lane")]
+    assert int_fields(Document) == [
+        ("version",),
+        ("journey", "stages", "items", "lane"),
+        # An opportunity's link to the touchpoint it creates, by its place in the file.
+        ("journey", "stages", "items", "touchpoint", "stage"),
+        ("journey", "stages", "items", "touchpoint", "position"),
+    ]
     assert set(int_fields(AnswerSchema)) == {
         ("touchpoint",),
         *((name,) for name in ("nps", "csat", "respect", "solutions", "simplicity")),
@@ -63,9 +69,13 @@ DOCUMENT = {
     "version": 2,
     "journey": {
         "name": "J",
-        "lanes": [{"kind": "touchpoints"}, {"kind": "pains"}],
+        "lanes": [{"kind": "touchpoints"}, {"kind": "opportunities"}],
         "stages": [
-            {"name": "S", "touchpoints": [{"title": "T"}], "items": [{"lane": 1, "text": "I"}]}
+            {
+                "name": "S",
+                "touchpoints": [{"title": "T"}],
+                "items": [{"lane": 1, "text": "I", "touchpoint": {"stage": 0, "position": 0}}],
+            }
         ],
     },
 }
