@@ -326,27 +326,20 @@ class LaneRenderer:
                 rows = [f"<dt>{t['score']}</dt><dd>{score}</dd>"]
                 if m.enough:
                     rows.append(f"<dd class='metric-shares'>{labels.shares(m)}</dd>")
-                if found.nps_answers:
-                    nps = (
-                        labels.signed(found.nps)
-                        if found.nps_enough and found.nps is not None
-                        else self.fmt_few % {"n": found.nps_answers, "min": self.min_sample}
-                    )
-                    rows.append(f"<dt>{t['nps']}</dt><dd>{nps}</dd>")
-                if found.csat_answers:
-                    csat = (
-                        f"{int(found.csat_share + 0.5)}%"
-                        if found.csat_enough and found.csat_share is not None
-                        else self.fmt_few % {"n": found.csat_answers, "min": self.min_sample}
-                    )
-                    rows.append(f"<dt>{t['csat']}</dt><dd>{csat}</dd>")
-                if found.ces_answers:
-                    ces = (
-                        f"{int(found.ces_share + 0.5)}%"
-                        if found.ces_enough and found.ces_share is not None
-                        else self.fmt_few % {"n": found.ces_answers, "min": self.min_sample}
-                    )
-                    rows.append(f"<dt>{t['ces']}</dt><dd>{ces}</dd>")
+                for key, n, enough, value in (
+                    ("nps", found.nps_answers, found.nps_enough, found.nps),
+                    ("csat", found.csat_answers, found.csat_enough, found.csat_share),
+                    ("ces", found.ces_answers, found.ces_enough, found.ces_share),
+                ):
+                    if not n:
+                        continue
+                    if not enough or value is None:
+                        shown = self.fmt_few % {"n": n, "min": self.min_sample}
+                    elif key == "nps":
+                        shown = labels.signed(value)
+                    else:  # a share of answers, in whole percents
+                        shown = f"{int(value + 0.5)}%"
+                    rows.append(f"<dt>{t[key]}</dt><dd>{shown}</dd>")
                 body = f'<dl class="metric-list">{"".join(rows)}</dl>'
             cells.append(
                 f'<div class="lane-cell metric-cell" data-stage-id="{stage_id}">{body}</div>'
