@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import LiteralString
@@ -132,6 +132,35 @@ class Identifiers:
         """The template once per name, ``{name}`` standing for it, joined:
         ``each("SUM(d.{name})", ["answers", "pain"])`` is ``SUM(d."answers"), SUM(d."pain")``."""
         return join(separator, (sql(template, name=self[name]) for name in names))
+
+
+class Template:
+    """A statement whose text never changes, only its values: the text is built from the
+    template and its parts (identifiers, which carry no values) once per process, on first
+    use, and each call binds the values. For the busiest requests' statements (a survey
+    answer's, a webhook delivery's), which rebuilt the same text every time.
+
+    ``Template("SELECT … FROM {links} WHERE token = %s", names)(token)`` is the Sql; ``parts``
+    is called once, so identifiers are quoted by the database that is in use by then.
+    """
+
+    def __init__(
+        self, template: LiteralString, parts: Callable[[], Mapping[str, Sql]] = dict
+    ) -> None:
+        self._template, self._parts = template, parts
+        self._built: tuple[str, int] | None = None
+
+    def __call__(self, *values: object) -> Sql:
+        if self._built is None:
+            parts = self._parts()
+            if any(part.params for part in parts.values()):
+                raise ValueError("a template's parts carry no values: pass them to the call")
+            wanted = sum(count for _literal, count, _name, _spec in _parsed(self._template))
+            self._built = (sql(self._template, *([None] * wanted), **parts).text, wanted)
+        text, wanted = self._built
+        if len(values) != wanted:
+            raise ValueError(f"the template takes {wanted} values, {len(values)} given")
+        return Sql(text, values)
 
 
 def execute(statement: Sql) -> int:

@@ -16,7 +16,6 @@ import hmac
 import json
 import math
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -33,7 +32,7 @@ from feedback.hooks.typeform import Unmapped, event_id, form_response, read_answ
 from feedback.models import Source
 from feedback.services import AnswerIn, AnswersRefused, responses_ingest
 from feedback.touchpoint_refs import ids_by_code
-from mot.sql import Identifiers, Sql, execute, fetch, sql
+from mot.sql import Identifiers, Sql, Template, execute, fetch, sql
 
 LOG_KEEP = 100  # log lines kept per intake (shown on its page)
 PRUNE_EVERY = 10  # lines written between prunings: a busy intake keeps 100 to 109
@@ -61,8 +60,7 @@ def _log(
     # Written by hand, prepared once per connection: one line a delivery, on the intake's
     # busiest path, where the ORM's create cost more than the INSERT itself.
     ((line,),) = fetch(
-        sql(
-            "INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {pk}",
+        _LOG_LINE(
             intake.pk,
             connection.ops.adapt_datetimefield_value(timezone.now()),
             event,
@@ -70,9 +68,6 @@ def _log(
             status,
             reason[:2000],
             stored,
-            table=_NAMES[IntakeDelivery._meta.db_table],
-            columns=_NAMES.each("{name}", _LOG_COLUMNS),
-            pk=_NAMES["id"],
         ),
         prepared=True,
     )
@@ -90,29 +85,30 @@ _LOG_COLUMNS = ("intake_id", "received_at", "event_id", "outcome", "status", "re
 _NAMES = Identifiers(IntakeDelivery._meta.db_table, "id", *_LOG_COLUMNS)
 
 
-@cache
-def _delivered_statement() -> str:
-    return sql(
-        "SELECT EXISTS (SELECT 1 FROM {table} WHERE {fk} = %s AND {event} = %s"
-        " AND {outcome} IN (%s, %s))",
-        0,
-        "",
-        Outcome.STORED.value,
-        Outcome.DUPLICATE.value,
-        table=_NAMES[IntakeDelivery._meta.db_table],
-        fk=_NAMES["intake_id"],
-        event=_NAMES["event_id"],
-        outcome=_NAMES["outcome"],
-    ).text
+def _log_names() -> dict[str, Sql]:
+    return {
+        "table": _NAMES[IntakeDelivery._meta.db_table],
+        "pk": _NAMES["id"],
+        "columns": _NAMES.each("{name}", _LOG_COLUMNS),
+        **{name: _NAMES[name] for name in ("intake_id", "event_id", "outcome")},
+    }
+
+
+_LOG_LINE = Template(
+    "INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {pk}",
+    _log_names,
+)
+_DELIVERED = Template(
+    "SELECT EXISTS (SELECT 1 FROM {table} WHERE {intake_id} = %s AND {event_id} = %s"
+    " AND {outcome} IN (%s, %s))",
+    _log_names,
+)
 
 
 def _delivered(intake_id: int, message_id: str) -> bool:
     """Whether the intake's log has this message stored (or answered as a duplicate) already:
-    one prepared statement a signed delivery, whose text is built once per process."""
-    statement = Sql(
-        _delivered_statement(),
-        (intake_id, message_id, Outcome.STORED.value, Outcome.DUPLICATE.value),
-    )
+    one prepared statement a signed delivery."""
+    statement = _DELIVERED(intake_id, message_id, Outcome.STORED.value, Outcome.DUPLICATE.value)
     return bool(fetch(statement, prepared=True)[0][0])
 
 

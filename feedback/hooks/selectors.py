@@ -15,7 +15,7 @@ from feedback.followups.models import FollowUpSettings
 from feedback.hooks.models import Endpoint, Intake
 from feedback.services import TouchpointRef
 from journeys.models import Journey, Touchpoint
-from mot.sql import Identifiers, Sql, fetch, sql
+from mot.sql import Identifiers, Sql, Template, fetch
 
 _RULE_COLUMNS = tuple(f.column for f in FollowUpSettings._meta.concrete_fields)
 _RULE_FIELDS = [f.attname for f in FollowUpSettings._meta.concrete_fields]
@@ -49,29 +49,28 @@ def _names() -> dict[str, Sql]:
     }
 
 
-def receiving(kind: str, token: str) -> Receiving | None:
-    rows = fetch(
-        sql(
-            """
-            SELECT i.id, i.workspace_id, i.name, i.secret, i.touchpoint_id, i.touchpoint_field,
-                i.mapping, t.journey_id, t.owner_id, t.mot_stage, j.workspace_id,
-                EXISTS (
-                    SELECT 1 FROM {endpoints} e WHERE e.workspace_id = i.workspace_id AND e.enabled
-                ),
-                {rule_columns}
-            FROM {intakes} i
-            LEFT JOIN {touchpoints} t ON t.id = i.touchpoint_id
-            LEFT JOIN {journeys} j ON j.id = t.journey_id
-            LEFT JOIN {rules} s ON s.workspace_id = i.workspace_id
-            WHERE i.kind = %s AND i.token = %s
-            """,
-            kind,
-            token,
-            **_names(),
+# The intake's one read a delivery: the same text every time, built once per process, and
+# parsed and planned once per connection (prepared).
+_RECEIVING = Template(
+    """
+    SELECT i.id, i.workspace_id, i.name, i.secret, i.touchpoint_id, i.touchpoint_field,
+        i.mapping, t.journey_id, t.owner_id, t.mot_stage, j.workspace_id,
+        EXISTS (
+            SELECT 1 FROM {endpoints} e WHERE e.workspace_id = i.workspace_id AND e.enabled
         ),
-        # The same text on every delivery: parsed and planned once per connection.
-        prepared=True,
-    )
+        {rule_columns}
+    FROM {intakes} i
+    LEFT JOIN {touchpoints} t ON t.id = i.touchpoint_id
+    LEFT JOIN {journeys} j ON j.id = t.journey_id
+    LEFT JOIN {rules} s ON s.workspace_id = i.workspace_id
+    WHERE i.kind = %s AND i.token = %s
+    """,
+    _names,
+)
+
+
+def receiving(kind: str, token: str) -> Receiving | None:
+    rows = fetch(_RECEIVING(kind, token), prepared=True)
     if not rows:
         return None
     pk, workspace, name, secret, tp, tp_field, mapping, journey, owner, stage, tp_ws = rows[0][:11]

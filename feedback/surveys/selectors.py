@@ -23,7 +23,7 @@ from feedback.services import TouchpointRef
 from feedback.surveys.config import Survey, survey_of
 from journeys.models import Journey, Touchpoint
 from mot.models import Workspace
-from mot.sql import Identifiers, Sql, fetch, sql
+from mot.sql import Identifiers, Sql, Template, fetch
 
 _RULE_COLUMNS = tuple(f.column for f in FollowUpSettings._meta.concrete_fields)
 _RULE_FIELDS = [f.attname for f in FollowUpSettings._meta.concrete_fields]
@@ -73,33 +73,30 @@ def _names() -> dict[str, Sql]:
     }
 
 
-@cache
-def _statement() -> str:
-    """The link's SELECT, its text built once per process: its one value is the token."""
-    return sql(
-        """
-            SELECT l.token, l.revoked_at IS NOT NULL, t.id, t.title, t.journey_id, t.owner_id,
-                t.mot_stage, j.workspace_id, l.language, w.default_language, l.config,
-                b.logo_hash, b.accent,
-                EXISTS (
-                    SELECT 1 FROM {endpoints} e WHERE e.workspace_id = j.workspace_id AND e.enabled
-                ),
-                {rule_columns}
-            FROM {links} l
-            JOIN {touchpoints} t ON t.id = l.touchpoint_id
-            JOIN {journeys} j ON j.id = t.journey_id
-            JOIN {workspaces} w ON w.id = j.workspace_id
-            LEFT JOIN {rules} s ON s.workspace_id = j.workspace_id
-            LEFT JOIN {brandings} b ON b.workspace_id = j.workspace_id
-            WHERE l.token = %s
-            """,
-        "",
-        **_names(),
-    ).text
+# The link's SELECT: its text built once per process, its one value the token.
+_LINK = Template(
+    """
+    SELECT l.token, l.revoked_at IS NOT NULL, t.id, t.title, t.journey_id, t.owner_id,
+        t.mot_stage, j.workspace_id, l.language, w.default_language, l.config,
+        b.logo_hash, b.accent,
+        EXISTS (
+            SELECT 1 FROM {endpoints} e WHERE e.workspace_id = j.workspace_id AND e.enabled
+        ),
+        {rule_columns}
+    FROM {links} l
+    JOIN {touchpoints} t ON t.id = l.touchpoint_id
+    JOIN {journeys} j ON j.id = t.journey_id
+    JOIN {workspaces} w ON w.id = j.workspace_id
+    LEFT JOIN {rules} s ON s.workspace_id = j.workspace_id
+    LEFT JOIN {brandings} b ON b.workspace_id = j.workspace_id
+    WHERE l.token = %s
+    """,
+    _names,
+)
 
 
 def public_link(token: str) -> PublicLink | None:
-    rows = fetch(Sql(_statement(), (token[:64],)), prepared=True)
+    rows = fetch(_LINK(token[:64]), prepared=True)
     if not rows:
         return None
     row = rows[0]

@@ -10,6 +10,7 @@ from mot.sql import (
     EMPTY,
     Identifiers,
     Sql,
+    Template,
     compiled,
     execute,
     execute_many,
@@ -91,3 +92,31 @@ def test_compiled_keeps_the_orm_values_apart(db):
     assert "probe-7f3" not in query.text
     assert query.params == ("probe-7f3",)
     assert fetch(sql("SELECT q.name FROM ({query}) q", query=query)) == [("Probe",)]
+
+
+def test_a_template_builds_its_text_once_and_binds_values_each_call():
+    built = []
+
+    def parts():
+        built.append(1)
+        return {"table": NAMES["mot_test_sql"], "column": NAMES["n"]}
+
+    select = Template("SELECT {column} FROM {table} WHERE {column} = %s OR {column} = %s", parts)
+    first, second = select(1, 2), select(3, 4)
+    same = sql(
+        "SELECT {column} FROM {table} WHERE {column} = %s OR {column} = %s",
+        0,
+        0,
+        table=NAMES["mot_test_sql"],
+        column=NAMES["n"],
+    )
+    assert first.text == second.text == same.text
+    assert (first.params, second.params) == ((1, 2), (3, 4))
+    assert built == [1]  # the parts were asked for once
+    with pytest.raises(ValueError, match="takes 2 values, 1 given"):
+        select(5)
+
+
+def test_a_template_refuses_parts_that_carry_values():
+    with pytest.raises(ValueError, match="carry no values"):
+        Template("SELECT 1 WHERE {x}", lambda: {"x": sql("n = %s", 1)})()
