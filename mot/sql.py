@@ -33,7 +33,8 @@ _PERCENT = re.compile(r"%[%s]")  # an escaped percent sign or a placeholder
 @dataclass(frozen=True, slots=True)
 class Sql:
     """SQL text and the values of its ``%s``, in order. Made by :func:`sql`, :func:`join`,
-    :func:`value_list`, :func:`compiled` and :class:`Identifiers`, never from a value."""
+    :func:`value_list`, :func:`compiled`, :class:`Identifiers` and :class:`Template`, never
+    from a value."""
 
     text: str
     params: tuple = ()

@@ -47,7 +47,7 @@ def y_of(score: float) -> float:
     return 50 - 0.44 * score
 
 
-def _num(value: float) -> str:
+def num(value: float) -> str:
     """A coordinate to three significant digits (a tenth of a percent of a cell): 26.5, 100."""
     return f"{value:.3g}"
 
@@ -58,7 +58,7 @@ def _num(value: float) -> str:
 _Point = tuple[float, float, str, str, int, bool]
 
 
-class _Stages:
+class Stages:
     """Each stage's drawn points and gaps, and each stage's pieces of the line.
 
     A touchpoint without enough answers (or none) is a gap: the line stops before it and starts
@@ -86,10 +86,10 @@ class _Stages:
                 x = start + step * j
                 if m is not None and m.enough and m.score is not None:
                     y = y_of(m.score)
-                    points.append((x, y, _num(x), _num(y), pk, m.score >= 0))
+                    points.append((x, y, num(x), num(y), pk, m.score >= 0))
                     runs[-1].append((i + x / 100, y))
                 else:
-                    gaps.append(_num(x))
+                    gaps.append(num(x))
                     if runs[-1]:
                         runs.append([])
             self.points.append(points)
@@ -141,7 +141,7 @@ class CurveRenderer:
     ) -> str:
         """The curve's cells; ``overlays``: per stage, more drawing for its plot and for its
         marks (the curves per persona, journeys/map/persona_curve.py)."""
-        stages = _Stages(outline, moments)
+        stages = Stages(outline, moments)
         return "".join(
             self._cell(
                 stage_id,
@@ -165,11 +165,11 @@ class CurveRenderer:
     ) -> str:
         glory = "".join(f"M{p[2]} {p[3]}h0" for p in own if p[5])
         pain = "".join(f"M{p[2]} {p[3]}h0" for p in own if not p[5])
-        lines = [" ".join(f"{_num(x)},{_num(y)}" for x, y in piece) for piece in pieces]
+        lines = [" ".join(f"{num(x)},{num(y)}" for x, y in piece) for piece in pieces]
         # The area between the line and the zero line, shaded glory above and pain below: each
         # half is a nested drawing that clips the same shape to its half.
         areas = [
-            f"{line} {_num(piece[-1][0])},50 {_num(piece[0][0])},50"
+            f"{line} {num(piece[-1][0])},50 {num(piece[0][0])},50"
             for piece, line in zip(pieces, lines, strict=True)
         ]
         plot = [

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from journeys.map.cards import MomentLabels, escape
-from journeys.map.curve import _num, _Stages
+from journeys.map.curve import Stages, num
 from journeys.map.lanes import PersonaChip
 from journeys.map.selectors import Outline
 from metrics import compute
@@ -110,7 +110,7 @@ class PersonaDrawer:
         plots = [[] for _stage in outline.stages]
         marks = [[] for _stage in outline.stages]
         for line in curves.lines:
-            stages = _Stages(outline, line.moments)
+            stages = Stages(outline, line.moments)
             pk, colour = line.persona.pk, line.colour
             name = escape(line.persona.name)
             for i in range(len(outline.stages)):
@@ -119,7 +119,7 @@ class PersonaDrawer:
                     continue
                 polylines = "".join(
                     '<polyline class="curve-persona-line" points="'
-                    + " ".join(f"{_num(x)},{_num(y)}" for x, y in piece)
+                    + " ".join(f"{num(x)},{num(y)}" for x, y in piece)
                     + '" vector-effect="non-scaling-stroke"/>'
                     for piece in pieces
                 )
