@@ -148,25 +148,25 @@ class TolerantRedisCache(RedisCache):
         """The replies to ``commands``, written in one round trip on this backend's kept
         connection (a Redis error reply raises). A connection that broke since its last use
         (Redis restarted, an idle timeout) is made again once; a failure after that propagates
-        (UNAVAILABLE), with the connection dropped."""
-        for attempt in (1, 2):
-            pid = os.getpid()
-            if self._hot is None or self._hot[0] != pid:
-                pool = self._cache.get_client(write=True).connection_pool
-                self._hot = (pid, pool.connection_class(**pool.connection_kwargs))
-            connection = self._hot[1]
-            try:
-                connection.send_packed_command(connection.pack_commands(commands))
-                return [connection.read_response() for _command in commands]
-            except UNAVAILABLE:
-                connection.disconnect()
-                if attempt == 2:
-                    raise
-            except BaseException:
-                # A reply half read would be the next command's: never reuse the connection.
-                connection.disconnect()
-                raise
-        raise AssertionError("unreachable")
+        (UNAVAILABLE)."""
+        try:
+            return self._exchange(commands)
+        except UNAVAILABLE:
+            return self._exchange(commands)
+
+    def _exchange(self, commands: tuple[tuple, ...]) -> list:
+        pid = os.getpid()
+        if self._hot is None or self._hot[0] != pid:
+            pool = self._cache.get_client(write=True).connection_pool
+            self._hot = (pid, pool.connection_class(**pool.connection_kwargs))
+        connection = self._hot[1]
+        try:
+            connection.send_packed_command(connection.pack_commands(commands))
+            return [connection.read_response() for _command in commands]
+        except BaseException:
+            # Dropped (made again on next use): a reply half read would be the next command's.
+            connection.disconnect()
+            raise
 
     def get_many_and_add(
         self, keys, add_key, value, timeout=DEFAULT_TIMEOUT, version=None
