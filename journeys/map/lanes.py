@@ -10,7 +10,7 @@ board scrolls.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,7 @@ from journeys.models import (
 )
 from journeys.services.lanes import default_lanes
 from metrics.read.moments import StageNumbers, stage_numbers
-from mot.models import Membership, initials_of, person_name
+from mot.models import Membership, initials_of
 
 
 @dataclass(slots=True)
@@ -43,8 +43,7 @@ class Item:
     position: int
     text: str
     status: str
-    owner_id: int | None
-    owner_name: str
+    owner_id: int | None  # a membership of the workspace: named by LaneRenderer.owners
 
 
 @dataclass
@@ -100,26 +99,18 @@ _ITEM_FIELDS = (
     "text",
     "status",
     "owner_id",
-    "owner__user__first_name",
-    "owner__user__last_name",
-    "owner__user__email",
-    "owner__user__username",
 )
 
 
 def lane_items(*, journey_id: int, lane_ids: Sequence[int] | None = None) -> dict[int, list[Item]]:
     """Items by lane, in stage then position order (the caller groups them by stage): one
-    query, the owners' names included."""
+    query, the owners named from the workspace's members (cards.owner_names)."""
     rows = LaneItem.objects.filter(journey_id=journey_id)
     if lane_ids is not None:
         rows = rows.filter(lane_id__in=lane_ids)
     by_lane: dict[int, list[Item]] = {}
     for row in rows.order_by("position").values_list(*_ITEM_FIELDS):
-        pk, lane_id, stage_id, position, text, status, owner_id = row[:7]
-        name = person_name(*(value or "" for value in row[7:])) if owner_id else ""
-        by_lane.setdefault(lane_id, []).append(
-            Item(pk, lane_id, stage_id, position, text, status, owner_id, name)
-        )
+        by_lane.setdefault(row[1], []).append(Item(*row))
     return by_lane
 
 
@@ -134,6 +125,7 @@ class LaneRenderer:
     min_sample: int
     focus: str = ""
     focus_item: int | None = None
+    owners: Mapping[int, str] = field(default_factory=dict)  # membership id -> name
     t: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -237,12 +229,13 @@ class LaneRenderer:
     def _opportunity(self, item: Item) -> str:
         t = self.t
         owner = ""
-        if item.owner_id:
-            name = escape(item.owner_name)
+        name = self.owners.get(item.owner_id) if item.owner_id else None
+        if name is not None:
+            shown = escape(name)
             owner = (
                 f' <span class="visually-hidden">{t["owner"]}</span>'
-                f'<span class="avatar" title="{name}">{escape(initials_of(item.owner_name))}</span>'
-                f" {name}"
+                f'<span class="avatar" title="{shown}">{escape(initials_of(name))}</span>'
+                f" {shown}"
             )
         return (
             f'<p class="lane-item-meta"><span class="visually-hidden">{t["status"]}</span>'
@@ -377,6 +370,7 @@ def add_lanes(
         min_sample=membership.workspace.min_sample,
         focus=context.get("focus", ""),
         focus_item=context.get("focus_item"),
+        owners=context["card_renderer"].owners,
     )
     late = context["card_renderer"].late  # the cells go in after the template (LateHtml)
     for lane in lanes:

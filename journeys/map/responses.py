@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from journeys.compare_views import compare_url_for
 from journeys.map import selectors
-from journeys.map.cards import CardRenderer, escape
+from journeys.map.cards import CardRenderer, escape, owner_names
 from journeys.map.curve import CurveRenderer
 from journeys.map.forms import MapFilterForm
 from journeys.map.lanes import add_lanes, journey_personas
@@ -142,6 +142,7 @@ def map_context(
         followups_url=reverse("followups:team", kwargs={"ws": context["ws"]}) + "?touchpoint="
         if can(membership, Action.READ_TEAM_FOLLOWUPS, journey)
         else "",
+        owners=owner_names(members),
         **_record_loggers(membership, journey),
     )
     # The curve's table is drawn only when asked for (see journeys/map/curve.py); its link
