@@ -34,6 +34,7 @@ from journeys.map.curve import CurveRenderer
 from journeys.map.forms import MapFilterForm
 from journeys.map.lanes import add_lanes, journey_personas
 from journeys.map.persona_curve import BY_PERSONA, CURVE_BY, PersonaDrawer, persona_curves
+from journeys.map.stages import StageRenderer
 from journeys.models import MOT_DESCRIPTIONS, Channel, Journey, MotStage, Phase, Stage, Touchpoint
 from metrics.read.expectations import recent_diagnoses
 from metrics.read.followups import journey_followup_counts, touchpoint_followup_counts
@@ -144,6 +145,13 @@ def map_context(
         else "",
         owners=owner_names(members),
         **_record_loggers(membership, journey),
+    )
+    context["stage_renderer"] = StageRenderer(
+        cards=context["card_renderer"],
+        stage_prefix=context["stage_prefix"],
+        can_edit=can_edit,
+        filtered=filters.active,
+        add_options=context["add_options"],
     )
     # The curve's table is drawn only when asked for (see journeys/map/curve.py); its link
     # keeps the filters in force.
