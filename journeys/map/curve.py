@@ -56,6 +56,8 @@ def num(value: float) -> str:
 # (each is written twice, in the line and as a dot), the touchpoint, glory (score >= 0) or not.
 # Plain tuples: a large board draws thousands.
 _Point = tuple[float, float, str, str, int, bool]
+# A point of the line, formatted in its cell's percent: x, y.
+Vertex = tuple[str, str]
 
 
 class Stages:
@@ -63,7 +65,10 @@ class Stages:
 
     A touchpoint without enough answers (or none) is a gap: the line stops before it and starts
     again after it, so a reader never sees a trend drawn through a moment nobody measured. Runs
-    of measured moments are cut at the stage boundaries; each cell draws its pieces.
+    of measured moments are cut at the stage boundaries; each cell draws its pieces, whose
+    vertices are the points' own formatted coordinates (a point is formatted once, for its dot
+    and for the line) and, where a run crosses into the next stage, the line's height at the
+    cells' edge.
     """
 
     def __init__(self, outline: Outline, moments: JourneyMoments) -> None:
@@ -75,7 +80,8 @@ class Stages:
             slots[stage_id].append((pk, found.get(pk)))
         self.points: list[list[_Point]] = []
         self.gaps: list[list[str]] = []  # formatted x of each gap, per stage
-        runs: list[list[tuple[float, float]]] = [[]]  # in board units: stage index + fraction
+        # In board units (stage index + fraction) and y, with the point's formatted vertex.
+        runs: list[list[tuple[float, float, Vertex]]] = [[]]
         for i, (stage_id, _name) in enumerate(outline.stages):
             own = slots[stage_id]
             step = 100 * SLOT_SPAN / len(own) if own else 0.0
@@ -86,32 +92,50 @@ class Stages:
                 x = start + step * j
                 if m is not None and m.enough and m.score is not None:
                     y = y_of(m.score)
-                    points.append((x, y, num(x), num(y), pk, m.score >= 0))
-                    runs[-1].append((i + x / 100, y))
+                    xs, ys = num(x), num(y)
+                    points.append((x, y, xs, ys, pk, m.score >= 0))
+                    runs[-1].append((i + x / 100, y, (xs, ys)))
                 else:
                     gaps.append(num(x))
                     if runs[-1]:
                         runs.append([])
             self.points.append(points)
             self.gaps.append(gaps)
-        self.pieces: list[list[list[tuple[float, float]]]] = [[] for _ in outline.stages]
+        self.pieces: list[list[list[Vertex]]] = [[] for _ in outline.stages]
         for run in runs:
             self._cut(run)
 
-    def _cut(self, run: list[tuple[float, float]]) -> None:
+    def _cut(self, run: list[tuple[float, float, Vertex]]) -> None:
         """Add a run's line to the cells it crosses, in each cell's own percent."""
         n = len(self.pieces)
-        for (ax, ay), (bx, by) in itertools.pairwise(run):
-            for cell in range(int(ax), min(int(bx), n - 1) + 1):
+        for (ax, ay, a), (bx, by, b) in itertools.pairwise(run):
+            first, last = int(ax), min(int(bx), n - 1)
+            if first == last:  # both points in one cell (most pairs): the points as drawn
+                self._join(first, a, b)
+                continue
+            for cell in range(first, last + 1):
                 lo, hi = max(ax, cell), min(bx, cell + 1)
-                ylo = ay + (lo - ax) / (bx - ax) * (by - ay)
-                yhi = ay + (hi - ax) / (bx - ax) * (by - ay)
-                start, end = ((lo - cell) * 100, ylo), ((hi - cell) * 100, yhi)
-                pieces = self.pieces[cell]
-                if pieces and pieces[-1][-1] == start:
-                    pieces[-1].append(end)
-                else:
-                    pieces.append([start, end])
+                start = a if lo == ax else _edge(cell, lo, ax, ay, bx, by)
+                end = b if hi == bx else _edge(cell, hi, ax, ay, bx, by)
+                self._join(cell, start, end)
+
+    def _join(self, cell: int, start: Vertex, end: Vertex) -> None:
+        pieces = self.pieces[cell]
+        if pieces and pieces[-1][-1] == start:
+            pieces[-1].append(end)
+        else:
+            pieces.append([start, end])
+
+
+def _edge(cell: int, x: float, ax: float, ay: float, bx: float, by: float) -> Vertex:
+    """The line from (ax, ay) to (bx, by) where it meets board x ``x`` (a cell's edge), in the
+    cell's percent."""
+    return num((x - cell) * 100), num(ay + (x - ax) / (bx - ax) * (by - ay))
+
+
+def polyline_points(piece: list[Vertex]) -> str:
+    """A piece of a line as an SVG polyline's points: "26.5,40.2 29.8,38"."""
+    return " ".join([f"{x},{y}" for x, y in piece])
 
 
 class CurveRenderer:
@@ -158,18 +182,18 @@ class CurveRenderer:
         self,
         stage_id: int,
         own: list[_Point],
-        pieces: list[list[tuple[float, float]]],
+        pieces: list[list[Vertex]],
         gaps: list[str],
         weakest: int | None,
         overlay: tuple[str, str] = ("", ""),
     ) -> str:
         glory = "".join(f"M{p[2]} {p[3]}h0" for p in own if p[5])
         pain = "".join(f"M{p[2]} {p[3]}h0" for p in own if not p[5])
-        lines = [" ".join(f"{num(x)},{num(y)}" for x, y in piece) for piece in pieces]
+        lines = [polyline_points(piece) for piece in pieces]
         # The area between the line and the zero line, shaded glory above and pain below: each
         # half is a nested drawing that clips the same shape to its half.
         areas = [
-            f"{line} {num(piece[-1][0])},50 {num(piece[0][0])},50"
+            f"{line} {piece[-1][0]},50 {piece[0][0]},50"
             for piece, line in zip(pieces, lines, strict=True)
         ]
         plot = [

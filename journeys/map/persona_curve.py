@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from journeys.map.cards import MomentLabels, escape
-from journeys.map.curve import Stages, num
+from journeys.map.curve import Stages, polyline_points
 from journeys.map.lanes import PersonaChip
 from journeys.map.selectors import Outline
 from metrics import compute
@@ -118,9 +118,8 @@ class PersonaDrawer:
                 if not points and not pieces:
                     continue
                 polylines = "".join(
-                    '<polyline class="curve-persona-line" points="'
-                    + " ".join(f"{num(x)},{num(y)}" for x, y in piece)
-                    + '" vector-effect="non-scaling-stroke"/>'
+                    f'<polyline class="curve-persona-line" points="{polyline_points(piece)}" '
+                    'vector-effect="non-scaling-stroke"/>'
                     for piece in pieces
                 )
                 dots = "".join(f"M{p[2]} {p[3]}h0" for p in points)
