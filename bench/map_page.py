@@ -244,6 +244,10 @@ def main() -> int:
     from django.urls import reverse
 
     journey, editor, members = ensure_map()
+    # What a gunicorn worker does once it has loaded the application (mot/wsgi.py).
+    from mot.wsgi import freeze_heap
+
+    freeze_heap()
     # Measure what production runs: no per-query logging (DEBUG's), a host the client may use.
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
