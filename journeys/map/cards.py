@@ -34,6 +34,13 @@ def escape(value: object) -> str:
     return _html_escape(str(value), quote=True)
 
 
+def around(fmt: str, name: str) -> tuple[str, str]:
+    """The text before and after a format's one ``%(name)s`` (``%%`` read as ``%``): a card
+    fills the same sentence 2,400 times, and two concatenations cost a third of ``fmt % {…}``."""
+    before, _marker, after = (fmt % {name: "\x00"}).partition("\x00")
+    return before, after
+
+
 _FIELDS = (
     "pk",
     "stage_id",
@@ -237,6 +244,7 @@ class CardRenderer:
         self.fmt_delete = escape(_("Delete %(title)s"))
         self.fmt_log_record = escape(_("Log a record on %(title)s"))
         self.fmt_menu = escape(_("Actions for %(title)s"))
+        self.menu_label = around(self.fmt_menu, "title")
         self.nobody_search = escape(_("Nobody").casefold())
         self.fmt_close = escape(_("Close the actions of %(title)s"))
         t = self.t
@@ -252,6 +260,9 @@ class CardRenderer:
         # A card that may be dragged: static/js/map.js posts to prefix + id + "move/" (the
         # board's help paragraph carries the prefix), CSS draws its drag handle.
         self.movable = " data-movable" if can_reorder else ""
+        # The closed card's one control (``_menu_button``): the menu, or without JavaScript
+        # the page of the one thing the viewer may do.
+        self.menu_page = "edit/" if can_edit else "owner/" if can_assign else "record/"
         # The fragments the page's template only marks (filled by journeys/map/responses.py).
         self.late = LateHtml()
         self._meta_cache: dict[tuple[str, str, str], str] = {}
@@ -315,10 +326,10 @@ class CardRenderer:
         """Opens the card's menu in place (static/js/map.js, ``initCardMenus``: a GET of the
         card with ``?focus=edit``); without JavaScript, the touchpoint's edit page (or its owner
         page, for a member who may only set owners)."""
-        page = "edit/" if self.can_edit else "owner/" if self.can_assign else "record/"
+        before, after = self.menu_label
         return (
-            f'<a class="card-menu" href="{self.prefix}{pk}/{page}" data-menu aria-expanded="false" '
-            f'aria-label="{self.fmt_menu % {"title": title}}"'
+            f'<a class="card-menu" href="{self.prefix}{pk}/{self.menu_page}" data-menu '
+            f'aria-expanded="false" aria-label="{before}{title}{after}"'
             f"{' data-autofocus' if focused == 'menu' else ''}>{self.t['menu']}</a>"
         )
 
