@@ -300,6 +300,26 @@ def test_period_read_sums_the_days(db, utc, workspace, journey, django_assert_nu
     )
 
 
+def test_every_way_of_reading_sums_agrees(db, utc, workspace, journey, django_assert_num_queries):
+    """The prepared statements (a workspace or a journey, a period or all time) and the ORM's
+    (a list of touchpoints) read the same sums."""
+    touchpoints = list(Touchpoint.objects.filter(journey=journey))
+    rated_answers(workspace, touchpoints, 200, seed=9)
+    engine.recompute_counts(workspace.pk)
+    ids = [tp.pk for tp in touchpoints]
+    for period in (Period(), Period(FIRST + timedelta(days=3), FIRST + timedelta(days=11))):
+        listed = expectation_sums(workspace_id=workspace.pk, period=period, touchpoint_ids=ids)
+        assert listed
+        for journey_id in (None, journey.pk):
+            with django_assert_num_queries(1):
+                read = expectation_sums(
+                    workspace_id=workspace.pk, period=period, journey_id=journey_id
+                )
+            assert {tp: s.values for tp, s in read.items()} == {
+                tp: s.values for tp, s in listed.items()
+            }
+
+
 # --- the dashboard -----------------------------------------------------------------------------
 
 
