@@ -202,6 +202,7 @@ def _add_moments(context: dict[str, Any], journey: Journey, outline: selectors.O
         touchpoint_ids=outline.order,
         min_sample=renderer.labels.min_sample,
         today=timezone.localdate(),
+        unrated=False,  # a card without rated answers draws no "why"
     )
     drawer = CurveRenderer(min_sample=renderer.labels.min_sample, labels=renderer.labels)
     overlays, columns, legend, unsegmented = [], [], [], []
@@ -475,6 +476,7 @@ def card_response(
             touchpoint_ids=[card.pk],
             min_sample=renderer.labels.min_sample,
             today=timezone.localdate(),
+            unrated=False,
         )
     renderer.focus, renderer.focus_tp = focus, card.pk
     html = [renderer.render(card, where, members=context["members"], owner_form=owner_form)]

@@ -93,12 +93,24 @@ def expectation_sums(
 
 
 def diagnoses(
-    sums: Mapping[int, Sums], touchpoint_ids: Iterable[int], *, min_sample: int
+    sums: Mapping[int, Sums],
+    touchpoint_ids: Iterable[int],
+    *,
+    min_sample: int,
+    unrated: bool = True,
 ) -> dict[int, Diagnosis]:
-    """Each touchpoint's diagnosis (no rated answers: every expectation has n = 0).
+    """Each touchpoint's diagnosis (no rated answers: every expectation has n = 0); without
+    ``unrated``, only those of the touchpoints with rated answers (a map's cards say nothing of
+    the others, and 2,400 of them need not each be asked).
 
     Touchpoints without rated answers share one diagnosis of empty sums, computed once: on a map
     of 2,400 touchpoints most have none, and a diagnosis costs its confidence intervals."""
+    if not unrated:
+        return {
+            tp: diagnose(found, min_sample=min_sample)
+            for tp in touchpoint_ids
+            if (found := sums.get(tp))
+        }
     empty = diagnose(Sums(), min_sample=min_sample)
     return {
         tp: diagnose(found, min_sample=min_sample) if (found := sums.get(tp)) else empty
@@ -116,6 +128,7 @@ def recent_diagnoses(
     min_sample: int,
     today: date,
     journey_id: int | None = None,
+    unrated: bool = True,
 ) -> dict[int, Diagnosis]:
     """Each touchpoint's diagnosis over the last RECENT_DAYS days: one query. A recent window,
     not all time, so a card says what lets customers down now, and the rows read stay a few
@@ -127,4 +140,4 @@ def recent_diagnoses(
         journey_id=journey_id,
         touchpoint_ids=None if journey_id is not None else ids,
     )
-    return diagnoses(sums, ids, min_sample=min_sample)
+    return diagnoses(sums, ids, min_sample=min_sample, unrated=unrated)

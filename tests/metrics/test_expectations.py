@@ -438,6 +438,18 @@ def test_the_card_says_what_lets_customers_down_over_90_days(client, staff, jour
     assert "let down on Responsibility" in alone.content.decode()
 
 
+def test_diagnoses_without_the_unrated_leave_them_out():
+    from metrics.read.expectations import diagnoses
+
+    rated = Sums({"respect_glory_n": 3, "respect_glory_sum": 15})
+    every = diagnoses({1: rated}, [1, 2, 3], min_sample=10)
+    assert sorted(every) == [1, 2, 3]
+    assert every[2].rated == every[3].rated == 0
+    only = diagnoses({1: rated}, [1, 2, 3], min_sample=10, unrated=False)
+    assert list(only) == [1]
+    assert only[1] == every[1]
+
+
 def test_my_touchpoints_names_each_ones_weakest_expectation(client, staff, journey):
     from django.utils import timezone
 
