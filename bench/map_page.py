@@ -245,9 +245,9 @@ def main() -> int:
 
     journey, editor, members = ensure_map()
     # What a gunicorn worker does once it has loaded the application (mot/wsgi.py).
-    from mot.wsgi import freeze_heap
+    from mot.wsgi import tune_collector
 
-    freeze_heap()
+    tune_collector()
     # Measure what production runs: no per-query logging (DEBUG's), a host the client may use.
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
