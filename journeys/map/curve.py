@@ -23,6 +23,7 @@ Everything is built as one string per request, like the cards (journeys/map/card
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
 
@@ -84,19 +85,16 @@ class Stages:
         runs: list[list[tuple[float, float, Vertex]]] = [[]]
         for i, (stage_id, _name) in enumerate(outline.stages):
             own = slots[stage_id]
-            step = 100 * SLOT_SPAN / len(own) if own else 0.0
-            start = 100 * SLOT_START + step / 2
             points: list[_Point] = []
             gaps: list[str] = []
-            for j, (pk, m) in enumerate(own):
-                x = start + step * j
+            for (pk, m), (x, xs) in zip(own, _slots(len(own)), strict=True):
                 if m is not None and m.enough and m.score is not None:
                     y = y_of(m.score)
-                    xs, ys = num(x), num(y)
+                    ys = num(y)
                     points.append((x, y, xs, ys, pk, m.score >= 0))
                     runs[-1].append((i + x / 100, y, (xs, ys)))
                 else:
-                    gaps.append(num(x))
+                    gaps.append(xs)
                     if runs[-1]:
                         runs.append([])
             self.points.append(points)
@@ -125,6 +123,15 @@ class Stages:
             pieces[-1].append(end)
         else:
             pieces.append([start, end])
+
+
+@functools.lru_cache(maxsize=64)
+def _slots(count: int) -> tuple[tuple[float, str], ...]:
+    """The x of each of a stage's ``count`` evenly spaced slots, and its formatted text: the
+    same for every stage of that size, so a 12 x 200 map formats 200, not 2,400."""
+    step = 100 * SLOT_SPAN / count if count else 0.0
+    start = 100 * SLOT_START + step / 2
+    return tuple((x, num(x)) for x in (start + step * j for j in range(count)))
 
 
 def _edge(cell: int, x: float, ax: float, ay: float, bx: float, by: float) -> Vertex:
