@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from journeys.map.cards import MENU_FOCUS, MomentLabels, escape
 from journeys.models import (
@@ -159,8 +160,14 @@ class LaneRenderer:
                 "ces": _("CES (5–7)"),
                 "no_numbers": _("No answers yet"),
                 "menu": _("Actions"),
+                "expand": _("Expand"),
+                "collapse": _("Collapse"),
+                "lane_name": _("Lane name"),
+                "rename": _("Rename"),
+                "remove": _("Remove lane"),
             }.items()
         }
+        self.fmt_edit_lane = escape(_("Edit lane %(name)s"))
         self.fmt_confirm = escape(_("Delete the item “%(text)s”?"))
         self.fmt_menu = escape(_("Actions for %(title)s"))
         self.fmt_close = escape(_("Close the actions of %(title)s"))
@@ -301,6 +308,79 @@ class LaneRenderer:
             f'<button type="submit">{t["add_button"]}</button></form></details>'
         )
 
+    # --- a lane's header ----------------------------------------------------------------------
+
+    def head(self, lane: MapLane, *, focus: str = "", focus_lane: object = None) -> str:
+        """A lane's header: its name, its size (a lane of items) and, once stored, its fold
+        button and (for an editor) its tools: rename, move up or down, remove."""
+        t, pk = self.t, lane.pk
+        key = pk or lane.kind  # a lane drawn from the defaults has no id yet
+        label = escape(lane.label)
+        here = focus_lane == pk
+        parts = [
+            '<header class="lane-head"><h2 class="lane-title" '
+            f'id="lane-title-{key}" tabindex="-1"'
+            f"{' data-autofocus' if focus == 'lane-title' and here else ''}>{label}</h2>"
+        ]
+        if lane.holds_items:
+            n = lane.count
+            count = escape(ngettext("%(n)s item", "%(n)s items", n) % {"n": n})
+            parts.append(f'<span class="count">{count}</span>')
+        if lane.stored:
+            url = f"{self.lane_prefix}{pk}/"
+            board = 'hx-target="#board" hx-swap="innerHTML"'
+            folded = lane.folded
+            parts.append(
+                f'<form method="post" action="{url}fold/" class="inline lane-fold-form" '
+                f'hx-post="{url}fold/" {board}>{self.csrf}'
+                f'<input type="hidden" name="folded" value="{"" if folded else "on"}">'
+                '<button type="submit" class="secondary small lane-fold" '
+                f'aria-expanded="{"false" if folded else "true"}" aria-controls="lane-body-{pk}"'
+                f"{' data-autofocus' if focus == 'fold' and here else ''}>"
+                f"{t['expand'] if folded else t['collapse']}"
+                f'<span class="visually-hidden"> {label}</span></button></form>'
+            )
+            if self.can_edit:
+                parts.append(self._lane_tools(lane, url, label, board))
+        parts.append("</header>")
+        return "".join(parts)
+
+    def _lane_tools(self, lane: MapLane, url: str, label: str, board: str) -> str:
+        t, pk, position = self.t, lane.pk, lane.lane.position
+        moves = "".join(
+            f'<form method="post" action="{url}move/" hx-post="{url}move/" {board}>{self.csrf}'
+            f'<input type="hidden" name="position" value="{position + step}">'
+            f'<button type="submit" class="secondary lane-{name}">{t[name]}</button></form>'
+            for shown, step, name in ((not lane.first, -1, "up"), (not lane.last, 1, "down"))
+            if shown
+        )
+        remove = ""
+        if lane.kind not in (LaneKind.TOUCHPOINTS, LaneKind.EMOTION):
+            n = lane.count
+            confirm = escape(
+                ngettext(
+                    "Remove the lane “%(name)s” and its %(n)s item?",
+                    "Remove the lane “%(name)s” and its %(n)s items?",
+                    n,
+                )
+                % {"name": lane.label, "n": n}
+            )
+            remove = (
+                f'<form method="post" action="{url}delete/" hx-post="{url}delete/" {board} '
+                f'hx-vals=\'{{"confirm": "yes"}}\' hx-confirm="{confirm}">{self.csrf}'
+                f'<button type="submit" class="danger lane-remove">{t["remove"]}</button></form>'
+            )
+        return (
+            f'<details class="lane-tools"><summary>{self.fmt_edit_lane % {"name": label}}'
+            f'</summary><form method="post" action="{url}rename/" class="inline" '
+            f'hx-post="{url}rename/" {board}>{self.csrf}'
+            f'<label for="lane-name-{pk}">{t["lane_name"]}</label>'
+            f'<input id="lane-name-{pk}" name="name" value="{escape(lane.lane.name)}" '
+            f'maxlength="80" placeholder="{label}">'
+            f'<button type="submit" class="secondary">{t["rename"]}</button></form>'
+            f'<div class="actions">{moves}{remove}</div></details>'
+        )
+
     # --- the metrics lane ---------------------------------------------------------------------
 
     def metrics_cells(self, numbers: dict[int, StageNumbers]) -> str:
@@ -372,6 +452,7 @@ def add_lanes(
         focus_item=context.get("focus_item"),
         owners=context["card_renderer"].owners,
     )
+    context["lane_renderer"] = renderer  # the lanes' headers (templatetags/map_cards.py)
     late = context["card_renderer"].late  # the cells go in after the template (LateHtml)
     for lane in lanes:
         if lane.holds_items:

@@ -1,6 +1,7 @@
 """The board's Python-drawn parts, called from templates/journeys/map.html: a stage's cards
-(journeys/map/cards.py), the stage bar and the stage columns (journeys/map/stages.py). Large
-fragments go in as markers the response fills (cards.LateHtml)."""
+(journeys/map/cards.py), the stage bar and the stage columns (journeys/map/stages.py), the
+lanes' headers (journeys/map/lanes.py). Large fragments go in as markers the response fills
+(cards.LateHtml)."""
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
@@ -54,5 +55,15 @@ def map_stage_head(context, column) -> SafeString:
             column,
             focus=context.get("focus", "") if here else "",
             errors=context.get("stage_errors", ()) if here else (),
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def map_lane_head(context, lane) -> SafeString:
+    """A lane's header (journeys/map/lanes.py)."""
+    return mark_safe(  # noqa: S308 (journeys/map/lanes.py escapes what it draws)
+        context["lane_renderer"].head(
+            lane, focus=context.get("focus", ""), focus_lane=context.get("focus_lane")
         )
     )
