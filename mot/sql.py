@@ -134,6 +134,22 @@ class Identifiers:
         ``each("SUM(d.{name})", ["answers", "pain"])`` is ``SUM(d."answers"), SUM(d."pain")``."""
         return join(separator, (sql(template, name=self[name]) for name in names))
 
+    def parts(self, **names: str | Sequence[str]) -> Callable[[], dict[str, Sql]]:
+        """A :class:`Template`'s parts: each keyword the quoted identifier of a name, or of a
+        sequence of names, comma-separated. Quoted when the template is first used, by the
+        database in use by then.
+
+        ``Template("SELECT {columns} FROM {table}", names.parts(columns=("id", "title"),
+        table="journeys_touchpoint"))``"""
+
+        def quoted() -> dict[str, Sql]:
+            return {
+                part: self[name] if isinstance(name, str) else self.each("{name}", name)
+                for part, name in names.items()
+            }
+
+        return quoted
+
 
 class Template:
     """A statement whose text never changes, only its values: the text is built from the

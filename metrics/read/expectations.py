@@ -25,15 +25,17 @@ _NAMES = Identifiers(
 )
 
 
+_IDENTIFIERS = _NAMES.parts(
+    table=ExpectationCounts._meta.db_table,
+    touchpoint="touchpoint_id",
+    workspace="workspace_id",
+    journey="journey_id",
+    day="day",
+)
+
+
 def _names() -> dict:
-    return {
-        "table": _NAMES[ExpectationCounts._meta.db_table],
-        "touchpoint": _NAMES["touchpoint_id"],
-        "workspace": _NAMES["workspace_id"],
-        "journey": _NAMES["journey_id"],
-        "day": _NAMES["day"],
-        "sums": _NAMES.each("SUM({name})", EXPECTATION_FIELDS),
-    }
+    return {**_IDENTIFIERS(), "sums": _NAMES.each("SUM({name})", EXPECTATION_FIELDS)}
 
 
 # The statement of expectation_sums without a list of touchpoints, by whether it is bounded to

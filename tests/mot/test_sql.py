@@ -120,3 +120,16 @@ def test_a_template_builds_its_text_once_and_binds_values_each_call():
 def test_a_template_refuses_parts_that_carry_values():
     with pytest.raises(ValueError, match="carry no values"):
         Template("SELECT 1 WHERE {x}", lambda: {"x": sql("n = %s", 1)})()
+
+
+def test_identifier_parts_quote_names_and_lists_when_used(db):
+    names = Identifiers("mot_test_sql", "n", "m")
+    parts = names.parts(table="mot_test_sql", columns=("n", "m"), column="n")
+    quote = connection.ops.quote_name
+    assert parts() == {
+        "table": Sql(quote("mot_test_sql")),
+        "columns": Sql(f"{quote('n')}, {quote('m')}"),
+        "column": Sql(quote("n")),
+    }
+    with pytest.raises(ValueError, match="not among the identifiers"):
+        names.parts(table="auth_user")()
