@@ -26,6 +26,7 @@ from journeys.models import Channel, MotStage, Phase, Touchpoint
 from metrics.expectations import Diagnosis
 from metrics.read.moments import NO_MOMENTS, JourneyMoments, TouchpointMoment
 from mot.models import Membership, initials_of
+from mot.sql import Identifiers, Template, fetch
 
 
 def escape(value: object) -> str:
@@ -88,6 +89,25 @@ class Card:
     mot_stage: str
     phase: str
     owner_id: int | None  # a membership of the workspace: named by CardRenderer.owners
+
+
+_COLUMNS = ("id", *_FIELDS[1:])  # the same, as the table's columns
+_NAMES = Identifiers(Touchpoint._meta.db_table, "journey_id", *_COLUMNS)
+_JOURNEY_CARDS = Template(
+    "SELECT {columns} FROM {touchpoints} WHERE {journey} = %s ORDER BY {position}",
+    _NAMES.parts(
+        columns=_COLUMNS,
+        touchpoints=Touchpoint._meta.db_table,
+        journey="journey_id",
+        position="position",
+    ),
+)
+
+
+def journey_cards(journey_id: int) -> list[Card]:
+    """Every card of a journey, in position order (the board groups them by stage): one
+    statement built once per process and prepared, the board's largest read."""
+    return [Card(*row) for row in fetch(_JOURNEY_CARDS(journey_id), prepared=True)]
 
 
 def card_rows(touchpoints: QuerySet[Touchpoint]) -> list[Card]:

@@ -10,7 +10,7 @@ board scrolls.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ from journeys.models import (
 from journeys.services.lanes import default_lanes
 from metrics.read.moments import StageNumbers, stage_numbers
 from mot.models import Membership, initials_of
+from mot.sql import Identifiers, Template, fetch
 
 
 @dataclass(slots=True)
@@ -103,15 +104,30 @@ _ITEM_FIELDS = (
 )
 
 
-def lane_items(*, journey_id: int, lane_ids: Sequence[int] | None = None) -> dict[int, list[Item]]:
+_ITEM_NAMES = Identifiers(LaneItem._meta.db_table, "id", "journey_id", *_ITEM_FIELDS[1:])
+_JOURNEY_ITEMS = Template(
+    "SELECT {columns} FROM {items} WHERE {journey} = %s ORDER BY {position}",
+    _ITEM_NAMES.parts(
+        columns=("id", *_ITEM_FIELDS[1:]),
+        items=LaneItem._meta.db_table,
+        journey="journey_id",
+        position="position",
+    ),
+)
+
+
+def lane_items(
+    *, journey_id: int, lane_ids: Collection[int] | None = None
+) -> dict[int, list[Item]]:
     """Items by lane, in stage then position order (the caller groups them by stage): one
-    query, the owners named from the workspace's members (cards.owner_names)."""
-    rows = LaneItem.objects.filter(journey_id=journey_id)
-    if lane_ids is not None:
-        rows = rows.filter(lane_id__in=lane_ids)
+    statement, built once per process and prepared, the owners named from the workspace's
+    members (cards.owner_names). ``lane_ids``: only those lanes' (every item of the journey is
+    read, as few as a map has; a list would change the statement's text)."""
+    wanted = None if lane_ids is None else set(lane_ids)
     by_lane: dict[int, list[Item]] = {}
-    for row in rows.order_by("position").values_list(*_ITEM_FIELDS):
-        by_lane.setdefault(row[1], []).append(Item(*row))
+    for row in fetch(_JOURNEY_ITEMS(journey_id), prepared=True):
+        if wanted is None or row[1] in wanted:
+            by_lane.setdefault(row[1], []).append(Item(*row))
     return by_lane
 
 

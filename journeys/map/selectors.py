@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from journeys.filters import NO_FILTER, MapFilter
-from journeys.map.cards import Card, Neighbours, card_rows
+from journeys.map.cards import Card, Neighbours, card_rows, journey_cards
 from journeys.models import Journey, Stage, Touchpoint
 
 
@@ -68,7 +68,7 @@ def journey_map(*, journey: Journey, filters: MapFilter = NO_FILTER) -> Board:
     """
     stages = list(Stage.objects.filter(journey=journey).order_by("position"))
     every: dict[int, list[Card]] = {stage.pk: [] for stage in stages}
-    for card in card_rows(Touchpoint.objects.filter(journey=journey).order_by("position")):
+    for card in journey_cards(journey.pk):
         every[card.stage_id].append(card)
     outline = Outline(
         stages=[(stage.pk, stage.name) for stage in stages],
