@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from journeys.access import get_journey_for, get_persona_for
 from journeys.forms import JourneyPersonasForm, PersonaForm
 from journeys.map.lanes import journey_personas
-from journeys.map.responses import map_redirect
+from journeys.map.responses import map_redirect, persona_curve_update
 from journeys.models import Persona
 from journeys.services import personas as services
 from mot.forms_utils import apply_service_errors
@@ -149,6 +149,8 @@ def journey_personas_set(request: HttpRequest, ws: str, pk: int) -> HttpResponse
         "focus": "personas",
     }
     html = render_to_string("journeys/map.html#personas", context, request=request)
+    if form.is_valid():
+        html += "".join(persona_curve_update(request, membership, journey))
     # Rendering the messages consumes them: each is announced once, in the live region.
     html += render_to_string("_messages.html", {"oob": True}, request=request)
     return HttpResponse(html, status=200 if form.is_valid() else 422)

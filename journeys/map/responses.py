@@ -481,11 +481,28 @@ def card_response(
     renderer.focus, renderer.focus_tp = focus, card.pk
     html = [renderer.render(card, where, members=context["members"], owner_form=owner_form)]
     if curve:
-        html.extend(
-            _filled(ctx, render_to_string(f"{TEMPLATE}#{name}", ctx, request))
-            for name, ctx in _curve_parts(context)
-        )
+        html.extend(_curve_html(request, context))
     return _respond(request, html, status=status)
+
+
+def _curve_html(request: HttpRequest, context: dict[str, Any]) -> list[str]:
+    return [
+        _filled(ctx, render_to_string(f"{TEMPLATE}#{name}", ctx, request))
+        for name, ctx in _curve_parts(context)
+    ]
+
+
+def persona_curve_update(
+    request: HttpRequest, membership: Membership, journey: Journey
+) -> list[str]:
+    """After the journey's personas changed: the curve's head and row out of band when the page
+    that asks draws the curve by persona (HX-Current-URL), whose lines and legend follow the
+    personas; nothing (no query) otherwise, as the curve of all customers did not change."""
+    if filters_for(request).get(CURVE_BY) != BY_PERSONA:
+        return []
+    context = map_context(request, membership, journey, with_columns=False)
+    _add_moments(context, journey, selectors.journey_outline(journey_id=journey.pk))
+    return _curve_html(request, context)
 
 
 def _curve_parts(context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

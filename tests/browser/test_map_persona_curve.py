@@ -81,3 +81,24 @@ def test_by_persona_draws_a_curve_per_persona_with_its_legend(page: Page, live_s
     expect(page.locator("#curve g.curve-persona")).to_have_count(0)
     expect(page.locator(".curve-legend")).to_have_count(0)
     expect(page.get_by_role("button", name="By persona")).to_have_attribute("aria-pressed", "false")
+
+
+def test_saving_the_personas_redraws_the_curve_by_persona(page: Page, live_server, demo):
+    page.set_viewport_size(SIZES[0])
+    sign_in(page, live_server, Role.EDITOR)
+    journey: Journey = open_map(page)
+    kept, dropped = sorted(journey.personas.all(), key=lambda p: p.name)
+    page.get_by_role("button", name="By persona").click()
+    expect(page.locator(".curve-legend li[data-persona]")).to_have_count(2)
+
+    # The picker saves without the page being reloaded; the curve follows at once.
+    page.locator("#personas summary").click()
+    page.locator(f'#personas input[name="personas"][value="{dropped.pk}"]').uncheck()
+    page.get_by_role("button", name="Save personas").click()
+
+    expect(page.locator(".curve-legend li[data-persona]")).to_have_count(1)
+    expect(page.locator(f'.curve-legend li[data-persona="{kept.pk}"]')).to_contain_text(kept.name)
+    expect(page.locator(f'#curve g.curve-persona[data-persona="{dropped.pk}"]')).to_have_count(0)
+    expect(page.locator(f'#curve g.curve-persona[data-persona="{kept.pk}"]').first).to_be_attached()
+    expect(page.get_by_role("button", name="By persona")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("window.__motMarker") == 1, "the page was reloaded"

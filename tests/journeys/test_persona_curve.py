@@ -204,3 +204,31 @@ def test_an_outsider_sees_no_persona_curve(client, outsider, mapped):
     url = reverse("journeys:map", kwargs={"ws": journey.workspace.slug, "pk": journey.pk})
 
     assert client.get(url + "?curve_by=persona").status_code == 404
+
+
+def test_saving_the_personas_redraws_a_curve_drawn_by_persona(client, editor, mapped):
+    journey, _tps, smb, enterprise, _consumer = mapped
+    login(client, editor)
+    url = reverse(
+        "journeys:journey_personas", kwargs={"ws": journey.workspace.slug, "pk": journey.pk}
+    )
+    page = reverse("journeys:map", kwargs={"ws": journey.workspace.slug, "pk": journey.pk})
+    hx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "personas"}
+
+    # Drawn by persona: Erik leaves the journey, and the curve's row and head come along out of
+    # band without his line and legend entry.
+    by_persona = {**hx, "HTTP_HX_CURRENT_URL": f"http://testserver{page}?curve_by=persona"}
+    html = client.post(url, {"personas": [smb.pk]}, **by_persona).content.decode()
+    assert '<div class="curve-row" id="curve"' in html
+    assert 'id="curve-head" hx-swap-oob="true"' in html
+    assert _groups(html, smb)
+    assert not _groups(html, enterprise)
+    legend = re.search(r'<ul class="curve-legend".*?</ul>', html, re.S).group(0)
+    assert "Sofia SMB" in legend
+    assert "Erik Enterprise" not in legend
+
+    # Not drawn by persona: the curve of all customers did not change, nothing else is sent.
+    plain = {**hx, "HTTP_HX_CURRENT_URL": f"http://testserver{page}"}
+    html = client.post(url, {"personas": [smb.pk, enterprise.pk]}, **plain).content.decode()
+    assert 'id="curve"' not in html
+    assert "curve-head" not in html
