@@ -266,7 +266,7 @@ def render_map(
         context["personas"] = journey_personas(journey=journey, every=context["can_edit"])
     context["chosen_personas"] = [p for p in context["personas"] if p.chosen]
     html = render_to_string(TEMPLATE, context, request=request)
-    response = HttpResponse(_filled(context, html), status=status)
+    response = HttpResponse(context["card_renderer"].late.pieces(html), status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 
