@@ -143,6 +143,10 @@ class Template:
 
     ``Template("SELECT … FROM {links} WHERE token = %s", names)(token)`` is the Sql; ``parts``
     is called once, so identifiers are quoted by the database that is in use by then.
+
+    A part carries no values, but may carry placeholders: another template's :attr:`part`,
+    :func:`row_placeholders`. The call then binds the values of every ``%s`` of the whole
+    text, in the order they stand in it.
     """
 
     def __init__(
@@ -152,16 +156,25 @@ class Template:
         self._built: tuple[str, int] | None = None
 
     def __call__(self, *values: object) -> Sql:
+        text, wanted = self._build()
+        if len(values) != wanted:
+            raise ValueError(f"the template takes {wanted} values, {len(values)} given")
+        return Sql(text, values)
+
+    @property
+    def part(self) -> Sql:
+        """The statement's text, its placeholders unbound: a part of another template."""
+        return Sql(self._build()[0])
+
+    def _build(self) -> tuple[str, int]:
         if self._built is None:
             parts = self._parts()
             if any(part.params for part in parts.values()):
                 raise ValueError("a template's parts carry no values: pass them to the call")
-            wanted = sum(count for _literal, count, _name, _spec in _parsed(self._template))
-            self._built = (sql(self._template, *([None] * wanted), **parts).text, wanted)
-        text, wanted = self._built
-        if len(values) != wanted:
-            raise ValueError(f"the template takes {wanted} values, {len(values)} given")
-        return Sql(text, values)
+            own = sum(count for _literal, count, _name, _spec in _parsed(self._template))
+            text = sql(self._template, *([None] * own), **parts).text
+            self._built = (text, _PERCENT.findall(text).count("%s"))
+        return self._built
 
 
 def execute(statement: Sql) -> int:

@@ -118,6 +118,19 @@ def test_a_template_builds_its_text_once_and_binds_values_each_call():
         select(5)
 
 
+def test_a_template_binds_the_placeholders_its_parts_carry_in_text_order():
+    names = {"table": NAMES["mot_test_sql"], "column": NAMES["n"]}
+    inner = Template("SELECT {column} FROM {table} WHERE {column} = %s", lambda: names)
+    row = row_placeholders(2)
+    outer = Template("SELECT %s, ({inner}), {row}", lambda: {"inner": inner.part, "row": row})
+    statement = outer(1, 2, 3, 4)
+    assert statement.text == 'SELECT %s, (SELECT "n" FROM "mot_test_sql" WHERE "n" = %s), %s, %s'
+    assert statement.params == (1, 2, 3, 4)
+    assert inner.part == Sql('SELECT "n" FROM "mot_test_sql" WHERE "n" = %s')
+    with pytest.raises(ValueError, match="takes 4 values, 1 given"):
+        outer(1)
+
+
 def test_a_template_refuses_parts_that_carry_values():
     with pytest.raises(ValueError, match="carry no values"):
         Template("SELECT 1 WHERE {x}", lambda: {"x": sql("n = %s", 1)})()
