@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import LiteralString
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+from django.db import DEFAULT_DB_ALIAS, Error, connection, connections
 from django.db.models import QuerySet
 
 _FIELDS = string.Formatter()
@@ -213,7 +213,7 @@ def fetch(statement: Sql, *, prepared: bool = False, read_only: bool = False) ->
         db.health_check_done = True  # this statement is the check
         try:
             return _fetch(statement, prepared)
-        except DatabaseError:
+        except Error:  # a closed connection may raise InterfaceError, no DatabaseError
             if db.is_usable():  # the statement failed, not the connection
                 raise
             db.close()  # the next statement connects again

@@ -198,3 +198,13 @@ def test_a_read_only_statement_reconnects_once_the_server_closed_the_connection(
     rows = fetch(sql("SELECT pg_backend_pid(), %s", 7), read_only=True, prepared=True)
     assert rows[0][1] == 7
     assert rows[0][0] != backend  # run again, on a new connection
+
+
+def test_a_read_only_statement_reconnects_once_the_driver_closed_the_connection(
+    kept_connection,
+):
+    if kept_connection.vendor != "postgresql":
+        pytest.skip("SQLite's connections are always usable to Django's check")
+    kept_connection.connection.close()  # behind Django's back, as a dropped socket leaves it
+    assert fetch(sql("SELECT %s", 8), read_only=True, prepared=True) == [(8,)]
+    assert kept_connection.checks == [1]  # the failure asked once: unusable, so connect again
