@@ -31,6 +31,8 @@ from feedback.followups.rules import (
     AnswerFacts,
     Opening,
     opening_insert,
+    opening_template,
+    opening_values,
     rule_selects,
     settings_of,
 )
@@ -38,7 +40,17 @@ from feedback.models import SCORES, Kind, NotedExperience, Response
 from journeys.models import Touchpoint
 from metrics.services import metrics_note_keys, metrics_request
 from mot.cache import get_many_and_add
-from mot.sql import Identifiers, Sql, execute, fetch, join, row_placeholders, sql, value_list
+from mot.sql import (
+    Identifiers,
+    Sql,
+    Template,
+    execute,
+    fetch,
+    join,
+    row_placeholders,
+    sql,
+    value_list,
+)
 
 RATINGS = ("respect", "solutions", "simplicity", "responsibility")
 
@@ -174,19 +186,54 @@ def _answers_insert_of(values: Sql) -> Sql:
     )
 
 
+_OWNER = "SELECT %s AS ext, CAST(%s AS INTEGER) AS oid"
+_CANDIDATES = (
+    "SELECT a.id AS rid, a.touchpoint_id AS tid, s.oid AS oid"
+    " FROM {stored} a JOIN ({owners}) s ON s.ext = a.external_id"
+)
+
+
 def _candidates(selected: Mapping[str, int | None], stored: Sql) -> Sql:
     """The follow-ups to open, as ``opening_insert`` reads them: each stored answer whose
     external id the rule selected, with its assignee (``stored`` has the columns
     external_id, id, touchpoint_id)."""
-    owners = join(
-        " UNION ALL ",
-        (sql("SELECT %s AS ext, CAST(%s AS INTEGER) AS oid", e, o) for e, o in selected.items()),
-    )
+    owners = join(" UNION ALL ", (sql(_OWNER, e, o) for e, o in selected.items()))
+    return sql(_CANDIDATES, stored=stored, owners=owners)
+
+
+# PostgreSQL: the answers and their follow-ups in one statement (a data-modifying WITH).
+_WITH_FOLLOWUPS = (
+    "WITH a AS ({answers}), f AS ({followups} RETURNING 1)"
+    " SELECT a.external_id, a.id, (SELECT count(*) FROM f) FROM a"
+)
+# One answer and its follow-up (a pain answer's survey POST): the same text every time, built
+# once. Its values: the answer's row, opening_values, the answer's external id and assignee.
+_ONE_WITH_FOLLOWUP = Template(
+    _WITH_FOLLOWUPS,
+    lambda: {
+        "answers": Sql(_one_answer_insert(len(_COLUMNS))),
+        "followups": opening_template(
+            lambda: sql(_CANDIDATES, stored=sql("a"), owners=Sql(_OWNER))
+        ).part,
+    },
+)
+
+
+def _with_followups(
+    rows: Sequence[tuple], selected: Mapping[str, int | None], workspace_id: int, opening: Opening
+) -> Sql:
+    """The rows' INSERT, opening the follow-ups of those ``selected`` (external id: assignee)."""
+    if len(rows) == 1:
+        ((external, owner),) = selected.items()
+        return _ONE_WITH_FOLLOWUP(*rows[0], *opening_values(workspace_id, opening), external, owner)
     return sql(
-        "SELECT a.id AS rid, a.touchpoint_id AS tid, s.oid AS oid"
-        " FROM {stored} a JOIN ({owners}) s ON s.ext = a.external_id",
-        stored=stored,
-        owners=owners,
+        _WITH_FOLLOWUPS,
+        answers=_answers_insert(rows),
+        followups=opening_insert(
+            workspace_id=workspace_id,
+            opening=opening,
+            candidates=_candidates(selected, sql("a")),
+        ),
     )
 
 
@@ -212,19 +259,7 @@ def _store(
             found = fetch(_answers_insert(chunk), prepared=prepared)
             stored.update((e, pk) for e, pk, _tp in found)
         elif connection.vendor == "postgresql":
-            found = fetch(
-                sql(
-                    "WITH a AS ({answers}), f AS ({followups} RETURNING 1)"
-                    " SELECT a.external_id, a.id, (SELECT count(*) FROM f) FROM a",
-                    answers=_answers_insert(chunk),
-                    followups=opening_insert(
-                        workspace_id=workspace_id,
-                        opening=opening,
-                        candidates=_candidates(wanted, sql("a")),
-                    ),
-                ),
-                prepared=prepared,
-            )
+            found = fetch(_with_followups(chunk, wanted, workspace_id, opening), prepared=prepared)
             stored.update((e, pk) for e, pk, _n in found)
             opened += found[0][2] if found else 0
         else:

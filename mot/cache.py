@@ -95,6 +95,12 @@ class TolerantRedisCache(RedisCache):
             TolerantRedisCache._last_warning = now
             logger.warning("Redis cache unavailable, %s skipped: %s", operation, exc)
 
+    def validate_key(self, key) -> None:
+        """Nothing to warn of. Django's check warns of keys memcached would refuse (longer than
+        250 characters, with spaces or control characters), which Redis stores as they are;
+        and it read every key character by character, on each command (a survey answer makes
+        four keys)."""
+
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> bool:
         try:
             return super().add(key, value, timeout, version)

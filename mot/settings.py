@@ -312,6 +312,12 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Without its cache (Redis down) the limiter lets posts through rather than refuse answers.
 RATELIMIT_FAIL_OPEN = True
+# django-ratelimit's own defaults, spelled out: the survey limiter reads them on every answer,
+# and reading a setting that is absent costs django.conf.settings an exception each time.
+RATELIMIT_CACHE_PREFIX = "rl:"
+RATELIMIT_HASH_ALGORITHM = hashlib.sha256
+RATELIMIT_IPV4_MASK = 32
+RATELIMIT_IPV6_MASK = 64
 SURVEY_RATE_LIMIT = env.str("SURVEY_RATE_LIMIT", default="20/m")  # survey posts per client
 if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", SURVEY_RATE_LIMIT):
     raise env.fail(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import LiteralString
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, Error, connection, connections
 from django.db.models import QuerySet
 
 _FIELDS = string.Formatter()
@@ -159,6 +159,10 @@ class Template:
 
     ``Template("SELECT … FROM {links} WHERE token = %s", names)(token)`` is the Sql; ``parts``
     is called once, so identifiers are quoted by the database that is in use by then.
+
+    A part carries no values, but may carry placeholders: another template's :attr:`part`,
+    :func:`row_placeholders`. The call then binds the values of every ``%s`` of the whole
+    text, in the order they stand in it.
     """
 
     def __init__(
@@ -168,16 +172,25 @@ class Template:
         self._built: tuple[str, int] | None = None
 
     def __call__(self, *values: object) -> Sql:
+        text, wanted = self._build()
+        if len(values) != wanted:
+            raise ValueError(f"the template takes {wanted} values, {len(values)} given")
+        return Sql(text, values)
+
+    @property
+    def part(self) -> Sql:
+        """The statement's text, its placeholders unbound: a part of another template."""
+        return Sql(self._build()[0])
+
+    def _build(self) -> tuple[str, int]:
         if self._built is None:
             parts = self._parts()
             if any(part.params for part in parts.values()):
                 raise ValueError("a template's parts carry no values: pass them to the call")
-            wanted = sum(count for _literal, count, _name, _spec in _parsed(self._template))
-            self._built = (sql(self._template, *([None] * wanted), **parts).text, wanted)
-        text, wanted = self._built
-        if len(values) != wanted:
-            raise ValueError(f"the template takes {wanted} values, {len(values)} given")
-        return Sql(text, values)
+            own = sum(count for _literal, count, _name, _spec in _parsed(self._template))
+            text = sql(self._template, *([None] * own), **parts).text
+            self._built = (text, _PERCENT.findall(text).count("%s"))
+        return self._built
 
 
 def execute(statement: Sql) -> int:
@@ -199,14 +212,46 @@ def execute_many(statement: Sql, rows: Iterable[Sequence]) -> None:
         cursor.executemany(statement.text, rows)
 
 
-def fetch(statement: Sql, *, prepared: bool = False) -> list[tuple]:
+def fetch(statement: Sql, *, prepared: bool = False, read_only: bool = False) -> list[tuple]:
     """The statement's rows. ``prepared``: on PostgreSQL, the statement is parsed and planned
     once per connection, then only executed (for the busiest request's statements: planning
     the public survey's four-table join cost the database several times running it), when
-    the settings allow it (``DATABASE_PREPARED_STATEMENTS``)."""
+    the settings allow it (``DATABASE_PREPARED_STATEMENTS``).
+
+    ``read_only``: the statement writes nothing, so running it twice is harmless. As the
+    first statement of a request on a kept connection (``CONN_HEALTH_CHECKS``), it is the
+    connection's health check itself, in place of the ``SELECT 1`` Django sends before it
+    (a round trip of its own, which the public survey POST paid on every answer): should it
+    fail on a connection that proves broken (closed by the server, a restart), it runs again
+    on a new connection, as it would have after a failed check."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if read_only and _health_check_due(db):
+        db.health_check_done = True  # this statement is the check
+        try:
+            return _fetch(statement, prepared)
+        except Error:  # a closed connection may raise InterfaceError, no DatabaseError
+            if db.is_usable():  # the statement failed, not the connection
+                raise
+            db.close()  # the next statement connects again
+    return _fetch(statement, prepared)
+
+
+def _fetch(statement: Sql, prepared: bool) -> list[tuple]:
     with _prepared_cursor() if prepared else connection.cursor() as cursor:
         cursor.execute(statement.text, statement.params)
         return cursor.fetchall()
+
+
+def _health_check_due(db) -> bool:
+    """Whether Django would check the connection before the next statement: health checks
+    on, a connection kept from an earlier request and not checked since. Outside a
+    transaction only: there a failure cannot be retried on a new connection."""
+    return (
+        db.connection is not None
+        and db.health_check_enabled
+        and not db.health_check_done
+        and not db.in_atomic_block
+    )
 
 
 def _prepared_cursor():

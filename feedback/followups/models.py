@@ -46,8 +46,16 @@ class RootCause(models.TextChoices):
 
 
 class FollowUp(models.Model):
+    # The three foreign keys have no index of their own (db_index=False): each leads one of
+    # Meta.indexes (followup_ws_due, followup_touchpoint, followup_assignee), which serves
+    # every lookup by it, deletes included; a fourth index each would only slow the insert
+    # that a survey answer's follow-up pays.
     workspace = models.ForeignKey(
-        Workspace, on_delete=models.CASCADE, related_name="followups", verbose_name=_("workspace")
+        Workspace,
+        on_delete=models.CASCADE,
+        related_name="followups",
+        verbose_name=_("workspace"),
+        db_index=False,
     )
     # One follow-up per answer: the database refuses a second (imports rely on ON CONFLICT).
     response = models.OneToOneField(
@@ -58,7 +66,11 @@ class FollowUp(models.Model):
     )
     # The answer's touchpoint, kept here so "on touchpoints I own" needs no join through answers.
     touchpoint = models.ForeignKey(
-        Touchpoint, on_delete=models.CASCADE, related_name="followups", verbose_name=_("touchpoint")
+        Touchpoint,
+        on_delete=models.CASCADE,
+        related_name="followups",
+        verbose_name=_("touchpoint"),
+        db_index=False,
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
@@ -70,6 +82,7 @@ class FollowUp(models.Model):
         blank=True,
         related_name="assigned_followups",
         verbose_name=_("assignee"),
+        db_index=False,
     )
     due_on = models.DateField(_("due on"))
     root_cause = models.CharField(

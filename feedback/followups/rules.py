@@ -14,7 +14,7 @@ then cost no query); ``tests/feedback/followups/test_rule_agreement.py`` keeps t
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -26,7 +26,7 @@ from feedback.experience import Experience, experience_of
 from feedback.followups.alerts import new_followups_alert
 from feedback.followups.models import FollowUp, FollowUpSettings, Status, Trigger
 from feedback.models import Response
-from mot.sql import Identifiers, Sql, compiled, execute, sql
+from mot.sql import Identifiers, Sql, Template, compiled, execute, sql
 
 NAMES = Identifiers(FollowUp._meta.db_table)
 
@@ -118,6 +118,16 @@ class Opening:
             )
 
 
+_OPENING = """
+    INSERT INTO {followup} (workspace_id, response_id, touchpoint_id, assignee_id,
+        due_on, status, root_cause, version, created_at, updated_at)
+    SELECT %s, c.rid, c.tid, c.oid, %s, %s, '', 1, %s, %s
+    FROM ({candidates}) c
+    WHERE true
+    ON CONFLICT (response_id) DO NOTHING
+    """
+
+
 def opening_insert(*, workspace_id: int, opening: Opening, candidates: Sql) -> Sql:
     """An INSERT that opens a follow-up for each row of ``candidates``, a SELECT of the columns
     ``rid`` (the answer), ``tid`` (its touchpoint) and ``oid`` (the assignee, or NULL for the
@@ -127,26 +137,23 @@ def opening_insert(*, workspace_id: int, opening: Opening, candidates: Sql) -> S
     The due date, status and opening time are raw parameters written the way the ORM would
     write them (SQLite keeps text). (WHERE true: SQLite would otherwise read ON CONFLICT as a
     join's ON.)"""
+    return sql(_OPENING, *opening_values(workspace_id, opening), **_opening_parts(candidates))
+
+
+def opening_template(candidates: Callable[[], Sql]) -> Template:
+    """:func:`opening_insert` for candidates whose text never changes (one answer's), as a
+    template: its values are :func:`opening_values`, then the candidates' own."""
+    return Template(_OPENING, lambda: _opening_parts(candidates()))
+
+
+def opening_values(workspace_id: int, opening: Opening) -> tuple:
     ops = connection.ops
-    due = ops.adapt_datefield_value(opening.due_on)
     now = ops.adapt_datetimefield_value(opening.opened_at)
-    return sql(
-        """
-        INSERT INTO {followup} (workspace_id, response_id, touchpoint_id, assignee_id,
-            due_on, status, root_cause, version, created_at, updated_at)
-        SELECT %s, c.rid, c.tid, c.oid, %s, %s, '', 1, %s, %s
-        FROM ({candidates}) c
-        WHERE true
-        ON CONFLICT (response_id) DO NOTHING
-        """,
-        workspace_id,
-        due,
-        Status.OPEN.value,
-        now,
-        now,
-        followup=NAMES[FollowUp._meta.db_table],
-        candidates=candidates,
-    )
+    return (workspace_id, ops.adapt_datefield_value(opening.due_on), Status.OPEN.value, now, now)
+
+
+def _opening_parts(candidates: Sql) -> dict[str, Sql]:
+    return {"followup": NAMES[FollowUp._meta.db_table], "candidates": candidates}
 
 
 def followups_open(

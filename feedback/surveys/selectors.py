@@ -96,7 +96,8 @@ _LINK = Template(
 
 
 def public_link(token: str) -> PublicLink | None:
-    rows = fetch(_LINK(token[:64]), prepared=True)
+    # The request's first statement: it checks the kept connection too (mot.sql.fetch).
+    rows = fetch(_LINK(token[:64]), prepared=True, read_only=True)
     if not rows:
         return None
     row = rows[0]

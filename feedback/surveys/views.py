@@ -23,13 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.core import (
-    EXPIRATION_FUDGE,
-    _get_ip,
-    _get_window,
-    _make_cache_key,
-    _split_rate,
-)
+from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 
 from feedback.access import get_survey_link_for
 from feedback.hooks import events
@@ -44,6 +38,7 @@ from feedback.surveys.selectors import PublicLink, public_link
 from journeys.access import get_touchpoint_for
 from journeys.models import Touchpoint
 from mot.cache import count
+from mot.http import rate_limit_client
 from mot.language import activate, supported, survey_language
 from mot.policy import Action, get_workspace_for
 
@@ -293,7 +288,7 @@ def _limited(request: HttpRequest) -> bool:
     # Read per request so deployments (and tests) can change it without re-importing views.
     rate = getattr(settings, "SURVEY_RATE_LIMIT", "20/m")
     limit, period = _split_rate(rate)
-    client = _get_ip(request)
+    client = rate_limit_client(request)
     key = _make_cache_key("survey", _get_window(client, period), rate, client, "POST")
     posts = count(cache, key, period + EXPIRATION_FUDGE)
     if posts is None:

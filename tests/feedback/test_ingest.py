@@ -1,13 +1,16 @@
 """The one ingestion path: idempotent, workspace-safe, all-or-nothing."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
 
+from feedback import services
+from feedback.followups.rules import Opening, opening_insert
 from feedback.models import Customer, Response, Source
 from feedback.services import AnswerIn, AnswersRefused, Problem, responses_ingest
 from journeys.services import journey_create, stage_create, touchpoint_create
+from mot.sql import sql
 
 WHEN = datetime(2026, 5, 4, 10, 30, tzinfo=UTC)
 
@@ -123,3 +126,20 @@ def test_customers_are_per_workspace(workspace, other_workspace, tp, outsider):
 def test_an_empty_batch_writes_nothing(workspace):
     result = responses_ingest(workspace_id=workspace.pk, source=Source.API, answers=[])
     assert (result.created, result.duplicates) == (0, 0)
+
+
+def test_one_answer_with_its_follow_up_is_the_batch_statement_for_one(db):
+    """A pain answer's statement (a survey POST's) is a template built once; it is the same
+    statement, text and values, as the batches' composition makes for one answer."""
+    opening = Opening(due_on=date(2026, 1, 5), opened_at=datetime(2026, 1, 2, 9, tzinfo=UTC))
+    row = tuple(f"v{i}" for i in range(len(services._COLUMNS)))
+    composed = sql(
+        services._WITH_FOLLOWUPS,
+        answers=services._answers_insert([row]),
+        followups=opening_insert(
+            workspace_id=3,
+            opening=opening,
+            candidates=services._candidates({"v4": 7}, sql("a")),
+        ),
+    )
+    assert services._with_followups([row], {"v4": 7}, 3, opening) == composed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
 
 import pytest
 import redis.connection
@@ -176,3 +177,11 @@ def test_a_redis_error_reply_is_raised_and_the_connection_not_reused(require_red
     assert cache._hot[1]._sock is None  # dropped: a half-read reply is never the next's
     assert tolerant.count(cache, "posts", 60) == 1  # and made again for the next command
     cache.delete_many(["text", "posts"])
+
+
+def test_keys_are_not_checked_for_memcached(unreachable):
+    """Redis takes any key: no memcached portability warning (nor the scan behind it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        key = unreachable.make_and_validate_key("a key with spaces\n" + "x" * 300)
+    assert key.endswith("x" * 300)

@@ -14,9 +14,10 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
+from django_ratelimit.core import _get_ip
 
 from feedback.models import Response, SurveyLink
-from mot.http import client_ip
+from mot.http import client_ip, rate_limit_client
 
 PROXY = "10.0.0.2"
 LOGIN = "/accounts/login/"
@@ -50,6 +51,37 @@ def request_from(remote: str, forwarded: str | None = None):
 def test_client_ip_trusts_only_the_configured_proxies(settings, count, remote, forwarded, expected):
     settings.TRUSTED_PROXY_COUNT = count
     assert client_ip(request_from(remote, forwarded)) == expected
+
+
+@pytest.mark.parametrize(
+    ("count", "remote", "forwarded"),
+    [
+        (0, "203.0.113.7", None),
+        (0, "2001:db8::7", None),
+        (1, PROXY, "198.51.100.1"),
+        (1, PROXY, "1.2.3.4, 2001:db8:0:0:1::9"),
+        (1, PROXY, "::ffff:198.51.100.1"),
+        (1, PROXY, "not-an-address"),
+        (2, PROXY, "198.51.100.1"),
+    ],
+)
+@pytest.mark.parametrize(("ipv4_mask", "ipv6_mask"), [(32, 64), (24, 48), (32, 128)])
+def test_the_rate_limit_keys_a_client_as_django_ratelimit_does(
+    settings, count, remote, forwarded, ipv4_mask, ipv6_mask
+):
+    """The survey's limiter works its client key out itself (mot.http.rate_limit_client):
+    the same as django-ratelimit's own, whose counts its public get_usage reads."""
+    settings.TRUSTED_PROXY_COUNT = count
+    settings.RATELIMIT_IPV4_MASK, settings.RATELIMIT_IPV6_MASK = ipv4_mask, ipv6_mask
+    request = request_from(remote, forwarded)
+    assert rate_limit_client(request) == _get_ip(request)
+
+
+def test_a_remote_address_that_is_no_address_is_refused_as_by_django_ratelimit(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for call in (rate_limit_client, _get_ip):
+        with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6"):
+            call(request_from(""))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from feedback.models import Customer, Response, Source
 from feedback.surveys.services import survey_link_create, survey_link_revoke
 from journeys.services import journey_create, stage_create, touchpoint_create
+from mot.urls import urlpatterns
 from tests.redis_trips import round_trips
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache")]
@@ -385,3 +386,12 @@ def test_a_survey_answer_costs_two_redis_round_trips(
 
     assert (Response.objects.count(), FollowUp.objects.count()) == (1, opened)
     cache.delete_many([pending, noted, marker])
+
+
+def test_the_public_survey_is_the_first_url_pattern_tried():
+    """Django tries mot.urls' patterns in order: the busiest requests, the survey's, match the
+    first, and nothing else lives under s/ (the survey's include would shadow it)."""
+    first = get_resolver("mot.urls").url_patterns[0]
+    assert str(first.pattern) == "s/<slug:token>/"
+    assert first.urlconf_module.__name__ == "feedback.surveys.public_urls"
+    assert not [p for p in urlpatterns[1:] if str(p.pattern).startswith("s/")]
