@@ -4,6 +4,7 @@ journey's outline. Each function is a fixed number of queries whatever the map's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Count
 
@@ -49,7 +50,7 @@ class Outline:
     stages: list[tuple[int, str]]  # (stage id, name), in order
     touchpoints: list[tuple[int, int, str]]  # (touchpoint id, stage id, title), in map order
 
-    @property
+    @cached_property  # read by the moments, the diagnoses, the curve and its summary
     def order(self) -> list[int]:
         return [pk for pk, _stage, _title in self.touchpoints]
 
