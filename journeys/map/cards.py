@@ -129,20 +129,18 @@ def owner_names(members: Iterable[Membership]) -> dict[int, str]:
     return {m.pk: m.display_name for m in members}
 
 
-class DrawnCards:
-    """Closed cards drawn before, in this process, by everything a closed card is drawn from.
+class Drawn:
+    """Markup drawn before, in this process, by everything it is drawn from: a scope (what the
+    request decides: the language, the workspace's URLs, the viewer's permissions) holding
+    drawings by their own inputs. Keyed by all of them, a drawing is never stale: a change to
+    any input is another key, drawn anew, and nothing has to be invalidated.
 
-    A closed card's markup is a function of its row (title, description, channel, moment of
-    truth, phase, owner), its owner's name, its moment's counts and score, whether it is the
-    journey's weakest, its open follow-ups, and of the request's scope: the language, the
-    workspace (its URLs), the viewer's permissions and the minimum sample. Keyed by all of
-    them, a drawing is never stale: a change to any of them is another key, drawn anew. A map
-    is read far more often than it changes, so the 2,400 cards of a large map are looked up
-    (~1 us each) rather than drawn (~5 us each). Cards with a "why" (expectation ratings) or
-    with focus are always drawn.
+    A map is read far more often than it changes: its 2,400 closed cards (``DRAWN``, see
+    ``CardRenderer.render``) and 800 lane items (journeys/map/lanes.py) are looked up, ~1 us
+    each, rather than drawn again, ~5 us a card.
 
-    Bounded: at most ``SCOPES`` scopes of ``PER_SCOPE`` cards each (~1 KB a card and its key);
-    a full scope, or a new scope past the limit, starts again empty."""
+    Bounded: at most ``SCOPES`` scopes of ``PER_SCOPE`` drawings each (~1 KB a drawing and its
+    key); a full scope, or a new scope past the limit, starts again empty."""
 
     SCOPES = 8
     PER_SCOPE = 5_000
@@ -161,8 +159,16 @@ class DrawnCards:
     def clear(self) -> None:
         self._scopes.clear()
 
+    @classmethod
+    def keep(cls, drawn: dict[tuple, str], key: tuple, html: str) -> str:
+        """Store a drawing in its scope (emptied first when full); the drawing."""
+        if len(drawn) >= cls.PER_SCOPE:
+            drawn.clear()
+        drawn[key] = html
+        return html
 
-DRAWN = DrawnCards()
+
+DRAWN = Drawn()  # closed cards
 
 
 class MomentLabels:
@@ -329,7 +335,7 @@ class CardRenderer:
         self.late = LateHtml()
         self._meta_cache: dict[tuple[str, str, str], str] = {}
         self._owner_cache: dict[int | None, str] = {}
-        # Everything of the request a closed card depends on (DrawnCards).
+        # Everything of the request a closed card depends on (Drawn).
         self._drawn = DRAWN.scope(
             (
                 get_language(),
@@ -357,7 +363,11 @@ class CardRenderer:
         the viewer may do): under 1 KB a card on a 2,400-card map, where every card carrying
         its controls and a CSRF token weighed ~2.7 KB. Focus on one of the menu's controls (the
         menu was opened, or a keyboard move, an edit or an owner set returns there) draws it
-        open; ``owner_form`` draws the owner picker instead."""
+        open; ``owner_form`` draws the owner picker instead.
+
+        A closed card without a "why" is looked up (``Drawn``) by all it shows: its row, its
+        owner's name, its moment's counts and score, whether it is the weakest, its open
+        follow-ups; the renderer's scope holds the rest."""
         pk = card.pk
         if owner_form or self.focus_tp == pk or pk in self.diagnoses:
             return self._draw(card, where, members=members, owner_form=owner_form)
@@ -377,9 +387,7 @@ class CardRenderer:
         )
         html = self._drawn.get(key)
         if html is None:
-            if len(self._drawn) >= DrawnCards.PER_SCOPE:
-                self._drawn.clear()
-            html = self._drawn[key] = self._draw(card, where)
+            html = Drawn.keep(self._drawn, key, self._draw(card, where))
         return html
 
     def _draw(

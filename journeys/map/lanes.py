@@ -16,10 +16,10 @@ from typing import Any
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import reverse
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from journeys.map.cards import MENU_FOCUS, MomentLabels, escape
+from journeys.map.cards import MENU_FOCUS, Drawn, MomentLabels, escape
 from journeys.models import (
     ITEM_KINDS,
     SINGLE_KINDS,
@@ -92,6 +92,8 @@ def map_lanes(*, journey: Journey, membership: Membership) -> list[MapLane]:
     lanes[0].first = lanes[-1].last = True
     return lanes
 
+
+DRAWN_ITEMS = Drawn()  # closed lane items
 
 _ITEM_FIELDS = (
     "pk",
@@ -189,6 +191,8 @@ class LaneRenderer:
         self.fmt_close = escape(_("Close the actions of %(title)s"))
         self.fmt_cell = escape(_("%(lane)s in %(stage)s"))
         self.fmt_few = escape(_("%(n)s answers, fewer than %(min)s"))
+        # Closed items drawn before (cards.Drawn), by what the request decides of them.
+        self._drawn = DRAWN_ITEMS.scope((get_language(), self.item_prefix, self.can_edit))
 
     # --- item lanes ---------------------------------------------------------------------------
 
@@ -215,6 +219,18 @@ class LaneRenderer:
         return f'<div class="lane-row">{"".join(cells)}</div>'
 
     def item(self, item: Item, where: tuple[bool, bool, int], opportunities: bool) -> str:
+        """An item; closed, looked up by all it shows (its text, status and, in the
+        opportunities lane, its owner's name)."""
+        if self.focus_item == item.pk:
+            return self._draw_item(item, where, opportunities)
+        owner = self.owners.get(item.owner_id) if opportunities and item.owner_id else None
+        key = (item.pk, item.text, item.status, opportunities, owner)
+        html = self._drawn.get(key)
+        if html is None:
+            html = Drawn.keep(self._drawn, key, self._draw_item(item, where, opportunities))
+        return html
+
+    def _draw_item(self, item: Item, where: tuple[bool, bool, int], opportunities: bool) -> str:
         pk = item.pk
         text = escape(item.text)
         focused = self.focus if self.focus_item == pk else ""

@@ -1,13 +1,13 @@
-"""Closed cards drawn once and looked up after (journeys/map/cards.py ``DrawnCards``): the same
-inputs give the very same drawing; any input a closed card shows, and the request's scope
-(language, permissions, minimum sample), gives a fresh one."""
+"""Closed cards and lane items drawn once and looked up after (journeys/map/cards.py ``Drawn``):
+the same inputs give the very same drawing; any input a closed card or item shows, and the
+request's scope (language, permissions, minimum sample), gives a fresh one."""
 
 from __future__ import annotations
 
 import pytest
 from django.utils import translation
 
-from journeys.map.cards import DRAWN, Card, CardRenderer, DrawnCards, Neighbours
+from journeys.map.cards import DRAWN, Card, CardRenderer, Drawn, Neighbours
 from metrics.read.moments import JourneyMoments, TouchpointMoment
 
 WHERE = Neighbours(total=1, previous_stage=None, next_stage=None)
@@ -99,8 +99,61 @@ def test_a_focused_card_is_always_drawn(monkeypatch):
 
 
 def test_a_full_scope_starts_again(monkeypatch):
-    monkeypatch.setattr(DrawnCards, "PER_SCOPE", 2)
+    monkeypatch.setattr(Drawn, "PER_SCOPE", 2)
     r = renderer()
     for pk in (1, 2, 3):
         r.render(card(pk=pk), WHERE)
     assert len(r._drawn) == 1  # full at the third: emptied, then the third stored
+
+
+# --- lane items -----------------------------------------------------------------------------
+
+
+def item(**changes):
+    from journeys.map.lanes import Item
+
+    fields = {"pk": 5, "lane_id": 2, "stage_id": 10, "position": 0, "text": "Idea"}
+    return Item(**{**fields, "status": "idea", "owner_id": 7, **changes})
+
+
+def lanes(*, owners=OWNERS, can_edit=True, focus_item=None):
+    from journeys.map.lanes import LaneRenderer
+
+    stages = [(10, "Buy")]
+    return LaneRenderer(
+        ws="acme", csrf_token="t", can_edit=can_edit, stages=stages, min_sample=30,
+        owners=owners, focus="edit", focus_item=focus_item,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def no_items():
+    from journeys.map.lanes import DRAWN_ITEMS
+
+    DRAWN_ITEMS.clear()
+    yield
+    DRAWN_ITEMS.clear()
+
+
+WHERE_ITEM = (False, False, 1)
+
+
+def test_an_item_is_looked_up_and_drawn_anew_when_what_it_shows_changes(no_items):
+    first = lanes().item(item(), WHERE_ITEM, True)
+    assert lanes().item(item(), WHERE_ITEM, True) is first
+    for changed, shown in (
+        (lanes().item(item(text="Better idea"), WHERE_ITEM, True), "Better idea"),
+        (lanes().item(item(status="done"), WHERE_ITEM, True), "status-done"),
+        (lanes(owners={7: "Bea Other"}).item(item(), WHERE_ITEM, True), "Bea Other"),
+        (lanes(can_edit=False).item(item(), WHERE_ITEM, True), "lane-item-text"),
+    ):
+        assert changed != first
+        assert shown in changed
+    # Outside the opportunities lane the owner is not shown, whoever it is.
+    plain = lanes().item(item(), WHERE_ITEM, False)
+    assert lanes(owners={7: "Bea Other"}).item(item(), WHERE_ITEM, False) is plain
+
+
+def test_a_focused_item_is_always_drawn(no_items):
+    lanes().item(item(), WHERE_ITEM, True)
+    assert "card-tools" in lanes(focus_item=5).item(item(), WHERE_ITEM, True)
