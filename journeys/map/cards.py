@@ -139,11 +139,12 @@ class Drawn:
     ``CardRenderer.render``) and 800 lane items (journeys/map/lanes.py) are looked up, ~1 us
     each, rather than drawn again, ~5 us a card.
 
-    Bounded: at most ``SCOPES`` scopes of ``PER_SCOPE`` drawings each (~1 KB a drawing and its
-    key); a full scope, or a new scope past the limit, starts again empty."""
+    Bounded: at most ``SCOPES`` scopes of ``PER_SCOPE`` drawings each (a card and its key take
+    ~1.7 KB, an item about half: ~20 MB of cards and ~10 MB of items at most); a full scope, or
+    a new scope past the limit, starts again empty."""
 
-    SCOPES = 8
-    PER_SCOPE = 5_000
+    SCOPES = 4
+    PER_SCOPE = 3_000
 
     def __init__(self) -> None:
         self._scopes: dict[tuple, dict[tuple, str]] = {}
