@@ -24,7 +24,6 @@ Everything is built as one string per request, like the cards (journeys/map/card
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Mapping, Sequence
 
 from django.utils.translation import gettext as _
@@ -81,48 +80,54 @@ class Stages:
             slots[stage_id].append((pk, found.get(pk)))
         self.points: list[list[_Point]] = []
         self.gaps: list[list[str]] = []  # formatted x of each gap, per stage
-        # In board units (stage index + fraction) and y, with the point's formatted vertex.
-        runs: list[list[tuple[float, float, Vertex]]] = [[]]
+        self.pieces: list[list[list[Vertex]]] = [[] for _ in outline.stages]
+        # The last measured point since the last gap: its cell, board x (stage index +
+        # fraction), y and vertex. The line goes on from it to the next measured point.
+        last: tuple[int, float, float, Vertex] | None = None
         for i, (stage_id, _name) in enumerate(outline.stages):
             own = slots[stage_id]
             points: list[_Point] = []
             gaps: list[str] = []
+            pieces = self.pieces[i]
             for (pk, m), (x, xs) in zip(own, _slots(len(own)), strict=True):
-                if m is not None and m.enough and m.score is not None:
-                    y = y_of(m.score)
-                    ys = num(y)
-                    points.append((x, y, xs, ys, pk, m.score >= 0))
-                    runs[-1].append((i + x / 100, y, (xs, ys)))
-                else:
+                if m is None or not m.enough or m.score is None:
                     gaps.append(xs)
-                    if runs[-1]:
-                        runs.append([])
+                    last = None  # a gap: the line stops here
+                    continue
+                y = y_of(m.score)
+                vertex = (xs, num(y))
+                points.append((x, y, xs, vertex[1], pk, m.score >= 0))
+                if last is not None:
+                    if last[0] == i:  # most pairs: both points in this cell, as drawn
+                        if pieces and pieces[-1][-1] is last[3]:
+                            pieces[-1].append(vertex)
+                        else:
+                            pieces.append([last[3], vertex])
+                    else:
+                        self._cross(last, (i, i + x / 100, y, vertex))
+                last = (i, i + x / 100, y, vertex)
             self.points.append(points)
             self.gaps.append(gaps)
-        self.pieces: list[list[list[Vertex]]] = [[] for _ in outline.stages]
-        for run in runs:
-            self._cut(run)
 
-    def _cut(self, run: list[tuple[float, float, Vertex]]) -> None:
-        """Add a run's line to the cells it crosses, in each cell's own percent."""
-        n = len(self.pieces)
-        for (ax, ay, a), (bx, by, b) in itertools.pairwise(run):
-            first, last = int(ax), min(int(bx), n - 1)
-            if first == last:  # both points in one cell (most pairs): the points as drawn
-                self._join(first, a, b)
-                continue
-            for cell in range(first, last + 1):
-                lo, hi = max(ax, cell), min(bx, cell + 1)
-                start = a if lo == ax else _edge(cell, lo, ax, ay, bx, by)
-                end = b if hi == bx else _edge(cell, hi, ax, ay, bx, by)
-                self._join(cell, start, end)
-
-    def _join(self, cell: int, start: Vertex, end: Vertex) -> None:
-        pieces = self.pieces[cell]
-        if pieces and pieces[-1][-1] == start:
-            pieces[-1].append(end)
+    def _cross(
+        self, a: tuple[int, float, float, Vertex], b: tuple[int, float, float, Vertex]
+    ) -> None:
+        """The line from point ``a`` to point ``b`` of a later stage: to the edge of ``a``'s
+        cell, across the cells between (stages without touchpoints), from the edge of ``b``'s
+        cell, each piece in its cell's own percent, meeting at the same height."""
+        first, ax, ay, start = a
+        last, bx, by, end = b
+        pieces = self.pieces[first]
+        edge = _edge(first, first + 1, ax, ay, bx, by)
+        if pieces and pieces[-1][-1] is start:
+            pieces[-1].append(edge)
         else:
-            pieces.append([start, end])
+            pieces.append([start, edge])
+        for cell in range(first + 1, last):
+            self.pieces[cell].append(
+                [_edge(cell, cell, ax, ay, bx, by), _edge(cell, cell + 1, ax, ay, bx, by)]
+            )
+        self.pieces[last].append([_edge(last, last, ax, ay, bx, by), end])
 
 
 @functools.lru_cache(maxsize=64)

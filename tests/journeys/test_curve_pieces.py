@@ -62,3 +62,14 @@ def test_a_gap_ends_the_piece_and_the_next_moment_starts_another():
     # Before the gap: two points; after it, one point alone draws no line; then one more alone.
     assert pieces == [[(points[0][2], points[0][3]), (points[1][2], points[1][3])]]
     assert len(stages.gaps[0]) == 2
+
+
+def test_a_run_crosses_a_stage_without_touchpoints_as_one_straight_piece():
+    stages = stages_of([[moment(50.5)], [], [moment(-50.5)]])
+    first, empty, last = stages.pieces
+    # Stage 1's point (board x 0.5, y 27.8) to stage 3's (2.5, 72.2): the line meets the
+    # cells' edges a quarter and three quarters of the way (y 38.9 and 61.1), in each cell's
+    # own percent.
+    assert first == [[("50", "27.8"), ("100", "38.9")]]
+    assert empty == [[("0", "38.9"), ("100", "61.1")]]
+    assert last == [[("0", "61.1"), ("50", "72.2")]]
