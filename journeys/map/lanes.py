@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import get_language, ngettext
@@ -80,12 +81,35 @@ class MapLane:
         return self.lane.pk is not None
 
 
+_LANE_COLUMNS = ("id", "journey_id", "kind", "name", "position")
+_LANE_NAMES = Identifiers(
+    Lane._meta.db_table, LaneFold._meta.db_table, "lane_id", "membership_id", *_LANE_COLUMNS
+)
+_JOURNEY_LANES = Template(
+    "SELECT {columns}, EXISTS (SELECT 1 FROM {folds} f WHERE f.{lane} = l.{id} "
+    "AND f.{membership} = %s) FROM {lanes} l WHERE l.{journey} = %s ORDER BY l.{position}",
+    _LANE_NAMES.parts(
+        columns=_LANE_COLUMNS,
+        folds=LaneFold._meta.db_table,
+        lanes=Lane._meta.db_table,
+        lane="lane_id",
+        membership="membership_id",
+        id="id",
+        journey="journey_id",
+        position="position",
+    ),
+)
+
+
 def map_lanes(*, journey: Journey, membership: Membership) -> list[MapLane]:
-    """The journey's lanes in order, each folded or not for this member: one query."""
-    folds = LaneFold.objects.filter(lane=OuterRef("pk"), membership=membership)
-    rows = list(
-        Lane.objects.filter(journey=journey).annotate(folded=Exists(folds)).order_by("position")
-    )
+    """The journey's lanes in order, each folded or not for this member: one statement, built
+    once per process and prepared."""
+    alias = connection.alias
+    rows = []
+    for row in fetch(_JOURNEY_LANES(membership.pk, journey.pk), prepared=True):
+        lane = Lane.from_db(alias, _LANE_COLUMNS, row[:5])
+        lane.folded = bool(row[5])
+        rows.append(lane)
     if not any(lane.kind == LaneKind.TOUCHPOINTS for lane in rows):
         rows = default_lanes(journey) if not rows else [*rows, *default_lanes(journey)[1:]]
     lanes = [MapLane(lane=lane, folded=getattr(lane, "folded", False)) for lane in rows]
