@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.db import connection
 from django.db.models import Count
 
 from journeys.filters import NO_FILTER, MapFilter
 from journeys.map.cards import Card, Neighbours, card_rows, journey_cards
 from journeys.models import Journey, Stage, Touchpoint
+from mot.sql import Identifiers, Template, fetch
 
 
 @dataclass
@@ -61,13 +63,33 @@ class Board:
     outline: Outline
 
 
+_STAGE_COLUMNS = ("id", "journey_id", "name", "position", "copied_from_id")
+_STAGE_NAMES = Identifiers(Stage._meta.db_table, *_STAGE_COLUMNS)
+_JOURNEY_STAGES = Template(
+    "SELECT {columns} FROM {stages} WHERE {journey} = %s ORDER BY {position}",
+    _STAGE_NAMES.parts(
+        columns=_STAGE_COLUMNS,
+        stages=Stage._meta.db_table,
+        journey="journey_id",
+        position="position",
+    ),
+)
+
+
+def journey_stages(journey_id: int) -> list[Stage]:
+    """A journey's stages in order: one statement built once per process and prepared."""
+    alias = connection.alias
+    rows = fetch(_JOURNEY_STAGES(journey_id), prepared=True)
+    return [Stage.from_db(alias, _STAGE_COLUMNS, row) for row in rows]
+
+
 def journey_map(*, journey: Journey, filters: MapFilter = NO_FILTER) -> Board:
     """Stages in order, each with its shown cards in order, and the journey's outline.
 
     Two queries whatever the map's size or the filters (stages, every card with its owner): the
     filter is applied to the cards read, which also give each stage's size and the outline.
     """
-    stages = list(Stage.objects.filter(journey=journey).order_by("position"))
+    stages = journey_stages(journey.pk)
     every: dict[int, list[Card]] = {stage.pk: [] for stage in stages}
     for card in journey_cards(journey.pk):
         every[card.stage_id].append(card)
