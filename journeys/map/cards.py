@@ -639,7 +639,3 @@ class CardRenderer:
         if self.can_assign:
             parts.append(self._owner_button(card, title, focused))
         return parts
-
-    def render_many(self, cards: Iterable[Card], where: Neighbours) -> SafeString:
-        """A stage's cards, as a marker the response fills in (``LateHtml``)."""
-        return self.late.put("".join([self.render(card, where) for card in cards]))

@@ -1,18 +1,12 @@
-"""The board's Python-drawn parts, called from templates/journeys/map.html: a stage's cards
-(journeys/map/cards.py), the stage bar and the stage columns (journeys/map/stages.py), the
-lanes' headers (journeys/map/lanes.py). Large fragments go in as markers the response fills
+"""The board's Python-drawn parts, called from templates/journeys/map.html: the stage bar and
+the stage columns with their cards (journeys/map/stages.py, journeys/map/cards.py), the lanes'
+headers (journeys/map/lanes.py). Large fragments go in as markers the response fills
 (cards.LateHtml)."""
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def map_cards(context, column) -> SafeString:
-    """The cards of one stage column, drawn by the request's CardRenderer."""
-    return context["card_renderer"].render_many(column.cards, column.neighbours)
 
 
 def _focus(context) -> dict:
