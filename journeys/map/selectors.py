@@ -127,15 +127,14 @@ def journey_outline(*, journey_id: int) -> Outline:
 
 def stage_column(*, stage: Stage, filters: MapFilter = NO_FILTER) -> MapStage:
     """One stage as the board shows it: two queries (the journey's stages, the stage's cards)."""
-    siblings = list(Stage.objects.filter(journey_id=stage.journey_id).order_by("position"))
+    siblings = journey_stages(stage.journey_id)
     cards = card_rows(Touchpoint.objects.filter(stage=stage).order_by("position"))
     return _column(siblings, stage.pk, _shown(cards, filters), len(cards))
 
 
 def stage_neighbours(*, stage_id: int, journey_id: int) -> tuple[Stage | None, Stage | None]:
     """The stages before and after a stage: one query."""
-    siblings = list(Stage.objects.filter(journey_id=journey_id).order_by("position"))
-    column = _column(siblings, stage_id, [], 0)
+    column = _column(journey_stages(journey_id), stage_id, [], 0)
     return column.previous, column.next
 
 
