@@ -20,10 +20,12 @@ def tune_collector() -> None:
     page allocates tens of thousands of objects while it renders, and with the defaults each of
     its ~16 young collections walked the young objects, and the older collections every object
     of the process. On the 2,400-card map (bench/map_page.py, which calls this once its data is
-    set up, as a worker does once it has loaded the application) they cost the median page
-    about a sixth of its time and made the 95th percentile 2.5 times the median (figures in
-    bench/RESULTS.md). Each worker makes the call itself, after the fork (gunicorn loads the
-    application there), so this is about the collections' cost, not about sharing memory."""
+    set up, as a worker does once it has loaded the application): the bench's median page
+    84.8 -> 72.0 ms and its 95th percentile 219 -> 89 ms with the freeze; then ~3.5 ms of
+    collections a page (gc.callbacks), gone with the larger threshold (in-process median
+    64.5-70.5 -> 57.1-59.9 ms). Each worker makes the call itself, after the fork (gunicorn
+    loads the application there), so this is about the collections' cost, not about sharing
+    memory."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
